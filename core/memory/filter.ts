@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * One filter shape for every memory read. The Arc SQL builder and the in-memory matcher
+ * (for memories not yet visible in Arc) both take it, and a test holds them to the same answers.
+ * Times are absolute microseconds; relative inputs (`2h`) are resolved against the clock before.
+ */
+export const memoryFilterSchema = z.object({
+  org_id: z.string(),
+  ids: z.array(z.string()).optional(),
+  agent_id: z.string().optional(),
+  session_id: z.string().optional(),
+  memory_types: z.array(z.string()).optional(),
+  event_types: z.array(z.string()).optional(),
+  /** Every one of these tags, matched exactly. */
+  tags_all: z.array(z.string()).optional(),
+  /** At least one of these tags, matched exactly. */
+  tags_any: z.array(z.string()).optional(),
+  content_contains: z.string().optional(),
+  /** `content_contains` ignores case unless this is true. */
+  case_sensitive: z.boolean().optional(),
+  min_importance: z.number().optional(),
+  dedup_key: z.string().optional(),
+  /** Exclusive lower bound on event time, µs. */
+  since_us: z.number().int().optional(),
+  /** Exclusive upper bound on event time, µs. */
+  until_us: z.number().int().optional(),
+});
+export type MemoryFilter = z.infer<typeof memoryFilterSchema>;
+
+/** Position of a row in a sort, for keyset paging: rows strictly after it come next. */
+export const sortKeySchema = z.object({
+  time_us: z.number().int(),
+  id: z.string(),
+  importance: z.number().optional(),
+});
+export type SortKey = z.infer<typeof sortKeySchema>;
+
+export const memoryPageRequestSchema = z.object({
+  filter: memoryFilterSchema,
+  order: z.enum(["asc", "desc"]),
+  /** `importance` sorts by importance, then time, then id, all in `order`. */
+  order_by: z.enum(["time", "importance"]),
+  limit: z.number().int().positive(),
+  after: sortKeySchema.optional(),
+  offset: z.number().int().nonnegative().optional(),
+});
+export type MemoryPageRequest = z.infer<typeof memoryPageRequestSchema>;

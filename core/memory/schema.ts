@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { idSchema, tagSchema, typeSchema } from "../validation";
+
+/** The original's four memory types; anything else breaks the original Python SDK's enum. */
+export const MEMORY_TYPES = ["episodic", "session", "decision", "entity"] as const;
+export const memoryTypeSchema = z.enum(MEMORY_TYPES, {
+  message: `invalid memory_type: must be one of ${MEMORY_TYPES.join(", ")}`,
+});
+export type MemoryType = z.infer<typeof memoryTypeSchema>;
+
+export const MEMORY_LIMITS = {
+  contentMaxChars: 65_536,
+  tagsMax: 64,
+  dedupKeyMaxChars: 128,
+  parentIdMaxChars: 128,
+  metadataMaxBytes: 65_536,
+  batchMax: 1_000,
+} as const;
+
+/** One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). */
+export const memoryInputSchema = z.object({
+  agent_id: idSchema("agent_id"),
+  content: z
+    .string({ message: "content is required" })
+    .min(1, "content is required")
+    .max(MEMORY_LIMITS.contentMaxChars, `content is longer than ${MEMORY_LIMITS.contentMaxChars} characters`),
+  memory_type: memoryTypeSchema.default("episodic"),
+  event_type: typeSchema("event_type").default("general"),
+  session_id: z.union([z.literal(""), idSchema("session_id")]).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  tags: z.array(tagSchema).max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`).optional(),
+  importance: z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1").optional(),
+  dedup_key: z.string().min(1).max(MEMORY_LIMITS.dedupKeyMaxChars).optional(),
+  parent_id: z.string().max(MEMORY_LIMITS.parentIdMaxChars).optional(),
+  /** Event time for backfill (ISO 8601 with offset); the server's clock when absent. */
+  time: z.iso.datetime({ offset: true, message: "invalid time: must be ISO 8601 with a timezone" }).optional(),
+});
+export type MemoryInput = z.infer<typeof memoryInputSchema>;
+
+/**
+ * A memory as stored: the outbox row, the Arc row and the unit every read path merges.
+ * Times are integer microseconds since the epoch, Arc's own storage unit.
+ */
+export const memoryRecordSchema = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  agent_id: z.string(),
+  session_id: z.string(),
+  memory_type: memoryTypeSchema,
+  event_type: z.string(),
+  content: z.string(),
+  metadata_json: z.string(),
+  tags: z.array(z.string()),
+  dedup_key: z.string(),
+  importance: z.number(),
+  parent_id: z.string(),
+  time_us: z.number().int(),
+  ingested_at_us: z.number().int(),
+});
+export type MemoryRecord = z.infer<typeof memoryRecordSchema>;
+
+/** A memory as the API returns it: the original's Memory plus `id` and `ingested_at`; empty fields omitted. */
+export const memorySchema = z.object({
+  id: z.string(),
+  time: z.string(),
+  ingested_at: z.string(),
+  org_id: z.string(),
+  agent_id: z.string(),
+  session_id: z.string().optional(),
+  memory_type: memoryTypeSchema,
+  event_type: z.string(),
+  content: z.string(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  tags: z.array(z.string()).optional(),
+  dedup_key: z.string().optional(),
+  importance: z.number().optional(),
+  parent_id: z.string().optional(),
+});
+export type Memory = z.infer<typeof memorySchema>;
