@@ -1,0 +1,162 @@
+import type { Clock } from "../clock";
+import { sha256Hex } from "../crypto/encoding";
+import { API_KEY_PATTERN, compareApiKey } from "./api-key";
+import type { Permission } from "./permissions";
+import { TtlCache } from "./ttl-cache";
+
+/** A stored key as the verifier needs it (the metadata store's `findActiveKeysByPrefix` rows). */
+export interface StoredApiKey {
+  id: number;
+  orgId: string;
+  name: string;
+  keyHash: string;
+  permissions: Permission[];
+  /** RFC 3339, or null when the key never expires. */
+  expiresAt: string | null;
+}
+
+/** The two store calls the verifier makes; `SqlMetadataStore` satisfies it. */
+export interface ApiKeyLookup {
+  findActiveKeysByPrefix(prefix: string): Promise<StoredApiKey[]>;
+  touchApiKey(id: number): Promise<void>;
+}
+
+/** Who is calling: the org always comes from here, never from the request. */
+export interface VerifiedApiKey {
+  keyId: number;
+  orgId: string;
+  permissions: Permission[];
+  name: string;
+}
+
+export interface ApiKeyVerifierOptions {
+  store: ApiKeyLookup;
+  clock: Clock;
+  /** How long a verified key is trusted without the database: also the longest a key revoked by another process keeps working. */
+  cacheTtlMs?: number;
+  /** How long a rejected key is remembered, so a flood of wrong keys costs no bcrypt. */
+  negativeTtlMs?: number;
+  /** Cap on each of the positive and negative caches. */
+  maxCachedKeys?: number;
+  /** Minimum gap between `last_used_at` writes for one key. */
+  touchIntervalMs?: number;
+  /** bcrypt comparison; injectable so tests can count calls. */
+  compare?: (plaintext: string, hash: string) => Promise<boolean>;
+  /** Keeps the un-awaited `last_used_at` write alive (Workers: `waitUntil`; Node: a tracked promise). */
+  background?: (task: Promise<void>) => void;
+  /** Receives a failed `last_used_at` write; the request it rode on has already succeeded. */
+  onTouchError?: (error: unknown) => void;
+}
+
+/**
+ * Checks API keys on the request path: regex → cache by the key's SHA-256 → prefix lookup →
+ * bcrypt → expiry. bcrypt runs at most once per key per process while cached, concurrent first
+ * requests share one verification, and revocation on this process (`evictKey`/`evictOrg`) takes
+ * effect at once. Other processes see a revocation within `cacheTtlMs`.
+ */
+export class ApiKeyVerifier {
+  private readonly store: ApiKeyLookup;
+  private readonly clock: Clock;
+  private readonly cacheTtlMs: number;
+  private readonly negativeTtlMs: number;
+  private readonly touchIntervalMs: number;
+  private readonly compare: (plaintext: string, hash: string) => Promise<boolean>;
+  private readonly background: (task: Promise<void>) => void;
+  private readonly onTouchError: (error: unknown) => void;
+  private readonly verified: TtlCache<VerifiedApiKey>;
+  private readonly rejected: TtlCache<true>;
+  private readonly touched: TtlCache<true>;
+  private readonly inFlight = new Map<string, Promise<VerifiedApiKey | null>>();
+  /** Bumped by every eviction, so a verification that started before it is not cached after it. */
+  private epoch = 0;
+
+  constructor(options: ApiKeyVerifierOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
+    this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
+    this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
+    this.compare = options.compare ?? compareApiKey;
+    this.background = options.background ?? (() => undefined);
+    this.onTouchError = options.onTouchError ?? (() => undefined);
+    const max = options.maxCachedKeys ?? 10_000;
+    this.verified = new TtlCache(max);
+    this.rejected = new TtlCache(max);
+    this.touched = new TtlCache(max);
+  }
+
+  /** The key's identity, or null for a malformed, unknown, disabled, revoked or expired key. */
+  async verify(plaintext: string): Promise<VerifiedApiKey | null> {
+    if (!API_KEY_PATTERN.test(plaintext)) return null;
+    const digest = await sha256Hex(plaintext);
+    const now = this.clock.now();
+    const cached = this.verified.get(digest, now);
+    if (cached) {
+      this.touch(cached.keyId, now);
+      return cached;
+    }
+    if (this.rejected.get(digest, now)) return null;
+    let pending = this.inFlight.get(digest);
+    if (!pending) {
+      const started = this.lookup(plaintext, digest);
+      pending = started.finally(() => {
+        if (this.inFlight.get(digest) === pending) this.inFlight.delete(digest);
+      });
+      this.inFlight.set(digest, pending);
+    }
+    const result = await pending;
+    if (result) this.touch(result.keyId, this.clock.now());
+    return result;
+  }
+
+  /** Forgets one key at once (after it is revoked on this process). */
+  evictKey(keyId: number): void {
+    this.evictWhere((key) => key.keyId === keyId);
+  }
+
+  /** Forgets every key of an org at once (after the org is deleted on this process). */
+  evictOrg(orgId: string): void {
+    this.evictWhere((key) => key.orgId === orgId);
+  }
+
+  private evictWhere(match: (key: VerifiedApiKey) => boolean): void {
+    this.epoch++;
+    this.verified.deleteWhere(match);
+    // Requests from now on must not join a verification that began before the revocation.
+    this.inFlight.clear();
+  }
+
+  private async lookup(plaintext: string, digest: string): Promise<VerifiedApiKey | null> {
+    const epoch = this.epoch;
+    const rows = await this.store.findActiveKeysByPrefix(digest.slice(0, 16));
+    let match: StoredApiKey | undefined;
+    for (const row of rows) {
+      if (await this.compare(plaintext, row.keyHash)) {
+        match = row;
+        break;
+      }
+    }
+    const now = this.clock.now();
+    const expiresAt = match?.expiresAt ? Date.parse(match.expiresAt) : Number.POSITIVE_INFINITY;
+    if (!match || expiresAt <= now) {
+      this.rejected.set(digest, true, now + this.negativeTtlMs);
+      return null;
+    }
+    // Frozen: one cached object is handed to every request that presents this key.
+    const verified: VerifiedApiKey = Object.freeze({
+      keyId: match.id,
+      orgId: match.orgId,
+      permissions: Object.freeze([...match.permissions]) as Permission[],
+      name: match.name,
+    });
+    if (epoch === this.epoch) this.verified.set(digest, verified, Math.min(now + this.cacheTtlMs, expiresAt));
+    return verified;
+  }
+
+  private touch(keyId: number, now: number): void {
+    const slot = String(keyId);
+    if (this.touched.get(slot, now)) return;
+    this.touched.set(slot, true, now + this.touchIntervalMs);
+    this.background(this.store.touchApiKey(keyId).catch(this.onTouchError));
+  }
+}

@@ -1,0 +1,122 @@
+import type { Clock } from "../clock";
+import type { SqlExecutor } from "../sql/executor";
+
+/**
+ * Versioned schema for the metadata store, shared by libSQL and D1. Each migration's statements
+ * run in one atomic batch that starts by inserting its `schema_migrations` row, so when the CLI
+ * and a server migrate at the same moment the loser's batch fails on that primary key before any
+ * DDL runs, and it re-reads the applied versions instead of failing.
+ *
+ * Fixes against the original (reference section 4.7): ON DELETE CASCADE from every org-owned
+ * table; key names unique per org, not globally; sessions point at an agent of the SAME org
+ * through a composite key; session status is a closed set; times are RFC 3339 text with ms.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial metadata schema",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS organizations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        settings_json TEXT NOT NULL DEFAULT '{}'
+      )`,
+      `CREATE TABLE IF NOT EXISTS api_keys (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key_hash TEXT NOT NULL,
+        key_prefix TEXT NOT NULL,
+        name TEXT NOT NULL,
+        org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        permissions TEXT NOT NULL DEFAULT 'read,write',
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        last_used_at TEXT,
+        UNIQUE (org_id, name)
+      )`,
+      `CREATE INDEX IF NOT EXISTS api_keys_prefix ON api_keys (key_prefix, enabled)`,
+      `CREATE TABLE IF NOT EXISTS agents (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        description TEXT,
+        config_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        last_active_at TEXT,
+        UNIQUE (org_id, name),
+        UNIQUE (org_id, id)
+      )`,
+      `CREATE INDEX IF NOT EXISTS agents_org_created ON agents (org_id, created_at, id)`,
+      `CREATE TABLE IF NOT EXISTS sessions (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
+        metadata_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT,
+        FOREIGN KEY (org_id, agent_id) REFERENCES agents (org_id, id) ON DELETE CASCADE
+      )`,
+      `CREATE INDEX IF NOT EXISTS sessions_org_created ON sessions (org_id, created_at, id)`,
+      `CREATE INDEX IF NOT EXISTS sessions_org_agent_created ON sessions (org_id, agent_id, created_at, id)`,
+      `CREATE TABLE IF NOT EXISTS arc_instances (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL UNIQUE REFERENCES organizations(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        api_key_cipher BLOB NOT NULL,
+        api_key_nonce BLOB NOT NULL,
+        api_key_masked TEXT NOT NULL,
+        database TEXT NOT NULL,
+        measurement TEXT NOT NULL DEFAULT 'events',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+    ],
+  },
+];
+
+const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+async function appliedVersions(sql: SqlExecutor): Promise<Set<number>> {
+  const { rows } = await sql.execute("SELECT version FROM schema_migrations");
+  return new Set(rows.map((row) => Number(row.version)));
+}
+
+/**
+ * Brings the schema up to date; safe to run on every start and from several processes at once.
+ * Returns the versions this call applied (empty when the schema was already current).
+ */
+export async function runMigrations(sql: SqlExecutor, clock: Clock, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await sql.execute(CREATE_LEDGER);
+  let applied = await appliedVersions(sql);
+  const done: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    try {
+      await sql.batch([
+        {
+          sql: "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+          args: [migration.version, migration.name, new Date(clock.now()).toISOString()],
+        },
+        ...migration.statements.map((statement) => ({ sql: statement })),
+      ]);
+      done.push(migration.version);
+    } catch (error) {
+      applied = await appliedVersions(sql);
+      if (!applied.has(migration.version)) throw error;
+    }
+  }
+  return done;
+}
