@@ -1,0 +1,10 @@
+/** Public surface of the embedded Arc engine. */
+export { ArcEngine } from "./engine";
+export { serveArcEngine, type ServeArcEngineOptions, type ServedArcEngine } from "./serve";
+export {
+  arcEngineOptionsSchema,
+  consoleLogger,
+  type ArcEngineLogger,
+  type ArcEngineOptions,
+  type ResolvedArcEngineOptions,
+} from "./options";

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/** Where the engine reports what Arc would log: skipped batch items, failed timer flushes. */
+export interface ArcEngineLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+export const consoleLogger: ArcEngineLogger = {
+  warn: (message, details) => console.warn(`[arc-engine] ${message}`, details ?? ""),
+  error: (message, details) => console.error(`[arc-engine] ${message}`, details ?? ""),
+};
+
+const MIB = 1024 * 1024;
+
+/**
+ * Options of `ArcEngine.open`, checked at the boundary. Defaults follow Arc's shipped Docker
+ * config where it has one (100 ms buffer age, deletes on) and its code defaults otherwise.
+ */
+export const arcEngineOptionsSchema = z.object({
+  /** A folder holding `arc.duckdb` (created if missing), or ":memory:". */
+  dataDir: z.string().min(1),
+  /** The one admin token. Absent: auth is off and every route is open, as with `auth.enabled=false`. */
+  token: z.string().min(1).optional(),
+  /** How long written rows stay invisible before the buffer flushes; 0 flushes inside the write. */
+  flushDelayMs: z.number().int().min(0).default(100),
+  /** Bodies above this get 413; it also caps the decompressed size. */
+  maxBodyBytes: z.number().int().positive().default(64 * MIB),
+  /** Queries running longer are interrupted and answered 504. */
+  queryTimeoutMs: z.number().int().positive().default(300_000),
+  /** A measurement's buffer flushes once it holds this many rows (Arc's `max_buffer_size`). */
+  maxBufferRows: z.number().int().positive().default(50_000),
+  /** `POST /api/v1/delete` answers 403 when false. */
+  deleteEnabled: z.boolean().default(true),
+  logger: z
+    .custom<ArcEngineLogger>(
+      (v) => typeof v === "object" && v !== null && "warn" in v && "error" in v,
+      "logger needs warn() and error()",
+    )
+    .default(consoleLogger),
+});
+
+export type ArcEngineOptions = z.input<typeof arcEngineOptionsSchema>;
+export type ResolvedArcEngineOptions = z.output<typeof arcEngineOptionsSchema>;
+
+export const MEMORY_DATA_DIR = ":memory:";
+export const DATABASE_FILE = "arc.duckdb";

@@ -1,0 +1,68 @@
+import { DEFAULT_DATABASE, isSqlTableIdentifier, qualifiedTable, quoteIdent, storageName } from "../names";
+import { lex, significant, type Token } from "./lexer";
+import { aliasFollows, cteNames, findTableReferences } from "./table-references";
+
+export interface MeasurementRef {
+  readonly database: string;
+  readonly measurement: string;
+}
+
+export type RewriteResult =
+  | { readonly ok: true; readonly sql: string; readonly tables: readonly MeasurementRef[] }
+  | { readonly ok: false; readonly error: string };
+
+/** Names Arc leaves alone in table position: its own storage reader and DuckDB's catalogs. */
+const UNREWRITTEN_PREFIXES = ["read_parquet", "information_schema", "pg_", "duckdb_"];
+
+export const CROSS_DATABASE_ERROR =
+  "Cross-database queries (db.table syntax) not allowed when x-arc-database header is set";
+
+function nameOf(token: Token): string | { error: string } {
+  if (token.kind === "word") return token.text;
+  return isSqlTableIdentifier(token.value)
+    ? token.value
+    : { error: `Quoted identifier in table position is not a valid database or measurement name: "${token.value}"` };
+}
+
+/**
+ * Arc's table resolution, done on DuckDB schemas instead of Parquet globs: `FROM m` / `JOIN m`
+ * becomes the measurement's table in the header database (or `default`), `FROM db.m` the table
+ * in `db` (refused when the header is set). Names keep their case, as Arc's paths do. CTE names,
+ * DuckDB catalog names and anything inside literals or quoted identifiers are left as written.
+ * A table whose name has capitals gets an alias, so `Mem.col` still binds.
+ */
+export function rewriteTableReferences(sql: string, headerDatabase: string | null): RewriteResult {
+  const code = significant(lex(sql));
+  const ctes = cteNames(code);
+  const edits: { start: number; end: number; text: string }[] = [];
+  const tables: MeasurementRef[] = [];
+  for (const ref of findTableReferences(code)) {
+    const [head, tail] = ref.parts as [Token, Token | undefined];
+    if (head.kind === "string") {
+      return { ok: false, error: `String literal not allowed in table position: '${head.value}'` };
+    }
+    const lower = head.value.toLowerCase();
+    if (UNREWRITTEN_PREFIXES.some((p) => lower.startsWith(p))) continue;
+    if (!tail && ctes.has(lower)) continue;
+    if (head.kind === "word" && !isSqlTableIdentifier(head.text)) continue;
+    if (tail?.kind === "word" && !isSqlTableIdentifier(tail.text)) continue;
+    const names = [head, ...(tail ? [tail] : [])].map(nameOf);
+    const invalid = names.find((n): n is { error: string } => typeof n !== "string");
+    if (invalid) return { ok: false, error: invalid.error };
+    if (tail && headerDatabase !== null) return { ok: false, error: CROSS_DATABASE_ERROR };
+    const [database, measurement] = tail
+      ? (names as [string, string])
+      : [headerDatabase ?? DEFAULT_DATABASE, names[0] as string];
+    tables.push({ database, measurement });
+    const alias = storageName(measurement) !== measurement && !aliasFollows(code[ref.last + 1]);
+    const text = qualifiedTable(database, measurement) + (alias ? ` AS ${quoteIdent(measurement)}` : "");
+    edits.push({ start: head.start, end: (code[ref.last] as Token).end, text });
+  }
+  let out = "";
+  let cursor = 0;
+  for (const edit of edits) {
+    out += sql.slice(cursor, edit.start) + edit.text;
+    cursor = edit.end;
+  }
+  return { ok: true, sql: out + sql.slice(cursor), tables };
+}

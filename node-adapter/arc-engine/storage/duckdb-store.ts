@@ -1,0 +1,103 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { quoteIdent, STORE_CATALOG } from "../names";
+import { Catalog } from "./catalog";
+import { Mutex } from "./mutex";
+import { TableWriter } from "./table-writer";
+import type { PendingBuffer } from "./write-buffer";
+
+/**
+ * Instance-wide settings, applied after the store is attached. `TimeZone` UTC makes ISO literals and TIMESTAMPTZ output behave as in
+ * Arc; user SQL must never reach the file system (Arc forbids file functions), and once set the
+ * configuration is locked so no query can loosen it.
+ */
+const SETUP = [
+  "SET GLOBAL TimeZone = 'UTC'",
+  "SET GLOBAL enable_external_access = false",
+  "SET GLOBAL lock_configuration = true",
+];
+
+/** How long `close` waits for interrupted queries to hand their connections back. */
+const CLOSE_WAIT_MS = 5000;
+
+/**
+ * The DuckDB side of the engine: one database file (or memory), one writer connection guarded by
+ * a FIFO mutex, a fresh connection per query (so a timed-out query can be interrupted alone),
+ * and the catalog of flushed measurements.
+ */
+export class DuckDBStore {
+  private readonly mutex = new Mutex();
+  private readonly active = new Set<DuckDBConnection>();
+  private readonly writer: TableWriter;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writeConnection: DuckDBConnection,
+    readonly catalog: Catalog,
+  ) {
+    this.writer = new TableWriter(writeConnection, catalog);
+  }
+
+  /**
+   * Opens `path` (a file, created if missing, or ":memory:") under the fixed catalog name
+   * `STORE_CATALOG`, and loads the catalog of measurements it holds.
+   */
+  static async open(path: string): Promise<DuckDBStore> {
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    await connection.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${quoteIdent(STORE_CATALOG)}`);
+    await connection.run(`USE ${quoteIdent(STORE_CATALOG)}`);
+    for (const statement of SETUP) await connection.run(statement);
+    return new DuckDBStore(instance, connection, await Catalog.load(connection));
+  }
+
+  /**
+   * Writes buffers in order, one at a time with every other write. A failing buffer does not stop
+   * the others; its rows are dropped and the first failure is rethrown at the end.
+   */
+  applyBuffers(buffers: readonly PendingBuffer[]): Promise<void> {
+    return this.mutex.run(async () => {
+      const failures: unknown[] = [];
+      for (const buffer of buffers) {
+        try {
+          await this.writer.append(buffer.database, buffer.measurement, buffer.batches);
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0) throw failures[0];
+    });
+  }
+
+  /** Runs `task` on the writer connection, exclusive of flushes and other writes. */
+  exclusive<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => task(this.writeConnection));
+  }
+
+  /** A connection for one query; release it with `release`. */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.closed) throw new Error("engine is closed");
+    const connection = await this.instance.connect();
+    this.active.add(connection);
+    return connection;
+  }
+
+  release(connection: DuckDBConnection): void {
+    this.active.delete(connection);
+    connection.closeSync();
+  }
+
+  /** Interrupts running queries, waits for the writer, checkpoints and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of this.active) connection.interrupt();
+    for (let waited = 0; this.active.size > 0 && waited < CLOSE_WAIT_MS; waited += 10) await delay(10);
+    await this.mutex.run(async () => {
+      await this.writeConnection.run(`CHECKPOINT ${quoteIdent(STORE_CATALOG)}`);
+    });
+    this.writeConnection.closeSync();
+    this.instance.closeSync();
+  }
+}

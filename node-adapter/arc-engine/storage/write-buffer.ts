@@ -1,0 +1,89 @@
+import { batchSignature, type TypedBatch } from "../write/typed-batch";
+
+/** Rows of one (database, measurement) waiting for a flush; all share one column signature. */
+export interface PendingBuffer {
+  readonly database: string;
+  readonly measurement: string;
+  readonly signature: string;
+  readonly batches: TypedBatch[];
+  rows: number;
+}
+
+export interface WriteBufferOptions {
+  /** Delay between the first buffered row and the flush; 0 flushes inside the write. */
+  readonly flushDelayMs: number;
+  /** A buffer reaching this many rows is flushed at once (Arc's `max_buffer_size`). */
+  readonly maxBufferRows: number;
+  /** Writes buffers to storage; serialised by the caller, in call order. */
+  readonly apply: (buffers: readonly PendingBuffer[]) => Promise<void>;
+  /** Reports a failed timer flush (its rows are lost, as in Arc). */
+  readonly onFlushError: (error: unknown) => void;
+}
+
+/**
+ * Arc's ingest buffer: a 204 means "buffered", and queries see nothing until a flush, which
+ * happens after `flushDelayMs`, when a buffer reaches `maxBufferRows`, when a batch brings a new
+ * column signature (the older rows are flushed first), or when someone calls `flushAll`.
+ */
+export class WriteBuffer {
+  private readonly pending = new Map<string, PendingBuffer>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: WriteBufferOptions) {}
+
+  /**
+   * Buffers one batch. Resolves once every flush this write forced has finished (a schema
+   * change, a full buffer, or `flushDelayMs` 0); rejects when one of those flushes fails.
+   */
+  async add(database: string, batch: TypedBatch): Promise<void> {
+    const forced: PendingBuffer[] = [];
+    const key = `${database}\u0000${batch.measurement}`;
+    const signature = batchSignature(batch);
+    let buffer = this.pending.get(key);
+    if (buffer && buffer.signature !== signature) {
+      this.pending.delete(key);
+      forced.push(buffer);
+      buffer = undefined;
+    }
+    if (!buffer) {
+      buffer = { database, measurement: batch.measurement, signature, batches: [], rows: 0 };
+      this.pending.set(key, buffer);
+    }
+    buffer.batches.push(batch);
+    buffer.rows += batch.rowCount;
+    if (this.options.flushDelayMs === 0 || buffer.rows >= this.options.maxBufferRows) {
+      this.pending.delete(key);
+      forced.push(buffer);
+    }
+    this.arm();
+    if (forced.length > 0) await this.options.apply(forced);
+  }
+
+  /**
+   * Flushes everything buffered now. Flushes forced earlier are queued ahead of this one, so
+   * when it resolves every row buffered before the call is visible.
+   */
+  flushAll(): Promise<void> {
+    const buffers = [...this.pending.values()];
+    this.pending.clear();
+    this.stop();
+    return this.options.apply(buffers);
+  }
+
+  /** Stops the timer; buffered rows stay until `flushAll`. */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.timer || this.pending.size === 0 || this.options.flushDelayMs === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushAll()
+        .catch(this.options.onFlushError)
+        .finally(() => this.arm());
+    }, this.options.flushDelayMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,38 @@
+import * as zlib from "node:zlib";
+
+export type Decompressed = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly error: string };
+
+type ZstdDecompress = (buffer: Uint8Array, options: { maxOutputLength: number }) => Buffer;
+
+/** Node 22.15+ ships zstd in zlib; older Node has none, and such a body is refused with 400. */
+const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync;
+
+const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
+const isZstd = (b: Uint8Array) => b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd;
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Arc recognises compression by magic bytes only (Content-Encoding is ignored): gzip `1f 8b`,
+ * zstd `28 b5 2f fd`; anything else is taken as raw msgpack. The output is capped at `maxBytes`.
+ */
+export function decompressBody(body: Uint8Array, maxBytes: number): Decompressed {
+  if (isGzip(body)) {
+    try {
+      return { ok: true, bytes: zlib.gunzipSync(body, { maxOutputLength: maxBytes }) };
+    } catch (error) {
+      return { ok: false, error: `Invalid gzip compression: ${reason(error)}` };
+    }
+  }
+  if (isZstd(body)) {
+    if (!zstdDecompressSync) {
+      return { ok: false, error: "Invalid zstd compression: zstd is not available in this Node.js version" };
+    }
+    try {
+      return { ok: true, bytes: zstdDecompressSync(body, { maxOutputLength: maxBytes }) };
+    } catch (error) {
+      return { ok: false, error: `Invalid zstd compression: ${reason(error)}` };
+    }
+  }
+  return { ok: true, bytes: body };
+}
