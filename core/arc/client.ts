@@ -1,0 +1,149 @@
+import { z } from "zod";
+import type { MemoryRecord } from "../memory/schema";
+import { encodeMemoryBatch } from "./msgpack-encode";
+import { ArcRequestError, arcErrorDetail, retryAfterSeconds, type ArcOperation } from "./request-error";
+import { isValidDatabase, isValidMeasurement } from "./sql-names";
+
+export interface ArcClientOptions {
+  /** Called with one `Request`: global fetch, or the embedded engine's `app.fetch` (same bytes, no socket). */
+  fetch: typeof fetch;
+  baseUrl: string;
+  token?: string;
+  /** Sent as `x-arc-database`; queries then name the bare measurement. */
+  database: string;
+  measurement: string;
+  /** Whole exchange, body included. Default 30 s, the original's query timeout. */
+  timeoutMs?: number;
+}
+
+/** Arc's query answer: column names and row-major rows aligned with them. */
+export interface ArcQueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** What readers need from a client: the measurement to query and a way to run SQL. */
+export interface ArcQueryPort {
+  readonly measurement: string;
+  query(sql: string): Promise<ArcQueryResult>;
+}
+
+/** Arc's success envelope; only the keys we use. A measurement with no data gives `[]` for both. */
+const queryEnvelopeSchema = z.object({
+  success: z.boolean().optional(),
+  columns: z.array(z.string()).nullish(),
+  data: z.array(z.array(z.unknown())).nullish(),
+  error: z.string().optional(),
+});
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A fetch-based Arc client for one (database, measurement): columnar msgpack writes, JSON SQL
+ * queries, and a health probe. Every failure is an `ArcRequestError` that says whether a retry
+ * can help. It never retries by itself: the write coordinator owns backoff.
+ */
+export class ArcClient implements ArcQueryPort {
+  readonly database: string;
+  readonly measurement: string;
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ArcClientOptions) {
+    if (!isValidDatabase(options.database)) throw new RangeError(`invalid Arc database name: ${JSON.stringify(options.database)}`);
+    if (!isValidMeasurement(options.measurement)) throw new RangeError(`invalid Arc measurement name: ${JSON.stringify(options.measurement)}`);
+    this.database = options.database;
+    this.measurement = options.measurement;
+    this.baseUrl = new URL(options.baseUrl).href.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Sends memories as one columnar batch; resolves once Arc answered 2xx (buffered, not yet queryable). */
+  async write(records: readonly MemoryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const body = encodeMemoryBatch(this.measurement, records);
+    await this.exchange("write", "/api/v1/write/msgpack", { method: "POST", headers: this.headers("application/msgpack"), body }, async (response) => {
+      await response.body?.cancel();
+    });
+  }
+
+  /** Runs one read-only statement; values are looked up by column name by the callers. */
+  async query(sql: string): Promise<ArcQueryResult> {
+    const init = { method: "POST", headers: this.headers("application/json"), body: JSON.stringify({ sql }) };
+    return this.exchange("query", "/api/v1/query", init, async (response) => {
+      const text = await response.text();
+      let parsed: z.infer<typeof queryEnvelopeSchema>;
+      try {
+        parsed = queryEnvelopeSchema.parse(JSON.parse(text));
+      } catch (cause) {
+        throw new ArcRequestError({ operation: "query", kind: "malformed", status: response.status, detail: "unreadable query response", cause });
+      }
+      if (parsed.success === false) {
+        throw new ArcRequestError({ operation: "query", kind: "malformed", status: response.status, detail: parsed.error ?? "success: false" });
+      }
+      return { columns: parsed.columns ?? [], rows: parsed.data ?? [] };
+    });
+  }
+
+  /** `GET /health` answered 200 within the timeout. Never throws. */
+  async health(): Promise<boolean> {
+    try {
+      await this.exchange("health", "/health", { method: "GET" }, async (response) => {
+        await response.body?.cancel();
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private headers(contentType: string): Record<string, string> {
+    const headers: Record<string, string> = { "Content-Type": contentType, "x-arc-database": this.database };
+    if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
+    return headers;
+  }
+
+  /** One request with a deadline over the whole exchange, including reading the body. */
+  private async exchange<T>(operation: ArcOperation, path: string, init: RequestInit, read: (response: Response) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new ArcRequestError({ operation, kind: "timeout", detail: `no answer within ${this.timeoutMs} ms` }));
+        controller.abort();
+      }, this.timeoutMs);
+    });
+    const request = new Request(`${this.baseUrl}${path}`, { ...init, signal: controller.signal });
+    try {
+      return await Promise.race([this.send(operation, request, read), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async send<T>(operation: ArcOperation, request: Request, read: (response: Response) => Promise<T>): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.options.fetch(request);
+    } catch (cause) {
+      throw new ArcRequestError({ operation, kind: "network", detail: cause instanceof Error ? cause.message : String(cause), cause });
+    }
+    if (!response.ok) {
+      const body = await response.text().catch(() => "");
+      throw new ArcRequestError({
+        operation,
+        kind: "http",
+        status: response.status,
+        detail: arcErrorDetail(body),
+        retryAfterSeconds: retryAfterSeconds(response.headers.get("retry-after")),
+      });
+    }
+    try {
+      return await read(response);
+    } catch (cause) {
+      if (cause instanceof ArcRequestError) throw cause;
+      const detail = `reading the response failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      throw new ArcRequestError({ operation, kind: "network", status: response.status, detail, cause });
+    }
+  }
+}

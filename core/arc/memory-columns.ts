@@ -1,0 +1,79 @@
+import type { MemoryRecord } from "../memory/schema";
+
+/**
+ * The Arc table of DESIGN.md, one row per memory. The order is the order of SELECT lists;
+ * readers still look values up by name, because Arc's `SELECT *` order is random.
+ */
+export const MEMORY_COLUMNS = [
+  "time",
+  "id",
+  "org_id",
+  "agent_id",
+  "session_id",
+  "memory_type",
+  "event_type",
+  "content",
+  "metadata_json",
+  "tags_csv",
+  "dedup_key",
+  "importance",
+  "parent_id",
+  "ingested_at",
+] as const;
+export type MemoryColumn = (typeof MEMORY_COLUMNS)[number];
+
+/** Columns a stats query may group by. */
+export const GROUPABLE_COLUMNS = ["memory_type", "event_type", "agent_id", "session_id"] as const satisfies readonly MemoryColumn[];
+export type GroupableColumn = (typeof GROUPABLE_COLUMNS)[number];
+
+/**
+ * How each column travels in msgpack. `time` and `ingested_at` are integer µs (Arc reads `time`'s
+ * unit from its magnitude, and stores `ingested_at` as BIGINT); `importance` is always a float,
+ * or a batch that starts with 0 or 1 would make the column BIGINT and truncate later values.
+ */
+export type WireKind = "int" | "float" | "string";
+export const MEMORY_COLUMN_KINDS: Record<MemoryColumn, WireKind> = {
+  time: "int",
+  id: "string",
+  org_id: "string",
+  agent_id: "string",
+  session_id: "string",
+  memory_type: "string",
+  event_type: "string",
+  content: "string",
+  metadata_json: "string",
+  tags_csv: "string",
+  dedup_key: "string",
+  importance: "float",
+  parent_id: "string",
+  ingested_at: "int",
+};
+
+/** Arc has no list columns. Tags cannot contain commas (validation's tag pattern), so a plain join is exact. */
+export function tagsToCsv(tags: readonly string[]): string {
+  return tags.join(",");
+}
+
+export function csvToTags(csv: string): string[] {
+  return csv === "" ? [] : csv.split(",");
+}
+
+/** One memory as the values of its Arc row, by column. */
+export function memoryToRow(record: MemoryRecord): Record<MemoryColumn, string | number> {
+  return {
+    time: record.time_us,
+    id: record.id,
+    org_id: record.org_id,
+    agent_id: record.agent_id,
+    session_id: record.session_id,
+    memory_type: record.memory_type,
+    event_type: record.event_type,
+    content: record.content,
+    metadata_json: record.metadata_json,
+    tags_csv: tagsToCsv(record.tags),
+    dedup_key: record.dedup_key,
+    importance: record.importance,
+    parent_id: record.parent_id,
+    ingested_at: record.ingested_at_us,
+  };
+}

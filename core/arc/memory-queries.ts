@@ -1,0 +1,102 @@
+import { badRequest } from "../errors";
+import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
+import { utf8Length } from "./duckdb-text";
+import { GROUPABLE_COLUMNS, MEMORY_COLUMNS, type GroupableColumn } from "./memory-columns";
+import { afterCondition, filterConditions, orderClause, type PredicateOptions } from "./memory-predicates";
+import { sqlInteger, sqlString } from "./sql-literal";
+import { sqlIdentifier, sqlMeasurement } from "./sql-names";
+
+/** Arc refuses SQL longer than this (Go `len`, so UTF-8 bytes). */
+export const ARC_SQL_MAX_BYTES = 10_000;
+
+const SELECT_MEMORY = MEMORY_COLUMNS.map((column) => sqlIdentifier(column, MEMORY_COLUMNS)).join(", ");
+
+/**
+ * Redelivery after a lost 204 stores a memory twice (Arc never de-duplicates columnar writes).
+ * Keep one row per id, before ORDER BY / LIMIT / OFFSET so duplicates never take page slots.
+ */
+const ONE_ROW_PER_ID = "QUALIFY row_number() OVER (PARTITION BY id ORDER BY ingested_at) = 1";
+
+/**
+ * Filters that would not fit in one Arc query are the caller's to narrow: a 400 that says so,
+ * rather than Arc's. (Dedup lookups are chunked instead, see `buildDedupLookupQueries`.)
+ */
+function fitted(sql: string): string {
+  const bytes = utf8Length(sql);
+  if (bytes > ARC_SQL_MAX_BYTES) {
+    throw badRequest(
+      `filter too large for one Arc query (${bytes} bytes of SQL, at most ${ARC_SQL_MAX_BYTES}): use fewer ids or tags, or a shorter content_contains`,
+    );
+  }
+  return sql;
+}
+
+/** One page of memories: filter, cursor, one row per id, explicit order, LIMIT and OFFSET. */
+export function buildListQuery(measurement: string, page: MemoryPageRequest, options: PredicateOptions = {}): string {
+  const where = filterConditions(page.filter, options);
+  if (page.after) where.push(afterCondition(page.after, page.order, page.order_by));
+  const offset = page.offset ? ` OFFSET ${sqlInteger(page.offset)}` : "";
+  return fitted(
+    `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE ${where.join(" AND ")} ${ONE_ROW_PER_ID} ` +
+      `${orderClause(page.order, page.order_by)} LIMIT ${sqlInteger(page.limit)}${offset}`,
+  );
+}
+
+/** One memory by id within its org; the first stored copy if it was delivered twice. */
+export function buildGetByIdQuery(measurement: string, orgId: string, id: string): string {
+  return fitted(
+    `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} AND id = ${sqlString(id)} ` +
+      "ORDER BY ingested_at ASC LIMIT 1",
+  );
+}
+
+/**
+ * Memories matching a filter, counted once each (`count(DISTINCT id)` absorbs redelivered
+ * copies): one row `cnt`, or one row per group value ordered by it.
+ */
+export function buildCountQuery(measurement: string, filter: MemoryFilter, groupBy?: GroupableColumn, options: PredicateOptions = {}): string {
+  const where = filterConditions(filter, options).join(" AND ");
+  const from = sqlMeasurement(measurement);
+  if (groupBy === undefined) return fitted(`SELECT count(DISTINCT id) AS cnt FROM ${from} WHERE ${where}`);
+  const group = sqlIdentifier(groupBy, GROUPABLE_COLUMNS);
+  return fitted(`SELECT ${group}, count(DISTINCT id) AS cnt FROM ${from} WHERE ${where} GROUP BY ${group} ORDER BY ${group}`);
+}
+
+/**
+ * Which of these dedup keys already belong to a memory accepted after `sinceUs`, with that
+ * memory's id (the first accepted). The window is on `ingested_at`, the acceptance time the
+ * dedup window measures; event `time` can be backfilled far into the past.
+ */
+export function buildDedupLookupQuery(measurement: string, orgId: string, dedupKeys: readonly string[], sinceUs: number): string {
+  return fitted(dedupLookupSql(measurement, orgId, dedupKeys.map(sqlString).join(", "), sinceUs));
+}
+
+function dedupLookupSql(measurement: string, orgId: string, keyList: string, sinceUs: number): string {
+  return (
+    `SELECT dedup_key, id FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} ` +
+    `AND dedup_key IN (${keyList}) AND ingested_at > ${sqlInteger(sinceUs)} ` +
+    "QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY ingested_at, id) = 1 ORDER BY dedup_key"
+  );
+}
+
+/** The dedup lookup for any number of keys, split into as few queries as fit Arc's limit. */
+export function buildDedupLookupQueries(measurement: string, orgId: string, dedupKeys: readonly string[], sinceUs: number): string[] {
+  const literals = [...new Set(dedupKeys)].map(sqlString);
+  if (literals.length === 0) return [];
+  const overhead = utf8Length(dedupLookupSql(measurement, orgId, "", sinceUs));
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = overhead;
+  for (const literal of literals) {
+    const bytes = utf8Length(literal);
+    if (current.length > 0 && size + 2 + bytes > ARC_SQL_MAX_BYTES) {
+      chunks.push(current);
+      current = [];
+      size = overhead;
+    }
+    size += (current.length > 0 ? 2 : 0) + bytes;
+    current.push(literal);
+  }
+  chunks.push(current);
+  return chunks.map((chunk) => fitted(dedupLookupSql(measurement, orgId, chunk.join(", "), sinceUs)));
+}

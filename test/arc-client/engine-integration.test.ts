@@ -1,0 +1,131 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ArcClient } from "../../core/arc/client";
+import { wellFormed } from "../../core/arc/duckdb-text";
+import { pageOf } from "../../core/arc/filter-match";
+import { ArcMemoryReader } from "../../core/arc/memory-reader";
+import { ArcRequestError } from "../../core/arc/request-error";
+import type { MemoryRecord } from "../../core/memory/schema";
+import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adapter/arc-engine";
+import { HOSTILE_PIECES, pageArb, recordSet } from "./support/arbitraries";
+
+// The client against the embedded engine: over loopback HTTP and through the engine's own fetch
+// (the embedded mode), the same records must come back the same.
+
+const TOKEN = "integration-token-0123456789abcdef";
+let engine: ArcEngine;
+let served: ServedArcEngine;
+let database = 0;
+
+beforeAll(async () => {
+  engine = await ArcEngine.open({ dataDir: ":memory:", token: TOKEN, flushDelayMs: 60_000, logger: { warn: () => {}, error: () => {} } });
+  served = await serveArcEngine(engine, { host: "127.0.0.1", port: 0 });
+});
+
+afterAll(async () => {
+  await served.close();
+  await engine.close();
+});
+
+const transports = {
+  loopback: () => ({ fetch: globalThis.fetch, baseUrl: served.url }),
+  "in-process": () => ({ fetch: ((request: Request) => engine.fetch(request)) as typeof fetch, baseUrl: "http://arc.embedded" }),
+};
+
+/** A client on a fresh Arc database, so each test sees only its own rows. */
+function freshClient(transport: keyof typeof transports, token = TOKEN) {
+  database++;
+  return new ArcClient({ ...transports[transport](), token, database: `it_${database}`, measurement: "events", timeoutMs: 10_000 });
+}
+
+const T = 1_767_225_600_000_000;
+function memory(i: number, overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  return {
+    id: `0190a1b2-0000-7000-8000-${String(i).padStart(12, "0")}`,
+    org_id: "org_a",
+    agent_id: "agent_1",
+    session_id: i % 2 ? "sess_1" : "",
+    memory_type: i % 3 ? "episodic" : "decision",
+    event_type: "general",
+    content: `memory ${i}`,
+    metadata_json: "{}",
+    tags: i % 2 ? ["a", "b"] : [],
+    dedup_key: `key${i}`,
+    importance: i % 4 === 0 ? 1 : i % 4 === 1 ? 0 : 0.25 * (i % 4),
+    parent_id: "",
+    time_us: T + i * 1_000_001,
+    ingested_at_us: T + i * 1_000_001 + 5,
+    ...overrides,
+  };
+}
+
+describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcClient and ArcMemoryReader over the engine (%s)", (transport) => {
+  it("writes records and reads them back identically, hostile strings included", async () => {
+    const client = freshClient(transport);
+    const reader = new ArcMemoryReader(client);
+    const hostile = HOSTILE_PIECES.map((piece, i) =>
+      memory(i, { content: `x${piece} | ${piece}${piece}`, tags: [`t${i}`], metadata_json: JSON.stringify({ piece }), dedup_key: `d${piece}` }),
+    );
+    await client.write(hostile);
+    expect(await reader.list({ filter: { org_id: "org_a" }, order: "asc", order_by: "time", limit: 100 })).toEqual([]);
+    await engine.flush();
+    const expected = hostile.map((r) => ({ ...r, content: wellFormed(r.content), dedup_key: wellFormed(r.dedup_key) }));
+    expect(await reader.list({ filter: { org_id: "org_a" }, order: "asc", order_by: "time", limit: 100 })).toEqual(expected);
+    for (const record of expected.slice(0, 5)) {
+      const needle = record.content.split(" | ")[0]!;
+      const found = await reader.list({ filter: { org_id: "org_a", content_contains: needle, case_sensitive: true }, order: "asc", order_by: "time", limit: 100 });
+      expect(found.map((r) => r.id)).toContain(record.id);
+      expect(found).toEqual(pageOf(expected, { filter: { org_id: "org_a", content_contains: needle, case_sensitive: true }, order: "asc", order_by: "time", limit: 100 }));
+    }
+  });
+
+  // Known engine bug: @duckdb/node-api decodes VARCHAR with a default TextDecoder, which drops a
+  // leading U+FEFF, so the engine answers "a" for a stored "\uFEFFa". Flip to `it` once fixed.
+  it.fails("keeps a leading U+FEFF in text (fails today: the engine drops it)", async () => {
+    const client = freshClient(transport);
+    const record = memory(1, { content: "\uFEFFbom first" });
+    await client.write([record]);
+    await engine.flush();
+    expect(await new ArcMemoryReader(client).getById("org_a", record.id)).toEqual(record);
+  });
+
+  it("collapses a redelivered batch, counts distinct memories, and finds dedup keys", async () => {
+    const client = freshClient(transport);
+    const reader = new ArcMemoryReader(client);
+    const batch = Array.from({ length: 12 }, (_, i) => memory(i));
+    await client.write(batch);
+    await client.write(batch.slice(0, 5));
+    await engine.flush();
+    const listed = await reader.list({ filter: { org_id: "org_a" }, order: "desc", order_by: "importance", limit: 50 });
+    expect(listed).toEqual(pageOf(batch, { filter: { org_id: "org_a" }, order: "desc", order_by: "importance", limit: 50 }));
+    expect(await reader.count({ org_id: "org_a" })).toBe(12);
+    expect(await reader.countByType({ org_id: "org_a" })).toEqual({ decision: 4, episodic: 8 });
+    expect(await reader.getById("org_a", batch[3]!.id)).toEqual(batch[3]);
+    const found = await reader.findDedupKeys("org_a", ["key1", "key2", "nope"], T);
+    expect(found).toEqual(new Map([["key1", batch[1]!.id], ["key2", batch[2]!.id]]));
+  });
+
+  it("agrees with pageOf on random data written through the wire", async () => {
+    await fc.assert(
+      fc.asyncProperty(recordSet.chain((records) => fc.tuple(fc.constant(records), pageArb(records))), async ([records, page]) => {
+        const client = freshClient(transport);
+        await client.write(records);
+        await engine.flush();
+        const listed = await new ArcMemoryReader(client).list(page);
+        expect(listed.map((r) => r.id)).toEqual(pageOf(records, page).map((r) => wellFormed(r.id)));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("answers an empty database with nothing, and a wrong token with a final 401", async () => {
+    const reader = new ArcMemoryReader(freshClient(transport));
+    expect(await reader.count({ org_id: "org_a" })).toBe(0);
+    const error = await freshClient(transport, "wrong-token-0123456789abcdef0123")
+      .write([memory(1)])
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ArcRequestError);
+    expect(error).toMatchObject({ status: 401, retryable: false });
+    expect(await freshClient(transport).health()).toBe(true);
+  });
+});

@@ -1,0 +1,156 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { utf8Length } from "../../core/arc/duckdb-text";
+import { isoMicros } from "../../core/arc/sql-literal";
+import {
+  ARC_SQL_MAX_BYTES,
+  buildCountQuery,
+  buildDedupLookupQueries,
+  buildDedupLookupQuery,
+  buildGetByIdQuery,
+  buildListQuery,
+} from "../../core/arc/memory-queries";
+import { ServiceError } from "../../core/errors";
+import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
+import type { GroupableColumn } from "../../core/arc/memory-columns";
+import { filterArb, hostileString } from "./support/arbitraries";
+
+const T = 1_767_225_600_123_456;
+const page = (filter: Partial<MemoryFilter>, extra: Partial<MemoryPageRequest> = {}): MemoryPageRequest => ({
+  filter: { org_id: "org_a", ...filter },
+  order: "desc",
+  order_by: "time",
+  limit: 10,
+  ...extra,
+});
+
+describe("buildListQuery", () => {
+  it("filters org first, keeps one row per id before an explicit order, then LIMIT/OFFSET", () => {
+    const sql = buildListQuery("events", page({ agent_id: "agent_1" }, { offset: 20 }));
+    expect(sql).toBe(
+      "SELECT time, id, org_id, agent_id, session_id, memory_type, event_type, content, metadata_json, tags_csv, dedup_key, " +
+        "importance, parent_id, ingested_at FROM events WHERE org_id = 'org_a' AND agent_id = 'agent_1' " +
+        "QUALIFY row_number() OVER (PARTITION BY id ORDER BY ingested_at) = 1 ORDER BY time DESC, id DESC LIMIT 10 OFFSET 20",
+    );
+    expect(buildListQuery("events", page({}, { order: "asc", order_by: "importance" }))).toMatch(
+      / ORDER BY importance ASC, time ASC, id ASC LIMIT 10$/,
+    );
+  });
+
+  it("matches tags exactly and content without LIKE wildcards", () => {
+    const sql = buildListQuery("events", page({ tags_all: ["prod"], tags_any: ["a", "b"], content_contains: "50%_off" }));
+    expect(sql).toContain("list_contains(string_split(tags_csv, ','), 'prod')");
+    expect(sql).toContain("list_has_any(string_split(tags_csv, ','), ['a', 'b'])");
+    expect(sql).toContain("contains(lower(content), lower('50%_off'))");
+    expect(sql).not.toMatch(/\bLIKE\b/i);
+    expect(buildListQuery("events", page({ content_contains: "Ab", case_sensitive: true }))).toContain("contains(content, 'Ab')");
+  });
+
+  it("writes empty sets as FALSE and ignores an empty needle", () => {
+    const sql = buildListQuery("events", page({ ids: [], tags_any: [], content_contains: "\0" }));
+    expect(sql).toContain("org_id = 'org_a' AND FALSE AND FALSE QUALIFY");
+  });
+
+  it("bounds time with pruner-readable literals, except an upper bound alone or with pruning off", () => {
+    const iso = `'${isoMicros(T)}'`;
+    expect(buildListQuery("events", page({ since_us: T }))).toContain(`time > ${iso}`);
+    expect(buildListQuery("events", page({ since_us: T, until_us: T + 1 }))).toContain(`time > ${iso} AND time < '${isoMicros(T + 1)}'`);
+    expect(buildListQuery("events", page({ until_us: T }))).toContain(`time < TIMESTAMPTZ ${iso}`);
+    expect(buildListQuery("events", page({ since_us: T }), { timePruning: false })).toContain(`time > TIMESTAMPTZ ${iso}`);
+  });
+
+  it("writes cursors with typed timestamps, in the page direction", () => {
+    const after = { time_us: T, id: "m5", importance: 0.5 };
+    const iso = `TIMESTAMPTZ '${isoMicros(T)}'`;
+    expect(buildListQuery("events", page({}, { after }))).toContain(`(time < ${iso} OR (time = ${iso} AND id < 'm5'))`);
+    expect(buildListQuery("events", page({}, { after, order: "asc", order_by: "importance" }))).toContain(
+      `(importance > 5e-1 OR (importance = 5e-1 AND (time > ${iso} OR (time = ${iso} AND id > 'm5'))))`,
+    );
+    const noImportance = () => buildListQuery("events", page({}, { after: { time_us: T, id: "m5" }, order_by: "importance" }));
+    expect(noImportance).toThrow(ServiceError);
+  });
+
+  it("refuses, as a bad request, a filter whose SQL would pass Arc's 10000-byte limit", () => {
+    const uuids = Array.from({ length: 150 }, (_, i) => `0190a1b2-0000-7000-8000-${String(i).padStart(12, "0")}`);
+    expect(utf8Length(buildListQuery("events", page({ ids: uuids })))).toBeLessThanOrEqual(ARC_SQL_MAX_BYTES);
+    const tooLong = () => buildListQuery("events", page({ content_contains: "'".repeat(2000) }));
+    expect(tooLong).toThrow(ServiceError);
+    expect(tooLong).toThrow(/too large/);
+    try {
+      tooLong();
+    } catch (error) {
+      expect((error as ServiceError).code).toBe("bad_request");
+    }
+  });
+
+  it("quotes a measurement that is not a plain lowercase name", () => {
+    expect(buildListQuery("my-events", page({}))).toContain(' FROM "my-events" WHERE ');
+  });
+});
+
+/** Arc's pruner: first match of each pattern, first pattern whose capture parses as a date wins. */
+const START = [/time\s*>=\s*'([^']+)'/i, /time\s*>\s*'([^']+)'/i, /timestamp\s*>=\s*'([^']+)'/i, /timestamp\s*>\s*'([^']+)'/i];
+const END = [/time\s*<\s*'([^']+)'/i, /time\s*<=\s*'([^']+)'/i, /timestamp\s*<\s*'([^']+)'/i, /timestamp\s*<=\s*'([^']+)'/i];
+const GO_DATE = /^(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?|\d{4}\/\d{2}\/\d{2}( \d{2}:\d{2}:\d{2})?)$/;
+function prunedBound(sql: string, patterns: RegExp[]): string | undefined {
+  for (const pattern of patterns) {
+    const capture = pattern.exec(sql)?.[1];
+    if (capture !== undefined && GO_DATE.test(capture)) return capture;
+  }
+  return undefined;
+}
+
+describe("Arc's partition pruner reading our SQL", () => {
+  it("only ever finds our own time bounds, whatever the filter values", () => {
+    const hostile = fc.record({
+      content_contains: fc.oneof(hostileString(6), hostileString(6).map((s) => `${s} time > '2020-01-01' time < '2030-01-01'`)),
+      tags_all: fc.array(hostileString(3), { maxLength: 2 }),
+      agent_id: hostileString(3),
+    });
+    fc.assert(
+      fc.property(filterArb, hostile, fc.boolean(), (filter, values, cursor) => {
+        const withValues = { ...filter, ...values };
+        const after = cursor ? { time_us: T, id: "x", importance: 1 } : undefined;
+        const sql = buildListQuery("events", { filter: withValues, order: "desc", order_by: "importance", limit: 5, ...(after ? { after } : {}) });
+        expect([undefined, withValues.since_us === undefined ? undefined : isoMicros(withValues.since_us)]).toContain(prunedBound(sql, START));
+        const until = withValues.until_us !== undefined && withValues.since_us !== undefined ? isoMicros(withValues.until_us) : undefined;
+        expect([undefined, until]).toContain(prunedBound(sql, END));
+        expect(sql).not.toMatch(/time\s+BETWEEN/i);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("other queries", () => {
+  it("get by id takes the first stored copy", () => {
+    expect(buildGetByIdQuery("events", "org_a", "m1")).toMatch(
+      /FROM events WHERE org_id = 'org_a' AND id = 'm1' ORDER BY ingested_at ASC LIMIT 1$/,
+    );
+  });
+
+  it("counts distinct ids, optionally grouped by an allowed column", () => {
+    expect(buildCountQuery("events", { org_id: "o" })).toBe("SELECT count(DISTINCT id) AS cnt FROM events WHERE org_id = 'o'");
+    expect(buildCountQuery("events", { org_id: "o" }, "memory_type")).toBe(
+      "SELECT memory_type, count(DISTINCT id) AS cnt FROM events WHERE org_id = 'o' GROUP BY memory_type ORDER BY memory_type",
+    );
+    expect(() => buildCountQuery("events", { org_id: "o" }, "content" as GroupableColumn)).toThrow(RangeError);
+  });
+
+  it("looks dedup keys up by acceptance time, first accepted memory per key", () => {
+    expect(buildDedupLookupQuery("events", "o", ["k1", "k'2"], 5)).toBe(
+      "SELECT dedup_key, id FROM events WHERE org_id = 'o' AND dedup_key IN ('k1', concat('k', chr(39), '2')) AND ingested_at > 5 " +
+        "QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY ingested_at, id) = 1 ORDER BY dedup_key",
+    );
+  });
+
+  it("splits a long dedup lookup into queries that each fit, covering every key once", () => {
+    const keys = Array.from({ length: 600 }, (_, i) => `${i}`.padEnd(128, i % 3 === 0 ? "'" : "k"));
+    const queries = buildDedupLookupQueries("events", "o", [...keys, ...keys.slice(0, 10)], 0);
+    expect(queries.length).toBeGreaterThan(10);
+    for (const sql of queries) expect(utf8Length(sql)).toBeLessThanOrEqual(ARC_SQL_MAX_BYTES);
+    const listed = queries.flatMap((sql) => sql.slice(sql.indexOf("IN (") + 4, sql.indexOf(") AND ingested_at")).split(/, (?=concat|')/));
+    expect(listed).toHaveLength(keys.length);
+    expect(buildDedupLookupQueries("events", "o", [], 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ArcQueryPort } from "../../core/arc/client";
+import { ArcMemoryReader } from "../../core/arc/memory-reader";
+import type { MemoryRecord } from "../../core/memory/schema";
+import { createMemoryTable, duckdbArcPort, insertRecords, openDuckdb } from "./support/duckdb";
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+
+beforeAll(async () => {
+  ({ instance, connection } = await openDuckdb());
+});
+
+afterAll(() => {
+  connection.closeSync();
+  instance.closeSync();
+});
+
+const T = 1_767_225_600_000_000;
+let n = 0;
+function memory(overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  n++;
+  return {
+    id: `m${String(n).padStart(3, "0")}`,
+    org_id: "org_a",
+    agent_id: "agent_1",
+    session_id: "",
+    memory_type: "episodic",
+    event_type: "general",
+    content: `memory ${n}`,
+    metadata_json: "{}",
+    tags: [],
+    dedup_key: `key${n}`,
+    importance: 0.5,
+    parent_id: "",
+    time_us: T + n,
+    ingested_at_us: T + 1000 + n,
+    ...overrides,
+  };
+}
+
+async function readerOver(records: MemoryRecord[]) {
+  await createMemoryTable(connection, "events");
+  await insertRecords(connection, "events", records);
+  const port = duckdbArcPort(connection, "events");
+  return { reader: new ArcMemoryReader(port), port };
+}
+
+/** Arc's answer for a measurement that has no Parquet files yet. */
+const emptyArc: ArcQueryPort = { measurement: "events", query: async () => ({ columns: [], rows: [] }) };
+
+describe("ArcMemoryReader", () => {
+  it("lists full records, hostile text intact, one per id", async () => {
+    const hostile = memory({ content: "it's 50%_off; -- /* */ \\ \"q\" İΣ 😀", tags: ["a", "prod"], metadata_json: '{"k":"v"}', importance: 1 });
+    const { reader } = await readerOver([hostile, { ...hostile }, memory()]);
+    const page = await reader.list({ filter: { org_id: "org_a", tags_all: ["prod"] }, order: "desc", order_by: "time", limit: 10 });
+    expect(page).toEqual([hostile]);
+  });
+
+  it("gets by id within the org only", async () => {
+    const mine = memory();
+    const theirs = memory({ org_id: "org_b" });
+    const { reader } = await readerOver([mine, theirs]);
+    expect(await reader.getById("org_a", mine.id)).toEqual(mine);
+    expect(await reader.getById("org_a", theirs.id)).toBeNull();
+  });
+
+  it("counts distinct memories, overall and by type", async () => {
+    const decision = memory({ memory_type: "decision" });
+    const { reader } = await readerOver([memory(), memory(), decision, { ...decision }, memory({ org_id: "org_b" })]);
+    expect(await reader.count({ org_id: "org_a" })).toBe(3);
+    expect(await reader.countByType({ org_id: "org_a" })).toEqual({ episodic: 2, decision: 1 });
+  });
+
+  it("reads Arc's empty answer as zero and nothing", async () => {
+    const reader = new ArcMemoryReader(emptyArc);
+    expect(await reader.count({ org_id: "org_a" })).toBe(0);
+    expect(await reader.countByType({ org_id: "org_a" })).toEqual({});
+    expect(await reader.getById("org_a", "m1")).toBeNull();
+    expect(await reader.list({ filter: { org_id: "org_a" }, order: "asc", order_by: "time", limit: 5 })).toEqual([]);
+    expect(await reader.findDedupKeys("org_a", ["k"], 0)).toEqual(new Map());
+  });
+
+  it("finds dedup keys accepted after the window start, first accepted id per key, across chunks", async () => {
+    const keys = Array.from({ length: 400 }, (_, i) => `${i}'\\`.padEnd(100, "x"));
+    const first = keys.map((key, i) => memory({ dedup_key: key, ingested_at_us: T + 10 * i + 5 }));
+    const later = keys.slice(0, 50).map((key, i) => memory({ dedup_key: key, ingested_at_us: T + 10 * i + 7 }));
+    const old = memory({ dedup_key: "old", ingested_at_us: T - 1 });
+    const { reader, port } = await readerOver([...later, ...first, old, memory({ org_id: "org_b", dedup_key: "other" })]);
+    const found = await reader.findDedupKeys("org_a", [...keys, "old", "other", "missing"], T);
+    expect(port.queries.length).toBeGreaterThan(1);
+    expect(found).toEqual(new Map(keys.map((key, i) => [key, first[i]!.id])));
+  });
+});
