@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+const positiveMs = z.number().int().positive();
+
+/**
+ * The coordinator's tunables, as they come from the config file. Defaults follow the design:
+ * Arc hides buffered rows for up to its `max_buffer_age_ms` (5 s built in), so delivered rows
+ * stay visible to `recent` a little longer than that. Around a new UTC hour Arc's pruning caches
+ * can hide rows for 30-60 s more; raise `visibilityDelayMs` if time-filtered reads must cover it.
+ */
+export const outboxConfigSchema = z.object({
+  /** Deliver an org as soon as this many rows are pending; also the largest chunk sent to Arc. */
+  maxBatchSize: z.number().int().positive().default(1_000),
+  /** Deliver an org at the latest this long after its oldest pending row was accepted. */
+  maxIntervalMs: positiveMs.default(5_000),
+  /** First retry delay after a failed delivery; doubles per consecutive failure. */
+  backoffBaseMs: positiveMs.default(500),
+  /** Longest retry delay, and the delay used at once for errors that retrying will not fix. */
+  backoffCapMs: positiveMs.default(60_000),
+  /** How long delivered rows stay in `recent` (and in the outbox) before Arc surely shows them. */
+  visibilityDelayMs: z.number().int().nonnegative().default(10_000),
+  /** Past this many undelivered rows for one org, `accept` answers 503 instead of growing. */
+  maxOutboxRows: z.number().int().positive().default(100_000),
+  /** The same bound over all orgs together. */
+  maxTotalOutboxRows: z.number().int().positive().default(1_000_000),
+  /** How often expired dedup keys are swept out (expired keys are already ignored on insert). */
+  dedupPruneIntervalMs: positiveMs.default(60_000),
+  dedup: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** A key repeats within this long after it was accepted → duplicate (original: 24 h). */
+      windowMs: positiveMs.default(24 * 60 * 60 * 1000),
+    })
+    .prefault({}),
+});
+
+export type OutboxConfig = z.output<typeof outboxConfigSchema>;
+export type OutboxConfigInput = z.input<typeof outboxConfigSchema>;

@@ -1,0 +1,56 @@
+import type { Clock } from "../clock";
+import type { Logger } from "../logger";
+import type { MemoryFilter } from "../memory/filter";
+import type { MemoryRecord } from "../memory/schema";
+import type { SqlExecutor } from "../sql/executor";
+import type { OutboxConfigInput } from "./config";
+import type { Scheduler } from "./scheduler";
+
+/**
+ * Where an org's memories go: in practice an Arc client bound to the org's database. A failed
+ * `write` rejects with an error carrying `retryable: false` when retrying cannot help (a type
+ * conflict, a rejected batch); anything else is retried with backoff. Either way nothing is dropped.
+ */
+export interface ArcSink {
+  write(records: readonly MemoryRecord[]): Promise<void>;
+}
+
+/** Resolved at every delivery, so a newly bound Arc instance is picked up without a restart. */
+export type SinkResolver = (orgId: string) => Promise<ArcSink>;
+
+/** Which of `keys` already exist in the org's Arc rows with `time` after `sinceUs`: key → memory id. */
+export type ArcDedupLookup = (orgId: string, keys: string[], sinceUs: number) => Promise<Map<string, string>>;
+
+/** The same predicate the Arc SQL builder applies, evaluated on a record in memory. */
+export type RecordMatcher = (record: MemoryRecord, filter: MemoryFilter) => boolean;
+
+/** The log calls the coordinator makes: failed deliveries and lookups, never per-write noise. */
+export type CoordinatorLogger = Pick<Logger, "warn" | "error">;
+
+export interface OutboxCoordinatorOptions {
+  /** The outbox database: a libSQL file on Node, the Durable Object's SQLite storage on Workers. */
+  sql: SqlExecutor;
+  clock: Clock;
+  scheduler: Scheduler;
+  resolveSink: SinkResolver;
+  /** Defaults to `matchesFilter` of core/arc/filter-match, the mirror of the Arc SQL builder. */
+  matchesFilter?: RecordMatcher;
+  config?: OutboxConfigInput;
+  /**
+   * Dedup against Arc for keys the local index cannot vouch for. The local dedup index only knows
+   * keys accepted through this outbox. `authoritativeSinceUs(org)` says since when that is every
+   * key of the org (for example when the org was bound to a pre-existing Arc database, or when
+   * this outbox file was created over one). Only while that moment is inside the dedup window
+   * (authoritativeSince > now − window) are keys that miss the local index looked up in Arc,
+   * once per group commit; after one window has passed, the local index alone decides and the
+   * write path makes no Arc query. Without `authoritativeSinceUs` the index is taken as
+   * authoritative and Arc is never asked. A failing lookup is logged and the write proceeds
+   * (fail-open, as the original).
+   */
+  arcDedupLookup?: ArcDedupLookup;
+  authoritativeSinceUs?: (orgId: string) => number | Promise<number>;
+  /** Defaults to a console logger. */
+  logger?: CoordinatorLogger;
+  /** Source of jitter, in [0, 1). */
+  random?: () => number;
+}

@@ -1,0 +1,98 @@
+import type { MemoryFilter } from "../memory/filter";
+import type { MemoryRecord } from "../memory/schema";
+import type { OrgFlushState } from "./batching-policy";
+import type { RecordMatcher } from "./options";
+import type { DeliveryOutcome } from "./org-delivery";
+import { RecentIndex } from "./recent-index";
+
+/** One outbox row held in memory. */
+export interface CachedRow {
+  seq: number;
+  record: MemoryRecord;
+  acceptedAtMs: number;
+  deliveredAtMs?: number;
+}
+
+/**
+ * One org's slice of the outbox, in memory: rows waiting for Arc (oldest first), rows already in
+ * Arc but maybe not yet visible there, and the delivery state the batching policy reads.
+ * `recent` and the policy read only this, so neither touches SQLite.
+ */
+export class OrgOutbox {
+  readonly pending: CachedRow[] = [];
+  private delivered: CachedRow[] = [];
+  private readonly index = new RecentIndex();
+  /** Rows in accept calls still waiting for their commit; they count against the outbox cap. */
+  queuedRows = 0;
+  deliveryInFlight: Promise<DeliveryOutcome> | undefined;
+  consecutiveFailures = 0;
+  retryAtMs: number | undefined;
+
+  flushState(): OrgFlushState {
+    return {
+      pendingRows: this.pending.length,
+      oldestPendingAtMs: this.pending[0]?.acceptedAtMs,
+      deliveryInFlight: this.deliveryInFlight !== undefined,
+      retryAtMs: this.retryAtMs,
+    };
+  }
+
+  addPending(row: CachedRow): void {
+    this.pending.push(row);
+    this.index.add(row);
+  }
+
+  /** For rows loaded at start, which arrive in seq order with the pending ones. */
+  addDelivered(row: CachedRow & { deliveredAtMs: number }): void {
+    this.delivered.push(row);
+    this.index.add(row);
+  }
+
+  /** Moves a delivered chunk (the head of `pending`, as handed out) to the delivered rows. */
+  markDelivered(chunk: CachedRow[], deliveredAtMs: number): void {
+    if (chunk.some((row, i) => this.pending[i] !== row)) {
+      throw new Error("outbox invariant broken: a delivered chunk is not the head of the pending rows");
+    }
+    this.pending.splice(0, chunk.length);
+    for (const row of chunk) {
+      row.deliveredAtMs = deliveredAtMs;
+      this.delivered.push(row);
+    }
+  }
+
+  /**
+   * Records matching the filter among the pending rows and the delivered rows Arc may still hide
+   * (delivered less than `delayMs` ago).
+   */
+  recent(filter: MemoryFilter, matches: RecordMatcher, nowMs: number, delayMs: number): MemoryRecord[] {
+    const lists = this.index.candidates(filter, matches) ?? [this.delivered, this.pending];
+    const out: MemoryRecord[] = [];
+    for (const rows of lists) {
+      for (const row of rows) {
+        const hidden = row.deliveredAtMs === undefined || row.deliveredAtMs + delayMs > nowMs;
+        if (hidden && matches(row.record, filter)) out.push(row.record);
+      }
+    }
+    return out;
+  }
+
+  /** Drops delivered rows whose visibility delay has passed; returns their seqs. */
+  expireDelivered(nowMs: number, delayMs: number): number[] {
+    const keep = this.delivered.findIndex((row) => (row.deliveredAtMs ?? 0) + delayMs > nowMs);
+    const expired = keep === -1 ? this.delivered : this.delivered.slice(0, keep);
+    this.delivered = keep === -1 ? [] : this.delivered.slice(keep);
+    this.index.removeOldest(expired);
+    return expired.map((row) => row.seq);
+  }
+
+  /** When the oldest delivered row leaves the visibility window, if any is held. */
+  nextExpiryAtMs(delayMs: number): number | undefined {
+    const oldest = this.delivered[0];
+    return oldest === undefined ? undefined : (oldest.deliveredAtMs ?? 0) + delayMs;
+  }
+
+  /** Nothing pending, delivered or in flight: the org can be forgotten. */
+  isEmpty(): boolean {
+    return this.pending.length === 0 && this.delivered.length === 0 && this.queuedRows === 0 && !this.deliveryInFlight;
+  }
+}

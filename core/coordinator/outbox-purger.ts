@@ -1,0 +1,80 @@
+import type { Clock } from "../clock";
+import type { OutboxConfig } from "./config";
+import type { CoordinatorLogger } from "./options";
+import type { OrgOutbox } from "./org-outbox";
+import type { OutboxStore } from "./outbox-store";
+import type { Scheduler, TimerHandle } from "./scheduler";
+
+/** Purges run at most this often, however many deliveries end in between. */
+const MIN_PURGE_INTERVAL_MS = 1_000;
+
+export interface OutboxPurgerOptions {
+  clock: Clock;
+  scheduler: Scheduler;
+  store: OutboxStore;
+  config: OutboxConfig;
+  logger: CoordinatorLogger;
+  orgs(): Iterable<OrgOutbox>;
+  /** Called after each purge, so the owner can drop orgs left with nothing. */
+  afterPurge(): void;
+  track(work: Promise<unknown>): void;
+}
+
+/**
+ * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`), from memory and
+ * from the outbox, and now and then sweeps expired dedup keys. `recent` already hides rows past
+ * the delay, so a late purge costs only space; a failed one is retried by the next start.
+ */
+export class OutboxPurger {
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+  private lastDedupPruneMs: number;
+
+  constructor(private readonly options: OutboxPurgerOptions) {
+    this.lastDedupPruneMs = options.clock.now();
+  }
+
+  /** Arms the timer for the next expiry, unless one is armed already. */
+  schedule(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    const delayMs = this.options.config.visibilityDelayMs;
+    let next: number | undefined;
+    for (const org of this.options.orgs()) {
+      const at = org.nextExpiryAtMs(delayMs);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    if (next === undefined) return;
+    const now = this.options.clock.now();
+    const waitMs = Math.max(next - now, MIN_PURGE_INTERVAL_MS);
+    this.timer = this.options.scheduler.setTimer(waitMs, () => {
+      this.timer = undefined;
+      this.options.track(this.purge());
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.options.scheduler.cancel(this.timer);
+    this.timer = undefined;
+  }
+
+  private async purge(): Promise<void> {
+    const { clock, store, config, logger } = this.options;
+    const now = clock.now();
+    const seqs: number[] = [];
+    for (const org of this.options.orgs()) seqs.push(...org.expireDelivered(now, config.visibilityDelayMs));
+    try {
+      if (seqs.length > 0) await store.deleteRows(seqs);
+      if (config.dedup.enabled && now - this.lastDedupPruneMs >= config.dedupPruneIntervalMs) {
+        this.lastDedupPruneMs = now;
+        await store.pruneDedup(now * 1000);
+      }
+    } catch (error) {
+      logger.warn("outbox purge failed; delivered rows are removed at the next start", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.options.afterPurge();
+    this.schedule();
+  }
+}

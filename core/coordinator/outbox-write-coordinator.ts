@@ -1,0 +1,282 @@
+import { matchesFilter } from "../arc/filter-match";
+import { ServiceError } from "../errors";
+import { createConsoleLogger } from "../logger";
+import type { MemoryFilter } from "../memory/filter";
+import type { MemoryRecord } from "../memory/schema";
+import { findArcDuplicates, type KeyedItem } from "./arc-dedup-check";
+import { outboxConfigSchema, type OutboxConfig } from "./config";
+import { FlushTimers } from "./flush-timers";
+import { GroupCommitQueue } from "./group-commit";
+import type { CoordinatorLogger, OutboxCoordinatorOptions, RecordMatcher } from "./options";
+import { deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org-delivery";
+import { OrgOutbox } from "./org-outbox";
+import { migrateOutbox } from "./outbox-migrations";
+import { OutboxPurger } from "./outbox-purger";
+import { OutboxStore, type StoredOutboxRow } from "./outbox-store";
+import type { AcceptResult, WriteCoordinator } from "./port";
+
+/**
+ * The write coordinator over a SQLite outbox, shared by both runtimes: an in-process singleton on
+ * Node (libSQL file) and, later, one Durable Object per org (its SQLite storage and alarm).
+ * Accepts are group-committed with their dedup claims before they are answered; deliveries to Arc
+ * run per org in the background under the batching policy and never hold up accepts.
+ */
+export class OutboxWriteCoordinator implements WriteCoordinator {
+  private readonly orgs = new Map<string, OrgOutbox>();
+  private readonly commits: GroupCommitQueue<KeyedItem, AcceptResult>;
+  private readonly timers: FlushTimers;
+  private readonly purger: OutboxPurger;
+  private readonly delivery: DeliveryDeps;
+  private readonly logger: CoordinatorLogger;
+  private readonly matches: RecordMatcher;
+  private readonly background = new Set<Promise<unknown>>();
+  private pendingTotal = 0;
+  private queuedTotal = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: OutboxCoordinatorOptions,
+    private readonly config: OutboxConfig,
+    private readonly store: OutboxStore,
+    private nextSeq: number,
+    /**
+     * When this outbox file was created (µs). Its dedup index knows no key from before, so an
+     * `authoritativeSinceUs` callback can return at least this to cover a lost or replaced file.
+     */
+    readonly createdAtUs: number,
+  ) {
+    this.logger = options.logger ?? createConsoleLogger();
+    this.matches = options.matchesFilter ?? matchesFilter;
+    const limits = config;
+    this.delivery = {
+      store,
+      resolveSink: options.resolveSink,
+      clock: options.clock,
+      limits,
+      logger: this.logger,
+      random: options.random ?? Math.random,
+    };
+    this.commits = new GroupCommitQueue((items) => this.commitGroup(items));
+    this.timers = new FlushTimers({
+      clock: options.clock,
+      scheduler: options.scheduler,
+      limits,
+      stateOf: (orgId) => this.org(orgId).flushState(),
+      deliver: (orgId) => void this.startDelivery(orgId),
+    });
+    this.purger = new OutboxPurger({
+      clock: options.clock,
+      scheduler: options.scheduler,
+      store,
+      config,
+      logger: this.logger,
+      orgs: () => this.orgs.values(),
+      afterPurge: () => {
+        for (const [orgId, org] of this.orgs) if (org.isEmpty()) this.orgs.delete(orgId);
+      },
+      track: (work) => this.track(work),
+    });
+  }
+
+  /** Migrates the outbox, loads what it holds, and starts delivering what a previous run left. */
+  static async open(options: OutboxCoordinatorOptions): Promise<OutboxWriteCoordinator> {
+    const config = outboxConfigSchema.parse(options.config ?? {});
+    const nowMs = options.clock.now();
+    await migrateOutbox(options.sql, nowMs * 1000);
+    const store = new OutboxStore(options.sql);
+    const rows = await store.loadLive((nowMs - config.visibilityDelayMs) * 1000);
+    const nextSeq = (await store.maxSeq()) + 1;
+    const coordinator = new OutboxWriteCoordinator(options, config, store, nextSeq, await store.createdAtUs());
+    coordinator.restore(rows);
+    return coordinator;
+  }
+
+  async accept(orgId: string, records: MemoryRecord[]): Promise<AcceptResult[]> {
+    if (this.closing) throw new ServiceError("overloaded", "server is shutting down", { retryAfterSeconds: 1 });
+    if (records.length === 0) return [];
+    if (records.some((record) => record.org_id !== orgId)) {
+      throw new ServiceError("internal", "a record's org_id differs from the org it is accepted for");
+    }
+    const org = this.org(orgId);
+    this.admit(org, records.length);
+    const keyOf = (record: MemoryRecord) => (this.config.dedup.enabled ? record.dedup_key : "");
+    const items = records.map((record) => ({ seq: this.nextSeq++, record, dedupKey: keyOf(record) }));
+    org.queuedRows += records.length;
+    this.queuedTotal += records.length;
+    try {
+      return await this.commits.submit(items);
+    } finally {
+      org.queuedRows -= records.length;
+      this.queuedTotal -= records.length;
+    }
+  }
+
+  async recent(orgId: string, filter: MemoryFilter): Promise<MemoryRecord[]> {
+    const org = this.orgs.get(orgId);
+    if (!org) return [];
+    return org.recent(filter, this.matches, this.options.clock.now(), this.config.visibilityDelayMs);
+  }
+
+  /**
+   * Delivers, now and regardless of backoff, every row that is pending when called (in batches).
+   * Rejects with `arc_unavailable` when a delivery fails; the rows stay pending.
+   */
+  async flush(orgId?: string): Promise<void> {
+    const orgIds = orgId === undefined ? [...this.orgs.keys()] : [orgId];
+    const failures: Array<{ orgId: string; error: unknown }> = [];
+    for (const id of orgIds) {
+      const error = await this.drain(id);
+      if (error !== undefined) failures.push({ orgId: id, error });
+    }
+    const first = failures[0];
+    if (first) {
+      const orgs = failures.map((f) => f.orgId).join(", ");
+      throw new ServiceError("arc_unavailable", `delivery to Arc failed for ${orgs}`, { cause: first.error });
+    }
+  }
+
+  /**
+   * Stops timers, lets running commits and deliveries finish, then tries one last delivery of
+   * everything pending. What cannot be delivered stays in the outbox for the next start.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.timers.stop();
+      this.purger.stop();
+      await this.commits.idle();
+      await this.settleBackground();
+      for (const orgId of this.orgs.keys()) {
+        const error = await this.drain(orgId);
+        if (error !== undefined) {
+          this.logger.error("final delivery failed; rows stay in the outbox for the next start", {
+            org_id: orgId,
+            rows: this.orgs.get(orgId)?.pending.length ?? 0,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Undelivered rows, for one org or all: for readiness checks, metrics and tests. */
+  pendingRows(orgId?: string): number {
+    return orgId === undefined ? this.pendingTotal : (this.orgs.get(orgId)?.pending.length ?? 0);
+  }
+
+  /** Resolves once no commit, delivery or purge is running (tests drive timers, then wait here). */
+  async whenIdle(): Promise<void> {
+    await this.commits.idle();
+    await this.settleBackground();
+  }
+
+  /** Back-pressure: past the cap, answer 503 + Retry-After rather than grow or drop. */
+  private admit(org: OrgOutbox, incoming: number): void {
+    const orgLoad = org.pending.length + org.queuedRows;
+    const totalLoad = this.pendingTotal + this.queuedTotal;
+    // An empty outbox admits any request, so one larger than the cap is not refused forever.
+    const orgFull = orgLoad > 0 && orgLoad + incoming > this.config.maxOutboxRows;
+    const totalFull = totalLoad > 0 && totalLoad + incoming > this.config.maxTotalOutboxRows;
+    if (!orgFull && !totalFull) return;
+    const waitMs = org.retryAtMs === undefined ? this.config.maxIntervalMs : org.retryAtMs - this.options.clock.now();
+    throw new ServiceError("overloaded", "too many memories waiting for delivery; retry later", {
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    });
+  }
+
+  /** One transaction for a whole group of accept calls (see GroupCommitQueue). */
+  private async commitGroup(items: KeyedItem[]): Promise<AcceptResult[]> {
+    const nowMs = this.options.clock.now();
+    const nowUs = nowMs * 1000;
+    const windowUs = this.config.dedup.windowMs * 1000;
+    const { arcDedupLookup, authoritativeSinceUs } = this.options;
+    const inArc =
+      arcDedupLookup && authoritativeSinceUs
+        ? await findArcDuplicates(items, nowUs, windowUs, {
+            store: this.store,
+            lookup: arcDedupLookup,
+            authoritativeSinceUs,
+            logger: this.logger,
+          })
+        : new Map<number, string>();
+    const candidates = items.filter((item) => !inArc.has(item.seq));
+    const losers = await this.store.commit(candidates, nowUs, nowUs + windowUs);
+    const touched = new Set<string>();
+    const results = items.map((item): AcceptResult => {
+      const existing = inArc.get(item.seq) ?? losers.get(item.seq);
+      if (existing !== undefined) return { status: "duplicate", existing_id: existing };
+      this.org(item.record.org_id).addPending({ seq: item.seq, record: item.record, acceptedAtMs: nowMs });
+      this.pendingTotal++;
+      touched.add(item.record.org_id);
+      return { status: "created", record: item.record };
+    });
+    for (const orgId of touched) this.timers.reschedule(orgId);
+    return results;
+  }
+
+  /** Starts (or joins) the org's one running delivery. */
+  private startDelivery(orgId: string): Promise<DeliveryOutcome> {
+    const org = this.org(orgId);
+    if (org.deliveryInFlight) return org.deliveryInFlight;
+    const run = deliverNextChunk(orgId, org, this.delivery).then((outcome) => {
+      org.deliveryInFlight = undefined;
+      if (outcome.ok && outcome.delivered > 0) {
+        this.pendingTotal -= outcome.delivered;
+        this.purger.schedule();
+      }
+      this.timers.reschedule(orgId);
+      return outcome;
+    });
+    org.deliveryInFlight = run;
+    this.track(run);
+    return run;
+  }
+
+  /** Delivers until every row pending at the call is out; returns the error that stopped it. */
+  private async drain(orgId: string): Promise<unknown> {
+    const target = this.orgs.get(orgId)?.pending.at(-1)?.seq;
+    if (target === undefined) return undefined;
+    for (;;) {
+      const org = this.orgs.get(orgId);
+      const head = org?.pending[0];
+      if (!org || !head || head.seq > target) return undefined;
+      const joined = org.deliveryInFlight !== undefined;
+      const outcome = await this.startDelivery(orgId);
+      if (!outcome.ok && !joined) return outcome.error;
+    }
+  }
+
+  private restore(rows: StoredOutboxRow[]): void {
+    for (const row of rows) {
+      const org = this.org(row.record.org_id);
+      const cached = { seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) };
+      if (row.deliveredAtUs === null) {
+        org.addPending(cached);
+        this.pendingTotal++;
+      } else {
+        org.addDelivered({ ...cached, deliveredAtMs: Math.floor(row.deliveredAtUs / 1000) });
+      }
+    }
+    this.purger.schedule();
+    for (const [orgId, org] of this.orgs) if (org.pending.length > 0) void this.startDelivery(orgId);
+  }
+
+  private org(orgId: string): OrgOutbox {
+    let org = this.orgs.get(orgId);
+    if (!org) {
+      org = new OrgOutbox();
+      this.orgs.set(orgId, org);
+    }
+    return org;
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.background.add(work);
+    const forget = () => void this.background.delete(work);
+    work.then(forget, forget);
+  }
+
+  private async settleBackground(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+}

@@ -1,0 +1,34 @@
+/** How much of the content the key covers: the original's 200, counted in characters. */
+export const DEDUP_CONTENT_PREFIX_CHARS = 200;
+
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The first `count` Unicode code points of `text`, never cutting a surrogate pair. */
+function leadingCodePoints(text: string, count: number): string {
+  if (text.length <= count) return text;
+  let end = 0;
+  let seen = 0;
+  for (const char of text) {
+    if (seen === count) break;
+    end += char.length;
+    seen++;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * The dedup key the server derives when the client sends none: the first 32 hex characters of
+ * SHA-256 over `agent_id|event_type|<first 200 characters of content>`, so the same agent repeating
+ * the same event is caught whatever its session, tags or metadata (the original's scope).
+ *
+ * The original cuts the content at 200 *bytes*, which can split a multi-byte UTF-8 character and
+ * hash a broken sequence. We cut at 200 *characters* (code points): the key is a pure function of
+ * the text, not of its encoding. For content whose first 200 bytes are ASCII (or that is shorter
+ * than 200 bytes) the key equals the original's; otherwise it can differ, so a memory written by
+ * the original server and re-sent to this one may not be recognised as a duplicate by key alone.
+ */
+export async function computeDedupKey(agentId: string, eventType: string, content: string): Promise<string> {
+  const material = `${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(material));
+  return hex(digest).slice(0, 32);
+}

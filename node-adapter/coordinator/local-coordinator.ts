@@ -1,0 +1,98 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { systemClock, type Clock } from "../../core/clock";
+import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
+import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
+import type { AcceptResult, WriteCoordinator } from "../../core/coordinator/port";
+import type { MemoryFilter } from "../../core/memory/filter";
+import type { MemoryRecord } from "../../core/memory/schema";
+import { LibsqlExecutor } from "../sql/libsql-executor";
+import { timeoutScheduler } from "./timeout-scheduler";
+
+export interface LocalWriteCoordinatorOptions extends Omit<OutboxCoordinatorOptions, "sql" | "clock" | "scheduler"> {
+  /** The server's data directory; the outbox is `<dataDir>/outbox.db`. */
+  dataDir: string;
+  clock?: Clock;
+}
+
+/**
+ * The dedup index is a B-tree over random keys: every new key dirties a page. A 64 MiB page cache
+ * keeps a day's index in memory instead of re-reading pages, and a larger WAL between checkpoints
+ * lets a page rewritten by many commits reach the database file once.
+ */
+const OUTBOX_PRAGMAS = ["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 10000"];
+
+/** Outbox files open in this process: a second writer would break dedup and double-deliver. */
+const openOutboxes = new Set<string>();
+
+/**
+ * The Node write coordinator: the core outbox coordinator over a libSQL file with
+ * `synchronous = FULL` (an acknowledged memory survives power loss, not only a process kill),
+ * real timers and the system clock. One per process and data directory; `close` releases it.
+ */
+export class LocalWriteCoordinator implements WriteCoordinator {
+  constructor(
+    private readonly inner: OutboxWriteCoordinator,
+    private readonly sql: LibsqlExecutor,
+    private readonly path: string,
+  ) {}
+
+  accept(orgId: string, records: MemoryRecord[]): Promise<AcceptResult[]> {
+    return this.inner.accept(orgId, records);
+  }
+
+  recent(orgId: string, filter: MemoryFilter): Promise<MemoryRecord[]> {
+    return this.inner.recent(orgId, filter);
+  }
+
+  flush(orgId?: string): Promise<void> {
+    return this.inner.flush(orgId);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.inner.close();
+    } finally {
+      await this.sql.close();
+      openOutboxes.delete(this.path);
+    }
+  }
+
+  /** See OutboxWriteCoordinator.createdAtUs. */
+  get createdAtUs(): number {
+    return this.inner.createdAtUs;
+  }
+
+  pendingRows(orgId?: string): number {
+    return this.inner.pendingRows(orgId);
+  }
+
+  whenIdle(): Promise<void> {
+    return this.inner.whenIdle();
+  }
+}
+
+/** Opens `<dataDir>/outbox.db` and starts the coordinator, delivering what a previous run left. */
+export async function createLocalWriteCoordinator(options: LocalWriteCoordinatorOptions): Promise<LocalWriteCoordinator> {
+  const { dataDir, clock, ...rest } = options;
+  mkdirSync(dataDir, { recursive: true });
+  const path = resolve(join(dataDir, "outbox.db"));
+  if (openOutboxes.has(path)) throw new Error(`the outbox ${path} is already open in this process`);
+  openOutboxes.add(path);
+  let sql: LibsqlExecutor | undefined;
+  try {
+    sql = await LibsqlExecutor.open({ url: `file:${path}`, synchronous: "FULL" });
+    for (const pragma of OUTBOX_PRAGMAS) await sql.execute(pragma);
+    const inner = await OutboxWriteCoordinator.open({
+      ...rest,
+      sql,
+      clock: clock ?? systemClock,
+      scheduler: timeoutScheduler,
+    });
+    return new LocalWriteCoordinator(inner, sql, path);
+  } catch (error) {
+    await sql?.close();
+    openOutboxes.delete(path);
+    throw error;
+  }
+}

@@ -1,0 +1,173 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ServiceError } from "../../core/errors";
+import { FakeSink, SinkError, filterFor, makeRecord, openHarness, tempDir, type Harness } from "./support";
+
+const HOUR = 3_600_000;
+let dir: ReturnType<typeof tempDir>;
+let harness: Harness | undefined;
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+  dir.remove();
+});
+
+const open = async (...args: Parameters<typeof openHarness> extends [string, ...infer Rest] ? Rest : never) =>
+  (harness = await openHarness(join(dir.path, "outbox.db"), ...args));
+
+describe("group commit", () => {
+  it("commits 200 concurrent accepts in a few transactions, every one durable", async () => {
+    const h = await open();
+    const before = h.sql.batches;
+    const records = Array.from({ length: 200 }, () => makeRecord());
+    const results = await Promise.all(records.map((r) => h.coordinator.accept("org_a", [r])));
+    expect(results.flat().every((r) => r.status === "created")).toBe(true);
+    expect(h.sql.batches - before).toBeLessThanOrEqual(3);
+    const count = await h.sql.execute("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
+    expect(Number(count.rows[0]?.n)).toBe(200);
+  });
+
+  it("keeps the results of each call in its own order", async () => {
+    const h = await open();
+    const a = [makeRecord(), makeRecord()];
+    const b = [makeRecord()];
+    const [ra, rb] = await Promise.all([h.coordinator.accept("org_a", a), h.coordinator.accept("org_a", b)]);
+    expect(ra?.map((r) => r.status === "created" && r.record.id)).toEqual(a.map((r) => r.id));
+    expect(rb?.map((r) => r.status === "created" && r.record.id)).toEqual(b.map((r) => r.id));
+  });
+
+  it("refuses a record of another org", async () => {
+    const h = await open();
+    await expect(h.coordinator.accept("org_a", [makeRecord({ org_id: "org_b" })])).rejects.toBeInstanceOf(ServiceError);
+  });
+});
+
+describe("dedup", () => {
+  it("creates exactly one of 20 concurrent identical accepts; the others carry its id", async () => {
+    const h = await open();
+    const results = (
+      await Promise.all(Array.from({ length: 20 }, () => h.coordinator.accept("org_a", [makeRecord({ dedup_key: "same" })])))
+    ).flat();
+    const created = results.filter((r) => r.status === "created");
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.status === "created" ? created[0]!.record.id : "";
+    expect(results.filter((r) => r.status === "duplicate" && r.existing_id === winner)).toHaveLength(19);
+    expect(await h.coordinator.recent("org_a", filterFor("org_a"))).toHaveLength(1);
+    const stored = await h.sql.execute("SELECT id FROM outbox");
+    expect(stored.rows.map((row) => row.id)).toEqual([winner]);
+  });
+
+  it("catches duplicates inside one call and across calls, per org", async () => {
+    const h = await open();
+    const first = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "k" }), makeRecord({ dedup_key: "k" })]);
+    expect(first.map((r) => r.status)).toEqual(["created", "duplicate"]);
+    const id = first[0]!.status === "created" ? first[0]!.record.id : "";
+    expect(first[1]).toEqual({ status: "duplicate", existing_id: id });
+    expect(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "k" })])).toEqual([{ status: "duplicate", existing_id: id }]);
+    const other = await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b", dedup_key: "k" })]);
+    expect(other[0]?.status).toBe("created");
+  });
+
+  it("forgets a key once its window has passed, and remembers it across a restart", async () => {
+    const h = await open({ config: { dedup: { enabled: true, windowMs: HOUR } } });
+    const [first] = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "w" })]);
+    h.clock.advance(HOUR - 1);
+    await h.close();
+    const reopened = await open({ config: { dedup: { enabled: true, windowMs: HOUR } } }, { clock: h.clock });
+    const id = first?.status === "created" ? first.record.id : "";
+    expect(await reopened.coordinator.accept("org_a", [makeRecord({ dedup_key: "w" })])).toEqual([
+      { status: "duplicate", existing_id: id },
+    ]);
+    reopened.clock.advance(1);
+    const [again] = await reopened.coordinator.accept("org_a", [makeRecord({ dedup_key: "w" })]);
+    expect(again?.status).toBe("created");
+    const [third] = await reopened.coordinator.accept("org_a", [makeRecord({ dedup_key: "w" })]);
+    expect(third).toEqual({ status: "duplicate", existing_id: again?.status === "created" ? again.record.id : "" });
+  });
+
+  it("creates everything when dedup is disabled, and never dedups an empty key", async () => {
+    const h = await open({ config: { dedup: { enabled: false, windowMs: HOUR } } });
+    const off = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "k" }), makeRecord({ dedup_key: "k" })]);
+    expect(off.map((r) => r.status)).toEqual(["created", "created"]);
+    await h.close();
+    const on = await open();
+    const empty = await on.coordinator.accept("org_a", [makeRecord({ dedup_key: "" }), makeRecord({ dedup_key: "" })]);
+    expect(empty.map((r) => r.status)).toEqual(["created", "created"]);
+  });
+});
+
+describe("dedup against Arc", () => {
+  it("asks Arc only for keys the local index misses, and only while the index is not authoritative", async () => {
+    const calls: Array<{ orgId: string; keys: string[]; sinceUs: number }> = [];
+    let authoritativeSinceUs = 0;
+    const h = await open({
+      arcDedupLookup: async (orgId, keys, sinceUs) => {
+        calls.push({ orgId, keys, sinceUs });
+        return new Map(keys.filter((k) => k.startsWith("arc-")).map((k) => [k, `arc-id-for-${k}`]));
+      },
+      authoritativeSinceUs: () => authoritativeSinceUs,
+      config: { dedup: { enabled: true, windowMs: HOUR } },
+    });
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "local" })]);
+    expect(calls).toEqual([]);
+
+    authoritativeSinceUs = h.clock.now() * 1000 - 1;
+    const results = await h.coordinator.accept("org_a", [
+      makeRecord({ dedup_key: "local" }),
+      makeRecord({ dedup_key: "arc-1" }),
+      makeRecord({ dedup_key: "fresh" }),
+    ]);
+    expect(calls).toEqual([{ orgId: "org_a", keys: ["arc-1", "fresh"], sinceUs: (h.clock.now() - HOUR) * 1000 }]);
+    expect(results.map((r) => r.status)).toEqual(["duplicate", "duplicate", "created"]);
+    expect(results[1]).toEqual({ status: "duplicate", existing_id: "arc-id-for-arc-1" });
+
+    h.clock.advance(HOUR);
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "arc-2" })]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("accepts when the Arc lookup fails (fail-open) and logs it", async () => {
+    const h = await open({
+      arcDedupLookup: async () => {
+        throw new Error("arc down");
+      },
+      authoritativeSinceUs: () => Number.MAX_SAFE_INTEGER,
+    });
+    const [result] = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "x" })]);
+    expect(result?.status).toBe("created");
+    expect(h.logs.some((l) => l.level === "warn" && l.message.includes("dedup lookup failed"))).toBe(true);
+  });
+});
+
+describe("back-pressure", () => {
+  it("answers overloaded with Retry-After past the cap, and loses nothing", async () => {
+    const sink = new FakeSink();
+    sink.failing = new SinkError("arc down", true);
+    const h = await open({ config: { maxOutboxRows: 10, maxBatchSize: 4 } }, { sink });
+    const accepted = [];
+    for (let i = 0; i < 5; i++) accepted.push(...(await h.coordinator.accept("org_a", [makeRecord(), makeRecord()])));
+    const refused = h.coordinator.accept("org_a", [makeRecord()]);
+    await expect(refused).rejects.toMatchObject({ code: "overloaded" });
+    const error = await refused.catch((e: unknown) => e);
+    expect((error as ServiceError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // Another org is still within its own cap.
+    expect((await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]))[0]?.status).toBe("created");
+
+    sink.failing = undefined;
+    await h.coordinator.flush("org_a");
+    const ids = accepted.map((r) => (r.status === "created" ? r.record.id : ""));
+    expect(ids.every((id) => sink.deliveries.get(id) === 1)).toBe(true);
+    expect((await h.coordinator.accept("org_a", [makeRecord()]))[0]?.status).toBe("created");
+  });
+
+  it("also caps the total over all orgs", async () => {
+    const h = await open({ config: { maxOutboxRows: 100, maxTotalOutboxRows: 3 } });
+    await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]);
+    await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]);
+    await expect(h.coordinator.accept("org_c", [makeRecord({ org_id: "org_c" })])).rejects.toMatchObject({ code: "overloaded" });
+  });
+});

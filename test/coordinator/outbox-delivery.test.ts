@@ -1,0 +1,170 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AcceptResult } from "../../core/coordinator/port";
+import { FakeSink, SinkError, filterFor, makeRecord, openHarness, tempDir, type Harness } from "./support";
+
+let dir: ReturnType<typeof tempDir>;
+let harness: Harness | undefined;
+
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+  dir.remove();
+});
+
+const open = async (...args: Parameters<typeof openHarness> extends [string, ...infer Rest] ? Rest : never) =>
+  (harness = await openHarness(join(dir.path, "outbox.db"), ...args));
+
+const idsOf = (results: AcceptResult[]) => results.map((r) => (r.status === "created" ? r.record.id : ""));
+
+async function countRows(h: Harness, state: "pending" | "delivered"): Promise<number> {
+  const result = await h.sql.execute("SELECT COUNT(*) AS n FROM outbox WHERE state = ?", [state]);
+  return Number(result.rows[0]?.n);
+}
+
+describe("delivery", () => {
+  it("flushes on size at once and on the interval later", async () => {
+    const h = await open({ config: { maxBatchSize: 3, maxIntervalMs: 5_000 } });
+    await h.coordinator.accept("org_a", [makeRecord(), makeRecord(), makeRecord(), makeRecord()]);
+    await h.coordinator.whenIdle();
+    expect(h.sink.writes).toEqual([3]);
+    h.scheduler.advance(4_999);
+    await h.coordinator.whenIdle();
+    expect(h.sink.writes).toEqual([3]);
+    h.scheduler.advance(1);
+    await h.coordinator.whenIdle();
+    expect(h.sink.writes).toEqual([3, 1]);
+    expect(await countRows(h, "delivered")).toBe(4);
+  });
+
+  it("delivers every record exactly once through failures and recovery, in batches", async () => {
+    const sink = new FakeSink();
+    sink.failing = new SinkError("arc unavailable", true);
+    const h = await open({ config: { maxBatchSize: 1_000, backoffBaseMs: 100, backoffCapMs: 2_000 } }, { sink });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(...idsOf(await h.coordinator.accept("org_a", Array.from({ length: 500 }, () => makeRecord()))));
+    await h.coordinator.whenIdle();
+    expect(sink.total).toBe(0);
+    expect(h.coordinator.pendingRows("org_a")).toBe(2_500);
+
+    for (let i = 0; i < 4; i++) {
+      h.scheduler.advance(2_000);
+      await h.coordinator.whenIdle();
+    }
+    expect(sink.total).toBe(0);
+    sink.failing = undefined;
+    for (let i = 0; i < 10 && sink.total < 2_500; i++) {
+      h.scheduler.advance(2_000);
+      await h.coordinator.whenIdle();
+    }
+    expect(sink.writes.every((n) => n <= 1_000)).toBe(true);
+    expect(ids.every((id) => sink.deliveries.get(id) === 1)).toBe(true);
+    expect(sink.deliveries.size).toBe(2_500);
+    expect(h.logs.filter((l) => l.level === "warn").length).toBeGreaterThanOrEqual(4);
+    const attempts = await h.sql.execute("SELECT MAX(attempts) AS hi FROM outbox");
+    expect(Number(attempts.rows[0]?.hi)).toBeGreaterThan(1);
+  });
+
+  it("keeps rows a non-retryable error rejects, backs off to the cap and logs an error", async () => {
+    const sink = new FakeSink();
+    sink.failing = new SinkError("type conflict on column importance", false);
+    const h = await open({ config: { maxBatchSize: 2, backoffBaseMs: 100, backoffCapMs: 30_000 } }, { sink });
+    const start = h.clock.now();
+    await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]);
+    await h.coordinator.whenIdle();
+    expect(h.logs.some((l) => l.level === "error" && l.fields?.org_id === "org_a")).toBe(true);
+    // random() is 0.5 in the harness: the delay is 3/4 of the cap.
+    expect(h.scheduler.pending()).toContain(start + 22_500);
+    expect(await h.coordinator.recent("org_a", filterFor("org_a"))).toHaveLength(2);
+    await expect(h.coordinator.flush("org_a")).rejects.toMatchObject({ code: "arc_unavailable" });
+    expect(await countRows(h, "pending")).toBe(2);
+  });
+
+  it("does not hold up accepts, for the org or others, while a delivery runs", async () => {
+    const sink = new FakeSink();
+    let release!: () => void;
+    sink.gate = new Promise((resolve) => (release = resolve));
+    const h = await open({ config: { maxBatchSize: 1 } }, { sink });
+    await h.coordinator.accept("org_a", [makeRecord()]);
+    const more = await h.coordinator.accept("org_a", [makeRecord()]);
+    const other = await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]);
+    expect([...more, ...other].map((r) => r.status)).toEqual(["created", "created"]);
+    expect(sink.total).toBe(0);
+    release();
+    await h.coordinator.flush();
+    expect(sink.total).toBe(3);
+  });
+});
+
+describe("recent", () => {
+  it("shows pending and recently delivered rows, then forgets them and purges the outbox", async () => {
+    const h = await open({ config: { visibilityDelayMs: 10_000 } });
+    const [a, b] = idsOf(await h.coordinator.accept("org_a", [makeRecord({ agent_id: "ann" }), makeRecord({ agent_id: "bob" })]));
+    const seen = async (filter = filterFor("org_a")) => (await h.coordinator.recent("org_a", filter)).map((r) => r.id);
+    expect(await seen()).toEqual([a, b]);
+    expect(await seen({ org_id: "org_a", agent_id: "bob" } as never)).toEqual([b]);
+    expect(await h.coordinator.recent("org_b", filterFor("org_b"))).toEqual([]);
+
+    await h.coordinator.flush("org_a");
+    expect(h.sink.total).toBe(2);
+    h.scheduler.advance(9_999);
+    await h.coordinator.whenIdle();
+    expect(await seen()).toEqual([a, b]);
+    h.scheduler.advance(1);
+    await h.coordinator.whenIdle();
+    expect(await seen()).toEqual([]);
+    expect((await h.sql.execute("SELECT COUNT(*) AS n FROM outbox")).rows[0]?.n).toBe(0);
+  });
+});
+
+describe("purge", () => {
+  it("sweeps expired dedup keys along with delivered rows", async () => {
+    const window = 3_600_000;
+    const h = await open({ config: { dedup: { enabled: true, windowMs: window }, dedupPruneIntervalMs: 60_000 } });
+    const keys = async () => (await h.sql.execute("SELECT dedup_key FROM dedup_index ORDER BY dedup_key")).rows.map((r) => r.dedup_key);
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "old-1" }), makeRecord({ dedup_key: "old-2" })]);
+    await h.coordinator.flush("org_a");
+    h.scheduler.advance(window);
+    await h.coordinator.whenIdle();
+    expect(await keys()).toEqual(["old-1", "old-2"]);
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "new" })]);
+    await h.coordinator.flush("org_a");
+    h.scheduler.advance(10_000);
+    await h.coordinator.whenIdle();
+    expect(await keys()).toEqual(["new"]);
+  });
+});
+
+describe("restart", () => {
+  it("redelivers what close could not deliver, and keeps recent rows visible", async () => {
+    const sink = new FakeSink();
+    sink.failing = new SinkError("arc down", true);
+    const first = await open({}, { sink });
+    const ids = idsOf(await first.coordinator.accept("org_a", [makeRecord(), makeRecord(), makeRecord()]));
+    await first.close();
+    expect(first.logs.some((l) => l.level === "error" && l.message.includes("final delivery failed"))).toBe(true);
+    await expect(first.coordinator.accept("org_a", [makeRecord()])).rejects.toMatchObject({ code: "overloaded" });
+
+    sink.failing = undefined;
+    const second = await open({}, { sink, clock: first.clock });
+    expect((await second.coordinator.recent("org_a", filterFor("org_a"))).map((r) => r.id)).toEqual(ids);
+    await second.coordinator.whenIdle();
+    expect(ids.map((id) => sink.deliveries.get(id))).toEqual([1, 1, 1]);
+    const [next] = idsOf(await second.coordinator.accept("org_a", [makeRecord()]));
+    expect(ids).not.toContain(next);
+  });
+
+  it("delivers on close, and a restart within the visibility delay still shows the delivered rows", async () => {
+    const first = await open();
+    const ids = idsOf(await first.coordinator.accept("org_a", [makeRecord(), makeRecord()]));
+    await first.close();
+    expect(first.sink.total).toBe(2);
+    const second = await open({}, { sink: first.sink, clock: first.clock });
+    expect((await second.coordinator.recent("org_a", filterFor("org_a"))).map((r) => r.id)).toEqual(ids);
+    await second.coordinator.whenIdle();
+    expect(first.sink.total).toBe(2);
+  });
+});

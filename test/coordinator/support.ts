@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ManualClock } from "../../core/clock";
+import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
+import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
+import { ManualScheduler } from "../../core/coordinator/scheduler";
+import type { MemoryRecord } from "../../core/memory/schema";
+import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
+import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
+
+let counter = 0;
+
+/** A stored memory with unique id and dedup key unless overridden. */
+export function makeRecord(overrides: Partial<MemoryRecord> = {}): MemoryRecord {
+  counter++;
+  return {
+    id: `mem-${counter}`,
+    org_id: "org_a",
+    agent_id: "agent_1",
+    session_id: "",
+    memory_type: "episodic",
+    event_type: "general",
+    content: `memory number ${counter}`,
+    metadata_json: "{}",
+    tags: [],
+    dedup_key: `key-${counter}`,
+    importance: 0,
+    parent_id: "",
+    time_us: 1_767_225_600_000_000 + counter,
+    ingested_at_us: 1_767_225_600_000_000 + counter,
+    ...overrides,
+  };
+}
+
+export class SinkError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** A fake Arc: counts deliveries per memory id; fails while `failing` is set. */
+export class FakeSink {
+  readonly deliveries = new Map<string, number>();
+  readonly writes: number[] = [];
+  failing: SinkError | undefined;
+  /** While set, writes wait for this promise before answering. */
+  gate: Promise<void> | undefined;
+
+  async write(records: readonly MemoryRecord[]): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.failing) throw this.failing;
+    this.writes.push(records.length);
+    for (const r of records) this.deliveries.set(r.id, (this.deliveries.get(r.id) ?? 0) + 1);
+  }
+
+  get total(): number {
+    return this.writes.reduce((a, b) => a + b, 0);
+  }
+}
+
+/** Wraps an executor to count transactions (`batch` calls). */
+export class CountingExecutor implements SqlExecutor {
+  batches = 0;
+  constructor(readonly inner: SqlExecutor) {}
+  execute(sql: string, args?: SqlValue[]): Promise<SqlResult> {
+    return this.inner.execute(sql, args);
+  }
+  batch(statements: SqlStatement[]): Promise<SqlResult[]> {
+    this.batches++;
+    return this.inner.batch(statements);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export interface RecordedLog {
+  level: "warn" | "error";
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+export function recordingLogger(logs: RecordedLog[]) {
+  return {
+    warn: (message: string, fields?: Record<string, unknown>) => void logs.push({ level: "warn", message, fields }),
+    error: (message: string, fields?: Record<string, unknown>) => void logs.push({ level: "error", message, fields }),
+  };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), "memtrace-coordinator-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A coordinator over a real libSQL file, with hand-driven time. */
+export interface Harness {
+  coordinator: OutboxWriteCoordinator;
+  sql: CountingExecutor;
+  clock: ManualClock;
+  scheduler: ManualScheduler;
+  sink: FakeSink;
+  logs: RecordedLog[];
+  /** Closes the coordinator and the file (not the directory). */
+  close(): Promise<void>;
+}
+
+export async function openHarness(
+  file: string,
+  overrides: Partial<OutboxCoordinatorOptions> = {},
+  shared: { clock?: ManualClock; sink?: FakeSink } = {},
+): Promise<Harness> {
+  const clock = shared.clock ?? new ManualClock();
+  const scheduler = new ManualScheduler(clock);
+  const sink = shared.sink ?? new FakeSink();
+  const logs: RecordedLog[] = [];
+  const sql = new CountingExecutor(await LibsqlExecutor.open({ url: `file:${file}`, synchronous: "FULL" }));
+  const coordinator = await OutboxWriteCoordinator.open({
+    sql,
+    clock,
+    scheduler,
+    resolveSink: async () => sink,
+    logger: recordingLogger(logs),
+    random: () => 0.5,
+    ...overrides,
+    config: { maxIntervalMs: 5_000, visibilityDelayMs: 10_000, ...overrides.config },
+  });
+  return {
+    coordinator,
+    sql,
+    clock,
+    scheduler,
+    sink,
+    logs,
+    close: async () => {
+      await coordinator.close();
+      await sql.close();
+    },
+  };
+}
+
+export const filterFor = (orgId: string) => ({ org_id: orgId });
