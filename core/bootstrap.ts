@@ -1,0 +1,21 @@
+import type { SqlMetadataStore } from "./metadata/store";
+
+export const DEFAULT_ORG_ID = "org_default";
+
+export interface BootstrapResult {
+  orgId: string;
+  /** The admin key's plaintext, present only on the first start (shown once, never stored). */
+  adminKey?: string;
+}
+
+/**
+ * First start: with no organization at all, create the default org and one admin key, so a
+ * newcomer can call the API at once. Runs before any legacy Arc binding, which in the original
+ * could create the org first and leave the operator with no key.
+ */
+export async function bootstrapFirstRun(store: SqlMetadataStore): Promise<BootstrapResult> {
+  if ((await store.countOrgs()) > 0) return { orgId: DEFAULT_ORG_ID };
+  await store.createOrg("Default", DEFAULT_ORG_ID);
+  const { plaintext } = await store.createApiKey({ orgId: DEFAULT_ORG_ID, name: "admin", permissions: ["read", "write", "admin"] });
+  return { orgId: DEFAULT_ORG_ID, adminKey: plaintext };
+}

@@ -1,0 +1,78 @@
+import type { Clock } from "../clock";
+import { badRequest } from "../errors";
+import { uuidv7 } from "../ids";
+import { formatTimestamp, parseInstant } from "../time/instant";
+import { computeDedupKey } from "./dedup-key";
+import { MEMORY_LIMITS, type Memory, type MemoryInput, type MemoryRecord } from "./schema";
+
+/** Event times may be backfilled freely, but not set far ahead: Arc prunes future rows from time-bounded reads. */
+const MAX_FUTURE_MS = 24 * 3_600_000;
+
+export interface NormalizeOptions {
+  clock: Clock;
+  dedupEnabled: boolean;
+}
+
+/**
+ * Turns a validated input into the stored record: server id (UUIDv7), event time (the client's,
+ * or now), ingested_at, and the dedup key (the client's, or derived as the original did).
+ */
+export async function toMemoryRecord(orgId: string, input: MemoryInput, options: NormalizeOptions): Promise<MemoryRecord> {
+  const nowMs = options.clock.now();
+  let timeUs = nowMs * 1000;
+  if (input.time !== undefined) {
+    const us = parseInstant(input.time);
+    if (us === undefined || us < 0) throw badRequest("invalid time: must be an ISO 8601 time after 1970");
+    if (us > (nowMs + MAX_FUTURE_MS) * 1000) throw badRequest("invalid time: more than 24h in the future");
+    timeUs = us;
+  }
+  const metadataJson = input.metadata === undefined ? "{}" : JSON.stringify(input.metadata);
+  if (metadataJson.length > MEMORY_LIMITS.metadataMaxBytes) {
+    throw badRequest(`metadata is larger than ${MEMORY_LIMITS.metadataMaxBytes} bytes as JSON`);
+  }
+  const dedupKey =
+    input.dedup_key ?? (options.dedupEnabled ? await computeDedupKey(input.agent_id, input.event_type, input.content) : "");
+  return {
+    id: uuidv7(options.clock),
+    org_id: orgId,
+    agent_id: input.agent_id,
+    session_id: input.session_id ?? "",
+    memory_type: input.memory_type,
+    event_type: input.event_type,
+    content: input.content,
+    metadata_json: metadataJson,
+    tags: input.tags ? [...new Set(input.tags)] : [],
+    dedup_key: dedupKey,
+    importance: input.importance ?? 0,
+    parent_id: input.parent_id ?? "",
+    time_us: timeUs,
+    ingested_at_us: nowMs * 1000,
+  };
+}
+
+/** The API shape: the original's Memory (empty fields omitted) plus `id` and `ingested_at`. */
+export function toApiMemory(record: MemoryRecord): Memory {
+  const memory: Memory = {
+    id: record.id,
+    time: formatTimestamp(record.time_us),
+    ingested_at: formatTimestamp(record.ingested_at_us),
+    org_id: record.org_id,
+    agent_id: record.agent_id,
+    memory_type: record.memory_type,
+    event_type: record.event_type,
+    content: record.content,
+  };
+  if (record.session_id) memory.session_id = record.session_id;
+  if (record.metadata_json && record.metadata_json !== "{}") {
+    try {
+      memory.metadata = JSON.parse(record.metadata_json) as Record<string, unknown>;
+    } catch {
+      memory.metadata = { raw: record.metadata_json };
+    }
+  }
+  if (record.tags.length > 0) memory.tags = record.tags;
+  if (record.dedup_key) memory.dedup_key = record.dedup_key;
+  if (record.importance !== 0) memory.importance = record.importance;
+  if (record.parent_id) memory.parent_id = record.parent_id;
+  return memory;
+}

@@ -1,0 +1,53 @@
+import type { ApiKeyVerifier } from "../core/auth/verifier";
+import type { Permission } from "../core/auth/permissions";
+import type { Clock } from "../core/clock";
+import type { WriteCoordinator } from "../core/coordinator/port";
+import type { Logger } from "../core/logger";
+import type { SqlMetadataStore } from "../core/metadata/store";
+import type { MemoryService } from "../core/memory/service";
+import type { ArcRouter } from "../core/arc-routing/router";
+
+/** Settings the handlers read, resolved once at start from config (Node) or bindings (Workers). */
+export interface RuntimeSettings {
+  dedup: { enabled: boolean; windowMs: number };
+  maxBodyBytes: number;
+  /** Whether /ready may report ready with no remote Arc (the embedded engine serves every org). */
+  embeddedArc: boolean;
+  /** Admin keys of this org may manage every org over /api/v1/admin (the bootstrap org). */
+  operatorOrgId: string;
+}
+
+/**
+ * Everything a handler needs, built once per process or isolate and set on each request's
+ * context. Handlers never reach for globals, `process` or the Workers execution context.
+ */
+export interface Services {
+  settings: RuntimeSettings;
+  clock: Clock;
+  logger: Logger;
+  store: SqlMetadataStore;
+  verifier: ApiKeyVerifier;
+  coordinator: WriteCoordinator;
+  arc: ArcRouter;
+  memories: MemoryService;
+  /** Encrypts Arc credentials stored per org (AES-GCM). */
+  masterKey: CryptoKey;
+  /** Keeps work alive after the response (waitUntil on Workers, a tracked promise on Node). */
+  background(task: Promise<unknown>): void;
+  startedAt: number;
+}
+
+/** Who is calling: the verified API key's org and permissions. The org never comes from the request. */
+export interface Caller {
+  keyId: number;
+  keyName: string;
+  orgId: string;
+  permissions: Permission[];
+}
+
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    caller: Caller;
+  };
+}

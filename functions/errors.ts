@@ -1,0 +1,52 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+import { ERROR_STATUS, ServiceError, type ErrorCode } from "../core/errors";
+import type { AppEnv } from "./env";
+
+/** HTTP statuses Hono raises itself (bad JSON, media type, body limit), mapped into our codes. */
+const HONO_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/** The one place an error becomes a response: `{"error": "...", ...details}` with its status. */
+export function errorResponse(c: Context, error: ServiceError): Response {
+  const status = ERROR_STATUS[error.code] as ContentfulStatusCode;
+  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
+  return c.json({ ...error.details, error: error.message }, status);
+}
+
+/** Names the failing field, the way the original's messages did (`agent_id is required`). */
+export function describeZodError(error: ZodError, prefix = ""): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid request";
+  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) return `${field} is required`;
+  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+  if (!field || issue.message.includes(field.split(".").pop()!)) return issue.message;
+  return `${field}: ${issue.message}`;
+}
+
+/** Three tiers: our ServiceError, Hono's HTTPException, and anything else (logged, 500, no details). */
+export function onError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof ServiceError) {
+    if (error.code === "internal" || error.code === "arc_error") {
+      c.get("services")?.logger.error("request failed", { path: c.req.path, code: error.code, cause: String(error.cause ?? "") });
+    }
+    return errorResponse(c, error);
+  }
+  if (error instanceof ZodError) return errorResponse(c, new ServiceError("bad_request", describeZodError(error)));
+  if (error instanceof HTTPException) {
+    const code = HONO_STATUS_CODES[error.status] ?? "bad_request";
+    const message = error.status === 415 ? "Content-Type must be application/json" : error.message || code.replace(/_/g, " ");
+    return errorResponse(c, new ServiceError(code, message));
+  }
+  c.get("services")?.logger.error("unhandled error", { path: c.req.path, error: String(error), stack: error.stack });
+  return errorResponse(c, new ServiceError("internal", "internal server error"));
+}

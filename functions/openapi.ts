@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/** Every error body: `{"error": "..."}`, sometimes with extra keys (`id` on a duplicate, `hint` on no Arc). */
+export const errorBodySchema = z.looseObject({ error: z.string() });
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid input",
+  401: "Missing or invalid API key",
+  403: "The API key lacks a permission",
+  404: "Not found in the caller's organization",
+  409: "Conflict",
+  413: "Request body too large",
+  415: "Content-Type is not application/json",
+  502: "Arc answered with an error",
+  503: "Arc unavailable, no Arc instance, or the write outbox is full (see Retry-After)",
+};
+
+/** The error responses a route can give, for the OpenAPI document. */
+export function errorResponses<const S extends number>(...statuses: S[]) {
+  const out = {} as Record<S, { description: string; content: { "application/json": { schema: typeof errorBodySchema } } }>;
+  for (const status of statuses) {
+    out[status] = { description: DESCRIPTIONS[status] ?? "Error", content: { "application/json": { schema: errorBodySchema } } };
+  }
+  return out;
+}
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+/** Common error sets: every authenticated route can answer 401 and 403. */
+export const AUTH_ERRORS = [401, 403] as const;

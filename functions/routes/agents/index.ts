@@ -1,0 +1,77 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { notFound } from "../../../core/errors";
+import { agentSchema, createAgentInputSchema } from "../../../core/metadata/schemas";
+import type { Router } from "../../app";
+import { requirePermission } from "../../middleware/auth";
+import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
+import { pageQuerySchema } from "../paging";
+
+const agentParams = z.object({ id: z.string().min(1).max(256) });
+
+const createAgent = createRoute({
+  method: "post",
+  path: "/api/v1/agents",
+  tags: ["agents"],
+  middleware: [requirePermission("write")] as const,
+  request: { body: jsonBody(createAgentInputSchema) },
+  responses: { 201: jsonContent(agentSchema, "The registered agent"), ...errorResponses(400, ...AUTH_ERRORS, 409, 413, 415) },
+});
+
+export const agentListSchema = z.object({
+  agents: z.array(agentSchema),
+  count: z.number().int(),
+  next_cursor: z.string().optional(),
+});
+
+const listAgents = createRoute({
+  method: "get",
+  path: "/api/v1/agents",
+  tags: ["agents"],
+  middleware: [requirePermission("read")] as const,
+  request: { query: pageQuerySchema },
+  responses: { 200: jsonContent(agentListSchema, "The organization's agents, newest first"), ...errorResponses(400, ...AUTH_ERRORS) },
+});
+
+const getAgent = createRoute({
+  method: "get",
+  path: "/api/v1/agents/{id}",
+  tags: ["agents"],
+  middleware: [requirePermission("read")] as const,
+  request: { params: agentParams },
+  responses: { 200: jsonContent(agentSchema, "The agent, by id or name"), ...errorResponses(...AUTH_ERRORS, 404) },
+});
+
+const deleteAgent = createRoute({
+  method: "delete",
+  path: "/api/v1/agents/{id}",
+  tags: ["agents"],
+  middleware: [requirePermission("write")] as const,
+  request: { params: agentParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(...AUTH_ERRORS, 404, 409) },
+});
+
+/** Agent registry, scoped to the caller's organization (another org's agent is a 404). */
+export function registerAgents(app: Router) {
+  app.openapi(createAgent, async (c) => {
+    const agent = await c.get("services").store.createAgent(c.get("caller").orgId, c.req.valid("json"));
+    return c.json(agent, 201);
+  });
+
+  app.openapi(listAgents, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = await c.get("services").store.listAgents(c.get("caller").orgId, { limit, after: cursor });
+    return c.json({ agents: page.agents, count: page.agents.length, ...(page.next ? { next_cursor: page.next } : {}) }, 200);
+  });
+
+  app.openapi(getAgent, async (c) => {
+    const agent = await c.get("services").store.getAgent(c.get("caller").orgId, c.req.valid("param").id);
+    if (!agent) throw notFound("agent not found");
+    return c.json(agent, 200);
+  });
+
+  app.openapi(deleteAgent, async (c) => {
+    const deleted = await c.get("services").store.deleteAgent(c.get("caller").orgId, c.req.valid("param").id);
+    if (!deleted) throw notFound("agent not found");
+    return c.body(null, 204);
+  });
+}

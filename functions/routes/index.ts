@@ -1,0 +1,29 @@
+import type { Router } from "../app";
+import { registerAdminArc } from "./admin/arc";
+import { registerAdminKeys } from "./admin/keys";
+import { registerAdminOrgs } from "./admin/orgs";
+import { registerAgents } from "./agents";
+import { registerAgentStats } from "./agents/stats";
+import { registerCreateMemories } from "./memories/create";
+import { registerGetMemory } from "./memories/get";
+import { registerMemoryLists } from "./memories/list";
+import { registerSearch } from "./search";
+import { registerSessionContext } from "./sessions/context";
+import { registerHealth } from "./health";
+import { registerSessions } from "./sessions";
+
+/** Every route, grouped by resource. The OpenAPI document is generated from this same list. */
+export function registerRoutes(app: Router) {
+  registerHealth(app);
+  registerAgents(app);
+  registerSessions(app);
+  registerSessionContext(app);
+  registerCreateMemories(app);
+  registerMemoryLists(app);
+  registerGetMemory(app);
+  registerSearch(app);
+  registerAgentStats(app);
+  registerAdminOrgs(app);
+  registerAdminKeys(app);
+  registerAdminArc(app);
+}

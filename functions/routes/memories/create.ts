@@ -1,0 +1,100 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AcceptResult } from "../../../core/coordinator/port";
+import { badRequest, conflict } from "../../../core/errors";
+import { toApiMemory } from "../../../core/memory/normalize";
+import { MEMORY_LIMITS, memoryInputSchema, memorySchema, type MemoryInput } from "../../../core/memory/schema";
+import type { Router } from "../../app";
+import { describeZodError } from "../../errors";
+import { requirePermission } from "../../middleware/auth";
+import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
+
+/** One memory, or `{"memories": [...]}`: the original told them apart by a non-empty `memories` array. */
+const createBodySchema = z.record(z.string(), z.unknown(), { message: "request body must be a JSON object" });
+
+const itemResultSchema = z.object({
+  index: z.number().int(),
+  status: z.enum(["created", "duplicate", "invalid", "not_written"]),
+  id: z.string().optional(),
+  existing_id: z.string().optional(),
+  error: z.string().optional(),
+});
+
+const batchResultSchema = z.object({
+  memories: z.array(memorySchema),
+  count: z.number().int(),
+  duplicates: z.number().int(),
+  invalid: z.number().int(),
+  results: z.array(itemResultSchema),
+});
+
+const createMemories = createRoute({
+  method: "post",
+  path: "/api/v1/memories",
+  tags: ["memories"],
+  middleware: [requirePermission("write")] as const,
+  request: {
+    body: jsonBody(createBodySchema),
+    query: z.object({ partial: z.enum(["true", "false"]).optional() }),
+  },
+  responses: {
+    201: jsonContent(z.union([memorySchema, batchResultSchema]), "Stored durably: the memory, or the batch's per-item results"),
+    ...errorResponses(400, ...AUTH_ERRORS, 409, 413, 415, 503),
+  },
+});
+
+type ItemResult = z.infer<typeof itemResultSchema>;
+
+const itemResult = (index: number, result: AcceptResult): ItemResult =>
+  result.status === "created"
+    ? { index, status: "created", id: result.record.id }
+    : { index, status: "duplicate", existing_id: result.existing_id };
+
+/**
+ * Memory ingestion. A 201 means the memory is on disk (the outbox), not just in RAM. A batch is
+ * all-or-nothing on validation unless `?partial=true`, and every item gets its own result.
+ */
+export function registerCreateMemories(app: Router) {
+  app.openapi(createMemories, async (c) => {
+    const { memories } = c.get("services");
+    const orgId = c.get("caller").orgId;
+    const body = c.req.valid("json");
+    const items = body.memories;
+    const isBatch = Array.isArray(items) && items.length > 0;
+    if (!isBatch && "memories" in body && !("agent_id" in body)) throw badRequest("memories must be a non-empty array");
+    if (!isBatch) {
+      const parsed = memoryInputSchema.safeParse(body);
+      if (!parsed.success) throw badRequest(describeZodError(parsed.error));
+      const [result] = await memories.create(orgId, [parsed.data]);
+      if (result?.status === "duplicate") throw conflict("duplicate memory", { existing_id: result.existing_id });
+      if (result?.status !== "created") throw badRequest("memory was not accepted");
+      return c.json(toApiMemory(result.record), 201);
+    }
+
+    if (items.length > MEMORY_LIMITS.batchMax) throw badRequest(`a batch holds at most ${MEMORY_LIMITS.batchMax} memories`);
+    const results: ItemResult[] = [];
+    const valid: Array<{ index: number; input: MemoryInput }> = [];
+    items.forEach((item, index) => {
+      const parsed = memoryInputSchema.safeParse(item);
+      if (parsed.success) valid.push({ index, input: parsed.data });
+      else results[index] = { index, status: "invalid", error: describeZodError(parsed.error) };
+    });
+    const invalid = items.length - valid.length;
+    if (invalid > 0 && c.req.valid("query").partial !== "true") {
+      for (const { index } of valid) results[index] = { index, status: "not_written" };
+      throw badRequest(`${invalid} of ${items.length} memories are invalid; nothing was stored (send ?partial=true to store the valid ones)`, {
+        results,
+      });
+    }
+    const accepted = await memories.create(orgId, valid.map((v) => v.input));
+    const created: ReturnType<typeof toApiMemory>[] = [];
+    accepted.forEach((result, i) => {
+      const index = valid[i]!.index;
+      results[index] = itemResult(index, result);
+      if (result.status === "created") created.push(toApiMemory(result.record));
+    });
+    return c.json(
+      { memories: created, count: created.length, duplicates: accepted.length - created.length, invalid, results },
+      201,
+    );
+  });
+}

@@ -1,0 +1,70 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { notFound } from "../../../core/errors";
+import { idSchema } from "../../../core/validation";
+import type { Router } from "../../app";
+import { requirePermission } from "../../middleware/auth";
+import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
+import { filterFromQuery, listQuerySchema, memoryListBody, memoryListSchema, toPageRequest } from "./query";
+
+const READ_ERRORS = errorResponses(400, ...AUTH_ERRORS, 404, 502, 503);
+
+const listMemories = createRoute({
+  method: "get",
+  path: "/api/v1/memories",
+  tags: ["memories"],
+  middleware: [requirePermission("read")] as const,
+  request: { query: listQuerySchema },
+  responses: { 200: jsonContent(memoryListSchema, "A page of memories, newest first by default"), ...READ_ERRORS },
+});
+
+const idParams = z.object({ id: z.string().min(1).max(256) });
+const agentParams = z.object({ id: idSchema("agent_id") });
+
+const agentMemories = createRoute({
+  method: "get",
+  path: "/api/v1/agents/{id}/memories",
+  tags: ["agents"],
+  middleware: [requirePermission("read")] as const,
+  request: { params: agentParams, query: listQuerySchema.omit({ agent_id: true }) },
+  responses: { 200: jsonContent(memoryListSchema, "The agent's memories (last 24h unless `since` is given)"), ...READ_ERRORS },
+});
+
+const sessionMemories = createRoute({
+  method: "get",
+  path: "/api/v1/sessions/{id}/memories",
+  tags: ["sessions"],
+  middleware: [requirePermission("read")] as const,
+  request: { params: idParams, query: listQuerySchema.omit({ session_id: true }) },
+  responses: { 200: jsonContent(memoryListSchema, "Memories written to the session, by any agent"), ...READ_ERRORS },
+});
+
+/** Memory listing: all of the original's filters on every list route, with cursor paging. */
+export function registerMemoryLists(app: Router) {
+  app.openapi(listMemories, async (c) => {
+    const { memories, clock } = c.get("services");
+    const q = c.req.valid("query");
+    const request = toPageRequest({ ...q, filter: filterFromQuery(c.get("caller").orgId, q), limit: q.limit ?? 100 }, clock);
+    return c.json(memoryListBody(await memories.list(request), request), 200);
+  });
+
+  app.openapi(agentMemories, async (c) => {
+    const { memories, clock } = c.get("services");
+    const orgId = c.get("caller").orgId;
+    const q = c.req.valid("query");
+    // Memories carry the agent_id their writer sent (registration is optional, as in the original).
+    const filter = { ...filterFromQuery(orgId, q), agent_id: c.req.valid("param").id };
+    const request = toPageRequest({ ...q, since: q.since ?? "24h", filter, limit: q.limit ?? 100 }, clock);
+    return c.json(memoryListBody(await memories.list(request), request), 200);
+  });
+
+  app.openapi(sessionMemories, async (c) => {
+    const { memories, clock, store } = c.get("services");
+    const orgId = c.get("caller").orgId;
+    const q = c.req.valid("query");
+    const session = await store.getSession(orgId, c.req.valid("param").id);
+    if (!session) throw notFound("session not found");
+    const filter = { ...filterFromQuery(orgId, q), session_id: session.id };
+    const request = toPageRequest({ ...q, filter, limit: q.limit ?? 100 }, clock);
+    return c.json(memoryListBody(await memories.list(request), request), 200);
+  });
+}

@@ -1,0 +1,124 @@
+import { z } from "zod";
+import type { Clock } from "../../../core/clock";
+import { badRequest } from "../../../core/errors";
+import { decodeCursor, encodeCursor } from "../../../core/memory/cursor";
+import type { MemoryFilter, MemoryPageRequest } from "../../../core/memory/filter";
+import type { MemoryPage } from "../../../core/memory/service";
+import { memorySchema, memoryTypeSchema } from "../../../core/memory/schema";
+import { toApiMemory } from "../../../core/memory/normalize";
+import { parseTimeBound } from "../../../core/time/bounds";
+import { idSchema, tagSchema, typeSchema } from "../../../core/validation";
+
+/** Query strings send `?x=` for "unset" often enough that empty means absent. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+const tagCsv = z
+  .string()
+  .transform((csv) => csv.split(",").map((t) => t.trim()).filter(Boolean))
+  .pipe(z.array(tagSchema).max(64, "at most 64 tags"));
+
+const booleanParam = z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1");
+
+export const MAX_OFFSET = 100_000;
+
+/** GET /memories and its agent/session sub-routes: the original's parameters plus exact tags, any_tags and a cursor. */
+export const listQuerySchema = z.object({
+  agent_id: optional(idSchema("agent_id")),
+  session_id: optional(idSchema("session_id")),
+  memory_type: optional(memoryTypeSchema),
+  event_type: optional(typeSchema("event_type")),
+  tags: optional(tagCsv),
+  any_tags: optional(tagCsv),
+  content_contains: optional(z.string().max(1000, "content_contains is longer than 1000 characters")),
+  case_sensitive: optional(booleanParam),
+  min_importance: optional(z.coerce.number({ message: "min_importance must be a number" }).min(0).max(1)),
+  since: optional(z.string().max(64)),
+  until: optional(z.string().max(64)),
+  limit: optional(
+    z.coerce
+      .number({ message: "limit must be an integer" })
+      .int("limit must be an integer")
+      .min(1, "limit must be between 1 and 1000")
+      .max(1000, "limit must be between 1 and 1000"),
+  ),
+  offset: optional(
+    z.coerce
+      .number({ message: "offset must be an integer" })
+      .int("offset must be an integer")
+      .min(0, "offset must not be negative")
+      .max(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; use cursor for deep paging`),
+  ),
+  order: optional(z.enum(["asc", "desc"], { message: "order must be asc or desc" })),
+  order_by: optional(z.enum(["time", "importance"], { message: "order_by must be time or importance" })),
+  cursor: optional(z.string().max(1024)),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export const memoryListSchema = z.object({
+  memories: z.array(memorySchema),
+  count: z.number().int(),
+  has_more: z.boolean(),
+  next_cursor: z.string().optional(),
+});
+
+export interface PageShape {
+  filter: Omit<MemoryFilter, "since_us" | "until_us">;
+  since?: string | undefined;
+  until?: string | undefined;
+  order?: "asc" | "desc" | undefined;
+  order_by?: "time" | "importance" | undefined;
+  limit: number;
+  offset?: number | undefined;
+  cursor?: string | undefined;
+}
+
+/** Resolves relative times against the clock and the cursor against the sort: one page request. */
+export function toPageRequest(shape: PageShape, clock: Clock): MemoryPageRequest {
+  if (shape.cursor && shape.offset) throw badRequest("use either cursor or offset, not both");
+  const nowMs = clock.now();
+  const since_us = parseTimeBound(shape.since, nowMs, "since");
+  const until_us = parseTimeBound(shape.until, nowMs, "until");
+  const sort = { order: shape.order ?? "desc", order_by: shape.order_by ?? "time" } as const;
+  return {
+    filter: { ...shape.filter, ...(since_us !== undefined ? { since_us } : {}), ...(until_us !== undefined ? { until_us } : {}) },
+    ...sort,
+    limit: shape.limit,
+    ...(shape.offset ? { offset: shape.offset } : {}),
+    ...(shape.cursor ? { after: decodeCursor(shape.cursor, sort) } : {}),
+  };
+}
+
+/** The filter part of a list query, for the caller's org. */
+export function filterFromQuery(orgId: string, q: ListQuery): PageShape["filter"] {
+  return {
+    org_id: orgId,
+    ...(q.agent_id ? { agent_id: q.agent_id } : {}),
+    ...(q.session_id ? { session_id: q.session_id } : {}),
+    ...(q.memory_type ? { memory_types: [q.memory_type] } : {}),
+    ...(q.event_type ? { event_types: [q.event_type] } : {}),
+    ...(q.tags?.length ? { tags_all: q.tags } : {}),
+    ...(q.any_tags?.length ? { tags_any: q.any_tags } : {}),
+    ...(q.content_contains ? { content_contains: q.content_contains } : {}),
+    ...(q.case_sensitive !== undefined ? { case_sensitive: q.case_sensitive } : {}),
+    ...(q.min_importance !== undefined ? { min_importance: q.min_importance } : {}),
+  };
+}
+
+/** The cursor for the page after this one, present only when `has_more`. */
+export function nextCursor(page: MemoryPage, request: MemoryPageRequest): string | undefined {
+  const last = page.records.at(-1);
+  if (!page.hasMore || !last) return undefined;
+  return encodeCursor({ time_us: last.time_us, id: last.id, importance: last.importance }, request);
+}
+
+/** The original's MemoryList shape, plus the cursor. */
+export function memoryListBody(page: MemoryPage, request: MemoryPageRequest) {
+  const cursor = nextCursor(page, request);
+  return {
+    memories: page.records.map(toApiMemory),
+    count: page.records.length,
+    has_more: page.hasMore,
+    ...(cursor ? { next_cursor: cursor } : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { memorySchema, memoryTypeSchema } from "../../core/memory/schema";
+import { idSchema, tagSchema, typeSchema } from "../../core/validation";
+import type { Router } from "../app";
+import { requirePermission } from "../middleware/auth";
+import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
+import { memoryListBody, toPageRequest } from "./memories/query";
+
+const nonEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** The original's search body plus exact `any_tags`, case control, importance ordering and a cursor. */
+export const searchInputSchema = z.object({
+  agent_id: nonEmpty(idSchema("agent_id")),
+  session_id: nonEmpty(idSchema("session_id")),
+  memory_types: z.array(memoryTypeSchema).max(8).optional(),
+  event_types: z.array(typeSchema("event_types")).max(64, "at most 64 event_types").optional(),
+  tags: z.array(tagSchema).max(64, "at most 64 tags").optional(),
+  any_tags: z.array(tagSchema).max(64, "at most 64 any_tags").optional(),
+  content_contains: nonEmpty(z.string().max(1000, "content_contains is longer than 1000 characters")),
+  case_sensitive: z.boolean().optional(),
+  since: nonEmpty(z.string().max(64)),
+  until: nonEmpty(z.string().max(64)),
+  min_importance: z.number().min(0, "min_importance must be between 0 and 1").max(1, "min_importance must be between 0 and 1").optional(),
+  limit: z.number().int("limit must be an integer").min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
+  order: z.enum(["asc", "desc"], { message: "order must be asc or desc" }).optional(),
+  order_by: z.enum(["time", "importance"], { message: "order_by must be time or importance" }).optional(),
+  cursor: nonEmpty(z.string().max(1024)),
+});
+
+const searchResultSchema = z.object({
+  results: z.array(memorySchema),
+  count: z.number().int(),
+  has_more: z.boolean(),
+  next_cursor: z.string().optional(),
+  query_time_ms: z.number().int(),
+});
+
+const search = createRoute({
+  method: "post",
+  path: "/api/v1/search",
+  tags: ["memories"],
+  middleware: [requirePermission("read")] as const,
+  request: { body: jsonBody(searchInputSchema) },
+  responses: { 200: jsonContent(searchResultSchema, "Matching memories"), ...errorResponses(400, ...AUTH_ERRORS, 413, 415, 502, 503) },
+});
+
+/** Structured search; `content_contains` ignores case unless `case_sensitive` is true. */
+export function registerSearch(app: Router) {
+  app.openapi(search, async (c) => {
+    const { memories, clock } = c.get("services");
+    const started = clock.now();
+    const q = c.req.valid("json");
+    const filter = {
+      org_id: c.get("caller").orgId,
+      ...(q.agent_id ? { agent_id: q.agent_id } : {}),
+      ...(q.session_id ? { session_id: q.session_id } : {}),
+      ...(q.memory_types?.length ? { memory_types: q.memory_types } : {}),
+      ...(q.event_types?.length ? { event_types: q.event_types } : {}),
+      ...(q.tags?.length ? { tags_all: q.tags } : {}),
+      ...(q.any_tags?.length ? { tags_any: q.any_tags } : {}),
+      ...(q.content_contains ? { content_contains: q.content_contains } : {}),
+      ...(q.case_sensitive !== undefined ? { case_sensitive: q.case_sensitive } : {}),
+      ...(q.min_importance ? { min_importance: q.min_importance } : {}),
+    };
+    const request = toPageRequest({ ...q, filter, limit: q.limit ?? 50 }, clock);
+    const { memories: results, count, has_more, next_cursor } = memoryListBody(await memories.list(request), request);
+    return c.json(
+      { results, count, has_more, ...(next_cursor ? { next_cursor } : {}), query_time_ms: Math.round(clock.now() - started) },
+      200,
+    );
+  });
+}

@@ -1,0 +1,64 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { renderSessionContext } from "../../../core/context/render";
+import { notFound } from "../../../core/errors";
+import { memoryTypeSchema } from "../../../core/memory/schema";
+import type { Router } from "../../app";
+import { requirePermission } from "../../middleware/auth";
+import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
+import { toPageRequest } from "../memories/query";
+
+const contextInputSchema = z.object({
+  since: z.string().max(64).optional(),
+  until: z.string().max(64).optional(),
+  include_types: z.array(memoryTypeSchema).max(8).optional(),
+  /** The original accepted and ignored it; 0 still means "no budget" for its clients. */
+  max_tokens: z.number().int("max_tokens must be an integer").min(0).max(1_000_000).optional(),
+  limit: z.number().int().min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
+});
+
+const contextSchema = z.object({
+  session_id: z.string(),
+  context: z.string(),
+  memory_count: z.number().int(),
+  omitted_count: z.number().int(),
+  token_count: z.number().int(),
+});
+
+const sessionContext = createRoute({
+  method: "post",
+  path: "/api/v1/sessions/{id}/context",
+  tags: ["sessions"],
+  middleware: [requirePermission("read")] as const,
+  request: {
+    params: z.object({ id: z.string().min(1).max(256) }),
+    body: { required: false, content: { "application/json": { schema: contextInputSchema } } },
+  },
+  responses: {
+    200: jsonContent(contextSchema, "LLM-ready markdown of the session's memories from every agent"),
+    ...errorResponses(400, ...AUTH_ERRORS, 404, 413, 415, 502, 503),
+  },
+});
+
+/** The session's memories as markdown to paste into a prompt, within a token budget when asked. */
+export function registerSessionContext(app: Router) {
+  app.openapi(sessionContext, async (c) => {
+    const { memories, store, clock } = c.get("services");
+    const orgId = c.get("caller").orgId;
+    const session = await store.getSession(orgId, c.req.valid("param").id);
+    if (!session) throw notFound("session not found");
+    const input = c.req.valid("json") ?? {};
+    const filter = {
+      org_id: orgId,
+      session_id: session.id,
+      ...(input.include_types?.length ? { memory_types: input.include_types } : {}),
+    };
+    const request = toPageRequest({ filter, since: input.since ?? "24h", until: input.until, limit: input.limit ?? 100 }, clock);
+    const page = await memories.list(request);
+    const result = renderSessionContext({
+      sessionId: session.id,
+      records: page.records,
+      maxTokens: input.max_tokens ? input.max_tokens : undefined,
+    });
+    return c.json({ session_id: session.id, ...result }, 200);
+  });
+}

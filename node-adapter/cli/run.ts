@@ -1,0 +1,92 @@
+import { parseArgs } from "node:util";
+import { generateMasterKey } from "../../core/crypto/envelope";
+import { ServiceError } from "../../core/errors";
+import { ConfigError, loadSettings } from "../config/load";
+import { keyCommand } from "./commands/key";
+import { orgCommand } from "./commands/org";
+import { serveCommand } from "./commands/serve";
+import { CliError, type CliIo, type ParsedArgs } from "./types";
+
+const USAGE = `memtrace — memory layer for AI agents
+
+Usage:
+  memtrace [serve]                      run the server (embedded Arc engine unless Arc is configured)
+  memtrace keygen master                print a fresh master key (base64, 32 bytes)
+  memtrace org create <name> | list | delete <org_id>
+  memtrace org add-arc <org_id> --url U --database D [--api-key K] [--measurement M]
+  memtrace org show-arc <org_id> | remove-arc <org_id>
+  memtrace key create --org <org_id> --name <name> [--permissions read,write,admin]
+  memtrace key list --org <org_id> | revoke <key_id>
+
+Options:
+  --config <path>   memtrace.toml to read (default: ./memtrace.toml, /etc/memtrace/, ~/.memtrace/)`;
+
+function parse(argv: string[]): ParsedArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string" },
+      url: { type: "string" },
+      database: { type: "string" },
+      "api-key": { type: "string" },
+      measurement: { type: "string" },
+      org: { type: "string" },
+      name: { type: "string" },
+      permissions: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const flags: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(values)) flags[k] = typeof v === "boolean" ? String(v) : v;
+  return { positionals, flags };
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const args = parse(argv);
+    const [command = "serve", ...rest] = args.positionals;
+    if (args.flags.help === "true" || command === "help") {
+      io.out(USAGE);
+      return 0;
+    }
+    if (command === "keygen") {
+      if (rest[0] !== "master") throw new CliError("usage: memtrace keygen master");
+      io.out(generateMasterKey());
+      return 0;
+    }
+    const { settings } = loadSettings({ ...(args.flags.config ? { path: args.flags.config } : {}), env: io.env });
+    const sub = { ...args, positionals: rest };
+    switch (command) {
+      case "serve":
+        await serveCommand(settings, io);
+        return 0;
+      case "org":
+        await orgCommand(sub, settings, io);
+        return 0;
+      case "key":
+        await keyCommand(sub, settings, io);
+        return 0;
+      default:
+        throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof CliError || error instanceof ConfigError) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    const code = (error as { code?: string }).code;
+    if (code?.startsWith("ERR_PARSE_ARGS")) {
+      io.err(`error: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ServiceError) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    io.err(`error: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}

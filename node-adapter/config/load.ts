@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+import { settingsSchema, type Settings } from "../../core/config/schema";
+
+/** Where the original looked for memtrace.toml, in order; a missing file is fine. */
+export const CONFIG_SEARCH_PATHS = ["./memtrace.toml", "/etc/memtrace/memtrace.toml", join(homedir(), ".memtrace", "memtrace.toml")];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+const sectionKeys = (): Array<[section: string, key: string]> => {
+  const shape = settingsSchema.shape as Record<string, z.ZodType>;
+  return Object.entries(shape).flatMap(([section, schema]) => {
+    let inner: z.ZodType = schema;
+    // Unwrap default/prefault wrappers down to the section's object schema.
+    while (!(inner instanceof z.ZodObject) && "unwrap" in inner && typeof inner.unwrap === "function") {
+      inner = (inner as unknown as { unwrap(): z.ZodType }).unwrap();
+    }
+    if (!(inner instanceof z.ZodObject)) return [];
+    return Object.keys(inner.shape).map((key) => [section, key] as [string, string]);
+  });
+};
+
+export const envName = (section: string, key: string) => `MEMTRACE_${section}_${key}`.toUpperCase();
+
+function applyEnv(raw: Record<string, Record<string, unknown>>, env: Env): void {
+  for (const [section, key] of sectionKeys()) {
+    const value = env[envName(section, key)];
+    if (value === undefined || value === "") continue;
+    raw[section] ??= {};
+    raw[section][key] = value;
+  }
+}
+
+function readToml(path: string): Record<string, Record<string, unknown>> {
+  try {
+    return parseToml(readFileSync(path, "utf8")) as Record<string, Record<string, unknown>>;
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** The config file that was read, if any. */
+  file: string | undefined;
+}
+
+/**
+ * Reads memtrace.toml (an explicit path, MEMTRACE_CONFIG, or the original's search path), applies
+ * MEMTRACE_* overrides, and validates with zod. A bad value stops start-up with a message that
+ * names the key and its environment variable.
+ */
+export function loadSettings(options: { path?: string; env?: Env; cwd?: string } = {}): LoadedSettings {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.path ?? env.MEMTRACE_CONFIG;
+  let file: string | undefined;
+  if (explicit) {
+    file = resolve(cwd, explicit);
+    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`);
+  } else {
+    file = CONFIG_SEARCH_PATHS.map((p) => resolve(cwd, p)).find((p) => existsSync(p));
+  }
+  const raw = file ? readToml(file) : {};
+  applyEnv(raw, env);
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const [section, key] = issue.path.map(String);
+      const where = key ? `${section}.${key} (${envName(section!, key)})` : String(section ?? "config");
+      return `invalid setting ${where}: ${issue.message}`;
+    });
+    throw new ConfigError(lines.join("\n"));
+  }
+  const settings = parsed.data;
+  settings.data.dir = resolve(cwd, settings.data.dir);
+  return { settings, file };
+}
+
+/** The metadata database URL: auth.db_url, else a file: URL for auth.db_path or <data>/memtrace.db. */
+export function metadataDbUrl(settings: Settings, cwd = process.cwd()): string {
+  if (settings.auth.db_url) return settings.auth.db_url;
+  const path = settings.auth.db_path ? resolve(cwd, settings.auth.db_path) : join(settings.data.dir, "memtrace.db");
+  return `file:${path}`;
+}

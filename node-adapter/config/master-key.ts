@@ -1,0 +1,35 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { generateMasterKey, parseMasterKey } from "../../core/crypto/envelope";
+
+export interface ResolvedMasterKey {
+  key: CryptoKey;
+  /** Where it came from: MEMTRACE_MASTER_KEY, the data folder's file, or generated just now. */
+  source: "env" | "file" | "generated";
+  path?: string;
+}
+
+export const masterKeyPath = (dataDir: string) => join(dataDir, "master.key");
+
+/**
+ * MEMTRACE_MASTER_KEY wins (production sets it from a secret). Without it, a key is kept in the
+ * data folder with owner-only permissions, generated on first start, so `npm start` works at once.
+ */
+export async function resolveMasterKey(
+  dataDir: string,
+  env: Record<string, string | undefined>,
+  options: { generate: boolean },
+): Promise<ResolvedMasterKey> {
+  const fromEnv = env.MEMTRACE_MASTER_KEY?.trim();
+  if (fromEnv) return { key: await parseMasterKey(fromEnv), source: "env" };
+  const path = masterKeyPath(dataDir);
+  if (existsSync(path)) return { key: await parseMasterKey(readFileSync(path, "utf8").trim()), source: "file", path };
+  if (!options.generate) {
+    throw new Error(`MEMTRACE_MASTER_KEY is not set and ${path} does not exist (create one with \`memtrace keygen master\`)`);
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const encoded = generateMasterKey();
+  writeFileSync(path, `${encoded}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(path, 0o600);
+  return { key: await parseMasterKey(encoded), source: "generated", path };
+}

@@ -1,0 +1,225 @@
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { MetadataArcRouter, type DefaultArc } from "../core/arc-routing/router";
+import { ApiKeyVerifier } from "../core/auth/verifier";
+import { bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
+import { systemClock, type Clock } from "../core/clock";
+import { dedupSettings, type Settings } from "../core/config/schema";
+import { createConsoleLogger, type Logger } from "../core/logger";
+import { SqlMetadataStore } from "../core/metadata/store";
+import { MemoryService } from "../core/memory/service";
+import { createApp, type App } from "../functions/app";
+import type { Services } from "../functions/env";
+import { ArcEngine } from "./arc-engine/engine";
+import { metadataDbUrl } from "./config/load";
+import { resolveMasterKey } from "./config/master-key";
+import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
+import { LibsqlExecutor } from "./sql/libsql-executor";
+
+export interface StartServerOptions {
+  settings: Settings;
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  clock?: Clock;
+  /** Where first-run notices go (the admin key, a generated master key): stdout for the CLI. */
+  print?: (line: string) => void;
+  /** Use this Arc (e.g. an engine served on a socket) instead of the in-process engine for unbound orgs. */
+  defaultArc?: { url: string; token?: string };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: App;
+  services: Services;
+  /** The bootstrap admin key, when this start created it. */
+  adminKey?: string;
+  close(): Promise<void>;
+}
+
+/** Background work on Node: tracked so shutdown can wait for it. */
+class BackgroundTasks {
+  private readonly pending = new Set<Promise<unknown>>();
+  constructor(private readonly logger: Logger) {}
+  add = (task: Promise<unknown>) => {
+    const tracked = task.catch((error) => this.logger.warn("background task failed", { error: String(error) }));
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  };
+  drain = () => Promise.all([...this.pending]);
+}
+
+/**
+ * Builds every service once and serves the shared Hono app over HTTP: metadata on libSQL, the
+ * durable outbox coordinator, Arc routing (the embedded engine for orgs with no Arc of their own).
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { settings } = options;
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createConsoleLogger({ level: settings.log.level, format: settings.log.format });
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const background = new BackgroundTasks(logger);
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error) => logger.error("close failed", { error: String(error) }));
+  };
+
+  try {
+    mkdirSync(settings.data.dir, { recursive: true });
+    const metadataSql = await LibsqlExecutor.open({
+      url: metadataDbUrl(settings),
+      ...(settings.auth.db_token ? { authToken: settings.auth.db_token } : {}),
+    });
+    closers.push(() => metadataSql.close());
+    const store = new SqlMetadataStore({ sql: metadataSql, clock });
+    await store.migrate();
+
+    const master = await resolveMasterKey(settings.data.dir, env, { generate: true });
+    if (master.source === "generated") {
+      print(`Generated a master key in ${master.path} (owner-only). Production: set MEMTRACE_MASTER_KEY from a secret instead.`);
+    }
+
+    const boot = await bootstrapFirstRun(store);
+    if (boot.adminKey) {
+      print("============================================================");
+      print("FIRST RUN: save your admin API key (shown only once):");
+      print(boot.adminKey);
+      print("============================================================");
+    }
+    await bindLegacyArc(store, settings, master.key, logger);
+
+    let defaultArc: DefaultArc;
+    if (options.defaultArc) {
+      defaultArc = {
+        fetch: globalThis.fetch,
+        baseUrl: options.defaultArc.url,
+        ...(options.defaultArc.token ? { token: options.defaultArc.token } : {}),
+        measurement: settings.arc.measurement,
+        databaseFor: (orgId) => orgId,
+      };
+    } else {
+      const engine = await ArcEngine.open({
+        dataDir: join(settings.data.dir, "arc"),
+        flushDelayMs: settings.embedded_arc.flush_delay,
+      });
+      closers.push(() => engine.close());
+      defaultArc = {
+        fetch: (input, init) => engine.fetch(new Request(input, init)),
+        baseUrl: "http://embedded-arc.local",
+        measurement: settings.arc.measurement,
+        databaseFor: (orgId) => orgId,
+      };
+    }
+
+    const arc = new MetadataArcRouter({
+      store,
+      masterKey: master.key,
+      clock,
+      logger,
+      fetch: globalThis.fetch,
+      defaultArc,
+      timeoutMs: settings.arc.query_timeout,
+      refreshMs: settings.auth.key_cache_ttl,
+    });
+    const dedup = dedupSettings(settings);
+    const coordinatorCreatedAtUs = () => coordinator.createdAtUs;
+    const coordinator = await createLocalWriteCoordinator({
+      dataDir: settings.data.dir,
+      clock,
+      logger,
+      resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
+      arcDedupLookup: async (orgId, keys, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupKeys(orgId, keys, sinceUs),
+      // The embedded engine's per-org databases only ever received rows through this outbox, whose
+      // dedup index therefore knows every key; a bound instance may hold older rows of its own.
+      authoritativeSinceUs: async (orgId) => {
+        const target = await arc.targetFor(orgId);
+        return target.source === "default" ? 0 : Math.max(target.boundSinceUs, coordinatorCreatedAtUs());
+      },
+      config: {
+        maxBatchSize: settings.write_buffer.max_size,
+        maxIntervalMs: settings.write_buffer.max_interval,
+        maxOutboxRows: settings.write_buffer.max_outbox_rows,
+        maxTotalOutboxRows: settings.write_buffer.max_outbox_rows,
+        visibilityDelayMs: options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,
+        dedup,
+      },
+    });
+    closers.push(() => coordinator.close());
+
+    const services: Services = {
+      settings: {
+        dedup,
+        maxBodyBytes: settings.server.max_body_bytes,
+        embeddedArc: true,
+        operatorOrgId: DEFAULT_ORG_ID,
+      },
+      clock,
+      logger,
+      store,
+      verifier: new ApiKeyVerifier({ store, clock, cacheTtlMs: settings.auth.key_cache_ttl, background: background.add }),
+      coordinator,
+      arc,
+      memories: new MemoryService({ coordinator, arc, clock, dedup }),
+      masterKey: master.key,
+      background: background.add,
+      startedAt: clock.now(),
+    };
+    const app = createApp(services);
+    const server = await listen(app, settings);
+    closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
+    closers.push(() => background.drain());
+    const port = (server.address() as AddressInfo).port;
+    const host = settings.server.host === "0.0.0.0" ? "127.0.0.1" : settings.server.host;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      app,
+      services,
+      ...(boot.adminKey ? { adminKey: boot.adminKey } : {}),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function listen(app: App, settings: Settings): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: settings.server.host, port: settings.server.port }, () => resolve(server));
+    server.once("error", reject);
+    const http = server as import("node:http").Server;
+    http.requestTimeout = settings.server.read_timeout;
+    http.headersTimeout = Math.min(settings.server.read_timeout, 60_000);
+    http.keepAliveTimeout = 65_000;
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish up to the shutdown timeout, then cuts the rest. */
+function closeHttp(server: ServerType, timeoutMs: number): Promise<void> {
+  const http = server as import("node:http").Server;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => http.closeAllConnections?.(), timeoutMs);
+    timer.unref();
+    http.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    http.closeIdleConnections?.();
+  });
+}
+
+/** The original's legacy `[arc] url`: bound once to the default org, never over an existing binding. */
+async function bindLegacyArc(store: SqlMetadataStore, settings: Settings, masterKey: CryptoKey, logger: Logger) {
+  if (!settings.arc.url) return;
+  if (!(await store.getOrg(DEFAULT_ORG_ID)) || (await store.describeArcInstance(DEFAULT_ORG_ID))) return;
+  await store.addArcInstance(
+    DEFAULT_ORG_ID,
+    { url: settings.arc.url, database: settings.arc.database, measurement: settings.arc.measurement, apiKey: settings.arc.api_key ?? "" },
+    masterKey,
+  );
+  logger.warn("bound the legacy [arc] url to the default organization", { url: settings.arc.url });
+}

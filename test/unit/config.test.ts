@@ -1,0 +1,47 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { dedupSettings } from "../../core/config/schema";
+import { ConfigError, loadSettings, metadataDbUrl } from "../../node-adapter/config/load";
+import { tempDir } from "../support/harness";
+
+describe("configuration", () => {
+  it("has the original's defaults", () => {
+    const { settings, file } = loadSettings({ env: {}, cwd: tempDir() });
+    expect(file).toBeUndefined();
+    expect(settings.server.port).toBe(9100);
+    expect(settings.write_buffer).toMatchObject({ max_size: 1000, max_interval: 5000 });
+    expect(dedupSettings(settings)).toEqual({ enabled: true, windowMs: 24 * 3_600_000 });
+    expect(metadataDbUrl(settings)).toMatch(/^file:.*data\/memtrace\.db$/);
+  });
+
+  it("reads memtrace.toml and lets MEMTRACE_* win", () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, "memtrace.toml"),
+      '[server]\nport = 9200\n[deduplication]\nwindow = "2h"\n[write_buffer]\nmax_interval = "250ms"\n',
+    );
+    const { settings, file } = loadSettings({
+      cwd,
+      env: { MEMTRACE_SERVER_PORT: "9300", MEMTRACE_DATA_DIR: "/tmp/mt-data", MEMTRACE_AUTH_DB_PATH: "meta.db" },
+    });
+    expect(file).toBe(join(cwd, "memtrace.toml"));
+    expect(settings.server.port).toBe(9300);
+    expect(settings.deduplication.window).toBe(2 * 3_600_000);
+    expect(settings.write_buffer.max_interval).toBe(250);
+    expect(settings.data.dir).toBe("/tmp/mt-data");
+    expect(metadataDbUrl(settings, cwd)).toBe(`file:${join(cwd, "meta.db")}`);
+  });
+
+  it("honours the original's [dedup] keys", () => {
+    const { settings } = loadSettings({ cwd: tempDir(), env: { MEMTRACE_DEDUP_ENABLED: "false", MEMTRACE_DEDUP_WINDOW_HOURS: "3" } });
+    expect(dedupSettings(settings)).toEqual({ enabled: false, windowMs: 3 * 3_600_000 });
+  });
+
+  it("names the key and variable of a bad value", () => {
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "soon" } })).toThrow(
+      /write_buffer\.max_interval \(MEMTRACE_WRITE_BUFFER_MAX_INTERVAL\)/,
+    );
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_SERVER_PORT: "70000" } })).toThrow(ConfigError);
+  });
+});
