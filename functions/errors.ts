@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
+import { ArcRequestError } from "../core/arc/request-error";
 import { ERROR_STATUS, ServiceError, type ErrorCode } from "../core/errors";
 import type { AppEnv } from "./env";
 
@@ -18,7 +19,9 @@ const HONO_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 /** The one place an error becomes a response: `{"error": "...", ...details}` with its status. */
 export function errorResponse(c: Context, error: ServiceError): Response {
   const status = ERROR_STATUS[error.code] as ContentfulStatusCode;
-  if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
+  // Every 503 is temporary (Arc down, outbox full): tell clients when to come back.
+  const retryAfter = error.retryAfterSeconds ?? (status === 503 ? 5 : undefined);
+  if (retryAfter !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
   return c.json({ ...error.details, error: error.message }, status);
 }
 
@@ -40,6 +43,10 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
       c.get("services")?.logger.error("request failed", { path: c.req.path, code: error.code, cause: String(error.cause ?? "") });
     }
     return errorResponse(c, error);
+  }
+  if (error instanceof ArcRequestError) {
+    c.get("services")?.logger.warn("arc request failed", { path: c.req.path, kind: error.kind, status: error.status });
+    return errorResponse(c, error.toServiceError());
   }
   if (error instanceof ZodError) return errorResponse(c, new ServiceError("bad_request", describeZodError(error)));
   if (error instanceof HTTPException) {

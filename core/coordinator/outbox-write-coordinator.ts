@@ -246,16 +246,17 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
   }
 
+  /**
+   * Every row still in the outbox is delivered again, including rows Arc acknowledged within the
+   * visibility window: Arc answers 204 while rows sit in its memory buffer, so a crash of Arc (or
+   * of this process with the embedded engine) can lose them. A second copy in Arc is harmless,
+   * since every read collapses rows by id.
+   */
   private restore(rows: StoredOutboxRow[]): void {
     for (const row of rows) {
       const org = this.org(row.record.org_id);
-      const cached = { seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) };
-      if (row.deliveredAtUs === null) {
-        org.addPending(cached);
-        this.pendingTotal++;
-      } else {
-        org.addDelivered({ ...cached, deliveredAtMs: Math.floor(row.deliveredAtUs / 1000) });
-      }
+      org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) });
+      this.pendingTotal++;
     }
     this.purger.schedule();
     for (const [orgId, org] of this.orgs) if (org.pending.length > 0) void this.startDelivery(orgId);

@@ -1,5 +1,6 @@
 import type { Router } from "../app";
 import { registerAdminArc } from "./admin/arc";
+import { registerAdminFlush } from "./admin/flush";
 import { registerAdminKeys } from "./admin/keys";
 import { registerAdminOrgs } from "./admin/orgs";
 import { registerAgents } from "./agents";
@@ -26,4 +27,5 @@ export function registerRoutes(app: Router) {
   registerAdminOrgs(app);
   registerAdminKeys(app);
   registerAdminArc(app);
+  registerAdminFlush(app);
 }

@@ -4,7 +4,7 @@ import { idSchema, tagSchema, typeSchema } from "../../core/validation";
 import type { Router } from "../app";
 import { requirePermission } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
-import { memoryListBody, toPageRequest } from "./memories/query";
+import { CONTENT_CONTAINS_MAX, memoryListBody, toPageRequest } from "./memories/query";
 
 const nonEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
@@ -16,7 +16,7 @@ export const searchInputSchema = z.object({
   event_types: z.array(typeSchema("event_types")).max(64, "at most 64 event_types").optional(),
   tags: z.array(tagSchema).max(64, "at most 64 tags").optional(),
   any_tags: z.array(tagSchema).max(64, "at most 64 any_tags").optional(),
-  content_contains: nonEmpty(z.string().max(1000, "content_contains is longer than 1000 characters")),
+  content_contains: nonEmpty(z.string().max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)),
   case_sensitive: z.boolean().optional(),
   since: nonEmpty(z.string().max(64)),
   until: nonEmpty(z.string().max(64)),

@@ -157,7 +157,7 @@ describe("restart", () => {
     expect(ids).not.toContain(next);
   });
 
-  it("delivers on close, and a restart within the visibility delay still shows the delivered rows", async () => {
+  it("delivers on close; a restart within the visibility delay shows the rows and delivers them again", async () => {
     const first = await open();
     const ids = idsOf(await first.coordinator.accept("org_a", [makeRecord(), makeRecord()]));
     await first.close();
@@ -165,6 +165,7 @@ describe("restart", () => {
     const second = await open({}, { sink: first.sink, clock: first.clock });
     expect((await second.coordinator.recent("org_a", filterFor("org_a"))).map((r) => r.id)).toEqual(ids);
     await second.coordinator.whenIdle();
-    expect(first.sink.total).toBe(2);
+    // Arc acknowledged them from its memory buffer and may have lost them; reads collapse the copies by id.
+    expect([...first.sink.deliveries.entries()]).toEqual(ids.map((id) => [id, 2]));
   });
 });

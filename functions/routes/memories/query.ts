@@ -21,6 +21,8 @@ const tagCsv = z
 const booleanParam = z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1");
 
 export const MAX_OFFSET = 100_000;
+/** Arc caps SQL at 10,000 characters; a worst-case (all quotes) 500-character needle still fits. */
+export const CONTENT_CONTAINS_MAX = 500;
 
 /** GET /memories and its agent/session sub-routes: the original's parameters plus exact tags, any_tags and a cursor. */
 export const listQuerySchema = z.object({
@@ -30,7 +32,7 @@ export const listQuerySchema = z.object({
   event_type: optional(typeSchema("event_type")),
   tags: optional(tagCsv),
   any_tags: optional(tagCsv),
-  content_contains: optional(z.string().max(1000, "content_contains is longer than 1000 characters")),
+  content_contains: optional(z.string().max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)),
   case_sensitive: optional(booleanParam),
   min_importance: optional(z.coerce.number({ message: "min_importance must be a number" }).min(0).max(1)),
   since: optional(z.string().max(64)),

@@ -7,7 +7,7 @@ import type { CliIo } from "../types";
 export async function serveCommand(settings: Settings, io: CliIo): Promise<void> {
   const logger = createConsoleLogger({ level: settings.log.level, format: settings.log.format });
   const server = await startServer({ settings, env: io.env, logger, print: io.out });
-  logger.info(`Memtrace listening on ${server.url}`);
+  io.out(`Memtrace listening on ${server.url}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info("shutting down", { signal });

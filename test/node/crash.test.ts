@@ -1,0 +1,68 @@
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { startServeProcess } from "../support/child";
+import { tempDir } from "../support/harness";
+
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const env = { MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0", MEMTRACE_LOG_LEVEL: "warn" };
+
+async function post(url: string, key: string, body: unknown) {
+  const res = await fetch(`${url}/api/v1/memories`, {
+    method: "POST",
+    headers: { "x-api-key": key, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe("crash safety", () => {
+  it("finds every acknowledged memory after the server is killed with SIGKILL right after the acks", async () => {
+    const first = await startServeProcess({ ...env, MEMTRACE_LOG_LEVEL: "info" });
+    const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+    expect(key).toBeTruthy();
+    const acked: string[] = [];
+    try {
+      const singles = Array.from({ length: 20 }, async (_, worker) => {
+        for (let i = 0; i < 20; i++) {
+          const res = await post(first.url, key!, { agent_id: "crash", content: `single ${worker}-${i}` });
+          expect(res.status).toBe(201);
+          acked.push(res.body.id);
+        }
+      });
+      const batches = Array.from({ length: 3 }, async (_, b) => {
+        const res = await post(first.url, key!, {
+          memories: Array.from({ length: 200 }, (_, i) => ({ agent_id: "crash", content: `batch ${b}-${i}` })),
+        });
+        expect(res.status).toBe(201);
+        acked.push(...res.body.results.map((r: { id: string }) => r.id));
+      });
+      await Promise.all([...singles, ...batches]);
+    } finally {
+      first.child.kill("SIGKILL");
+      await new Promise((r) => first.child.once("exit", r));
+    }
+    expect(acked).toHaveLength(1000);
+
+    const second = await startServeProcess(env);
+    try {
+      const seen: string[] = [];
+      let cursor = "";
+      for (;;) {
+        const res = await fetch(`${second.url}/api/v1/memories?agent_id=crash&limit=1000${cursor ? `&cursor=${cursor}` : ""}`, {
+          headers: { "x-api-key": key! },
+        });
+        expect(res.status).toBe(200);
+        const page = (await res.json()) as { memories: Array<{ id: string }>; has_more: boolean; next_cursor?: string };
+        seen.push(...page.memories.map((m) => m.id));
+        if (!page.has_more) break;
+        cursor = encodeURIComponent(page.next_cursor!);
+      }
+      expect(seen).toHaveLength(1000);
+      expect(new Set(seen)).toEqual(new Set(acked));
+    } finally {
+      await second.stop();
+    }
+  });
+});
