@@ -13,16 +13,8 @@ afterAll(() => env.close());
 
 /** Rows in the Arc engine itself, counting copies: what "exactly once" means on Arc's side. */
 async function arcRows(): Promise<{ rows: number; distinct: number }> {
-  const response = await env.arc.engine.fetch(
-    new Request(`${env.arc.url}/api/v1/query`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-arc-database": orgId },
-      body: JSON.stringify({ sql: "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events" }),
-    }),
-  );
-  const body = (await response.json()) as { data: number[][] };
-  const row = body.data[0] ?? [0, 0];
-  return { rows: Number(row[0]), distinct: Number(row[1]) };
+  const [row] = await env.arc.query(orgId, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events");
+  return { rows: Number(row?.[0] ?? 0), distinct: Number(row?.[1] ?? 0) };
 }
 
 describe("Arc outage", () => {

@@ -11,10 +11,11 @@ export class ArcSocket {
     readonly port: number,
   ) {}
 
-  static async start(options: { flushDelayMs?: number; dataDir?: string } = {}): Promise<ArcSocket> {
+  static async start(options: { flushDelayMs?: number; dataDir?: string; token?: string } = {}): Promise<ArcSocket> {
     const engine = await ArcEngine.open({
       dataDir: options.dataDir ?? ":memory:",
       flushDelayMs: options.flushDelayMs ?? 0,
+      ...(options.token ? { token: options.token } : {}),
       logger: { warn() {}, error() {} },
     });
     const served = await serveArcEngine(engine, { host: "127.0.0.1", port: 0 });
@@ -23,6 +24,24 @@ export class ArcSocket {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Runs SQL on the engine directly (in-process), as an operator would with Arc's query API. */
+  async query(database: string, sql: string): Promise<unknown[][]> {
+    const response = await this.engine.fetch(
+      new Request(`${this.url}/api/v1/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-arc-database": database, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        body: JSON.stringify({ sql }),
+      }),
+    );
+    const body = (await response.json()) as { data: unknown[][] | null; error?: string };
+    if (!response.ok) throw new Error(`arc query failed: ${response.status} ${body.error}`);
+    return body.data ?? [];
+  }
+
+  private get token(): string | undefined {
+    return this.engine.options.token;
   }
 
   async stop(): Promise<void> {

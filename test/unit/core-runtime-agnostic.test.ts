@@ -25,6 +25,24 @@ const forbidden: Array<[RegExp, string]> = [
   [/from\s+["']@libsql\/client["']/, "a runtime-specific libSQL entry (import only types)"],
 ];
 
+/** What in this source ties it to one runtime (type-only imports are fine). */
+function problemsIn(source: string): string[] {
+  return source.split("\n").flatMap((line, i) =>
+    forbidden.filter(([re]) => re.test(line) && !/^\s*import type /.test(line)).map(([, what]) => `line ${i + 1}: ${what}`),
+  );
+}
+
+describe("the runtime check itself", () => {
+  it("catches node: imports, Node globals and Workers-only APIs", () => {
+    expect(problemsIn('import { readFileSync } from "node:fs";')).toHaveLength(1);
+    expect(problemsIn("const home = process.env.HOME;")).toHaveLength(1);
+    expect(problemsIn('import { DurableObject } from "cloudflare:workers";')).toHaveLength(1);
+    expect(problemsIn("const b = Buffer.from('x');")).toHaveLength(1);
+    expect(problemsIn('import type { Client } from "@libsql/client";')).toEqual([]);
+    expect(problemsIn("const data = new TextEncoder().encode('x');")).toEqual([]);
+  });
+});
+
 describe("core/ is runtime-agnostic", () => {
   const files = tsFiles(coreDir);
   it("has files to check", () => {
@@ -32,11 +50,7 @@ describe("core/ is runtime-agnostic", () => {
   });
   for (const file of files) {
     it(file.slice(coreDir.length + 1), () => {
-      const lines = readFileSync(file, "utf8").split("\n");
-      const problems = lines.flatMap((line, i) =>
-        forbidden.filter(([re]) => re.test(line) && !/^\s*import type /.test(line)).map(([, what]) => `line ${i + 1}: ${what}`),
-      );
-      expect(problems).toEqual([]);
+      expect(problemsIn(readFileSync(file, "utf8"))).toEqual([]);
     });
   }
 });

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ArcSocket } from "../support/arc-socket";
+import { startMemoryServer, type MemoryTestEnv } from "../support/memory-server";
+
+let env: MemoryTestEnv;
+let tenantArc: ArcSocket;
+const TOKEN = "tenant-arc-token-0123456789abcdef0123";
+
+beforeAll(async () => {
+  env = await startMemoryServer({ visibility: "200ms" });
+  tenantArc = await ArcSocket.start({ token: TOKEN });
+});
+afterAll(async () => {
+  await env.close();
+  await tenantArc.close();
+});
+
+describe("per-org Arc routing", () => {
+  it("writes and reads an org's memories in its own Arc instance and database, with its encrypted token", async () => {
+    const org = await env.server.newOrg("tenant", ["read", "write", "admin"]);
+    const bind = await env.server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, {
+      body: { url: tenantArc.url, database: "tenant_db", api_key: TOKEN },
+    });
+    expect(bind.status).toBe(201);
+
+    const written = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "t", content: "lives in the tenant's Arc" } });
+    expect(written.status).toBe(201);
+    expect((await env.server.api("POST", "/api/v1/admin/flush", { key: org.key })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 400));
+
+    expect(await tenantArc.query("tenant_db", "SELECT id, org_id, content FROM events")).toEqual([[written.body.id, org.orgId, "lives in the tenant's Arc"]]);
+    expect(await env.arc.query(org.orgId, "SELECT count(*) FROM events")).toEqual([]);
+    const listed = await env.server.api("GET", "/api/v1/memories", { key: org.key });
+    expect(listed.body.memories.map((m: { id: string }) => m.id)).toEqual([written.body.id]);
+
+    // Another org keeps using the default Arc, in a database of its own.
+    const other = await env.server.newOrg("default-user", ["read", "write", "admin"]);
+    await env.server.api("POST", "/api/v1/memories", { key: other.key, body: { agent_id: "d", content: "in the default Arc" } });
+    expect((await env.server.api("POST", "/api/v1/admin/flush", { key: other.key })).status).toBe(200);
+    expect(await env.arc.query(other.orgId, "SELECT content FROM events")).toEqual([["in the default Arc"]]);
+  });
+
+  it("answers 503 without leaking Arc's text when an org's Arc refuses our token", async () => {
+    const org = await env.server.newOrg("wrong-token", ["read", "write", "admin"]);
+    await env.server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: tenantArc.url, database: "other_db", api_key: "wrong-token-xxxxxxxxxxxxxxxxxxxxxxxxxx" } });
+    const res = await env.server.api("GET", "/api/v1/memories", { key: org.key });
+    expect(res.status).toBeGreaterThanOrEqual(502);
+    expect(res.text).not.toMatch(/Invalid or expired token|wrong-token/);
+  });
+});

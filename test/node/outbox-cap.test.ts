@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMemoryServer, waitFor, type MemoryTestEnv } from "../support/memory-server";
+
+let env: MemoryTestEnv;
+let key: string;
+
+beforeAll(async () => {
+  env = await startMemoryServer({ visibility: "200ms", settings: { write_buffer: { max_outbox_rows: 50, max_interval: "100ms" } } });
+  ({ key } = await env.server.newOrg("cap-org", ["read", "write", "admin"]));
+});
+afterAll(() => env.close());
+
+describe("outbox cap", () => {
+  it("answers 503 with Retry-After past the cap while Arc is down, and loses nothing it acknowledged", async () => {
+    await env.arc.stop();
+    const acked: string[] = [];
+    let refused: Awaited<ReturnType<typeof env.server.api>> | undefined;
+    for (let i = 0; i < 80 && !refused; i++) {
+      const res = await env.server.api("POST", "/api/v1/memories", { key, body: { agent_id: "cap", content: `capped ${i}` } });
+      if (res.status === 201) acked.push(res.body.id);
+      else refused = res;
+    }
+    expect(refused?.status).toBe(503);
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(typeof refused?.body.error).toBe("string");
+    expect(acked.length).toBeGreaterThanOrEqual(50);
+
+    await env.arc.restart();
+    await waitFor(async () => (await env.server.api("POST", "/api/v1/admin/flush", { key })).status === 200, 20_000, "delivery");
+    const listed = await env.server.api("GET", "/api/v1/memories?agent_id=cap&limit=1000", { key });
+    expect(new Set(listed.body.memories.map((m: { id: string }) => m.id))).toEqual(new Set(acked));
+    expect((await env.server.api("POST", "/api/v1/memories", { key, body: { agent_id: "cap", content: "after recovery" } })).status).toBe(201);
+  });
+});
