@@ -44,6 +44,20 @@ describe("memtrace CLI", () => {
       await server.stop();
     }
 
+    const addArc = await runCliProcess(["org", "add-arc", orgId!, "--url", "http://127.0.0.1:1", "--database", "acme", "--api-key", "arc-key-abcdef123456"], env);
+    expect(addArc.code, addArc.stderr).toBe(0);
+    const showArc = await runCliProcess(["org", "show-arc", orgId!], env);
+    expect(showArc.stdout).toMatch(/Database:\s+acme/);
+    expect(showArc.stdout).toMatch(/arc-\*+3456/);
+    expect(showArc.stdout).not.toContain("arc-key-abcdef123456");
+    expect((await runCliProcess(["org", "remove-arc", orgId!], env)).code).toBe(0);
+    expect((await runCliProcess(["org", "show-arc", orgId!], env)).code).not.toBe(0);
+
+    const keyId = /ID:\s+(\d+)/.exec(key.stdout)?.[1];
+    const revoke = await runCliProcess(["key", "revoke", keyId!], env);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect((await runCliProcess(["key", "list", "--org", orgId!], env)).stdout).not.toMatch(/\bci\b/);
+
     const bad = await runCliProcess(["org", "delete", "org_missing"], env);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("not found");

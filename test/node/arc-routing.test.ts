@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ArcClient } from "../../core/arc/client";
 import { ArcSocket } from "../support/arc-socket";
 import { startMemoryServer, type MemoryTestEnv } from "../support/memory-server";
 
@@ -46,5 +47,38 @@ describe("per-org Arc routing", () => {
     const res = await env.server.api("GET", "/api/v1/memories", { key: org.key });
     expect(res.status).toBeGreaterThanOrEqual(502);
     expect(res.text).not.toMatch(/Invalid or expired token|wrong-token/);
+  });
+
+  it("checks dedup keys against an Arc database that holds memories from before the binding", async () => {
+    const org = await env.server.newOrg("legacy", ["read", "write", "admin"]);
+    const nowUs = Date.now() * 1000;
+    // History written to the tenant's Arc by an earlier Memtrace, unknown to this one's outbox.
+    const legacy = new ArcClient({ fetch: globalThis.fetch, baseUrl: tenantArc.url, token: TOKEN, database: "legacy_db", measurement: "events" });
+    await legacy.write([
+      {
+        id: "0190aaaa-0000-7000-8000-000000000001",
+        org_id: org.orgId,
+        agent_id: "old",
+        session_id: "",
+        memory_type: "episodic",
+        event_type: "general",
+        content: "written long ago",
+        metadata_json: "{}",
+        tags: [],
+        dedup_key: "legacy-key",
+        importance: 0,
+        parent_id: "",
+        time_us: nowUs - 3_600_000_000,
+        ingested_at_us: nowUs - 3_600_000_000,
+      },
+    ]);
+    await tenantArc.engine.flush();
+    expect((await env.server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: tenantArc.url, database: "legacy_db", api_key: TOKEN } })).status).toBe(201);
+
+    const dup = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "new", content: "again", dedup_key: "legacy-key" } });
+    expect(dup.status).toBe(409);
+    expect(dup.body.existing_id).toBe("0190aaaa-0000-7000-8000-000000000001");
+    const fresh = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "new", content: "again", dedup_key: "fresh-key" } });
+    expect(fresh.status).toBe(201);
   });
 });
