@@ -85,11 +85,6 @@ export class MemoryService {
     );
     return new Set(found.flat().map((r) => r.id));
   }
-
-  /** All memories of a session (for context), newest first, up to `limit`. */
-  async recentOf(filter: MemoryFilter, limit: number): Promise<MemoryRecord[]> {
-    return (await this.list({ filter, order: "desc", order_by: "time", limit })).records;
-  }
 }
 
 function mergeById(fromArc: MemoryRecord[], recent: MemoryRecord[]): MemoryRecord[] {

@@ -4,7 +4,7 @@ import { idSchema, tagSchema, typeSchema } from "../../core/validation";
 import type { Router } from "../app";
 import { requirePermission } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
-import { CONTENT_CONTAINS_MAX, memoryListBody, toPageRequest } from "./memories/query";
+import { buildFilter, CONTENT_CONTAINS_MAX, memoryListBody, toPageRequest } from "./memories/query";
 
 const nonEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
@@ -50,18 +50,7 @@ export function registerSearch(app: Router) {
     const { memories, clock } = c.get("services");
     const started = clock.now();
     const q = c.req.valid("json");
-    const filter = {
-      org_id: c.get("caller").orgId,
-      ...(q.agent_id ? { agent_id: q.agent_id } : {}),
-      ...(q.session_id ? { session_id: q.session_id } : {}),
-      ...(q.memory_types?.length ? { memory_types: q.memory_types } : {}),
-      ...(q.event_types?.length ? { event_types: q.event_types } : {}),
-      ...(q.tags?.length ? { tags_all: q.tags } : {}),
-      ...(q.any_tags?.length ? { tags_any: q.any_tags } : {}),
-      ...(q.content_contains ? { content_contains: q.content_contains } : {}),
-      ...(q.case_sensitive !== undefined ? { case_sensitive: q.case_sensitive } : {}),
-      ...(q.min_importance ? { min_importance: q.min_importance } : {}),
-    };
+    const filter = buildFilter(c.get("caller").orgId, q);
     const request = toPageRequest({ ...q, filter, limit: q.limit ?? 50 }, clock);
     const { memories: results, count, has_more, next_cursor } = memoryListBody(await memories.list(request), request);
     return c.json(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApiResponse } from "../support/harness";
 import { startMemoryServer, waitFor, type MemoryTestEnv } from "../support/memory-server";
 
 let env: MemoryTestEnv;
@@ -14,7 +15,7 @@ describe("outbox cap", () => {
   it("answers 503 with Retry-After past the cap while Arc is down, and loses nothing it acknowledged", async () => {
     await env.arc.stop();
     const acked: string[] = [];
-    let refused: Awaited<ReturnType<typeof env.server.api>> | undefined;
+    let refused: ApiResponse | undefined;
     for (let i = 0; i < 80 && !refused; i++) {
       const res = await env.server.api("POST", "/api/v1/memories", { key, body: { agent_id: "cap", content: `capped ${i}` } });
       if (res.status === 201) acked.push(res.body.id);

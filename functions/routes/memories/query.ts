@@ -91,20 +91,42 @@ export function toPageRequest(shape: PageShape, clock: Clock): MemoryPageRequest
   };
 }
 
-/** The filter part of a list query, for the caller's org. */
-export function filterFromQuery(orgId: string, q: ListQuery): PageShape["filter"] {
+/** The filter fields list and search share; list sends single values where search sends arrays. */
+export interface FilterInput {
+  agent_id?: string | undefined;
+  session_id?: string | undefined;
+  memory_types?: string[] | undefined;
+  event_types?: string[] | undefined;
+  tags?: string[] | undefined;
+  any_tags?: string[] | undefined;
+  content_contains?: string | undefined;
+  case_sensitive?: boolean | undefined;
+  min_importance?: number | undefined;
+}
+
+/** The one translation from request fields to a MemoryFilter for the caller's org; unset fields are left out. */
+export function buildFilter(orgId: string, q: FilterInput): PageShape["filter"] {
   return {
     org_id: orgId,
     ...(q.agent_id ? { agent_id: q.agent_id } : {}),
     ...(q.session_id ? { session_id: q.session_id } : {}),
-    ...(q.memory_type ? { memory_types: [q.memory_type] } : {}),
-    ...(q.event_type ? { event_types: [q.event_type] } : {}),
+    ...(q.memory_types?.length ? { memory_types: q.memory_types } : {}),
+    ...(q.event_types?.length ? { event_types: q.event_types } : {}),
     ...(q.tags?.length ? { tags_all: q.tags } : {}),
     ...(q.any_tags?.length ? { tags_any: q.any_tags } : {}),
     ...(q.content_contains ? { content_contains: q.content_contains } : {}),
     ...(q.case_sensitive !== undefined ? { case_sensitive: q.case_sensitive } : {}),
-    ...(q.min_importance !== undefined ? { min_importance: q.min_importance } : {}),
+    ...(q.min_importance ? { min_importance: q.min_importance } : {}),
   };
+}
+
+/** The filter of a list query string (`memory_type`/`event_type` take one value each). */
+export function filterFromQuery(orgId: string, q: ListQuery): PageShape["filter"] {
+  return buildFilter(orgId, {
+    ...q,
+    memory_types: q.memory_type ? [q.memory_type] : undefined,
+    event_types: q.event_type ? [q.event_type] : undefined,
+  });
 }
 
 /** The cursor for the page after this one, present only when `has_more`. */
