@@ -1,31 +1,20 @@
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compareText, duckdbLower, sqlTextValue, utf8Length, wellFormed } from "../../core/arc/duckdb-text";
 import { hostileString } from "./support/arbitraries";
-import { openDuckdb } from "./support/duckdb";
+import { useDuckdb } from "./support/duckdb";
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  ({ instance, connection } = await openDuckdb());
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+const duckdb = useDuckdb();
 
 /** Code points as DuckDB sees them, read through ord() so no string decoding is involved. */
 async function codePoints(sql: string): Promise<number[][]> {
-  const reader = await connection.runAndReadAll(sql);
+  const reader = await duckdb.connection().runAndReadAll(sql);
   return reader.getRows().map((row) => (row[0] as { items: number[] }).items.map(Number));
 }
 
 describe("duckdbLower", () => {
   it("equals DuckDB lower() on every code point", async () => {
-    const reader = await connection.runAndReadAll(
+    const reader = await duckdb.connection().runAndReadAll(
       "SELECT i::INTEGER, list_transform(string_split(lower(chr(i::INTEGER)), ''), c -> ord(c)) " +
         "FROM range(1, 1114112) t(i) WHERE i < 55296 OR i > 57343 ORDER BY i",
     );
@@ -49,15 +38,15 @@ describe("compareText", () => {
   it("orders strings as DuckDB's ORDER BY does (code points, not UTF-16 units)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(hostileString(4).map(sqlTextValue), { minLength: 2, maxLength: 12 }), async (values) => {
-        await connection.run("CREATE OR REPLACE TABLE words (w VARCHAR, n INTEGER)");
-        const appender = await connection.createAppender("words");
+        await duckdb.connection().run("CREATE OR REPLACE TABLE words (w VARCHAR, n INTEGER)");
+        const appender = await duckdb.connection().createAppender("words");
         values.forEach((value, n) => {
           appender.appendVarchar(value);
           appender.appendInteger(n);
           appender.endRow();
         });
         appender.closeSync();
-        const reader = await connection.runAndReadAll("SELECT n FROM words ORDER BY w, n");
+        const reader = await duckdb.connection().runAndReadAll("SELECT n FROM words ORDER BY w, n");
         const duck = reader.getRows().map((row) => values[Number(row[0])]);
         // Equal-after-repair values keep insertion order in both (tiebreak on n / stable sort).
         const ours = values.map((value, n) => ({ value, n })).sort((a, b) => compareText(a.value, b.value) || a.n - b.n);

@@ -1,33 +1,22 @@
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { wellFormed } from "../../core/arc/duckdb-text";
 import { matchesFilter, pageOf } from "../../core/arc/filter-match";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import type { MemoryPageRequest } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { filterArb, pageArb, recordSet } from "./support/arbitraries";
-import { createMemoryTable, duckdbArcPort, insertRecords, openDuckdb } from "./support/duckdb";
+import { createMemoryTable, duckdbArcPort, insertRecords, useDuckdb } from "./support/duckdb";
 
 // The read-your-writes proof: memories not yet visible in Arc are paged in memory by pageOf,
 // the rest by the SQL builder in DuckDB. Both must give the same ids in the same order.
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  ({ instance, connection } = await openDuckdb());
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+const duckdb = useDuckdb();
 
 async function loaded(records: readonly MemoryRecord[], timePruning: boolean) {
-  await createMemoryTable(connection, "events");
-  await insertRecords(connection, "events", records);
-  return new ArcMemoryReader(duckdbArcPort(connection, "events"), { timePruning });
+  await createMemoryTable(duckdb.connection(), "events");
+  await insertRecords(duckdb.connection(), "events", records);
+  return new ArcMemoryReader(duckdbArcPort(duckdb.connection(), "events"), { timePruning });
 }
 
 const ids = (records: readonly MemoryRecord[]) => records.map((r) => wellFormed(r.id));

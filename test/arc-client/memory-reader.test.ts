@@ -1,21 +1,10 @@
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ArcQueryPort } from "../../core/arc/client";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import type { MemoryRecord } from "../../core/memory/schema";
-import { createMemoryTable, duckdbArcPort, insertRecords, openDuckdb } from "./support/duckdb";
+import { createMemoryTable, duckdbArcPort, insertRecords, useDuckdb } from "./support/duckdb";
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  ({ instance, connection } = await openDuckdb());
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+const duckdb = useDuckdb();
 
 const T = 1_767_225_600_000_000;
 let n = 0;
@@ -41,9 +30,9 @@ function memory(overrides: Partial<MemoryRecord> = {}): MemoryRecord {
 }
 
 async function readerOver(records: MemoryRecord[]) {
-  await createMemoryTable(connection, "events");
-  await insertRecords(connection, "events", records);
-  const port = duckdbArcPort(connection, "events");
+  await createMemoryTable(duckdb.connection(), "events");
+  await insertRecords(duckdb.connection(), "events", records);
+  const port = duckdbArcPort(duckdb.connection(), "events");
   return { reader: new ArcMemoryReader(port), port };
 }
 

@@ -1,26 +1,15 @@
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sqlTextValue } from "../../core/arc/duckdb-text";
 import { isoMicros, sqlInteger, sqlList, sqlNumber, sqlString, sqlTimestamp, sqlTypedTimestamp } from "../../core/arc/sql-literal";
 import { HOSTILE_PIECES, hostileString } from "./support/arbitraries";
-import { openDuckdb } from "./support/duckdb";
+import { useDuckdb } from "./support/duckdb";
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  ({ instance, connection } = await openDuckdb());
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+const duckdb = useDuckdb();
 
 /** The literal's value as DuckDB evaluates it, read as hex bytes (no driver string decoding). */
 async function roundTrip(literal: string): Promise<string> {
-  const reader = await connection.runAndReadAll(`SELECT hex(${literal})`);
+  const reader = await duckdb.connection().runAndReadAll(`SELECT hex(${literal})`);
   const hex = String(reader.getRows()[0]![0]);
   const bytes = Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
   return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
@@ -89,7 +78,7 @@ describe("sqlNumber and sqlInteger", () => {
   it("give DuckDB the exact same double", async () => {
     await fc.assert(
       fc.asyncProperty(fc.double({ noNaN: true, noDefaultInfinity: true }), async (n) => {
-        const reader = await connection.runAndReadAll(`SELECT (${sqlNumber(n)})::DOUBLE`);
+        const reader = await duckdb.connection().runAndReadAll(`SELECT (${sqlNumber(n)})::DOUBLE`);
         expect(reader.getRows()[0]![0]).toBe(n === 0 ? 0 : n);
       }),
       { numRuns: 300 },
@@ -116,7 +105,7 @@ describe("timestamps", () => {
   it("are read by DuckDB as the same µs, bare and typed", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), async (us) => {
-        const reader = await connection.runAndReadAll(
+        const reader = await duckdb.connection().runAndReadAll(
           `SELECT epoch_us(${sqlTimestamp(us)}::TIMESTAMPTZ), epoch_us(${sqlTypedTimestamp(us)})`,
         );
         expect(reader.getRows()[0]).toEqual([BigInt(us), BigInt(us)]);

@@ -1,35 +1,24 @@
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MEMORY_COLUMNS } from "../../core/arc/memory-columns";
 import { isValidDatabase, isValidMeasurement, sqlIdentifier, sqlMeasurement } from "../../core/arc/sql-names";
-import { openDuckdb } from "./support/duckdb";
+import { useDuckdb } from "./support/duckdb";
 
-let instance: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  ({ instance, connection } = await openDuckdb());
-});
-
-afterAll(() => {
-  connection.closeSync();
-  instance.closeSync();
-});
+const duckdb = useDuckdb();
 
 describe("sqlMeasurement", () => {
   it("writes every DuckDB keyword so that FROM <name> reads that table", async () => {
-    const reader = await connection.runAndReadAll("SELECT keyword_name FROM duckdb_keywords()");
+    const reader = await duckdb.connection().runAndReadAll("SELECT keyword_name FROM duckdb_keywords()");
     const keywords = reader.getRows().map((row) => String(row[0])).filter((word) => /^[a-z][a-z0-9_]*$/.test(word));
     expect(keywords.length).toBeGreaterThan(400);
     const broken: string[] = [];
     for (const word of keywords) {
-      await connection.run(`CREATE OR REPLACE TABLE "${word}" (x INTEGER)`);
+      await duckdb.connection().run(`CREATE OR REPLACE TABLE "${word}" (x INTEGER)`);
       try {
-        await connection.run(`SELECT x FROM ${sqlMeasurement(word)} WHERE x = 1 ORDER BY x LIMIT 1`);
+        await duckdb.connection().run(`SELECT x FROM ${sqlMeasurement(word)} WHERE x = 1 ORDER BY x LIMIT 1`);
       } catch {
         broken.push(word);
       }
-      await connection.run(`DROP TABLE "${word}"`);
+      await duckdb.connection().run(`DROP TABLE "${word}"`);
     }
     expect(broken).toEqual([]);
   });

@@ -5,6 +5,7 @@ import {
   DuckDBTypeId,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { afterAll, beforeAll } from "vitest";
 import type { ArcQueryPort, ArcQueryResult } from "../../../core/arc/client";
 import { wellFormed } from "../../../core/arc/duckdb-text";
 import { memoryToRow } from "../../../core/arc/memory-columns";
@@ -17,6 +18,27 @@ export async function openDuckdb(): Promise<{ instance: DuckDBInstance; connecti
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
   return { instance, connection };
+}
+
+/**
+ * Opens one DuckDB session for the whole test file and closes it after; `connection()` reads it
+ * inside tests and hooks.
+ */
+export function useDuckdb(): { connection(): DuckDBConnection } {
+  let opened: { instance: DuckDBInstance; connection: DuckDBConnection } | undefined;
+  beforeAll(async () => {
+    opened = await openDuckdb();
+  });
+  afterAll(() => {
+    opened?.connection.closeSync();
+    opened?.instance.closeSync();
+  });
+  return {
+    connection: () => {
+      if (!opened) throw new Error("DuckDB is not open yet");
+      return opened.connection;
+    },
+  };
 }
 
 /** The Arc memory table as Arc's Parquet files read back: TIMESTAMPTZ time, BIGINT ingested_at, DOUBLE importance. */
