@@ -1,12 +1,38 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * Suites that run against the Worker in workerd as well as against the Node server: the HTTP
+ * contract. They reach the server only through test/support/harness.ts, which starts the target
+ * named by MEMTRACE_TEST_TARGET. Suites needing Node internals live elsewhere (e.g. test/node/).
+ */
+const BOTH_TARGETS = ["test/http/**/*.test.ts", "test/memories/**/*.test.ts", "test/context/**/*.test.ts"];
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: integration tests start real servers, so keep file parallelism modest.
     maxWorkers: 2,
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "node",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/workerd/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "workerd",
+          include: [...BOTH_TARGETS, "test/workerd/**/*.test.ts"],
+          env: { MEMTRACE_TEST_TARGET: "workerd" },
+          // Bundles the Worker once with wrangler; each test file runs it in its own workerd.
+          globalSetup: ["test/workerd/support/global-setup.ts"],
+        },
+      },
+    ],
   },
 });

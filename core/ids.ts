@@ -1,14 +1,37 @@
 import type { Clock } from "./clock";
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const hex = (bytes: Uint8Array, from = 0, to = bytes.length) => {
+  let out = "";
+  for (let i = from; i < to; i++) out += HEX[bytes[i]!];
+  return out;
+};
 
 /** Metadata ids as the original makes them: a prefix plus 24 hex chars of crypto randomness. */
 export function prefixedId(prefix: "org" | "agent" | "sess" | "arc"): string {
   return `${prefix}_${hex(crypto.getRandomValues(new Uint8Array(12)))}`;
 }
 
+/**
+ * Crypto randomness drawn 4 KiB at a time: one `getRandomValues` call per id cost more than the
+ * rest of the id, and a batch of a thousand memories needs a thousand ids.
+ */
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+function randomBytes(count: number): Uint8Array {
+  if (poolAt + count > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const bytes = pool.subarray(poolAt, poolAt + count);
+  poolAt += count;
+  return bytes;
+}
+
 let lastMs = 0;
 let seq = 0;
+const id = new Uint8Array(16);
 
 /**
  * Memory ids: UUIDv7, so ids sort by creation time and keyset paging on (time, id) is stable.
@@ -21,15 +44,21 @@ export function uuidv7(clock: Clock): string {
     seq = (seq + 1) & 0xfff;
     if (seq === 0) ms = ++lastMs;
   } else {
-    seq = crypto.getRandomValues(new Uint16Array(1))[0]! & 0x3ff;
+    const r = randomBytes(2);
+    seq = ((r[0]! << 8) | r[1]!) & 0x3ff;
   }
   lastMs = ms;
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const t = BigInt(ms);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((t >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = 0x70 | (seq >> 8);
-  bytes[7] = seq & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const h = hex(bytes);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  id.set(randomBytes(16));
+  // 48-bit big-endian milliseconds: the high 16 bits, then the low 32.
+  const high = Math.floor(ms / 0x1_0000_0000);
+  id[0] = (high >>> 8) & 0xff;
+  id[1] = high & 0xff;
+  id[2] = (ms >>> 24) & 0xff;
+  id[3] = (ms >>> 16) & 0xff;
+  id[4] = (ms >>> 8) & 0xff;
+  id[5] = ms & 0xff;
+  id[6] = 0x70 | (seq >> 8);
+  id[7] = seq & 0xff;
+  id[8] = 0x80 | (id[8]! & 0x3f);
+  return `${hex(id, 0, 4)}-${hex(id, 4, 6)}-${hex(id, 6, 8)}-${hex(id, 8, 10)}-${hex(id, 10, 16)}`;
 }

@@ -1,10 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
+import { redactSecrets } from "../core/auth/redact";
 import { ServiceError } from "../core/errors";
 import type { AppEnv, Services } from "./env";
 import { describeZodError, onError } from "./errors";
 import { authenticate } from "./middleware/auth";
+import { limitBody } from "./middleware/body-limit";
+import { corsAnyOrigin } from "./middleware/cors";
+import { limitJsonDepth } from "./middleware/json-depth";
+import { rateLimit } from "./middleware/rate-limit";
 import { registerRoutes } from "./routes";
 
 /** Every handler validates with zod; a failure is a 400 naming the field, never a 500. */
@@ -26,19 +29,13 @@ export function createApp(services: Services) {
     c.set("services", services);
     await next();
   });
-  app.use("*", cors());
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: services.settings.maxBodyBytes,
-      onError: () => {
-        throw new ServiceError("payload_too_large", `request body exceeds ${services.settings.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use("*", corsAnyOrigin());
+  app.use("/api/*", limitBody(services.settings.maxBodyBytes));
   app.use("/api/v1/*", authenticate);
+  app.use("/api/v1/*", rateLimit);
+  app.use("/api/v1/*", limitJsonDepth);
   registerRoutes(app);
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${redactSecrets(c.req.path)}` }, 404));
   app.onError(onError);
   return app;
 }

@@ -1,3 +1,5 @@
+import type { AgentTokens } from "../core/auth/agent-token";
+import type { AgentScope } from "../core/auth/scope";
 import type { ApiKeyVerifier } from "../core/auth/verifier";
 import type { Permission } from "../core/auth/permissions";
 import type { Clock } from "../core/clock";
@@ -6,6 +8,7 @@ import type { Logger } from "../core/logger";
 import type { SqlMetadataStore } from "../core/metadata/store";
 import type { MemoryService } from "../core/memory/service";
 import type { ArcRouter } from "../core/arc-routing/router";
+import type { RateLimiter } from "../core/rate-limit/limiter";
 
 /** Settings the handlers read, resolved once at start from config (Node) or bindings (Workers). */
 export interface RuntimeSettings {
@@ -27,6 +30,10 @@ export interface Services {
   logger: Logger;
   store: SqlMetadataStore;
   verifier: ApiKeyVerifier;
+  /** Mints and checks agent tokens (HS256 with a key derived from the master key). */
+  tokens: AgentTokens;
+  /** Per key and per org request budgets (`[rate_limit]`); in memory per process or isolate. */
+  rateLimiter: RateLimiter;
   coordinator: WriteCoordinator;
   arc: ArcRouter;
   memories: MemoryService;
@@ -37,12 +44,17 @@ export interface Services {
   startedAt: number;
 }
 
-/** Who is calling: the verified API key's org and permissions. The org never comes from the request. */
+/**
+ * Who is calling: the verified API key's (or agent token's) org and permissions. The org never
+ * comes from the request. For an agent token, `keyId`/`keyName` are the key that minted it.
+ */
 export interface Caller {
   keyId: number;
   keyName: string;
   orgId: string;
   permissions: Permission[];
+  /** Set for agent tokens only: the one agent (and session) they act for; see core/auth/scope.ts. */
+  scope?: AgentScope | undefined;
 }
 
 export interface AppEnv {

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { ArcRequestError } from "../core/arc/request-error";
+import { redactSecrets } from "../core/auth/redact";
 import { ERROR_STATUS, ServiceError, type ErrorCode } from "../core/errors";
 import type { AppEnv } from "./env";
 
@@ -16,13 +17,17 @@ const HONO_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   415: "unsupported_media_type",
 };
 
-/** The one place an error becomes a response: `{"error": "...", ...details}` with its status. */
+/**
+ * The one place an error becomes a response: `{"error": "...", ...details}` with its status. The
+ * message is scrubbed of credential shapes, so even one that echoes input (an unknown path) never
+ * hands a key or token back.
+ */
 export function errorResponse(c: Context, error: ServiceError): Response {
   const status = ERROR_STATUS[error.code] as ContentfulStatusCode;
   // Every 503 is temporary (Arc down, outbox full): tell clients when to come back.
   const retryAfter = error.retryAfterSeconds ?? (status === 503 ? 5 : undefined);
   if (retryAfter !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
-  return c.json({ ...error.details, error: error.message }, status);
+  return c.json({ ...error.details, error: redactSecrets(error.message) }, status);
 }
 
 /** Names the failing field, the way the original's messages did (`agent_id is required`). */

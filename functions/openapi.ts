@@ -1,7 +1,15 @@
 import { z } from "zod";
 
-/** Every error body: `{"error": "..."}`, sometimes with extra keys (`id` on a duplicate, `hint` on no Arc). */
-export const errorBodySchema = z.looseObject({ error: z.string() });
+/** Every error body: `{"error": "..."}`, sometimes with extra keys (`existing_id` on a duplicate, `hint` on no Arc). */
+export const errorBodySchema = z.looseObject({
+  error: z.string(),
+  /** The input field at fault, when one is known. */
+  field: z.string().optional(),
+  /** On a 409 for a duplicate memory: the id of the memory already stored. */
+  existing_id: z.string().optional(),
+  /** On a 503 for an org without Arc: what an admin should do. */
+  hint: z.string().optional(),
+});
 
 const DESCRIPTIONS: Record<number, string> = {
   400: "Invalid input",

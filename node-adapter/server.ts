@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { MetadataArcRouter, type DefaultArc } from "../core/arc-routing/router";
+import { AgentTokens } from "../core/auth/agent-token";
+import { redactingLogger } from "../core/auth/redact";
 import { ApiKeyVerifier } from "../core/auth/verifier";
 import { bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
 import { systemClock, type Clock } from "../core/clock";
@@ -10,6 +12,7 @@ import { dedupSettings, type Settings } from "../core/config/schema";
 import { createConsoleLogger, type Logger } from "../core/logger";
 import { SqlMetadataStore } from "../core/metadata/store";
 import { MemoryService } from "../core/memory/service";
+import { createRateLimiter } from "../core/rate-limit/limiter";
 import { createApp, type App } from "../functions/app";
 import type { Services } from "../functions/env";
 import { ArcEngine } from "./arc-engine/engine";
@@ -59,7 +62,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { settings } = options;
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createConsoleLogger({ level: settings.log.level, format: settings.log.format });
+  const logger = redactingLogger(options.logger ?? createConsoleLogger({ level: settings.log.level, format: settings.log.format }));
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const background = new BackgroundTasks(logger);
   const closers: Array<() => Promise<unknown>> = [];
@@ -160,6 +163,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       store,
       verifier: new ApiKeyVerifier({ store, clock, cacheTtlMs: settings.auth.key_cache_ttl, background: background.add }),
+      tokens: new AgentTokens({ key: master.tokenKey, clock }),
+      rateLimiter: createRateLimiter(settings.rate_limit, clock),
       coordinator,
       arc,
       memories: new MemoryService({ coordinator, arc, clock, dedup }),
@@ -187,14 +192,30 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 }
 
+/**
+ * Slow clients are cut off: headers must arrive within min(read_timeout, 60s) and the whole
+ * request within read_timeout (Node answers 408 and closes). Node checks these deadlines on an
+ * interval (30s by default), shortened here so a small read_timeout is enforced close to on time.
+ */
 function listen(app: App, settings: Settings): Promise<ServerType> {
+  const requestTimeout = settings.server.read_timeout;
+  const headersTimeout = Math.min(requestTimeout, 60_000);
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: settings.server.host, port: settings.server.port }, () => resolve(server));
+    const server = serve(
+      {
+        fetch: app.fetch,
+        hostname: settings.server.host,
+        port: settings.server.port,
+        serverOptions: {
+          requestTimeout,
+          headersTimeout,
+          keepAliveTimeout: 65_000,
+          connectionsCheckingInterval: headersTimeout > 0 ? Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) : 30_000,
+        },
+      },
+      () => resolve(server),
+    );
     server.once("error", reject);
-    const http = server as import("node:http").Server;
-    http.requestTimeout = settings.server.read_timeout;
-    http.headersTimeout = Math.min(settings.server.read_timeout, 60_000);
-    http.keepAliveTimeout = 65_000;
   });
 }
 

@@ -37,6 +37,8 @@ export function matchesFilter(record: MemoryRecord, filter: MemoryFilter): boole
   if (filter.dedup_key !== undefined && !equals(record.dedup_key, filter.dedup_key)) return false;
   if (filter.since_us !== undefined && !(record.time_us > filter.since_us)) return false;
   if (filter.until_us !== undefined && !(record.time_us < filter.until_us)) return false;
+  if (filter.ingested_since_us !== undefined && !(record.ingested_at_us >= filter.ingested_since_us)) return false;
+  if (filter.ingested_before_us !== undefined && !(record.ingested_at_us < filter.ingested_before_us)) return false;
   return true;
 }
 

@@ -1,7 +1,7 @@
 import { badRequest } from "../errors";
 import type { MemoryFilter, MemoryPageRequest, SortKey } from "../memory/filter";
 import { sqlTextValue } from "./duckdb-text";
-import { sqlList, sqlNumber, sqlString, sqlTimestamp, sqlTypedTimestamp } from "./sql-literal";
+import { sqlInteger, sqlList, sqlNumber, sqlString, sqlTimestamp, sqlTypedTimestamp } from "./sql-literal";
 
 /**
  * The WHERE and ORDER BY pieces of memory queries. `filter-match.ts` is the same semantics in
@@ -56,6 +56,8 @@ export function filterConditions(filter: MemoryFilter, options: PredicateOptions
     const prunedUntil = pruned && filter.since_us !== undefined;
     where.push(`time < ${prunedUntil ? sqlTimestamp(filter.until_us) : sqlTypedTimestamp(filter.until_us)}`);
   }
+  if (filter.ingested_since_us !== undefined) where.push(`ingested_at >= ${sqlInteger(filter.ingested_since_us)}`);
+  if (filter.ingested_before_us !== undefined) where.push(`ingested_at < ${sqlInteger(filter.ingested_before_us)}`);
   return where;
 }
 

@@ -2,7 +2,7 @@ import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import { arcCount, arcText, rowsByName } from "./arc-values";
 import type { ArcQueryPort } from "./client";
-import { buildCountQuery, buildDedupLookupQueries, buildGetByIdQuery, buildListQuery } from "./memory-queries";
+import { buildCountQuery, buildDedupLookupQueries, buildGetByIdQuery, buildListCandidatesQuery } from "./memory-queries";
 import type { PredicateOptions } from "./memory-predicates";
 import { rowsToMemoryRecords } from "./rows";
 
@@ -16,9 +16,23 @@ export class ArcMemoryReader {
     private readonly options: PredicateOptions = {},
   ) {}
 
-  /** Up to `page.limit` memories in page order; ask for limit + 1 to learn whether more exist. */
+  /**
+   * Up to `page.limit` memories in page order, one per id (the first stored copy of a memory
+   * delivered twice); ask for limit + 1 to learn whether more exist. Copies are collapsed here
+   * rather than in SQL (see `buildListCandidatesQuery`); they are rare, so the first query almost
+   * always suffices, and when copies took places on the page a larger one fills it.
+   */
   async list(page: MemoryPageRequest): Promise<MemoryRecord[]> {
-    return rowsToMemoryRecords(await this.client.query(buildListQuery(this.client.measurement, page, this.options)));
+    const offset = page.offset ?? 0;
+    const wanted = offset + page.limit;
+    for (let fetch = wanted; ; ) {
+      const rows = rowsToMemoryRecords(
+        await this.client.query(buildListCandidatesQuery(this.client.measurement, { ...page, offset: 0, limit: fetch }, this.options)),
+      );
+      const distinct = firstCopyPerId(rows);
+      if (distinct.length >= wanted || rows.length < fetch) return distinct.slice(offset, wanted);
+      fetch += Math.max(fetch, wanted - distinct.length);
+    }
   }
 
   async getById(orgId: string, id: string): Promise<MemoryRecord | null> {
@@ -53,4 +67,14 @@ export class ArcMemoryReader {
     }
     return found;
   }
+}
+
+/** One record per id, in the rows' order, keeping the copy stored first (lowest `ingested_at`). */
+function firstCopyPerId(rows: readonly MemoryRecord[]): MemoryRecord[] {
+  const byId = new Map<string, MemoryRecord>();
+  for (const row of rows) {
+    const seen = byId.get(row.id);
+    if (!seen || row.ingested_at_us < seen.ingested_at_us) byId.set(row.id, row);
+  }
+  return byId.size === rows.length ? [...rows] : [...byId.values()];
 }

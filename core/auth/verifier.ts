@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import { sha256Hex } from "../crypto/encoding";
+import { sha256HexSync } from "../crypto/sha256";
 import { API_KEY_PATTERN, compareApiKey } from "./api-key";
 import type { Permission } from "./permissions";
 import { TtlCache } from "./ttl-cache";
@@ -15,10 +15,21 @@ export interface StoredApiKey {
   expiresAt: string | null;
 }
 
-/** The two store calls the verifier makes; `SqlMetadataStore` satisfies it. */
+/** A key as the store lists it (no hash), as much as `activeKey` reads. */
+export interface ListedApiKey {
+  id: number;
+  name: string;
+  permissions: Permission[];
+  enabled: boolean;
+  expires_at?: string | undefined;
+}
+
+/** The store calls the verifier makes; `SqlMetadataStore` satisfies it. */
 export interface ApiKeyLookup {
   findActiveKeysByPrefix(prefix: string): Promise<StoredApiKey[]>;
   touchApiKey(id: number): Promise<void>;
+  /** For `activeKey` on a cache miss; without it only keys verified on this process count as active. */
+  listApiKeys?(orgId: string): Promise<ListedApiKey[]>;
 }
 
 /** Who is calling: the org always comes from here, never from the request. */
@@ -27,6 +38,12 @@ export interface VerifiedApiKey {
   orgId: string;
   permissions: Permission[];
   name: string;
+}
+
+/** A key known to exist and be unexpired: what an agent token's minting key must be. */
+export interface ActiveApiKey extends VerifiedApiKey {
+  /** Infinity when the key never expires. */
+  expiresAtMs: number;
 }
 
 export interface ApiKeyVerifierOptions {
@@ -52,7 +69,8 @@ export interface ApiKeyVerifierOptions {
  * Checks API keys on the request path: regex → cache by the key's SHA-256 → prefix lookup →
  * bcrypt → expiry. bcrypt runs at most once per key per process while cached, concurrent first
  * requests share one verification, and revocation on this process (`evictKey`/`evictOrg`) takes
- * effect at once. Other processes see a revocation within `cacheTtlMs`.
+ * effect at once. Other processes see a revocation within `cacheTtlMs`. The same rule holds for
+ * agent tokens through `activeKey`: a token stands only while the key that minted it does.
  */
 export class ApiKeyVerifier {
   private readonly store: ApiKeyLookup;
@@ -67,6 +85,9 @@ export class ApiKeyVerifier {
   private readonly rejected: TtlCache<true>;
   private readonly touched: TtlCache<true>;
   private readonly inFlight = new Map<string, Promise<VerifiedApiKey | null>>();
+  /** Key id → the key while known active (null: known gone), for agent tokens. */
+  private readonly activeKeys: TtlCache<ActiveApiKey | null>;
+  private readonly activeInFlight = new Map<number, Promise<ActiveApiKey | null>>();
   /** Bumped by every eviction, so a verification that started before it is not cached after it. */
   private epoch = 0;
 
@@ -83,12 +104,13 @@ export class ApiKeyVerifier {
     this.verified = new TtlCache(max);
     this.rejected = new TtlCache(max);
     this.touched = new TtlCache(max);
+    this.activeKeys = new TtlCache(max);
   }
 
   /** The key's identity, or null for a malformed, unknown, disabled, revoked or expired key. */
   async verify(plaintext: string): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(plaintext)) return null;
-    const digest = await sha256Hex(plaintext);
+    const digest = sha256HexSync(plaintext);
     const now = this.clock.now();
     const cached = this.verified.get(digest, now);
     if (cached) {
@@ -119,11 +141,51 @@ export class ApiKeyVerifier {
     this.evictWhere((key) => key.orgId === orgId);
   }
 
+  /**
+   * The key with this id in this org if it still exists and has not expired: the check behind
+   * every agent token, which carries its minting key's id. Answered from memory while a key was
+   * verified or looked up within `cacheTtlMs` (no metadata query per request); otherwise one
+   * `listApiKeys` per key per TTL (a gone key is remembered for `negativeTtlMs`). A revocation on
+   * this process (`evictKey`/`evictOrg`) applies at once; on other processes within `cacheTtlMs`.
+   */
+  async activeKey(keyId: number, orgId: string): Promise<ActiveApiKey | null> {
+    const now = this.clock.now();
+    const cached = this.activeKeys.get(String(keyId), now);
+    if (cached !== undefined) return cached && cached.orgId === orgId && cached.expiresAtMs > now ? cached : null;
+    let pending = this.activeInFlight.get(keyId);
+    if (!pending) {
+      pending = this.lookupActive(keyId, orgId).finally(() => {
+        if (this.activeInFlight.get(keyId) === pending) this.activeInFlight.delete(keyId);
+      });
+      this.activeInFlight.set(keyId, pending);
+    }
+    const found = await pending;
+    return found && found.orgId === orgId ? found : null;
+  }
+
+  private async lookupActive(keyId: number, orgId: string): Promise<ActiveApiKey | null> {
+    if (!this.store.listApiKeys) return null;
+    const epoch = this.epoch;
+    const row = (await this.store.listApiKeys(orgId)).find((key) => key.id === keyId && key.enabled);
+    const now = this.clock.now();
+    const expiresAtMs = row?.expires_at ? Date.parse(row.expires_at) : Number.POSITIVE_INFINITY;
+    const active: ActiveApiKey | null =
+      row && expiresAtMs > now
+        ? Object.freeze({ keyId, orgId, name: row.name, permissions: Object.freeze([...row.permissions]) as Permission[], expiresAtMs })
+        : null;
+    if (epoch === this.epoch) {
+      this.activeKeys.set(String(keyId), active, active ? Math.min(now + this.cacheTtlMs, expiresAtMs) : now + this.negativeTtlMs);
+    }
+    return active;
+  }
+
   private evictWhere(match: (key: VerifiedApiKey) => boolean): void {
     this.epoch++;
     this.verified.deleteWhere(match);
+    this.activeKeys.deleteWhere((key) => key !== null && match(key));
     // Requests from now on must not join a verification that began before the revocation.
     this.inFlight.clear();
+    this.activeInFlight.clear();
   }
 
   private async lookup(plaintext: string, digest: string): Promise<VerifiedApiKey | null> {
@@ -149,7 +211,11 @@ export class ApiKeyVerifier {
       permissions: Object.freeze([...match.permissions]) as Permission[],
       name: match.name,
     });
-    if (epoch === this.epoch) this.verified.set(digest, verified, Math.min(now + this.cacheTtlMs, expiresAt));
+    if (epoch === this.epoch) {
+      const until = Math.min(now + this.cacheTtlMs, expiresAt);
+      this.verified.set(digest, verified, until);
+      this.activeKeys.set(String(match.id), Object.freeze({ ...verified, expiresAtMs: expiresAt }), until);
+    }
     return verified;
   }
 

@@ -96,6 +96,23 @@ export const settingsSchema = z.object({
       max_outbox_rows: positiveInt.default(1_000_000),
     })
     .prefault({}),
+  /**
+   * Token buckets per API key and per org (agent tokens count against the key that minted them).
+   * Over either: 429 with Retry-After. Node: per process; Workers: per isolate.
+   */
+  /**
+   * Token buckets per API key and per org. The defaults stop a runaway client without capping a
+   * busy agent fleet (one node serves on the order of 10k requests/s); tighten per deployment.
+   */
+  rate_limit: z
+    .object({
+      enabled: bool.default(true),
+      per_key_rps: z.coerce.number().positive().default(2_000),
+      per_key_burst: positiveInt.default(4_000),
+      per_org_rps: z.coerce.number().positive().default(10_000),
+      per_org_burst: positiveInt.default(20_000),
+    })
+    .prefault({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

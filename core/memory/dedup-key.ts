@@ -1,7 +1,7 @@
+import { sha256HexSync } from "../crypto/sha256";
+
 /** How much of the content the key covers: the original's 200, counted in characters. */
 export const DEDUP_CONTENT_PREFIX_CHARS = 200;
-
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** The first `count` Unicode code points of `text`, never cutting a surrogate pair. */
 function leadingCodePoints(text: string, count: number): string {
@@ -27,8 +27,11 @@ function leadingCodePoints(text: string, count: number): string {
  * than 200 bytes) the key equals the original's; otherwise it can differ, so a memory written by
  * the original server and re-sent to this one may not be recognised as a duplicate by key alone.
  */
+export function dedupKeyOf(agentId: string, eventType: string, content: string): string {
+  return sha256HexSync(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`).slice(0, 32);
+}
+
+/** `dedupKeyOf` behind a promise, for callers written against the earlier asynchronous version. */
 export async function computeDedupKey(agentId: string, eventType: string, content: string): Promise<string> {
-  const material = `${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(material));
-  return hex(digest).slice(0, 32);
+  return dedupKeyOf(agentId, eventType, content);
 }

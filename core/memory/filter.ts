@@ -25,6 +25,10 @@ export const memoryFilterSchema = z.object({
   since_us: z.number().int().optional(),
   /** Exclusive upper bound on event time, µs. */
   until_us: z.number().int().optional(),
+  /** Inclusive lower bound on ingest time, µs: splits Arc's rows from those still in the recent window. */
+  ingested_since_us: z.number().int().optional(),
+  /** Exclusive upper bound on ingest time, µs. */
+  ingested_before_us: z.number().int().optional(),
 });
 export type MemoryFilter = z.infer<typeof memoryFilterSchema>;
 

@@ -2,7 +2,7 @@ import type { Clock } from "../clock";
 import { badRequest } from "../errors";
 import { uuidv7 } from "../ids";
 import { formatTimestamp, parseInstant } from "../time/instant";
-import { computeDedupKey } from "./dedup-key";
+import { dedupKeyOf } from "./dedup-key";
 import { MEMORY_LIMITS, type Memory, type MemoryInput, type MemoryRecord } from "./schema";
 
 /** Event times may be backfilled freely, but not set far ahead: Arc prunes future rows from time-bounded reads. */
@@ -17,7 +17,7 @@ export interface NormalizeOptions {
  * Turns a validated input into the stored record: server id (UUIDv7), event time (the client's,
  * or now), ingested_at, and the dedup key (the client's, or derived as the original did).
  */
-export async function toMemoryRecord(orgId: string, input: MemoryInput, options: NormalizeOptions): Promise<MemoryRecord> {
+export function toMemoryRecord(orgId: string, input: MemoryInput, options: NormalizeOptions): MemoryRecord {
   const nowMs = options.clock.now();
   let timeUs = nowMs * 1000;
   if (input.time !== undefined) {
@@ -31,7 +31,7 @@ export async function toMemoryRecord(orgId: string, input: MemoryInput, options:
     throw badRequest(`metadata is larger than ${MEMORY_LIMITS.metadataMaxBytes} bytes as JSON`);
   }
   const dedupKey =
-    input.dedup_key ?? (options.dedupEnabled ? await computeDedupKey(input.agent_id, input.event_type, input.content) : "");
+    input.dedup_key ?? (options.dedupEnabled ? dedupKeyOf(input.agent_id, input.event_type, input.content) : "");
   return {
     id: uuidv7(options.clock),
     org_id: orgId,

@@ -14,8 +14,22 @@ export const MEMORY_LIMITS = {
   dedupKeyMaxChars: 128,
   parentIdMaxChars: 128,
   metadataMaxBytes: 65_536,
+  /** `{"a": 1}` is depth 1; bounded so serialising metadata can never exhaust the stack. */
+  metadataMaxDepth: 16,
   batchMax: 1_000,
 } as const;
+
+/** Whether a parsed JSON value nests deeper than `max` objects/arrays; iterative, and stops at the limit. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). */
 export const memoryInputSchema = z.object({
@@ -27,7 +41,12 @@ export const memoryInputSchema = z.object({
   memory_type: memoryTypeSchema.default("episodic"),
   event_type: typeSchema("event_type").default("general"),
   session_id: z.union([z.literal(""), idSchema("session_id")]).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth), {
+      message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels`,
+    })
+    .optional(),
   tags: z.array(tagSchema).max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`).optional(),
   importance: z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1").optional(),
   dedup_key: z.string().min(1).max(MEMORY_LIMITS.dedupKeyMaxChars).optional(),

@@ -18,8 +18,8 @@ export interface MemoryPage {
   hasMore: boolean;
 }
 
-/** Arc's query length cap is 10,000 characters: look ids up in chunks that stay well under it. */
-const ID_CHUNK = 150;
+/** Rows ingested during the recent window, read back to merge by id; far above one window's worth. */
+const MAX_OVERLAP_ROWS = 1_000_000;
 
 /**
  * The memory verbs. Writes go through the coordinator (durable before they return); reads ask
@@ -31,9 +31,8 @@ export class MemoryService {
 
   /** Normalises and accepts memories for one org; one result per input, in order. */
   async create(orgId: string, inputs: MemoryInput[]): Promise<AcceptResult[]> {
-    const records = await Promise.all(
-      inputs.map((input) => toMemoryRecord(orgId, input, { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled })),
-    );
+    const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled };
+    const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
     return this.options.coordinator.accept(orgId, records);
   }
 
@@ -60,30 +59,25 @@ export class MemoryService {
     return target.reader.getById(orgId, id);
   }
 
-  /** Counts of memories matching the filter, by memory type; includes memories Arc cannot show yet. */
+  /**
+   * Counts of memories matching the filter, by memory type, including memories Arc cannot show yet.
+   * Arc's rows are split at the oldest ingest time still in the recent window: older rows are
+   * counted by Arc alone (they left the window, so Arc shows them), newer ones are read as ids and
+   * merged with the recent window by id. A memory that becomes visible between the queries is
+   * therefore counted once, never zero or two times.
+   */
   async countByType(filter: MemoryFilter): Promise<Record<string, number>> {
     const orgId = filter.org_id;
     const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, filter)]);
-    const [counts, visible] = await Promise.all([target.reader.countByType(filter), this.visibleIds(orgId, recent)]);
-    const out: Record<string, number> = { ...counts };
-    for (const record of recent) {
-      if (!visible.has(record.id)) out[record.memory_type] = (out[record.memory_type] ?? 0) + 1;
-    }
+    if (recent.length === 0) return target.reader.countByType(filter);
+    const floor = Math.min(...recent.map((r) => r.ingested_at_us));
+    const [older, overlapping] = await Promise.all([
+      target.reader.countByType({ ...filter, ingested_before_us: floor }),
+      target.reader.list({ filter: { ...filter, ingested_since_us: floor }, order: "asc", order_by: "time", limit: MAX_OVERLAP_ROWS }),
+    ]);
+    const out: Record<string, number> = { ...older };
+    for (const record of mergeById(overlapping, recent)) out[record.memory_type] = (out[record.memory_type] ?? 0) + 1;
     return out;
-  }
-
-  /** Which of these records Arc already shows (delivered and flushed). */
-  private async visibleIds(orgId: string, records: MemoryRecord[]): Promise<Set<string>> {
-    if (records.length === 0) return new Set();
-    const target = await this.options.arc.targetFor(orgId);
-    const chunks: string[][] = [];
-    for (let i = 0; i < records.length; i += ID_CHUNK) chunks.push(records.slice(i, i + ID_CHUNK).map((r) => r.id));
-    const found = await Promise.all(
-      chunks.map((ids) =>
-        target.reader.list({ filter: { org_id: orgId, ids }, order: "desc", order_by: "time", limit: ids.length }),
-      ),
-    );
-    return new Set(found.flat().map((r) => r.id));
   }
 }
 

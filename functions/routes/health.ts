@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Router } from "../app";
 import { jsonContent } from "../openapi";
 
-const healthSchema = z.object({
+export const healthSchema = z.object({
   status: z.literal("ok"),
   service: z.literal("memtrace"),
   uptime: z.string(),
@@ -10,7 +10,7 @@ const healthSchema = z.object({
   arc: z.record(z.string(), z.boolean()),
 });
 
-const readySchema = z.looseObject({
+export const readySchema = z.looseObject({
   status: z.enum(["ready", "not ready"]),
   arc: z.record(z.string(), z.boolean()).optional(),
   reason: z.string().optional(),

@@ -10,8 +10,11 @@ import { registerGetMemory } from "./memories/get";
 import { registerMemoryLists } from "./memories/list";
 import { registerSearch } from "./search";
 import { registerSessionContext } from "./sessions/context";
+import { registerDocs } from "./docs";
 import { registerHealth } from "./health";
+import { registerMcp } from "./mcp";
 import { registerSessions } from "./sessions";
+import { registerTokens } from "./tokens";
 
 /** Every route, grouped by resource. The OpenAPI document is generated from this same list. */
 export function registerRoutes(app: Router) {
@@ -28,4 +31,7 @@ export function registerRoutes(app: Router) {
   registerAdminKeys(app);
   registerAdminArc(app);
   registerAdminFlush(app);
+  registerTokens(app);
+  registerMcp(app);
+  registerDocs(app);
 }

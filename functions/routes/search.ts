@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { scopeMemoryFilter } from "../../core/auth/scope";
 import { memorySchema, memoryTypeSchema } from "../../core/memory/schema";
 import { idSchema, tagSchema, typeSchema } from "../../core/validation";
 import type { Router } from "../app";
@@ -27,7 +28,7 @@ export const searchInputSchema = z.object({
   cursor: nonEmpty(z.string().max(1024)),
 });
 
-const searchResultSchema = z.object({
+export const searchResultSchema = z.object({
   results: z.array(memorySchema),
   count: z.number().int(),
   has_more: z.boolean(),
@@ -50,7 +51,8 @@ export function registerSearch(app: Router) {
     const { memories, clock } = c.get("services");
     const started = clock.now();
     const q = c.req.valid("json");
-    const filter = buildFilter(c.get("caller").orgId, q);
+    const { orgId, scope } = c.get("caller");
+    const filter = scopeMemoryFilter(scope, buildFilter(orgId, q));
     const request = toPageRequest({ ...q, filter, limit: q.limit ?? 50 }, clock);
     const { memories: results, count, has_more, next_cursor } = memoryListBody(await memories.list(request), request);
     return c.json(

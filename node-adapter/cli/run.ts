@@ -17,9 +17,22 @@ Usage:
   memtrace org show-arc <org_id> | remove-arc <org_id>
   memtrace key create --org <org_id> --name <name> [--permissions read,write,admin]
   memtrace key list --org <org_id> | revoke <key_id>
+  memtrace mcp [--url U] [--api-key K]  MCP server on stdio for a running Memtrace (MEMTRACE_URL, MEMTRACE_API_KEY)
+  memtrace export [--agent A | --session S] [--since T] [--out FILE.jsonl|FILE.parquet] [--url U] [--api-key K]
+  memtrace import FILE.jsonl|FILE.parquet [--batch-size N] [--progress auto|always|never] [--url U] [--api-key K]
 
 Options:
   --config <path>   memtrace.toml to read (default: ./memtrace.toml, /etc/memtrace/, ~/.memtrace/)`;
+
+/**
+ * Commands that talk to a running server over HTTP: they parse their own flags, need no local
+ * config, and are loaded on demand (the MCP SDK and DuckDB stay out of every other command).
+ */
+const CLIENT_COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  mcp: async (argv, io) => (await import("./commands/mcp")).mcpCommand(argv, io),
+  export: async (argv, io) => (await import("./commands/export")).exportCommand(argv, io),
+  import: async (argv, io) => (await import("./commands/import")).importCommand(argv, io),
+};
 
 function parse(argv: string[]): ParsedArgs {
   const { values, positionals } = parseArgs({
@@ -46,6 +59,8 @@ function parse(argv: string[]): ParsedArgs {
 /** Runs one CLI invocation; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
+    const clientCommand = CLIENT_COMMANDS[argv[0] ?? ""];
+    if (clientCommand) return await clientCommand(argv.slice(1), io);
     const args = parse(argv);
     const [command = "serve", ...rest] = args.positionals;
     if (args.flags.help === "true" || command === "help") {

@@ -1,9 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { deriveAgentTokenKey } from "../../core/auth/token-key";
 import { generateMasterKey, parseMasterKey } from "../../core/crypto/envelope";
 
 export interface ResolvedMasterKey {
   key: CryptoKey;
+  /** HMAC key for agent tokens, derived from the same master key (HKDF). */
+  tokenKey: CryptoKey;
   /** Where it came from: MEMTRACE_MASTER_KEY, the data folder's file, or generated just now. */
   source: "env" | "file" | "generated";
   path?: string;
@@ -21,9 +24,9 @@ export async function resolveMasterKey(
   options: { generate: boolean },
 ): Promise<ResolvedMasterKey> {
   const fromEnv = env.MEMTRACE_MASTER_KEY?.trim();
-  if (fromEnv) return { key: await parseMasterKey(fromEnv), source: "env" };
+  if (fromEnv) return { ...(await keysFrom(fromEnv)), source: "env" };
   const path = masterKeyPath(dataDir);
-  if (existsSync(path)) return { key: await parseMasterKey(readFileSync(path, "utf8").trim()), source: "file", path };
+  if (existsSync(path)) return { ...(await keysFrom(readFileSync(path, "utf8").trim())), source: "file", path };
   if (!options.generate) {
     throw new Error(`MEMTRACE_MASTER_KEY is not set and ${path} does not exist (create one with \`memtrace keygen master\`)`);
   }
@@ -31,5 +34,10 @@ export async function resolveMasterKey(
   const encoded = generateMasterKey();
   writeFileSync(path, `${encoded}\n`, { mode: 0o600, flag: "wx" });
   chmodSync(path, 0o600);
-  return { key: await parseMasterKey(encoded), source: "generated", path };
+  return { ...(await keysFrom(encoded)), source: "generated", path };
+}
+
+async function keysFrom(encoded: string): Promise<{ key: CryptoKey; tokenKey: CryptoKey }> {
+  const key = await parseMasterKey(encoded);
+  return { key, tokenKey: await deriveAgentTokenKey(encoded) };
 }

@@ -6,7 +6,8 @@ import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coor
 import type { AcceptResult, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
-import { LibsqlExecutor } from "../sql/libsql-executor";
+import type { SqlExecutor } from "../../core/sql/executor";
+import { ThreadedLibsqlExecutor } from "../sql/threaded-libsql-executor";
 import { timeoutScheduler } from "./timeout-scheduler";
 
 export interface LocalWriteCoordinatorOptions extends Omit<OutboxCoordinatorOptions, "sql" | "clock" | "scheduler"> {
@@ -28,12 +29,12 @@ const openOutboxes = new Set<string>();
 /**
  * The Node write coordinator: the core outbox coordinator over a libSQL file with
  * `synchronous = FULL` (an acknowledged memory survives power loss, not only a process kill),
- * real timers and the system clock. One per process and data directory; `close` releases it.
+ * on its own thread (so commits never stall request handling), real timers and the system clock. One per process and data directory; `close` releases it.
  */
 export class LocalWriteCoordinator implements WriteCoordinator {
   constructor(
     private readonly inner: OutboxWriteCoordinator,
-    private readonly sql: LibsqlExecutor,
+    private readonly sql: SqlExecutor,
     private readonly path: string,
   ) {}
 
@@ -79,9 +80,9 @@ export async function createLocalWriteCoordinator(options: LocalWriteCoordinator
   const path = resolve(join(dataDir, "outbox.db"));
   if (openOutboxes.has(path)) throw new Error(`the outbox ${path} is already open in this process`);
   openOutboxes.add(path);
-  let sql: LibsqlExecutor | undefined;
+  let sql: SqlExecutor | undefined;
   try {
-    sql = await LibsqlExecutor.open({ url: `file:${path}`, synchronous: "FULL" });
+    sql = await ThreadedLibsqlExecutor.open({ url: `file:${path}`, synchronous: "FULL" });
     for (const pragma of OUTBOX_PRAGMAS) await sql.execute(pragma);
     const inner = await OutboxWriteCoordinator.open({
       ...rest,

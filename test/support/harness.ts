@@ -20,27 +20,51 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** A real Memtrace server on a free loopback port with its own data folder (fresh libSQL files). */
-export class TestServer {
-  constructor(
-    readonly server: RunningServer,
-    readonly dir: string,
-    private readonly ownsDir: boolean,
-  ) {}
-
-  get url(): string {
-    return this.server.url;
-  }
-
+/**
+ * A running Memtrace reached over real HTTP: the Node server, or the Worker in workerd. The HTTP
+ * suites use only this, so one suite runs against both targets.
+ */
+export interface TestServer {
+  readonly url: string;
   /** The bootstrap admin key of the default (operator) org. */
+  readonly adminKey: string;
+  api<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  newOrg(name: string, permissions?: string[]): Promise<{ orgId: string; key: string }>;
+  newKey(orgId: string, name: string, permissions: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface StartTestServerOptions {
+  settings?: SettingsInput;
+  /** Node: the data folder to (re)use. workerd: the folder D1 and Durable Object storage persist in. */
+  dir?: string;
+  /** An Arc on a socket for orgs without a binding; otherwise each target brings its own engine. */
+  defaultArc?: StartServerOptions["defaultArc"];
+  masterKey?: string;
+}
+
+/** Which runtime `startTestServer` starts: set per vitest project (see vitest.config.ts). */
+export type TestTarget = "node" | "workerd";
+
+export function testTarget(): TestTarget {
+  return process.env.MEMTRACE_TEST_TARGET === "workerd" ? "workerd" : "node";
+}
+
+/** The HTTP side shared by both targets: requests with the admin key by default, orgs and keys via the admin API. */
+export abstract class HttpTestServer implements TestServer {
+  abstract readonly url: string;
+  /** The admin key this start created, if it did. */
+  protected abstract readonly bootstrapKey: string | undefined;
+  abstract close(): Promise<void>;
+
   get adminKey(): string {
-    if (!this.server.adminKey) throw new Error("this server was not bootstrapped by this test");
-    return this.server.adminKey;
+    if (!this.bootstrapKey) throw new Error("this server was not bootstrapped by this test");
+    return this.bootstrapKey;
   }
 
   async api<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
-    const key = options.key === undefined ? this.server.adminKey : options.key;
+    const key = options.key === undefined ? this.bootstrapKey : options.key;
     if (key) headers["x-api-key"] ??= key;
     let body: string | undefined = options.rawBody;
     if (options.body !== undefined) {
@@ -71,6 +95,25 @@ export class TestServer {
     if (res.status !== 201) throw new Error(`key create failed: ${res.status} ${res.text}`);
     return res.body.key;
   }
+}
+
+/** A real Memtrace Node server on a free loopback port with its own data folder (fresh libSQL files). */
+export class NodeTestServer extends HttpTestServer {
+  constructor(
+    readonly server: RunningServer,
+    readonly dir: string,
+    private readonly ownsDir: boolean,
+  ) {
+    super();
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  protected get bootstrapKey(): string | undefined {
+    return this.server.adminKey;
+  }
 
   async close(): Promise<void> {
     await this.server.close();
@@ -82,10 +125,17 @@ export function tempDir(prefix = "memtrace-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts the server in this process (real HTTP on 127.0.0.1:0); pass `dir` to reuse a data folder. */
-export async function startTestServer(
-  options: { settings?: SettingsInput; dir?: string; defaultArc?: StartServerOptions["defaultArc"]; masterKey?: string } = {},
-): Promise<TestServer> {
+/** Starts Memtrace on the target of this vitest project (`MEMTRACE_TEST_TARGET`), over real HTTP on 127.0.0.1. */
+export async function startTestServer(options: StartTestServerOptions = {}): Promise<TestServer> {
+  if (testTarget() === "workerd") {
+    const { startWorkerTestServer } = await import("../workerd/support/worker-server");
+    return startWorkerTestServer(options);
+  }
+  return startNodeTestServer(options);
+}
+
+/** Starts the Node server in this process (real HTTP on 127.0.0.1:0); pass `dir` to reuse a data folder. */
+export async function startNodeTestServer(options: StartTestServerOptions = {}): Promise<NodeTestServer> {
   const dir = options.dir ?? tempDir();
   const settings = settingsSchema.parse({
     ...options.settings,
@@ -99,5 +149,5 @@ export async function startTestServer(
     print: () => {},
     ...(options.defaultArc ? { defaultArc: options.defaultArc } : {}),
   });
-  return new TestServer(server, dir, options.dir === undefined);
+  return new NodeTestServer(server, dir, options.dir === undefined);
 }

@@ -8,7 +8,7 @@ import { assertOrgAccess } from "./access";
 
 const orgParams = z.object({ org_id: z.string().min(1).max(128) });
 
-const addArcInput = z.object({
+export const addArcInput = z.object({
   url: z.url({ message: "url must be an http(s) URL" }),
   database: z.string().min(1, "database is required"),
   measurement: z.string().min(1).optional(),

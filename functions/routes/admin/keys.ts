@@ -10,7 +10,7 @@ import { assertOrgAccess } from "./access";
 const orgParams = z.object({ org_id: z.string().min(1).max(128) });
 const keyParams = orgParams.extend({ key_id: z.coerce.number({ message: "key_id must be an integer" }).int().positive() });
 
-const createKeyInput = z.object({
+export const createKeyInput = z.object({
   name: z.string().trim().min(1, "name is required").max(128),
   permissions: z.array(permissionSchema).min(1).default(["read", "write"]),
   expires_at: z.iso.datetime({ offset: true, message: "expires_at must be ISO 8601" }).optional(),

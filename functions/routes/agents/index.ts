@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { agentInScope, refuseForToken } from "../../../core/auth/scope";
 import { notFound } from "../../../core/errors";
 import { agentSchema, createAgentInputSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
@@ -50,26 +51,40 @@ const deleteAgent = createRoute({
   responses: { 204: { description: "Deleted" }, ...errorResponses(...AUTH_ERRORS, 404, 409) },
 });
 
-/** Agent registry, scoped to the caller's organization (another org's agent is a 404). */
+/**
+ * Agent registry, scoped to the caller's organization (another org's agent is a 404). An agent
+ * token sees only its own agent and cannot register or delete agents.
+ */
 export function registerAgents(app: Router) {
   app.openapi(createAgent, async (c) => {
-    const agent = await c.get("services").store.createAgent(c.get("caller").orgId, c.req.valid("json"));
+    const { orgId, scope } = c.get("caller");
+    refuseForToken(scope, "register agents");
+    const agent = await c.get("services").store.createAgent(orgId, c.req.valid("json"));
     return c.json(agent, 201);
   });
 
   app.openapi(listAgents, async (c) => {
+    const { store } = c.get("services");
+    const { orgId, scope } = c.get("caller");
+    if (scope) {
+      const own = await store.getAgent(orgId, scope.agentId);
+      const agents = own && agentInScope(scope, own) ? [own] : [];
+      return c.json({ agents, count: agents.length }, 200);
+    }
     const { limit, cursor } = c.req.valid("query");
-    const page = await c.get("services").store.listAgents(c.get("caller").orgId, { limit, after: cursor });
+    const page = await store.listAgents(orgId, { limit, after: cursor });
     return c.json({ agents: page.agents, count: page.agents.length, ...(page.next ? { next_cursor: page.next } : {}) }, 200);
   });
 
   app.openapi(getAgent, async (c) => {
-    const agent = await c.get("services").store.getAgent(c.get("caller").orgId, c.req.valid("param").id);
-    if (!agent) throw notFound("agent not found");
+    const { orgId, scope } = c.get("caller");
+    const agent = await c.get("services").store.getAgent(orgId, c.req.valid("param").id);
+    if (!agent || !agentInScope(scope, agent)) throw notFound("agent not found");
     return c.json(agent, 200);
   });
 
   app.openapi(deleteAgent, async (c) => {
+    refuseForToken(c.get("caller").scope, "delete agents");
     const deleted = await c.get("services").store.deleteAgent(c.get("caller").orgId, c.req.valid("param").id);
     if (!deleted) throw notFound("agent not found");
     return c.body(null, 204);

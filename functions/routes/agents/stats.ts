@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { assertAgentParam, scopeMemoryFilter } from "../../../core/auth/scope";
 import { parseTimeBound } from "../../../core/time/bounds";
 import { idSchema } from "../../../core/validation";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
 
-const agentStatsSchema = z.object({
+export const agentStatsSchema = z.object({
   agent_id: z.string(),
   memory_count: z.number().int(),
   memories_24h: z.number().int(),
@@ -30,9 +31,10 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a,
 export function registerAgentStats(app: Router) {
   app.openapi(agentStats, async (c) => {
     const { memories, store, clock } = c.get("services");
-    const orgId = c.get("caller").orgId;
+    const { orgId, scope } = c.get("caller");
     const agentId = c.req.valid("param").id;
-    const base = { org_id: orgId, agent_id: agentId };
+    assertAgentParam(scope, agentId);
+    const base = scopeMemoryFilter(scope, { org_id: orgId, agent_id: agentId });
     const since_us = parseTimeBound("24h", clock.now(), "since")!;
     const [byType, last24h, errors24h, sessions] = await Promise.all([
       memories.countByType(base),

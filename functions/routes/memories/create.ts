@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { scopeMemoryInput } from "../../../core/auth/scope";
 import type { AcceptResult } from "../../../core/coordinator/port";
 import { badRequest, conflict } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
@@ -6,12 +7,26 @@ import { MEMORY_LIMITS, memoryInputSchema, memorySchema, type MemoryInput } from
 import type { Router } from "../../app";
 import { describeZodError } from "../../errors";
 import { requirePermission } from "../../middleware/auth";
-import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
+import { AUTH_ERRORS, errorBodySchema, errorResponses, jsonBody, jsonContent } from "../../openapi";
 
-/** One memory, or `{"memories": [...]}`: the original told them apart by a non-empty `memories` array. */
-const createBodySchema = z.record(z.string(), z.unknown(), { message: "request body must be a JSON object" });
+/**
+ * The body's two forms as documented components, built from the validation schema's own fields
+ * (with the OpenAPI-aware zod, so they can carry a component name). Batch items are validated one
+ * by one in the handler, so each gets a result.
+ */
+const memoryInputComponent = z.object(memoryInputSchema.shape);
+const batchInputComponent = z.object({ memories: z.array(memoryInputComponent).min(1).max(MEMORY_LIMITS.batchMax) });
 
-const itemResultSchema = z.object({
+/**
+ * One memory, or `{"memories": [...]}`: the original told them apart by a non-empty `memories`
+ * array. Validated as any object (the handler parses each form), documented as either form.
+ */
+const createBodySchema = z.record(z.string(), z.unknown(), { message: "request body must be a JSON object" }).openapi({
+  type: "object",
+  anyOf: [{ $ref: "#/components/schemas/MemoryInput" }, { $ref: "#/components/schemas/MemoryBatchInput" }],
+});
+
+export const itemResultSchema = z.object({
   index: z.number().int(),
   status: z.enum(["created", "duplicate", "invalid", "not_written"]),
   id: z.string().optional(),
@@ -19,7 +34,7 @@ const itemResultSchema = z.object({
   error: z.string().optional(),
 });
 
-const batchResultSchema = z.object({
+export const batchResultSchema = z.object({
   memories: z.array(memorySchema),
   count: z.number().int(),
   duplicates: z.number().int(),
@@ -39,6 +54,10 @@ const createMemories = createRoute({
   responses: {
     201: jsonContent(z.union([memorySchema, batchResultSchema]), "Stored durably: the memory, or the batch's per-item results"),
     ...errorResponses(400, ...AUTH_ERRORS, 409, 413, 415, 503),
+    400: jsonContent(
+      errorBodySchema.extend({ results: z.array(itemResultSchema).optional() }),
+      "Invalid input; for a batch, `results` gives each item's outcome and nothing was stored",
+    ),
   },
 });
 
@@ -54,9 +73,11 @@ const itemResult = (index: number, result: AcceptResult): ItemResult =>
  * all-or-nothing on validation unless `?partial=true`, and every item gets its own result.
  */
 export function registerCreateMemories(app: Router) {
+  app.openAPIRegistry.register("MemoryInput", memoryInputComponent);
+  app.openAPIRegistry.register("MemoryBatchInput", batchInputComponent);
   app.openapi(createMemories, async (c) => {
     const { memories } = c.get("services");
-    const orgId = c.get("caller").orgId;
+    const { orgId, scope } = c.get("caller");
     const body = c.req.valid("json");
     const items = body.memories;
     const isBatch = Array.isArray(items) && items.length > 0;
@@ -64,7 +85,7 @@ export function registerCreateMemories(app: Router) {
     if (!isBatch) {
       const parsed = memoryInputSchema.safeParse(body);
       if (!parsed.success) throw badRequest(describeZodError(parsed.error));
-      const [result] = await memories.create(orgId, [parsed.data]);
+      const [result] = await memories.create(orgId, [scopeMemoryInput(scope, parsed.data)]);
       if (result?.status === "duplicate") throw conflict("duplicate memory", { existing_id: result.existing_id });
       if (result?.status !== "created") throw badRequest("memory was not accepted");
       return c.json(toApiMemory(result.record), 201);
@@ -75,7 +96,8 @@ export function registerCreateMemories(app: Router) {
     const valid: Array<{ index: number; input: MemoryInput }> = [];
     items.forEach((item, index) => {
       const parsed = memoryInputSchema.safeParse(item);
-      if (parsed.success) valid.push({ index, input: parsed.data });
+      // An agent token's batch is refused whole (403) if any item is another agent's.
+      if (parsed.success) valid.push({ index, input: scopeMemoryInput(scope, parsed.data) });
       else results[index] = { index, status: "invalid", error: describeZodError(parsed.error) };
     });
     const invalid = items.length - valid.length;

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { memoryInScope } from "../../../core/auth/scope";
 import { notFound } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memorySchema } from "../../../core/memory/schema";
@@ -18,8 +19,9 @@ const getMemory = createRoute({
 /** Get by id: memories have server-assigned ids (the original searched content for the path). */
 export function registerGetMemory(app: Router) {
   app.openapi(getMemory, async (c) => {
-    const record = await c.get("services").memories.get(c.get("caller").orgId, c.req.valid("param").id);
-    if (!record) throw notFound("memory not found");
+    const { orgId, scope } = c.get("caller");
+    const record = await c.get("services").memories.get(orgId, c.req.valid("param").id);
+    if (!record || !memoryInScope(scope, record)) throw notFound("memory not found");
     return c.json(toApiMemory(record), 200);
   });
 }

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { notFound } from "../../../core/errors";
+import { scopeMemoryFilter } from "../../../core/auth/scope";
 import { idSchema } from "../../../core/validation";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
+import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
 import { filterFromQuery, listQuerySchema, memoryListBody, memoryListSchema, toPageRequest } from "./query";
 
@@ -42,28 +43,29 @@ const sessionMemories = createRoute({
 export function registerMemoryLists(app: Router) {
   app.openapi(listMemories, async (c) => {
     const { memories, clock } = c.get("services");
+    const { orgId, scope } = c.get("caller");
     const q = c.req.valid("query");
-    const request = toPageRequest({ ...q, filter: filterFromQuery(c.get("caller").orgId, q), limit: q.limit ?? 100 }, clock);
+    const request = toPageRequest({ ...q, filter: scopeMemoryFilter(scope, filterFromQuery(orgId, q)), limit: q.limit ?? 100 }, clock);
     return c.json(memoryListBody(await memories.list(request), request), 200);
   });
 
   app.openapi(agentMemories, async (c) => {
     const { memories, clock } = c.get("services");
-    const orgId = c.get("caller").orgId;
+    const { orgId, scope } = c.get("caller");
     const q = c.req.valid("query");
     // Memories carry the agent_id their writer sent (registration is optional, as in the original).
-    const filter = { ...filterFromQuery(orgId, q), agent_id: c.req.valid("param").id };
+    const filter = scopeMemoryFilter(scope, { ...filterFromQuery(orgId, q), agent_id: c.req.valid("param").id });
     const request = toPageRequest({ ...q, since: q.since ?? "24h", filter, limit: q.limit ?? 100 }, clock);
     return c.json(memoryListBody(await memories.list(request), request), 200);
   });
 
   app.openapi(sessionMemories, async (c) => {
-    const { memories, clock, store } = c.get("services");
-    const orgId = c.get("caller").orgId;
+    const services = c.get("services");
+    const { memories, clock } = services;
+    const caller = c.get("caller");
     const q = c.req.valid("query");
-    const session = await store.getSession(orgId, c.req.valid("param").id);
-    if (!session) throw notFound("session not found");
-    const filter = { ...filterFromQuery(orgId, q), session_id: session.id };
+    const session = await visibleSession(services, caller, c.req.valid("param").id);
+    const filter = scopeMemoryFilter(caller.scope, { ...filterFromQuery(caller.orgId, q), session_id: session.id });
     const request = toPageRequest({ ...q, filter, limit: q.limit ?? 100 }, clock);
     return c.json(memoryListBody(await memories.list(request), request), 200);
   });

@@ -1,13 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { renderSessionContext } from "../../../core/context/render";
-import { notFound } from "../../../core/errors";
+import { scopeMemoryFilter } from "../../../core/auth/scope";
 import { memoryTypeSchema } from "../../../core/memory/schema";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
+import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
 import { toPageRequest } from "../memories/query";
 
-const contextInputSchema = z.object({
+export const contextInputSchema = z.object({
   since: z.string().max(64).optional(),
   until: z.string().max(64).optional(),
   include_types: z.array(memoryTypeSchema).max(8).optional(),
@@ -16,7 +17,7 @@ const contextInputSchema = z.object({
   limit: z.number().int().min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
 });
 
-const contextSchema = z.object({
+export const contextSchema = z.object({
   session_id: z.string(),
   context: z.string(),
   memory_count: z.number().int(),
@@ -42,16 +43,16 @@ const sessionContext = createRoute({
 /** The session's memories as markdown to paste into a prompt, within a token budget when asked. */
 export function registerSessionContext(app: Router) {
   app.openapi(sessionContext, async (c) => {
-    const { memories, store, clock } = c.get("services");
-    const orgId = c.get("caller").orgId;
-    const session = await store.getSession(orgId, c.req.valid("param").id);
-    if (!session) throw notFound("session not found");
+    const services = c.get("services");
+    const { memories, clock } = services;
+    const caller = c.get("caller");
+    const session = await visibleSession(services, caller, c.req.valid("param").id);
     const input = c.req.valid("json") ?? {};
-    const filter = {
-      org_id: orgId,
+    const filter = scopeMemoryFilter(caller.scope, {
+      org_id: caller.orgId,
       session_id: session.id,
       ...(input.include_types?.length ? { memory_types: input.include_types } : {}),
-    };
+    });
     const request = toPageRequest({ filter, since: input.since ?? "24h", until: input.until, limit: input.limit ?? 100 }, clock);
     const page = await memories.list(request);
     const result = renderSessionContext({

@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { notFound } from "../../../core/errors";
+import { agentInScope, assertAgentParam, refuseForToken } from "../../../core/auth/scope";
+import { forbidden, notFound } from "../../../core/errors";
 import { createSessionInputSchema, sessionSchema, updateSessionInputSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
+import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
 import { pageQuerySchema } from "../paging";
 
@@ -58,29 +60,50 @@ const updateSession = createRoute({
   },
 });
 
-/** Session lifecycle, scoped to the caller's organization. */
+/**
+ * Session lifecycle, scoped to the caller's organization. An agent token sees and updates only
+ * its agent's sessions (or only its one session) and opens sessions only for its own agent.
+ */
 export function registerSessions(app: Router) {
   app.openapi(createSession, async (c) => {
-    const session = await c.get("services").store.createSession(c.get("caller").orgId, c.req.valid("json"));
+    const { store } = c.get("services");
+    const { orgId, scope } = c.get("caller");
+    const input = c.req.valid("json");
+    if (scope) {
+      if (scope.sessionId) refuseForToken(scope, "open sessions when bound to one session");
+      const agent = await store.getAgent(orgId, input.agent_id);
+      if (agent && !agentInScope(scope, agent)) throw forbidden(`this token is limited to agent '${scope.agentId}'`);
+    }
+    const session = await store.createSession(orgId, input);
     return c.json(session, 201);
   });
 
   app.openapi(listSessions, async (c) => {
+    const services = c.get("services");
+    const caller = c.get("caller");
     const { limit, cursor, agent_id, status } = c.req.valid("query");
-    const page = await c.get("services").store.listSessions(c.get("caller").orgId, { agentId: agent_id, status, limit, after: cursor });
+    const { scope } = caller;
+    if (agent_id !== undefined) assertAgentParam(scope, agent_id);
+    if (scope?.sessionId) {
+      const own = await services.store.getSession(caller.orgId, scope.sessionId);
+      const sessions = own && (!status || own.status === status) ? [own] : [];
+      return c.json({ sessions, count: sessions.length }, 200);
+    }
+    const agentId = scope ? scope.agentId : agent_id;
+    const page = await services.store.listSessions(caller.orgId, { agentId, status, limit, after: cursor });
     return c.json({ sessions: page.sessions, count: page.sessions.length, ...(page.next ? { next_cursor: page.next } : {}) }, 200);
   });
 
   app.openapi(getSession, async (c) => {
-    const session = await c.get("services").store.getSession(c.get("caller").orgId, c.req.valid("param").id);
-    if (!session) throw notFound("session not found");
-    return c.json(session, 200);
+    return c.json(await visibleSession(c.get("services"), c.get("caller"), c.req.valid("param").id), 200);
   });
 
   app.openapi(updateSession, async (c) => {
-    const session = await c
-      .get("services")
-      .store.updateSession(c.get("caller").orgId, c.req.valid("param").id, c.req.valid("json"));
+    const services = c.get("services");
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    await visibleSession(services, caller, id);
+    const session = await services.store.updateSession(caller.orgId, id, c.req.valid("json"));
     if (!session) throw notFound("session not found");
     return c.json(session, 200);
   });

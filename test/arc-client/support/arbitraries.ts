@@ -84,6 +84,8 @@ export const filterArb: fc.Arbitrary<MemoryFilter> = fc
     dedup_key: rare(fc.constantFrom("k1", "k2", "nope")),
     since_us: rare(timeBound),
     until_us: rare(timeBound),
+    ingested_since_us: rare(timeBound),
+    ingested_before_us: rare(timeBound),
   })
   .map((filter) => Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as MemoryFilter);
 

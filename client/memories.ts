@@ -1,0 +1,45 @@
+import { segment, type HttpTransport } from "./http";
+import type { BatchResult, ListMemoriesQuery, Memory, MemoryInput, MemoryList, SearchQuery, SearchResult } from "./types";
+
+/** Memory writes and reads: POST/GET /api/v1/memories, GET /api/v1/memories/{id}, POST /api/v1/search. */
+export class MemoriesApi {
+  constructor(private readonly http: HttpTransport) {}
+
+  /** Stores one memory; a duplicate is a 409 whose body carries `existing_id`. */
+  create(input: MemoryInput): Promise<Memory> {
+    return this.http.request("POST", "/api/v1/memories", { body: input });
+  }
+
+  /**
+   * Stores up to 1,000 memories with one result per item. An invalid item fails the whole batch
+   * (a 400 with `results`) unless `partial` is set, in which case the valid ones are stored.
+   */
+  createBatch(inputs: MemoryInput[], options: { partial?: boolean } = {}): Promise<BatchResult> {
+    return this.http.request("POST", "/api/v1/memories", {
+      body: { memories: inputs },
+      query: { partial: options.partial ? "true" : undefined },
+    });
+  }
+
+  list(query: ListMemoriesQuery = {}): Promise<MemoryList> {
+    return this.http.request("GET", "/api/v1/memories", { query });
+  }
+
+  /** Every memory matching the filters, page by page along the cursor (never offset). */
+  async *iterate(query: Omit<ListMemoriesQuery, "cursor" | "offset"> = {}): AsyncGenerator<Memory> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ ...query, ...(cursor ? { cursor } : {}) });
+      yield* page.memories;
+      cursor = page.has_more ? page.next_cursor : undefined;
+    } while (cursor);
+  }
+
+  get(id: string): Promise<Memory> {
+    return this.http.request("GET", `/api/v1/memories/${segment(id)}`);
+  }
+
+  search(query: SearchQuery = {}): Promise<SearchResult> {
+    return this.http.request("POST", "/api/v1/search", { body: query });
+  }
+}

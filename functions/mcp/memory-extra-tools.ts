@@ -1,0 +1,92 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import type { MemtraceClient } from "../../client/client";
+import {
+  agentIdParam,
+  cursorParam,
+  importanceParam,
+  limitParam,
+  memoryTypeParam,
+  metadataParam,
+  orDefault,
+  sinceParam,
+  tagsParam,
+} from "./params";
+import { attempt, jsonResult } from "./results";
+
+const READ = { readOnlyHint: true, openWorldHint: false } as const;
+const WRITE = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
+
+/**
+ * What an agent needs beyond the original's tools to use memory well: follow an id, read a long
+ * range page by page with every filter, and record many observations in one call.
+ */
+export function registerMemoryExtras(server: McpServer, client: MemtraceClient): void {
+  server.registerTool(
+    "memtrace_get_memory",
+    {
+      description: "Fetch one memory by its id (for example a parent_id, or an existing_id reported for a duplicate).",
+      inputSchema: { id: z.string().min(1).describe("Memory id") },
+      annotations: READ,
+    },
+    (args) => attempt(async () => jsonResult(await client.memories.get(args.id))),
+  );
+
+  server.registerTool(
+    "memtrace_list_memories",
+    {
+      description:
+        "List memories with every filter and cursor paging. Use it to read a whole time range or session page by page: repeat with cursor = next_cursor while has_more is true.",
+      inputSchema: {
+        agent_id: z.string().optional().describe("Filter by agent ID"),
+        session_id: z.string().optional().describe("Filter by session ID"),
+        memory_type: memoryTypeParam.optional().describe("Filter by memory type"),
+        event_type: z.string().optional().describe("Filter by event type"),
+        tags: tagsParam.optional().describe("Memories carrying all of these tags"),
+        any_tags: tagsParam.optional().describe("Memories carrying at least one of these tags"),
+        content_contains: z.string().optional().describe("Text within memory content (case-insensitive)"),
+        min_importance: importanceParam.optional().describe("Minimum importance score 0.0 to 1.0"),
+        since: sinceParam.optional(),
+        until: sinceParam.optional().describe("Upper time bound (e.g. 1h = older than an hour, or an ISO 8601 time)"),
+        order: z.enum(["asc", "desc"]).optional().describe("asc = oldest first; default desc"),
+        order_by: z.enum(["time", "importance"]).optional().describe("Sort key; default time"),
+        limit: limitParam.optional(),
+        cursor: cursorParam.optional(),
+      },
+      annotations: READ,
+    },
+    (args) => attempt(async () => jsonResult(await client.memories.list({ ...args, limit: orDefault(args.limit, 50) }))),
+  );
+
+  server.registerTool(
+    "memtrace_remember_batch",
+    {
+      description:
+        "Store several memories at once (up to 1000). Each gets a result: created (with its id), duplicate (with existing_id) or invalid (with the reason); valid ones are stored even when others are invalid.",
+      inputSchema: {
+        memories: z
+          .array(
+            z.object({
+              agent_id: agentIdParam,
+              content: z.string().min(1).describe("Memory content text"),
+              memory_type: memoryTypeParam.optional(),
+              event_type: z.string().optional().describe("Event type. Default: general"),
+              session_id: z.string().optional().describe("Session ID"),
+              tags: tagsParam.optional(),
+              importance: importanceParam.optional(),
+              metadata: metadataParam.optional(),
+              time: z.string().optional().describe("When it happened (ISO 8601); default now"),
+            }),
+          )
+          .min(1)
+          .max(1000),
+      },
+      annotations: WRITE,
+    },
+    (args) =>
+      attempt(async () => {
+        const result = await client.memories.createBatch(args.memories, { partial: true });
+        return jsonResult({ count: result.count, duplicates: result.duplicates, invalid: result.invalid, results: result.results });
+      }),
+  );
+}

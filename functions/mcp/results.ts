@@ -1,0 +1,33 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { MemtraceApiError } from "../../client/http";
+
+/** Pretty JSON as text, as the original MCP server answered every tool but session context. */
+export const jsonResult = (value: unknown): CallToolResult => ({
+  content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
+});
+
+export const textResult = (text: string): CallToolResult => ({ content: [{ type: "text", text }] });
+
+/** An API error as a tool error the model can read and act on, never a protocol error. */
+export function errorResult(error: unknown): CallToolResult {
+  if (!(error instanceof MemtraceApiError)) throw error;
+  const extras = [
+    error.body.existing_id ? `existing_id: ${error.body.existing_id}` : "",
+    error.body.hint ? `hint: ${error.body.hint}` : "",
+    error.retryAfterSeconds ? `retry after ${error.retryAfterSeconds}s` : "",
+  ].filter(Boolean);
+  const status = error.status === 0 ? "unreachable" : `HTTP ${error.status}`;
+  return {
+    isError: true,
+    content: [{ type: "text", text: `Memtrace error (${status}): ${error.message}${extras.length ? ` (${extras.join("; ")})` : ""}` }],
+  };
+}
+
+/** Runs a tool body, turning API errors into tool errors. */
+export async function attempt(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await run();
+  } catch (error) {
+    return errorResult(error);
+  }
+}

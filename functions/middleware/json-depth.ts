@@ -1,0 +1,42 @@
+import { createMiddleware } from "hono/factory";
+import { badRequest } from "../../core/errors";
+import type { AppEnv } from "../env";
+
+/** Deepest JSON body any route accepts; memory metadata has its own, lower limit. */
+export const MAX_JSON_BODY_DEPTH = 32;
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
+/**
+ * The deepest bracket nesting in JSON text, skipping string contents; stops counting past
+ * `stopAt`. A scan, not a parse: no allocation, and malformed text is left for the validator.
+ */
+export function jsonTextDepth(text: string, stopAt: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++; // backslash: skip the escaped character
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 || ch === 91) {
+      if (++depth > deepest && (deepest = depth) > stopAt) return deepest;
+    } else if (ch === 125 || ch === 93) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Refuses JSON bodies nested deeper than MAX_JSON_BODY_DEPTH with a 400 naming the limit, before
+ * any handler parses them: serialising a value a million levels deep exhausts the stack (a 500).
+ * The body text is cached by Hono, so the validators that follow do not read it again.
+ */
+export const limitJsonDepth = createMiddleware<AppEnv>(async (c, next) => {
+  if (JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+    const depth = jsonTextDepth(await c.req.text(), MAX_JSON_BODY_DEPTH);
+    if (depth > MAX_JSON_BODY_DEPTH) throw badRequest(`JSON body nests deeper than ${MAX_JSON_BODY_DEPTH} levels`);
+  }
+  await next();
+});

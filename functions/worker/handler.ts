@@ -1,0 +1,41 @@
+import { parseWorkerBindings, WorkerConfigError } from "./bindings";
+import { startWorkerRuntime, type WorkerRuntime } from "./services";
+
+/**
+ * The Worker's fetch entry. On an isolate's first request it validates the bindings and builds
+ * the services. A bad configuration answers with a 500 that names the bindings to fix (and logs
+ * it); any other failed start (metadata database unreachable) answers 503 with Retry-After. Both
+ * are retried on the next request rather than cached for the isolate's lifetime.
+ */
+export function createWorkerHandler() {
+  let runtime: Promise<WorkerRuntime> | undefined;
+
+  const start = (env: unknown): Promise<WorkerRuntime> => {
+    runtime ??= (async () => startWorkerRuntime(parseWorkerBindings(env)))().catch((error: unknown) => {
+      runtime = undefined;
+      throw error;
+    });
+    return runtime;
+  };
+
+  return {
+    async fetch(request: Request, env: unknown, ctx: ExecutionContext): Promise<Response> {
+      let started: WorkerRuntime;
+      try {
+        started = await start(env);
+      } catch (error) {
+        if (error instanceof WorkerConfigError) {
+          console.error(error.message);
+          return Response.json({ error: error.message }, { status: 500 });
+        }
+        console.error("memtrace failed to start", error);
+        return Response.json({ error: "service unavailable: start-up failed; retry shortly" }, { status: 503, headers: { "retry-after": "5" } });
+      }
+      try {
+        return await started.app.fetch(request, env, ctx);
+      } finally {
+        started.tasks.keepAlive(ctx);
+      }
+    },
+  };
+}

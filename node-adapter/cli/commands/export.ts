@@ -1,0 +1,90 @@
+import { createWriteStream, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import type { ListMemoriesQuery } from "../../../client/types";
+import { CliError, type CliIo } from "../types";
+import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
+
+export const EXPORT_USAGE = `memtrace export [--agent ID | --session ID] [--since T] [--until T] [--out FILE] [--format jsonl|parquet]
+                [--url URL] [--api-key KEY]
+
+Writes the memories the key's organization holds (or one agent's or session's) oldest first, one
+JSON object per line, to FILE or stdout. FILE ending in .parquet (or --format parquet) writes Parquet.`;
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  agent: { type: "string" },
+  session: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  out: { type: "string", short: "o" },
+  format: { type: "string" },
+  "page-size": { type: "string" },
+} as const;
+
+/** Writes one line, waiting when the stream is full so a large export never piles up in memory. */
+async function writeLine(stream: Writable, line: string): Promise<void> {
+  if (!stream.write(`${line}\n`)) await once(stream, "drain");
+}
+
+async function finish(stream: Writable): Promise<void> {
+  stream.end();
+  await once(stream, "finish");
+}
+
+/**
+ * `memtrace export`: pages through GET /api/v1/memories along the cursor (never offset), so it
+ * sees every memory exactly once even while new ones arrive, and writes them as the API returns
+ * them: the lines `memtrace import` reads back.
+ */
+export async function exportCommand(argv: string[], io: CliIo, stdout: Writable = process.stdout): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  if (values.help) {
+    io.out(EXPORT_USAGE);
+    return 0;
+  }
+  if (values.agent && values.session) throw new CliError("use --agent or --session, not both");
+  const format = values.format ?? (values.out?.endsWith(".parquet") ? "parquet" : "jsonl");
+  if (format !== "jsonl" && format !== "parquet") throw new CliError(`--format must be jsonl or parquet, got '${format}'`);
+  if (format === "parquet" && !values.out) throw new CliError("Parquet needs --out FILE");
+  const pageSize = Number(values["page-size"] ?? 1000);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new CliError("--page-size must be between 1 and 1000");
+
+  const { client, url } = clientFromFlags(values, io.env);
+  const query: ListMemoriesQuery = {
+    order: "asc",
+    limit: pageSize,
+    ...(values.agent ? { agent_id: values.agent } : {}),
+    ...(values.session ? { session_id: values.session } : {}),
+    ...(values.since ? { since: values.since } : {}),
+    ...(values.until ? { until: values.until } : {}),
+  };
+
+  // Written beside the target and renamed at the end, so a failed export never leaves a file that looks complete.
+  const staging = format === "parquet" ? mkdtempSync(join(tmpdir(), "memtrace-export-")) : undefined;
+  const jsonlPath = staging ? join(staging, "memories.jsonl") : values.out ? `${values.out}.partial` : undefined;
+  const sink = jsonlPath ? createWriteStream(jsonlPath) : stdout;
+  try {
+    let count = 0;
+    await reportingApiErrors(url, async () => {
+      for await (const memory of client.memories.iterate(query)) {
+        await writeLine(sink, JSON.stringify(memory));
+        count++;
+      }
+    });
+    if (sink !== stdout) await finish(sink);
+    if (values.out && jsonlPath) {
+      if (staging) await (await import("./parquet")).jsonlToParquet(jsonlPath, values.out);
+      else renameSync(jsonlPath, values.out);
+    }
+    io.err(`exported ${count} memories${values.out ? ` to ${values.out}` : ""}`);
+    return 0;
+  } finally {
+    if (sink !== stdout && !sink.writableFinished) sink.destroy();
+    if (staging) rmSync(staging, { recursive: true, force: true });
+    else if (jsonlPath) rmSync(jsonlPath, { force: true });
+  }
+}

@@ -1,0 +1,95 @@
+import { parseArgs } from "node:util";
+
+/** How long and how much each part of the benchmark runs; every loop is bounded by both. */
+export interface BenchPlan {
+  mode: "full" | "quick";
+  /** Seconds per throughput scenario (each single-write concurrency, each batch size, the baseline). */
+  loadSeconds: number;
+  warmupSeconds: number;
+  /** Count bound for a single-write scenario. */
+  maxSingleRequests: number;
+  /** Count bound for a batch scenario, in requests. */
+  maxBatchRequests: number;
+  batchConcurrency: number;
+  engineRows: number;
+  /** Memories seeded for the read benchmarks, and the bound on how long seeding may take. */
+  seedMemories: number;
+  seedSeconds: number;
+  seedConcurrency: number;
+  sessions: number;
+  /** Requests per read scenario, and the time bound of each. */
+  readRequests: number;
+  readSeconds: number;
+  /** Write the CPU profile of each server child into this folder. */
+  cpuProfileDir: string | undefined;
+  /** Rewrite the README's Benchmarks section (default: on full runs). */
+  updateReadme: boolean;
+  /**
+   * Keep the seeded read dataset in this folder and reuse it on the next run (for profiling the
+   * reads without seeding again). Such a run reports its reads like any other.
+   */
+  readsDataDir: string | undefined;
+  /** Run only these parts (default: all). */
+  parts: ReadonlySet<"baselines" | "ingest" | "reads">;
+}
+
+const FULL = {
+  loadSeconds: 10,
+  warmupSeconds: 3,
+  maxSingleRequests: 400_000,
+  maxBatchRequests: 20_000,
+  engineRows: 1_000_000,
+  seedMemories: 1_000_000,
+  seedSeconds: 360,
+  readRequests: 400,
+  readSeconds: 15,
+};
+
+const QUICK = {
+  loadSeconds: 3,
+  warmupSeconds: 1,
+  maxSingleRequests: 100_000,
+  maxBatchRequests: 5_000,
+  engineRows: 200_000,
+  seedMemories: 100_000,
+  seedSeconds: 60,
+  readRequests: 100,
+  readSeconds: 5,
+};
+
+/**
+ * `npm run bench [-- --quick] [--only baselines,ingest,reads] [--memories N] [--cpu-prof DIR]
+ * [--reads-data DIR] [--readme | --no-readme]`.
+ */
+export function parsePlan(argv: string[]): BenchPlan {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      "cpu-prof": { type: "string" },
+      readme: { type: "boolean" },
+      "no-readme": { type: "boolean" },
+      memories: { type: "string" },
+      "reads-data": { type: "string" },
+    },
+  });
+  const quick = values.quick === true;
+  const base = quick ? QUICK : FULL;
+  const parts = new Set((values.only ?? "baselines,ingest,reads").split(",").map((p) => p.trim()));
+  for (const part of parts) if (!["baselines", "ingest", "reads"].includes(part)) throw new Error(`unknown part '${part}'`);
+  const seedMemories = values.memories ? Number(values.memories) : base.seedMemories;
+  if (!Number.isInteger(seedMemories) || seedMemories < 10_000) throw new Error("--memories must be an integer of at least 10000");
+  return {
+    mode: quick ? "quick" : "full",
+    ...base,
+    seedMemories,
+    batchConcurrency: 4,
+    seedConcurrency: 4,
+    sessions: 1_000,
+    cpuProfileDir: values["cpu-prof"],
+    readsDataDir: values["reads-data"],
+    updateReadme: values["no-readme"] ? false : (values.readme ?? (!quick && parts.size === 3 && seedMemories === FULL.seedMemories)),
+    parts: parts as BenchPlan["parts"],
+  };
+}

@@ -1,0 +1,62 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEcosystemServer, type EcosystemServer } from "./support/ecosystem-server";
+import { callTool, checkToolList, runToolScenario } from "./support/mcp-scenario";
+
+let env: EcosystemServer;
+let org: { orgId: string; key: string };
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  env = await startEcosystemServer();
+  org = await env.server.newOrg("mcp-http");
+});
+afterAll(async () => {
+  for (const client of clients) await client.close();
+  await env?.close();
+});
+
+/** The SDK's own client over streamable HTTP, every response checked against the OpenAPI document. */
+async function connect(headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: "memtrace-test", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${env.server.url}/mcp`), {
+    requestInit: { headers },
+    fetch: env.validator.fetch(),
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+describe("MCP over streamable HTTP at /mcp", () => {
+  it("identifies itself and lists the original's tools with their parameters, plus the extras", async () => {
+    const client = await connect({ "x-api-key": org.key });
+    expect(client.getServerVersion()?.name).toBe("memtrace");
+    expect(client.getInstructions()).toContain("persistent memory");
+    await checkToolList(client);
+  });
+
+  it("runs an agent's work through the tools", async () => {
+    await runToolScenario(await connect({ "x-api-key": org.key }), "planner");
+  });
+
+  it("acts with the caller's key: its org, and its permissions", async () => {
+    const other = await env.server.newOrg("mcp-other");
+    const client = await connect({ authorization: `Bearer ${other.key}` });
+    const recalled = await callTool(client, "memtrace_recall", { agent_id: "planner" });
+    expect(recalled.json.memories).toEqual([]);
+
+    const readOnly = await env.server.newKey(org.orgId, "mcp-ro", ["read"]);
+    const reader = await connect({ "x-api-key": readOnly });
+    const refused = await callTool(reader, "memtrace_remember", { agent_id: "planner", content: "not allowed" });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain("HTTP 403");
+    expect((await callTool(reader, "memtrace_recall", { agent_id: "planner" })).json.count).toBeGreaterThan(0);
+  });
+
+  it("refuses a connection without a valid API key", async () => {
+    await expect(connect({})).rejects.toMatchObject({ code: 401, message: expect.stringContaining("missing API key") });
+    await expect(connect({ "x-api-key": "mtk_wrong" })).rejects.toMatchObject({ code: 401, message: expect.stringContaining("invalid API key") });
+  });
+});
