@@ -2,10 +2,11 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * Suites that run against the Worker in workerd as well as against the Node server: the HTTP
- * contract. They reach the server only through test/support/harness.ts, which starts the target
- * named by MEMTRACE_TEST_TARGET. Suites needing Node internals live elsewhere (e.g. test/node/).
+ * contract (agents, sessions, memories, search, context, auth, errors). They reach the server
+ * only through test/support/harness.ts, which starts the target named by MEMTRACE_TEST_TARGET.
+ * Suites needing Node internals use startNodeTestServer and live elsewhere (e.g. test/node/).
  */
-const BOTH_TARGETS = ["test/http/**/*.test.ts", "test/memories/**/*.test.ts", "test/context/**/*.test.ts"];
+const BOTH_TARGETS = ["test/http/**/*.test.ts", "test/memories/**/*.test.ts", "test/shared-memory/**/*.test.ts"];
 
 export default defineConfig({
   test: {
