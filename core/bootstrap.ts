@@ -19,3 +19,21 @@ export async function bootstrapFirstRun(store: SqlMetadataStore): Promise<Bootst
   const { plaintext } = await store.createApiKey({ orgId: DEFAULT_ORG_ID, name: "admin", permissions: ["read", "write", "admin"] });
   return { orgId: DEFAULT_ORG_ID, adminKey: plaintext };
 }
+
+/**
+ * The original's legacy `[arc] url`: bound once to the default org, never over an existing
+ * binding (and after bootstrap, so it cannot pre-empt the admin key). True when it bound.
+ */
+export async function bindLegacyArc(
+  store: SqlMetadataStore,
+  arc: { url: string; api_key?: string | undefined; database: string; measurement: string },
+  masterKey: CryptoKey,
+): Promise<boolean> {
+  if (!(await store.getOrg(DEFAULT_ORG_ID)) || (await store.describeArcInstance(DEFAULT_ORG_ID))) return false;
+  await store.addArcInstance(
+    DEFAULT_ORG_ID,
+    { url: arc.url, database: arc.database, measurement: arc.measurement, apiKey: arc.api_key ?? "" },
+    masterKey,
+  );
+  return true;
+}

@@ -1,12 +1,11 @@
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
 import { MetadataArcRouter, type DefaultArc } from "../core/arc-routing/router";
 import { AgentTokens } from "../core/auth/agent-token";
 import { redactingLogger } from "../core/auth/redact";
 import { ApiKeyVerifier } from "../core/auth/verifier";
-import { bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
+import { bindLegacyArc, bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
 import { systemClock, type Clock } from "../core/clock";
 import { dedupSettings, type Settings } from "../core/config/schema";
 import { createConsoleLogger, type Logger } from "../core/logger";
@@ -19,6 +18,7 @@ import { ArcEngine } from "./arc-engine/engine";
 import { metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
+import { BackgroundTasks, closeHttp, listen } from "./http-server";
 import { LibsqlExecutor } from "./sql/libsql-executor";
 
 export interface StartServerOptions {
@@ -40,18 +40,6 @@ export interface RunningServer {
   /** The bootstrap admin key, when this start created it. */
   adminKey?: string;
   close(): Promise<void>;
-}
-
-/** Background work on Node: tracked so shutdown can wait for it. */
-class BackgroundTasks {
-  private readonly pending = new Set<Promise<unknown>>();
-  constructor(private readonly logger: Logger) {}
-  add = (task: Promise<unknown>) => {
-    const tracked = task.catch((error) => this.logger.warn("background task failed", { error: String(error) }));
-    this.pending.add(tracked);
-    void tracked.finally(() => this.pending.delete(tracked));
-  };
-  drain = () => Promise.all([...this.pending]);
 }
 
 /**
@@ -92,7 +80,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       print(boot.adminKey);
       print("============================================================");
     }
-    await bindLegacyArc(store, settings, master.key, logger);
+    if (settings.arc.url && (await bindLegacyArc(store, { ...settings.arc, url: settings.arc.url }, master.key))) {
+      logger.warn("bound the legacy [arc] url to the default organization", { url: settings.arc.url });
+    }
 
     let defaultArc: DefaultArc;
     if (options.defaultArc) {
@@ -173,7 +163,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       startedAt: clock.now(),
     };
     const app = createApp(services);
-    const server = await listen(app, settings);
+    const server = await listen(app.fetch, settings.server);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
     closers.push(() => background.drain());
     const port = (server.address() as AddressInfo).port;
@@ -190,57 +180,4 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await closeAll();
     throw error;
   }
-}
-
-/**
- * Slow clients are cut off: headers must arrive within min(read_timeout, 60s) and the whole
- * request within read_timeout (Node answers 408 and closes). Node checks these deadlines on an
- * interval (30s by default), shortened here so a small read_timeout is enforced close to on time.
- */
-function listen(app: App, settings: Settings): Promise<ServerType> {
-  const requestTimeout = settings.server.read_timeout;
-  const headersTimeout = Math.min(requestTimeout, 60_000);
-  return new Promise((resolve, reject) => {
-    const server = serve(
-      {
-        fetch: app.fetch,
-        hostname: settings.server.host,
-        port: settings.server.port,
-        serverOptions: {
-          requestTimeout,
-          headersTimeout,
-          keepAliveTimeout: 65_000,
-          connectionsCheckingInterval: headersTimeout > 0 ? Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) : 30_000,
-        },
-      },
-      () => resolve(server),
-    );
-    server.once("error", reject);
-  });
-}
-
-/** Stops accepting, lets in-flight requests finish up to the shutdown timeout, then cuts the rest. */
-function closeHttp(server: ServerType, timeoutMs: number): Promise<void> {
-  const http = server as import("node:http").Server;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => http.closeAllConnections?.(), timeoutMs);
-    timer.unref();
-    http.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    http.closeIdleConnections?.();
-  });
-}
-
-/** The original's legacy `[arc] url`: bound once to the default org, never over an existing binding. */
-async function bindLegacyArc(store: SqlMetadataStore, settings: Settings, masterKey: CryptoKey, logger: Logger) {
-  if (!settings.arc.url) return;
-  if (!(await store.getOrg(DEFAULT_ORG_ID)) || (await store.describeArcInstance(DEFAULT_ORG_ID))) return;
-  await store.addArcInstance(
-    DEFAULT_ORG_ID,
-    { url: settings.arc.url, database: settings.arc.database, measurement: settings.arc.measurement, apiKey: settings.arc.api_key ?? "" },
-    masterKey,
-  );
-  logger.warn("bound the legacy [arc] url to the default organization", { url: settings.arc.url });
 }

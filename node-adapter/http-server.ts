@@ -1,0 +1,58 @@
+import type { Server } from "node:http";
+import { serve, type ServerType } from "@hono/node-server";
+import type { Settings } from "../core/config/schema";
+import type { Logger } from "../core/logger";
+
+/** Background work on Node: tracked so shutdown can wait for it. */
+export class BackgroundTasks {
+  private readonly pending = new Set<Promise<unknown>>();
+  constructor(private readonly logger: Logger) {}
+  add = (task: Promise<unknown>) => {
+    const tracked = task.catch((error) => this.logger.warn("background task failed", { error: String(error) }));
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+  };
+  drain = () => Promise.all([...this.pending]);
+}
+
+/**
+ * Slow clients are cut off: headers must arrive within min(read_timeout, 60s) and the whole
+ * request within read_timeout (Node answers 408 and closes). Node checks these deadlines on an
+ * interval (30s by default), shortened here so a small read_timeout is enforced close to on time.
+ */
+export function listen(handler: (request: Request) => Response | Promise<Response>, server: Settings["server"]): Promise<ServerType> {
+  const requestTimeout = server.read_timeout;
+  const headersTimeout = Math.min(requestTimeout, 60_000);
+  return new Promise((resolve, reject) => {
+    const listening = serve(
+      {
+        fetch: handler,
+        hostname: server.host,
+        port: server.port,
+        serverOptions: {
+          requestTimeout,
+          headersTimeout,
+          keepAliveTimeout: 65_000,
+          connectionsCheckingInterval: headersTimeout > 0 ? Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) : 30_000,
+        },
+      },
+      () => resolve(listening),
+    );
+    listening.once("error", reject);
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish up to the shutdown timeout, then cuts the rest. */
+export function closeHttp(server: ServerType, timeoutMs: number): Promise<void> {
+  const http = server as Server;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => http.closeAllConnections?.(), timeoutMs);
+    timer.unref();
+    http.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    http.closeIdleConnections?.();
+  });
+}
+
