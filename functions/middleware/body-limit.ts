@@ -10,6 +10,18 @@ import type { AppEnv } from "../env";
  * request's `body` first, which on @hono/node-server turns the lightweight request into a full
  * Web Request with a stream and an AbortSignal on every call: a large share of a small write.
  */
+/**
+ * Over-limit bodies up to this size are read and thrown away before the 413 is sent: answering
+ * while the client is still sending makes many clients see a reset connection, not the 413.
+ */
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  while (!(await reader.read()).done);
+}
+
 export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = () => new ServiceError("payload_too_large", `request body exceeds ${maxBytes} bytes`);
   const streaming = bodyLimit({
@@ -23,7 +35,11 @@ export function limitBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     if (method === "GET" || method === "HEAD") return next();
     const length = c.req.header("content-length");
     if (length !== undefined && /^\d+$/.test(length) && c.req.header("transfer-encoding") === undefined) {
-      if (Number(length) > maxBytes) throw tooLarge();
+      const declared = Number(length);
+      if (declared > maxBytes) {
+        if (declared <= DRAIN_MAX_BYTES) await drain(c.req.raw.body).catch(() => undefined);
+        throw tooLarge();
+      }
       return next();
     }
     return streaming(c, next);
