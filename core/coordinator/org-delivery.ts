@@ -8,6 +8,11 @@ export type DeliveryOutcome = { ok: true; delivered: number } | { ok: false; err
 
 export interface DeliveryDeps {
   store: OutboxStore;
+  /**
+   * Writes the delivered mark of rows Arc accepted, without holding up the next delivery (the
+   * owner tracks the write; its failure only means the rows go to Arc again after a restart).
+   */
+  recordDelivered(seqs: number[], deliveredAtUs: number): void;
   resolveSink: SinkResolver;
   clock: Clock;
   limits: BatchingLimits;
@@ -20,10 +25,14 @@ export const isRetryable = (error: unknown): boolean =>
   !(typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
 
 /**
- * Sends the org's oldest pending rows (at most one batch) to its sink and marks them delivered
- * only after the sink succeeded and the mark is on disk. On failure the rows stay pending, the org
- * backs off, and the outcome carries the error; it never rejects, so timers can fire and forget.
- * The caller guarantees one delivery per org at a time.
+ * Sends the org's oldest pending rows (at most one batch) to its sink; once the sink succeeded
+ * they count as delivered and their mark goes to the outbox in the background. The next delivery
+ * does not wait for that write, which queues behind the accepts' group commits: waiting made
+ * delivery fall behind a busy ingest, and the backlog grew in memory. A crash before the mark is
+ * on disk sends the rows again at the next start (delivery is at least once; reads collapse
+ * copies by id). On failure the rows stay pending, the org backs off, and the outcome carries the
+ * error; it never rejects, so timers can fire and forget. The caller guarantees one delivery per
+ * org at a time.
  */
 export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: DeliveryDeps): Promise<DeliveryOutcome> {
   const chunk = org.pending.slice(0, deps.limits.maxBatchSize);
@@ -33,8 +42,8 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
     const sink = await deps.resolveSink(orgId);
     await sink.write(chunk.map((row) => row.record));
     const deliveredAtMs = deps.clock.now();
-    await deps.store.markDelivered(seqs, deliveredAtMs * 1000);
     org.markDelivered(chunk, deliveredAtMs);
+    deps.recordDelivered(seqs, deliveredAtMs * 1000);
     org.consecutiveFailures = 0;
     org.retryAtMs = undefined;
     return { ok: true, delivered: chunk.length };

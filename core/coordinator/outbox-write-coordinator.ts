@@ -30,6 +30,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
+  /** Delivered marks on their way to the outbox (see `deliverNextChunk`). */
+  private readonly marks = new Set<Promise<void>>();
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -50,6 +52,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const limits = config;
     this.delivery = {
       store,
+      recordDelivered: (seqs, deliveredAtUs) => this.recordDelivered(seqs, deliveredAtUs),
       resolveSink: options.resolveSink,
       clock: options.clock,
       limits,
@@ -232,18 +235,35 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     return run;
   }
 
-  /** Delivers until every row pending at the call is out; returns the error that stopped it. */
+  /**
+   * Delivers until every row pending at the call is out and marked in the outbox; returns the
+   * error that stopped it.
+   */
   private async drain(orgId: string): Promise<unknown> {
     const target = this.orgs.get(orgId)?.pending.at(-1)?.seq;
     if (target === undefined) return undefined;
     for (;;) {
       const org = this.orgs.get(orgId);
       const head = org?.pending[0];
-      if (!org || !head || head.seq > target) return undefined;
+      if (!org || !head || head.seq > target) break;
       const joined = org.deliveryInFlight !== undefined;
       const outcome = await this.startDelivery(orgId);
       if (!outcome.ok && !joined) return outcome.error;
     }
+    await Promise.all([...this.marks]);
+    return undefined;
+  }
+
+  private recordDelivered(seqs: number[], deliveredAtUs: number): void {
+    const mark = this.store.markDelivered(seqs, deliveredAtUs).catch((error: unknown) => {
+      this.logger.warn("marking delivered rows failed; they are sent to Arc again after a restart", {
+        rows: seqs.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+    this.marks.add(mark);
+    void mark.finally(() => this.marks.delete(mark));
+    this.track(mark);
   }
 
   /**

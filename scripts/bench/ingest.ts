@@ -41,7 +41,10 @@ const perMemory = (cpuSeconds: number, memories: number) => (memories > 0 ? Math
  */
 export async function runIngest(plan: BenchPlan, log: (line: string) => void): Promise<IngestFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), "memtrace-bench-ingest-"));
-  const server = await startMemtrace({ dataDir, ...(plan.cpuProfileDir ? { cpuProfileDir: plan.cpuProfileDir } : {}) });
+  const server = await startMemtrace({ dataDir, ...(plan.cpuProfileDir ? { cpuProfileDir: plan.cpuProfileDir } : {}) }).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const runId = `r${Date.now().toString(36)}`;
   let sequence = 0;
   const acknowledged: string[] = [];

@@ -40,9 +40,9 @@ const FULL = {
   maxBatchRequests: 20_000,
   engineRows: 1_000_000,
   seedMemories: 1_000_000,
-  seedSeconds: 360,
+  seedSeconds: 280,
   readRequests: 400,
-  readSeconds: 15,
+  readSeconds: 10,
 };
 
 const QUICK = {
