@@ -2,9 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { MemtraceClient } from "../../client/client";
 import { agentIdParam, cursorParam, orDefault } from "./params";
-import { attempt, jsonResult } from "./results";
-
-const READ = { readOnlyHint: true, openWorldHint: false } as const;
+import { READ_TOOL, attempt, jsonResult } from "./results";
 
 /** Agent tools: the original's register, plus lookup, listing and stats. */
 export function registerAgentTools(server: McpServer, client: MemtraceClient): void {
@@ -27,7 +25,7 @@ export function registerAgentTools(server: McpServer, client: MemtraceClient): v
     {
       description: "Get a registered agent by its id or its name.",
       inputSchema: { agent: z.string().min(1).describe("Agent id or name") },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.agents.get(args.agent))),
   );
@@ -40,7 +38,7 @@ export function registerAgentTools(server: McpServer, client: MemtraceClient): v
         limit: z.number().int().min(0).max(1000).optional().describe("Max results (1-1000). Default: 50"),
         cursor: cursorParam.optional(),
       },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.agents.list({ ...args, limit: orDefault(args.limit, 50) }))),
   );
@@ -50,7 +48,7 @@ export function registerAgentTools(server: McpServer, client: MemtraceClient): v
     {
       description: "Memory counts for an agent id: total, last 24h, errors in the last 24h, by memory type, and its sessions.",
       inputSchema: { agent_id: agentIdParam },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.agents.stats(args.agent_id))),
   );

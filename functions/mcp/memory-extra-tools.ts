@@ -12,10 +12,7 @@ import {
   sinceParam,
   tagsParam,
 } from "./params";
-import { attempt, jsonResult } from "./results";
-
-const READ = { readOnlyHint: true, openWorldHint: false } as const;
-const WRITE = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
+import { READ_TOOL, WRITE_TOOL, attempt, jsonResult } from "./results";
 
 /**
  * What an agent needs beyond the original's tools to use memory well: follow an id, read a long
@@ -27,7 +24,7 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
     {
       description: "Fetch one memory by its id (for example a parent_id, or an existing_id reported for a duplicate).",
       inputSchema: { id: z.string().min(1).describe("Memory id") },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.memories.get(args.id))),
   );
@@ -53,7 +50,7 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
         limit: limitParam.optional(),
         cursor: cursorParam.optional(),
       },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.memories.list({ ...args, limit: orDefault(args.limit, 50) }))),
   );
@@ -81,7 +78,7 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
           .min(1)
           .max(1000),
       },
-      annotations: WRITE,
+      annotations: WRITE_TOOL,
     },
     (args) =>
       attempt(async () => {

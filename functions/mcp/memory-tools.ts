@@ -12,10 +12,7 @@ import {
   sinceParam,
   tagsParam,
 } from "./params";
-import { attempt, jsonResult } from "./results";
-
-const READ = { readOnlyHint: true, openWorldHint: false } as const;
-const WRITE = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
+import { READ_TOOL, WRITE_TOOL, attempt, jsonResult } from "./results";
 
 /** The original's memory tools, with the same names and parameters. */
 export function registerMemoryTools(server: McpServer, client: MemtraceClient): void {
@@ -33,7 +30,7 @@ export function registerMemoryTools(server: McpServer, client: MemtraceClient): 
         importance: importanceParam.optional(),
         metadata: metadataParam.optional(),
       },
-      annotations: WRITE,
+      annotations: WRITE_TOOL,
     },
     (args) =>
       attempt(async () =>
@@ -61,7 +58,7 @@ export function registerMemoryTools(server: McpServer, client: MemtraceClient): 
         memory_type: memoryTypeParam.optional().describe("Filter by memory type"),
         limit: limitParam.optional(),
       },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) =>
       attempt(async () =>
@@ -92,7 +89,7 @@ export function registerMemoryTools(server: McpServer, client: MemtraceClient): 
         min_importance: importanceParam.optional().describe("Minimum importance score 0.0 to 1.0"),
         limit: limitParam.optional(),
       },
-      annotations: READ,
+      annotations: READ_TOOL,
     },
     (args) =>
       attempt(async () =>
@@ -116,7 +113,7 @@ export function registerMemoryTools(server: McpServer, client: MemtraceClient): 
         decision: z.string().min(1).describe("The decision that was made"),
         reasoning: z.string().describe("Why this decision was made"),
       },
-      annotations: WRITE,
+      annotations: WRITE_TOOL,
     },
     (args) =>
       attempt(async () =>

@@ -31,3 +31,7 @@ export async function attempt(run: () => Promise<CallToolResult>): Promise<CallT
     return errorResult(error);
   }
 }
+
+/** Tool annotations: reads change nothing; writes add memories or records and never delete. */
+export const READ_TOOL = { readOnlyHint: true, openWorldHint: false } as const;
+export const WRITE_TOOL = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;

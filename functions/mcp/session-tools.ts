@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { MemtraceClient } from "../../client/client";
 import { SESSION_STATUSES } from "../../core/metadata/schemas";
 import { agentIdParam, cursorParam, memoryTypesParam, metadataParam, orDefault, sinceParam } from "./params";
-import { attempt, jsonResult, textResult } from "./results";
+import { READ_TOOL, WRITE_TOOL, attempt, jsonResult, textResult } from "./results";
 
 const sessionIdParam = z.string().min(1).describe("Session ID");
 
@@ -17,7 +17,7 @@ export function registerSessionTools(server: McpServer, client: MemtraceClient):
         agent_id: agentIdParam.describe("Agent ID (or name) that owns this session"),
         metadata: metadataParam.optional().describe("Session metadata (e.g. goal, context)"),
       },
-      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
+      annotations: WRITE_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.sessions.create(args))),
   );
@@ -33,7 +33,7 @@ export function registerSessionTools(server: McpServer, client: MemtraceClient):
         include_types: memoryTypesParam.optional().describe("Memory types to include (episodic, decision, entity, session)"),
         max_tokens: z.number().int().min(0).optional().describe("Approximate max token budget for context (0 = no budget)"),
       },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: READ_TOOL,
     },
     (args) =>
       attempt(async () => {
@@ -62,7 +62,7 @@ export function registerSessionTools(server: McpServer, client: MemtraceClient):
         limit: z.number().int().min(0).max(1000).optional().describe("Max results (1-1000). Default: 50"),
         cursor: cursorParam.optional(),
       },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.sessions.list({ ...args, limit: orDefault(args.limit, 50) }))),
   );
