@@ -79,9 +79,8 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     }
   });
 
-  // Known engine bug: @duckdb/node-api decodes VARCHAR with a default TextDecoder, which drops a
-  // leading U+FEFF, so the engine answers "a" for a stored "\uFEFFa". Flip to `it` once fixed.
-  it.fails("keeps a leading U+FEFF in text (fails today: the engine drops it)", async () => {
+  // @duckdb/node-api's default TextDecoder drops a leading U+FEFF; the engine swaps it (text-decoding.ts).
+  it("keeps a leading U+FEFF in text", async () => {
     const client = freshClient(transport);
     const record = memory(1, { content: "\uFEFFbom first" });
     await client.write([record]);

@@ -4,6 +4,7 @@ import { quoteIdent, STORE_CATALOG } from "../names";
 import { Catalog } from "./catalog";
 import { Mutex } from "./mutex";
 import { TableWriter } from "./table-writer";
+import { keepByteOrderMarks } from "./text-decoding";
 import type { PendingBuffer } from "./write-buffer";
 
 /**
@@ -44,6 +45,7 @@ export class DuckDBStore {
    * `STORE_CATALOG`, and loads the catalog of measurements it holds.
    */
   static async open(path: string): Promise<DuckDBStore> {
+    keepByteOrderMarks();
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     await connection.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${quoteIdent(STORE_CATALOG)}`);
