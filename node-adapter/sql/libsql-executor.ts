@@ -9,6 +9,14 @@ export interface LibsqlExecutorOptions {
   synchronous?: "NORMAL" | "FULL";
 }
 
+/** Connection settings for every local libSQL connection, threaded or not. */
+export function connectionPragmas(options: LibsqlExecutorOptions): string[] {
+  const file = options.url.startsWith("file:")
+    ? ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000", `PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`]
+    : [];
+  return [...file, "PRAGMA foreign_keys = ON"];
+}
+
 /**
  * The Node implementation of the SQL port over @libsql/client. Local files run in WAL mode with
  * a busy timeout so the CLI and a running server can share one database file.
@@ -16,12 +24,7 @@ export interface LibsqlExecutorOptions {
 export class LibsqlExecutor extends LibsqlClientExecutor {
   static async open(options: LibsqlExecutorOptions): Promise<LibsqlExecutor> {
     const client = createClient({ url: options.url, ...(options.authToken ? { authToken: options.authToken } : {}) });
-    if (options.url.startsWith("file:")) {
-      await client.execute("PRAGMA journal_mode = WAL");
-      await client.execute("PRAGMA busy_timeout = 5000");
-      await client.execute(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`);
-    }
-    await client.execute("PRAGMA foreign_keys = ON");
+    for (const pragma of connectionPragmas(options)) await client.execute(pragma);
     return new LibsqlExecutor(client);
   }
 }

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
-import type { LibsqlExecutorOptions } from "./libsql-executor";
+import { connectionPragmas, type LibsqlExecutorOptions } from "./libsql-executor";
 
 type Request =
   | { kind: "execute"; sql: string; args: SqlValue[] }
@@ -45,12 +45,7 @@ export class ThreadedLibsqlExecutor implements SqlExecutor {
     });
     const executor = new ThreadedLibsqlExecutor(worker);
     try {
-      if (options.url.startsWith("file:")) {
-        await executor.execute("PRAGMA journal_mode = WAL");
-        await executor.execute("PRAGMA busy_timeout = 5000");
-        await executor.execute(`PRAGMA synchronous = ${options.synchronous ?? "NORMAL"}`);
-      }
-      await executor.execute("PRAGMA foreign_keys = ON");
+      for (const pragma of connectionPragmas(options)) await executor.execute(pragma);
     } catch (error) {
       await worker.terminate();
       throw error;
