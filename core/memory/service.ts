@@ -70,7 +70,8 @@ export class MemoryService {
     const orgId = filter.org_id;
     const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, filter)]);
     if (recent.length === 0) return target.reader.countByType(filter);
-    const floor = Math.min(...recent.map((r) => r.ingested_at_us));
+    // A loop, not Math.min(...spread): the window can hold more rows than a call takes arguments.
+    const floor = recent.reduce((min, r) => Math.min(min, r.ingested_at_us), Number.POSITIVE_INFINITY);
     const [older, overlapping] = await Promise.all([
       target.reader.countByType({ ...filter, ingested_before_us: floor }),
       target.reader.list({ filter: { ...filter, ingested_since_us: floor }, order: "asc", order_by: "time", limit: MAX_OVERLAP_ROWS }),
