@@ -75,10 +75,10 @@ interface DurableObjectState {
   abort(reason?: string): void;
 }
 
-/** A namespace whose stubs expose the object's RPC methods as `Stub`. */
-interface DurableObjectNamespace<Stub = unknown> {
+/** A namespace whose handles (Cloudflare calls them stubs) expose the object's RPC methods as `Rpc`. */
+interface DurableObjectNamespace<Rpc = unknown> {
   idFromName(name: string): DurableObjectId;
-  get(id: DurableObjectId): Stub;
+  get(id: DurableObjectId): Rpc;
 }
 
 declare module "cloudflare:workers" {
