@@ -22,6 +22,8 @@ export default defineConfig({
           name: "node",
           include: ["test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/workerd/**"],
+          // Every response the suite fetches from a Memtrace server is checked against its /openapi.json.
+          setupFiles: ["test/ecosystem/support/validate-all-responses.ts"],
         },
       },
       {

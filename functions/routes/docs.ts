@@ -34,13 +34,18 @@ const errorContent = (description: string) => ({ description, content: { "applic
 
 /**
  * Answers the app gives around every handler (functions/app.ts), which no route declares itself:
- * the 500 of the error model, the rate limiter's 429 on /api/v1, the body limit's 413 on /api.
+ * the 500 of the error model, the rate limiter's 429 on /api/v1, the body limit's 413 and the
+ * JSON depth limit's 400 on /api writes, and the 400 for a path parameter that fails validation.
  */
 function addAppWideResponses(path: string, method: string, operation: Operation): void {
   const responses = (operation.responses ??= {});
   responses["500"] ??= errorContent("Unexpected server error (logged; no details leak)");
   if (path.startsWith("/api/v1/")) responses["429"] ??= errorContent("Rate limit exceeded; see Retry-After");
-  if (path.startsWith("/api/") && method !== "get") responses["413"] ??= errorContent("Request body too large");
+  if (path.startsWith("/api/") && method !== "get") {
+    responses["413"] ??= errorContent("Request body too large");
+    responses["400"] ??= errorContent("Invalid input (a JSON body nested too deep, for one)");
+  }
+  if (path.includes("{")) responses["400"] ??= errorContent("Invalid input (a path parameter that fails validation)");
 }
 
 /** Query text is never null, though the generator marks coerced numbers nullable. */

@@ -13,7 +13,7 @@ const getMemory = createRoute({
   tags: ["memories"],
   middleware: [requirePermission("read")] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { 200: jsonContent(memorySchema, "The memory with this id"), ...errorResponses(...AUTH_ERRORS, 404, 502, 503) },
+  responses: { 200: jsonContent(memorySchema, "The memory with this id"), ...errorResponses(400, ...AUTH_ERRORS, 404, 502, 503) },
 });
 
 /** Get by id: memories have server-assigned ids (the original searched content for the path). */

@@ -35,8 +35,10 @@ export class OpenApiResponseValidator {
 
   /** The documented path template a concrete path falls under (the most literal one wins). */
   templateFor(pathname: string): string | undefined {
+    // The app routes with a trailing slash tolerated (as the original did), so the document does too.
+    const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
     return this.templates
-      .filter((t) => t.pattern.test(pathname))
+      .filter((t) => t.pattern.test(path))
       .sort((a, b) => b.literalSegments - a.literalSegments)[0]?.path;
   }
 
