@@ -15,7 +15,6 @@ const SELECT_MEMORY = MEMORY_COLUMNS.map((column) => sqlIdentifier(column, MEMOR
  * Redelivery after a lost 204 stores a memory twice (Arc never de-duplicates columnar writes).
  * Keep one row per id, before ORDER BY / LIMIT / OFFSET so duplicates never take page slots.
  */
-const ONE_ROW_PER_ID = "QUALIFY row_number() OVER (PARTITION BY id ORDER BY ingested_at) = 1";
 
 /**
  * Filters that would not fit in one Arc query are the caller's to narrow: a 400 that says so,
@@ -31,22 +30,11 @@ function fitted(sql: string): string {
   return sql;
 }
 
-/** One page of memories: filter, cursor, one row per id, explicit order, LIMIT and OFFSET. */
-export function buildListQuery(measurement: string, page: MemoryPageRequest, options: PredicateOptions = {}): string {
-  const where = filterConditions(page.filter, options);
-  if (page.after) where.push(afterCondition(page.after, page.order, page.order_by));
-  const offset = page.offset ? ` OFFSET ${sqlInteger(page.offset)}` : "";
-  return fitted(
-    `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE ${where.join(" AND ")} ${ONE_ROW_PER_ID} ` +
-      `${orderClause(page.order, page.order_by)} LIMIT ${sqlInteger(page.limit)}${offset}`,
-  );
-}
-
 /**
  * The rows of a page before redelivered copies are collapsed: filter, cursor, explicit order and
  * LIMIT, no window and no OFFSET. DuckDB answers an ordered LIMIT by reading only the filter and
- * sort columns and fetching the rest for the rows it keeps; a window over the matches (as in
- * `buildListQuery`) makes it read every column of every row instead, which at a million rows is
+ * sort columns and fetching the rest for the rows it keeps; a window over the matches (`QUALIFY
+ * row_number() OVER (PARTITION BY id ...)`) makes it read every column of every row instead, which at a million rows is
  * the difference between milliseconds and a second for a content search. `ArcMemoryReader.list`
  * collapses the copies, and asks for more rows when copies took places on the page.
  */

@@ -8,7 +8,7 @@ import {
   buildDedupLookupQueries,
   buildDedupLookupQuery,
   buildGetByIdQuery,
-  buildListQuery,
+  buildListCandidatesQuery,
 } from "../../core/arc/memory-queries";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
@@ -24,56 +24,56 @@ const page = (filter: Partial<MemoryFilter>, extra: Partial<MemoryPageRequest> =
   ...extra,
 });
 
-describe("buildListQuery", () => {
-  it("filters org first, keeps one row per id before an explicit order, then LIMIT/OFFSET", () => {
-    const sql = buildListQuery("events", page({ agent_id: "agent_1" }, { offset: 20 }));
+describe("buildListCandidatesQuery", () => {
+  it("filters org first, then an explicit order and LIMIT (copies are collapsed by the reader)", () => {
+    const sql = buildListCandidatesQuery("events", page({ agent_id: "agent_1" }));
     expect(sql).toBe(
       "SELECT time, id, org_id, agent_id, session_id, memory_type, event_type, content, metadata_json, tags_csv, dedup_key, " +
         "importance, parent_id, ingested_at FROM events WHERE org_id = 'org_a' AND agent_id = 'agent_1' " +
-        "QUALIFY row_number() OVER (PARTITION BY id ORDER BY ingested_at) = 1 ORDER BY time DESC, id DESC LIMIT 10 OFFSET 20",
+        "ORDER BY time DESC, id DESC LIMIT 10",
     );
-    expect(buildListQuery("events", page({}, { order: "asc", order_by: "importance" }))).toMatch(
+    expect(buildListCandidatesQuery("events", page({}, { order: "asc", order_by: "importance" }))).toMatch(
       / ORDER BY importance ASC, time ASC, id ASC LIMIT 10$/,
     );
   });
 
   it("matches tags exactly and content without LIKE wildcards", () => {
-    const sql = buildListQuery("events", page({ tags_all: ["prod"], tags_any: ["a", "b"], content_contains: "50%_off" }));
+    const sql = buildListCandidatesQuery("events", page({ tags_all: ["prod"], tags_any: ["a", "b"], content_contains: "50%_off" }));
     expect(sql).toContain("list_contains(string_split(tags_csv, ','), 'prod')");
     expect(sql).toContain("list_has_any(string_split(tags_csv, ','), ['a', 'b'])");
     expect(sql).toContain("contains(lower(content), lower('50%_off'))");
     expect(sql).not.toMatch(/\bLIKE\b/i);
-    expect(buildListQuery("events", page({ content_contains: "Ab", case_sensitive: true }))).toContain("contains(content, 'Ab')");
+    expect(buildListCandidatesQuery("events", page({ content_contains: "Ab", case_sensitive: true }))).toContain("contains(content, 'Ab')");
   });
 
   it("writes empty sets as FALSE and ignores an empty needle", () => {
-    const sql = buildListQuery("events", page({ ids: [], tags_any: [], content_contains: "\0" }));
-    expect(sql).toContain("org_id = 'org_a' AND FALSE AND FALSE QUALIFY");
+    const sql = buildListCandidatesQuery("events", page({ ids: [], tags_any: [], content_contains: "\0" }));
+    expect(sql).toContain("org_id = 'org_a' AND FALSE AND FALSE ORDER BY");
   });
 
   it("bounds time with pruner-readable literals, except an upper bound alone or with pruning off", () => {
     const iso = `'${isoMicros(T)}'`;
-    expect(buildListQuery("events", page({ since_us: T }))).toContain(`time > ${iso}`);
-    expect(buildListQuery("events", page({ since_us: T, until_us: T + 1 }))).toContain(`time > ${iso} AND time < '${isoMicros(T + 1)}'`);
-    expect(buildListQuery("events", page({ until_us: T }))).toContain(`time < TIMESTAMPTZ ${iso}`);
-    expect(buildListQuery("events", page({ since_us: T }), { timePruning: false })).toContain(`time > TIMESTAMPTZ ${iso}`);
+    expect(buildListCandidatesQuery("events", page({ since_us: T }))).toContain(`time > ${iso}`);
+    expect(buildListCandidatesQuery("events", page({ since_us: T, until_us: T + 1 }))).toContain(`time > ${iso} AND time < '${isoMicros(T + 1)}'`);
+    expect(buildListCandidatesQuery("events", page({ until_us: T }))).toContain(`time < TIMESTAMPTZ ${iso}`);
+    expect(buildListCandidatesQuery("events", page({ since_us: T }), { timePruning: false })).toContain(`time > TIMESTAMPTZ ${iso}`);
   });
 
   it("writes cursors with typed timestamps, in the page direction", () => {
     const after = { time_us: T, id: "m5", importance: 0.5 };
     const iso = `TIMESTAMPTZ '${isoMicros(T)}'`;
-    expect(buildListQuery("events", page({}, { after }))).toContain(`(time < ${iso} OR (time = ${iso} AND id < 'm5'))`);
-    expect(buildListQuery("events", page({}, { after, order: "asc", order_by: "importance" }))).toContain(
+    expect(buildListCandidatesQuery("events", page({}, { after }))).toContain(`(time < ${iso} OR (time = ${iso} AND id < 'm5'))`);
+    expect(buildListCandidatesQuery("events", page({}, { after, order: "asc", order_by: "importance" }))).toContain(
       `(importance > 5e-1 OR (importance = 5e-1 AND (time > ${iso} OR (time = ${iso} AND id > 'm5'))))`,
     );
-    const noImportance = () => buildListQuery("events", page({}, { after: { time_us: T, id: "m5" }, order_by: "importance" }));
+    const noImportance = () => buildListCandidatesQuery("events", page({}, { after: { time_us: T, id: "m5" }, order_by: "importance" }));
     expect(noImportance).toThrow(ServiceError);
   });
 
   it("refuses, as a bad request, a filter whose SQL would pass Arc's 10000-byte limit", () => {
     const uuids = Array.from({ length: 150 }, (_, i) => `0190a1b2-0000-7000-8000-${String(i).padStart(12, "0")}`);
-    expect(utf8Length(buildListQuery("events", page({ ids: uuids })))).toBeLessThanOrEqual(ARC_SQL_MAX_BYTES);
-    const tooLong = () => buildListQuery("events", page({ content_contains: "'".repeat(2000) }));
+    expect(utf8Length(buildListCandidatesQuery("events", page({ ids: uuids })))).toBeLessThanOrEqual(ARC_SQL_MAX_BYTES);
+    const tooLong = () => buildListCandidatesQuery("events", page({ content_contains: "'".repeat(2000) }));
     expect(tooLong).toThrow(ServiceError);
     expect(tooLong).toThrow(/too large/);
     try {
@@ -84,7 +84,7 @@ describe("buildListQuery", () => {
   });
 
   it("quotes a measurement that is not a plain lowercase name", () => {
-    expect(buildListQuery("my-events", page({}))).toContain(' FROM "my-events" WHERE ');
+    expect(buildListCandidatesQuery("my-events", page({}))).toContain(' FROM "my-events" WHERE ');
   });
 });
 
@@ -111,7 +111,7 @@ describe("Arc's partition pruner reading our SQL", () => {
       fc.property(filterArb, hostile, fc.boolean(), (filter, values, cursor) => {
         const withValues = { ...filter, ...values };
         const after = cursor ? { time_us: T, id: "x", importance: 1 } : undefined;
-        const sql = buildListQuery("events", { filter: withValues, order: "desc", order_by: "importance", limit: 5, ...(after ? { after } : {}) });
+        const sql = buildListCandidatesQuery("events", { filter: withValues, order: "desc", order_by: "importance", limit: 5, ...(after ? { after } : {}) });
         expect([undefined, withValues.since_us === undefined ? undefined : isoMicros(withValues.since_us)]).toContain(prunedBound(sql, START));
         const until = withValues.until_us !== undefined && withValues.since_us !== undefined ? isoMicros(withValues.until_us) : undefined;
         expect([undefined, until]).toContain(prunedBound(sql, END));
