@@ -120,9 +120,12 @@ export class OutboxStore {
     await this.sql.execute("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", [JSON.stringify(seqs)]);
   }
 
-  /** Pending rows and delivered rows still inside the visibility window, oldest first. */
-  async loadLive(deliveredAfterUs: number): Promise<StoredOutboxRow[]> {
-    await this.sql.execute("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at_us <= ?", [deliveredAfterUs]);
+  /**
+   * Every row in the outbox, oldest first. Delivered rows are kept however long ago they were
+   * delivered: Arc acknowledges from a memory buffer, so after a crash (of Arc, or of this process
+   * with the embedded engine) only a new delivery proves they are stored.
+   */
+  async loadAll(): Promise<StoredOutboxRow[]> {
     const result = await this.sql.execute(
       "SELECT seq, record_json, accepted_at_us, delivered_at_us FROM outbox ORDER BY seq",
     );

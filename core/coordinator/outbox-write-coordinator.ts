@@ -87,7 +87,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const nowMs = options.clock.now();
     await migrateOutbox(options.sql, nowMs * 1000);
     const store = new OutboxStore(options.sql);
-    const rows = await store.loadLive((nowMs - config.visibilityDelayMs) * 1000);
+    const rows = await store.loadAll();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, nextSeq, await store.createdAtUs());
     coordinator.restore(rows);

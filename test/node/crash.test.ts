@@ -65,4 +65,42 @@ describe("crash safety", () => {
       await second.stop();
     }
   });
+
+  it("keeps memories Arc acknowledged but had not persisted when the process died, however late the restart", async () => {
+    const slowArc = tempDir();
+    // The embedded engine holds accepted rows in memory for 20 s, as Arc does until its flush;
+    // the process dies within that time, 1 s after the outbox delivered them.
+    const crashEnv = {
+      ...env,
+      MEMTRACE_DATA_DIR: slowArc,
+      MEMTRACE_EMBEDDED_ARC_FLUSH_DELAY: "20s",
+      MEMTRACE_EMBEDDED_ARC_VISIBILITY_DELAY: "30s",
+      MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "100ms",
+    };
+    const first = await startServeProcess({ ...crashEnv, MEMTRACE_LOG_LEVEL: "info" });
+    const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+    let acked: string[] = [];
+    try {
+      const res = await post(first.url, key!, { memories: Array.from({ length: 300 }, (_, i) => ({ agent_id: "late", content: `late ${i}` })) });
+      expect(res.status).toBe(201);
+      acked = res.body.results.map((r: { id: string }) => r.id);
+      // Let the outbox deliver them (the engine only buffers them) and record the delivery.
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      first.child.kill("SIGKILL");
+      await new Promise((r) => first.child.once("exit", r));
+    }
+    // Restarted (with the default settings) later than their visibility delay, as a slow restart
+    // would be, the outbox must still deliver them again: the engine never persisted them.
+    await new Promise((r) => setTimeout(r, 2500));
+    const second = await startServeProcess({ ...env, MEMTRACE_DATA_DIR: slowArc });
+    try {
+      const res = await fetch(`${second.url}/api/v1/memories?agent_id=late&limit=1000`, { headers: { "x-api-key": key! } });
+      const page = (await res.json()) as { memories: Array<{ id: string }> };
+      expect(new Set(page.memories.map((m) => m.id))).toEqual(new Set(acked));
+    } finally {
+      await second.stop();
+      rmSync(slowArc, { recursive: true, force: true });
+    }
+  });
 });
