@@ -103,4 +103,29 @@ describe("crash safety", () => {
       rmSync(slowArc, { recursive: true, force: true });
     }
   });
+
+  it("keeps memories the outbox already handed over to the engine's storage when the process dies", async () => {
+    const handedOver = tempDir();
+    const first = await startServeProcess({ ...env, MEMTRACE_DATA_DIR: handedOver, MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "100ms", MEMTRACE_LOG_LEVEL: "info" });
+    const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+    let acked: string[] = [];
+    try {
+      const res = await post(first.url, key!, { memories: Array.from({ length: 200 }, (_, i) => ({ agent_id: "stored", content: `stored ${i}` })) });
+      acked = res.body.results.map((r: { id: string }) => r.id);
+      // Delivered, flushed by the engine (100 ms) and let go by the outbox (2 s visibility delay).
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      first.child.kill("SIGKILL");
+      await new Promise((r) => first.child.once("exit", r));
+    }
+    const second = await startServeProcess({ ...env, MEMTRACE_DATA_DIR: handedOver });
+    try {
+      const res = await fetch(`${second.url}/api/v1/memories?agent_id=stored&limit=1000`, { headers: { "x-api-key": key! } });
+      const page = (await res.json()) as { memories: Array<{ id: string }> };
+      expect(page.memories.map((m) => m.id).sort()).toEqual([...acked].sort());
+    } finally {
+      await second.stop();
+      rmSync(handedOver, { recursive: true, force: true });
+    }
+  });
 });
