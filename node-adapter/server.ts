@@ -97,6 +97,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const engine = await ArcEngine.open({
         dataDir: join(settings.data.dir, "arc"),
         flushDelayMs: settings.embedded_arc.flush_delay,
+        // The server's logger: the configured level and format, and secrets scrubbed.
+        logger,
       });
       closers.push(() => engine.close());
       defaultArc = {

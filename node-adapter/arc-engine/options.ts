@@ -1,10 +1,8 @@
 import { z } from "zod";
+import type { Logger } from "../../core/logger";
 
 /** Where the engine reports what Arc would log: skipped batch items, failed timer flushes. */
-export interface ArcEngineLogger {
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
+export type ArcEngineLogger = Pick<Logger, "warn" | "error">;
 
 export const consoleLogger: ArcEngineLogger = {
   warn: (message, details) => console.warn(`[arc-engine] ${message}`, details ?? ""),
