@@ -1,23 +1,9 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../core/errors";
-import { FakeSink, SinkError, filterFor, makeRecord, openHarness, tempDir, type Harness } from "./support";
+import { FakeSink, filterFor, makeRecord, SinkError, useOutboxFile } from "./support";
 
 const HOUR = 3_600_000;
-let dir: ReturnType<typeof tempDir>;
-let harness: Harness | undefined;
-
-beforeEach(() => {
-  dir = tempDir();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-  dir.remove();
-});
-
-const open = async (...args: Parameters<typeof openHarness> extends [string, ...infer Rest] ? Rest : never) =>
-  (harness = await openHarness(join(dir.path, "outbox.db"), ...args));
+const { open } = useOutboxFile();
 
 describe("group commit", () => {
   it("commits 200 concurrent accepts in a few transactions, every one durable", async () => {

@@ -1,22 +1,8 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AcceptResult } from "../../core/coordinator/port";
-import { FakeSink, SinkError, filterFor, makeRecord, openHarness, tempDir, type Harness } from "./support";
+import { FakeSink, filterFor, type Harness, makeRecord, SinkError, useOutboxFile } from "./support";
 
-let dir: ReturnType<typeof tempDir>;
-let harness: Harness | undefined;
-
-beforeEach(() => {
-  dir = tempDir();
-});
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-  dir.remove();
-});
-
-const open = async (...args: Parameters<typeof openHarness> extends [string, ...infer Rest] ? Rest : never) =>
-  (harness = await openHarness(join(dir.path, "outbox.db"), ...args));
+const { open } = useOutboxFile();
 
 const idsOf = (results: AcceptResult[]) => results.map((r) => (r.status === "created" ? r.record.id : ""));
 

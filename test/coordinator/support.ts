@@ -6,6 +6,7 @@ import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import { ManualScheduler } from "../../core/coordinator/scheduler";
 import type { MemoryRecord } from "../../core/memory/schema";
+import { afterEach, beforeEach } from "vitest";
 import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 
@@ -143,3 +144,23 @@ export async function openHarness(
 }
 
 export const filterFor = (orgId: string) => ({ org_id: orgId });
+
+type OpenArgs = Parameters<typeof openHarness> extends [string, ...infer Rest] ? Rest : never;
+
+/**
+ * A fresh outbox file for every test, with the harness over it closed and the folder removed
+ * after the test: `open(...)` takes `openHarness`'s options (a reopen uses the same file).
+ */
+export function useOutboxFile(): { open: (...args: OpenArgs) => Promise<Harness> } {
+  let dir: ReturnType<typeof tempDir>;
+  let harness: Harness | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+    dir.remove();
+  });
+  return { open: async (...args) => (harness = await openHarness(join(dir.path, "outbox.db"), ...args)) };
+}
