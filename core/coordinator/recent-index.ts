@@ -17,8 +17,11 @@ export class RecentIndex {
     agent_id: new Map(),
     session_id: new Map(),
   };
+  /** Get-by-id reads name one memory: look it up instead of testing every cached row. */
+  private readonly byId = new Map<string, CachedRow>();
 
   add(row: CachedRow): void {
+    this.byId.set(row.record.id, row);
     for (const field of INDEXED) {
       const value = row.record[field];
       const bucket = this.buckets[field].get(value);
@@ -29,6 +32,7 @@ export class RecentIndex {
 
   /** Removes rows that are the org's oldest (in seq order), so each sits at its buckets' front. */
   removeOldest(rows: CachedRow[]): void {
+    for (const row of rows) if (this.byId.get(row.record.id) === row) this.byId.delete(row.record.id);
     for (const field of INDEXED) {
       const counts = new Map<string, number>();
       for (const row of rows) counts.set(row.record[field], (counts.get(row.record[field]) ?? 0) + 1);
@@ -42,10 +46,14 @@ export class RecentIndex {
   }
 
   /**
-   * The row lists that can hold matches: the buckets of the narrowest indexed field the filter
-   * sets, or undefined when it sets none (then every row must be tested).
+   * The row lists that can hold matches: the rows named by `ids`, else the buckets of the
+   * narrowest indexed field the filter sets, or undefined when it sets none (then every row must
+   * be tested).
    */
   candidates(filter: MemoryFilter, matches: RecordMatcher): CachedRow[][] | undefined {
+    if (filter.ids !== undefined) {
+      return [[...new Set(filter.ids)].flatMap((id) => this.byId.get(id) ?? [])];
+    }
     const field = INDEXED.slice().reverse().find((f) => filter[f] !== undefined);
     if (field === undefined) return undefined;
     const probe: MemoryFilter = { org_id: filter.org_id, [field]: filter[field] };

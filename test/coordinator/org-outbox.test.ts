@@ -17,7 +17,12 @@ describe("OrgOutbox.recent", () => {
       fc.record({ kind: fc.constant("deliver" as const), count: fc.integer({ min: 1, max: 4 }) }),
       fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 1_200 }) }),
     );
-    const query = fc.record({ agent: fc.option(fc.constantFrom(...agents, "zed")), session: fc.option(fc.constantFrom(...sessions)) });
+    const query = fc.record({
+      agent: fc.option(fc.constantFrom(...agents, "zed")),
+      session: fc.option(fc.constantFrom(...sessions)),
+      // Indexes into the rows added so far (taken modulo their count), plus an id never added.
+      ids: fc.option(fc.array(fc.oneof(fc.nat(), fc.constant(-1)), { maxLength: 4 })),
+    });
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), fc.array(query, { minLength: 1, maxLength: 4 }), (steps, queries) => {
         const org = new OrgOutbox();
@@ -39,10 +44,17 @@ describe("OrgOutbox.recent", () => {
           }
         }
         for (const q of queries) {
-          const filter: MemoryFilter = { org_id: "org_a", ...(q.agent !== null && { agent_id: q.agent }), ...(q.session !== null && { session_id: q.session }) };
+          const ids = q.ids?.map((i) => (i < 0 || all.length === 0 ? "never-added" : all[i % all.length]!.id)) ?? null;
+          const filter: MemoryFilter = {
+            org_id: "org_a",
+            ...(q.agent !== null && { agent_id: q.agent }),
+            ...(q.session !== null && { session_id: q.session }),
+            ...(ids !== null && { ids }),
+          };
           const expected = all
             .filter((r) => r.deliveredAt === undefined || r.deliveredAt + DELAY > now)
             .filter((r) => (q.agent === null || r.agent === q.agent) && (q.session === null || r.session === q.session))
+            .filter((r) => ids === null || ids.includes(r.id))
             .map((r) => r.id)
             .sort();
           const got = org.recent(filter, matchesFilter, now, DELAY).map((r) => r.id).sort();
