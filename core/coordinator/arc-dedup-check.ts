@@ -1,6 +1,5 @@
 import type { MemoryRecord } from "../memory/schema";
 import type { ArcDedupLookup, CoordinatorLogger } from "./options";
-import type { OutboxStore } from "./outbox-store";
 
 /** A record in a group commit, with the dedup key it claims ("" for none). */
 export interface KeyedItem {
@@ -10,7 +9,6 @@ export interface KeyedItem {
 }
 
 export interface ArcDedupDeps {
-  store: OutboxStore;
   lookup: ArcDedupLookup;
   authoritativeSinceUs(orgId: string): number | Promise<number>;
   logger: CoordinatorLogger;
@@ -18,8 +16,8 @@ export interface ArcDedupDeps {
 
 /**
  * Finds the group's records whose key already exists in Arc, for orgs whose local dedup index
- * does not yet cover the whole window (see `OutboxCoordinatorOptions.arcDedupLookup`). Only keys
- * the local index misses are looked up, one query per org, orgs in parallel. Runs inside the
+ * does not yet cover the whole window (see `OutboxCoordinatorOptions.arcDedupLookup`). The caller
+ * passes only the items whose keys the local index misses; one query per org, orgs in parallel. Runs inside the
  * single writer's commit, so nothing can claim a key between the check and the commit. Answers
  * seq → the id of the memory found in Arc. Any failure on the way (the org's Arc unknown or down)
  * is logged and treated as "not found": fail-open, as the original, and one org's broken Arc
@@ -44,10 +42,7 @@ export async function findArcDuplicates(
     try {
       if ((await deps.authoritativeSinceUs(orgId)) <= sinceUs) return;
       const keys = [...new Set(orgItems.map((item) => item.dedupKey))];
-      const known = await deps.store.liveKeys(orgId, keys, nowUs);
-      const unknown = keys.filter((key) => !known.has(key));
-      if (unknown.length === 0) return;
-      const found = await deps.lookup(orgId, unknown, sinceUs);
+      const found = await deps.lookup(orgId, keys, sinceUs);
       for (const item of orgItems) {
         const existing = found.get(item.dedupKey);
         if (existing !== undefined) duplicates.set(item.seq, existing);

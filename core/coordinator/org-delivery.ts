@@ -2,17 +2,10 @@ import type { Clock } from "../clock";
 import { backoffDelayMs, type BatchingLimits } from "./batching-policy";
 import type { CoordinatorLogger, SinkResolver } from "./options";
 import type { OrgOutbox } from "./org-outbox";
-import type { OutboxStore } from "./outbox-store";
 
 export type DeliveryOutcome = { ok: true; delivered: number } | { ok: false; error: unknown };
 
 export interface DeliveryDeps {
-  store: OutboxStore;
-  /**
-   * Writes the delivered mark of rows Arc accepted, without holding up the next delivery (the
-   * owner tracks the write; its failure only means the rows go to Arc again after a restart).
-   */
-  recordDelivered(seqs: number[], deliveredAtUs: number): void;
   resolveSink: SinkResolver;
   clock: Clock;
   limits: BatchingLimits;
@@ -26,24 +19,20 @@ export const isRetryable = (error: unknown): boolean =>
 
 /**
  * Sends the org's oldest pending rows (at most one batch) to its sink; once the sink succeeded
- * they count as delivered and their mark goes to the outbox in the background. The next delivery
- * does not wait for that write, which queues behind the accepts' group commits: waiting made
- * delivery fall behind a busy ingest, and the backlog grew in memory. A crash before the mark is
- * on disk sends the rows again at the next start (delivery is at least once; reads collapse
- * copies by id). On failure the rows stay pending, the org backs off, and the outcome carries the
- * error; it never rejects, so timers can fire and forget. The caller guarantees one delivery per
- * org at a time.
+ * they count as delivered, in memory only: the outbox keeps them unmarked until the purge, and a
+ * restart sends every row it holds again (delivery is at least once; reads collapse copies by
+ * id), since Arc acknowledges from a memory buffer that a crash can lose. On failure the rows
+ * stay pending, the org backs off, and the outcome carries the error; it never rejects, so timers
+ * can fire and forget. The caller guarantees one delivery per org at a time.
  */
 export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: DeliveryDeps): Promise<DeliveryOutcome> {
   const chunk = org.pending.slice(0, deps.limits.maxBatchSize);
   if (chunk.length === 0) return { ok: true, delivered: 0 };
-  const seqs = chunk.map((row) => row.seq);
   try {
     const sink = await deps.resolveSink(orgId);
     await sink.write(chunk.map((row) => row.record));
     const deliveredAtMs = deps.clock.now();
     org.markDelivered(chunk, deliveredAtMs);
-    deps.recordDelivered(seqs, deliveredAtMs * 1000);
     org.consecutiveFailures = 0;
     org.retryAtMs = undefined;
     return { ok: true, delivered: chunk.length };
@@ -61,7 +50,6 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
     };
     if (retryable) deps.logger.warn("arc delivery failed; rows kept, retrying with backoff", fields);
     else deps.logger.error("arc rejected a batch; rows kept in the outbox, retrying at the backoff cap", fields);
-    await deps.store.countFailedAttempt(seqs).catch(() => undefined);
     return { ok: false, error };
   }
 }

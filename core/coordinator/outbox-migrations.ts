@@ -2,9 +2,9 @@ import type { SqlExecutor, SqlStatement } from "../sql/executor";
 
 /**
  * The outbox's own schema, versioned apart from the metadata store's so the same file can later
- * live in a Durable Object's storage. Each version applies in one batch together with its row in
- * `outbox_schema_version`, and every statement is idempotent, so a crash or a second process
- * racing the migration leaves a consistent schema.
+ * live in a Durable Object's storage. Each version applies in one batch (one transaction) together
+ * with its row in `outbox_schema_version`, so a crash mid-migration leaves the previous version
+ * whole. Only one process ever opens an outbox; the creates are idempotent all the same.
  */
 const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
   {
@@ -34,6 +34,41 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       // Expiry grows with time, so this index only ever appends; it lets the sweep of expired
       // keys read just those rows instead of the whole table.
       "CREATE INDEX IF NOT EXISTS dedup_index_expiry ON dedup_index (expires_at_us)",
+    ],
+  },
+  {
+    version: 2,
+    statements: [
+      // One row per org per group commit, its records as one JSON array of [seq, record]: a
+      // commit of a thousand memories is one row appended at the end of the rowid B-tree.
+      // Delivered rows are not marked (a restart delivers every row again), and a group leaves
+      // once all its rows are past the visibility window: by org and last seq, hence the index.
+      `CREATE TABLE IF NOT EXISTS outbox_groups (
+        first_seq INTEGER PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        org_id TEXT NOT NULL,
+        accepted_at_us INTEGER NOT NULL,
+        rows_json TEXT NOT NULL
+      )`,
+      "CREATE INDEX IF NOT EXISTS outbox_groups_by_org ON outbox_groups (org_id, last_seq)",
+      // Claimed dedup keys in acceptance order, so appends and the sweep of the expired prefix
+      // touch only the ends of the B-tree; lookups by key go through the in-memory DedupIndex.
+      `CREATE TABLE IF NOT EXISTS dedup_log (
+        seq INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        dedup_key TEXT NOT NULL,
+        memory_id TEXT NOT NULL,
+        expires_at_us INTEGER NOT NULL
+      )`,
+      // Version 1's rows move over. Its keys get seqs below 1 (never used by new rows), ordered
+      // by expiry like the rest of the log.
+      `INSERT OR IGNORE INTO outbox_groups (first_seq, last_seq, org_id, accepted_at_us, rows_json)
+        SELECT seq, seq, org_id, accepted_at_us, json_array(json_array(seq, json(record_json))) FROM outbox`,
+      `INSERT OR IGNORE INTO dedup_log (seq, org_id, dedup_key, memory_id, expires_at_us)
+        SELECT -ROW_NUMBER() OVER (ORDER BY expires_at_us DESC, org_id, dedup_key), org_id, dedup_key, memory_id, expires_at_us
+        FROM dedup_index`,
+      "DROP TABLE IF EXISTS outbox",
+      "DROP TABLE IF EXISTS dedup_index",
     ],
   },
 ];

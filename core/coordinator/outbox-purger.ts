@@ -1,5 +1,6 @@
 import type { Clock } from "../clock";
 import type { OutboxConfig } from "./config";
+import type { DedupIndex } from "./dedup-index";
 import type { CoordinatorLogger } from "./options";
 import type { OrgOutbox } from "./org-outbox";
 import type { OutboxStore } from "./outbox-store";
@@ -12,9 +13,10 @@ export interface OutboxPurgerOptions {
   clock: Clock;
   scheduler: Scheduler;
   store: OutboxStore;
+  dedupIndex: DedupIndex;
   config: OutboxConfig;
   logger: CoordinatorLogger;
-  orgs(): Iterable<OrgOutbox>;
+  orgs(): Iterable<[orgId: string, org: OrgOutbox]>;
   /** Called after each purge, so the owner can drop orgs left with nothing. */
   afterPurge(): void;
   track(work: Promise<unknown>): void;
@@ -22,7 +24,7 @@ export interface OutboxPurgerOptions {
 
 /**
  * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`), from memory and
- * from the outbox, and now and then sweeps expired dedup keys. `recent` already hides rows past
+ * from the outbox, and now and then sweeps expired dedup keys from the log and from memory. `recent` already hides rows past
  * the delay, so a late purge costs only space; a failed one is retried by the next start.
  */
 export class OutboxPurger {
@@ -39,7 +41,7 @@ export class OutboxPurger {
     if (this.stopped || this.timer !== undefined) return;
     const delayMs = this.options.config.visibilityDelayMs;
     let next: number | undefined;
-    for (const org of this.options.orgs()) {
+    for (const [, org] of this.options.orgs()) {
       const at = org.nextExpiryAtMs(delayMs);
       if (at !== undefined && (next === undefined || at < next)) next = at;
     }
@@ -61,16 +63,22 @@ export class OutboxPurger {
   private async purge(): Promise<void> {
     const { clock, store, config, logger } = this.options;
     const now = clock.now();
-    const seqs: number[] = [];
-    for (const org of this.options.orgs()) seqs.push(...org.expireDelivered(now, config.visibilityDelayMs));
+    // An org's delivered rows leave in seq order, so its last expired seq retires every group
+    // that holds nothing newer.
+    const retired: Array<[string, number]> = [];
+    for (const [orgId, org] of this.options.orgs()) {
+      const last = org.expireDelivered(now, config.visibilityDelayMs).at(-1);
+      if (last !== undefined) retired.push([orgId, last]);
+    }
     try {
-      if (seqs.length > 0) await store.deleteRows(seqs);
+      for (const [orgId, throughSeq] of retired) await store.retire(orgId, throughSeq);
       if (config.dedup.enabled && now - this.lastDedupPruneMs >= config.dedupPruneIntervalMs) {
         this.lastDedupPruneMs = now;
+        this.options.dedupIndex.dropExpired(now);
         await store.pruneDedup(now * 1000);
       }
     } catch (error) {
-      logger.warn("outbox purge failed; delivered rows are removed at the next start", {
+      logger.warn("outbox purge failed; a later purge removes the rows", {
         error: error instanceof Error ? error.message : String(error),
       });
     }

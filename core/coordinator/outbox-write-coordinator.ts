@@ -5,6 +5,7 @@ import type { MemoryFilter } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import { findArcDuplicates, type KeyedItem } from "./arc-dedup-check";
 import { outboxConfigSchema, type OutboxConfig } from "./config";
+import { DedupIndex } from "./dedup-index";
 import { FlushTimers } from "./flush-timers";
 import { GroupCommitQueue } from "./group-commit";
 import type { CoordinatorLogger, OutboxCoordinatorOptions, RecordMatcher } from "./options";
@@ -12,14 +13,18 @@ import { deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org
 import { OrgOutbox } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
-import { OutboxStore, type StoredOutboxRow } from "./outbox-store";
+import { OutboxStore, type DedupEntry, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
 import type { AcceptResult, WriteCoordinator } from "./port";
+
+/** One org's dedup key as one map key. */
+const slot = (orgId: string, key: string) => `${orgId}\u0000${key}`;
 
 /**
  * The write coordinator over a SQLite outbox, shared by both runtimes: an in-process singleton on
  * Node (libSQL file) and, later, one Durable Object per org (its SQLite storage and alarm).
  * Accepts are group-committed with their dedup claims before they are answered; deliveries to Arc
- * run per org in the background under the batching policy and never hold up accepts.
+ * run per org in the background under the batching policy and never hold up accepts. Dedup is
+ * decided here, in the single writer, against an in-memory index over the outbox's dedup log.
  */
 export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly orgs = new Map<string, OrgOutbox>();
@@ -30,8 +35,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
-  /** Delivered marks on their way to the outbox (see `deliverNextChunk`). */
-  private readonly marks = new Set<Promise<void>>();
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -40,6 +43,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     private readonly options: OutboxCoordinatorOptions,
     private readonly config: OutboxConfig,
     private readonly store: OutboxStore,
+    private readonly dedupIndex: DedupIndex,
     private nextSeq: number,
     /**
      * When this outbox file was created (µs). Its dedup index knows no key from before, so an
@@ -51,8 +55,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     this.matches = options.matchesFilter ?? matchesFilter;
     const limits = config;
     this.delivery = {
-      store,
-      recordDelivered: (seqs, deliveredAtUs) => this.recordDelivered(seqs, deliveredAtUs),
       resolveSink: options.resolveSink,
       clock: options.clock,
       limits,
@@ -71,9 +73,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       clock: options.clock,
       scheduler: options.scheduler,
       store,
+      dedupIndex,
       config,
       logger: this.logger,
-      orgs: () => this.orgs.values(),
+      orgs: () => this.orgs.entries(),
       afterPurge: () => {
         for (const [orgId, org] of this.orgs) if (org.isEmpty()) this.orgs.delete(orgId);
       },
@@ -87,9 +90,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const nowMs = options.clock.now();
     await migrateOutbox(options.sql, nowMs * 1000);
     const store = new OutboxStore(options.sql);
+    const dedupIndex = new DedupIndex(config.dedup.windowMs);
+    await store.forEachLiveKey(nowMs * 1000, (entry) => {
+      dedupIndex.add(entry.orgId, entry.key, entry.seq, Math.floor(entry.expiresAtUs / 1000));
+    });
     const rows = await store.loadAll();
     const nextSeq = (await store.maxSeq()) + 1;
-    const coordinator = new OutboxWriteCoordinator(options, config, store, nextSeq, await store.createdAtUs());
+    const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
     coordinator.restore(rows);
     return coordinator;
   }
@@ -187,34 +194,72 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     });
   }
 
-  /** One transaction for a whole group of accept calls (see GroupCommitQueue). */
+  /**
+   * One transaction for a whole group of accept calls (see GroupCommitQueue). A key is taken by
+   * the first record to claim it: a live owner in the dedup log, then one in Arc (for orgs whose
+   * log does not yet cover the window), then an earlier record of this group. Commits run one at
+   * a time, so nothing claims a key between these checks and the commit.
+   */
   private async commitGroup(items: KeyedItem[]): Promise<AcceptResult[]> {
     const nowMs = this.options.clock.now();
     const nowUs = nowMs * 1000;
     const windowUs = this.config.dedup.windowMs * 1000;
+    const owners = await this.liveOwners(items, nowUs);
     const { arcDedupLookup, authoritativeSinceUs } = this.options;
     const inArc =
       arcDedupLookup && authoritativeSinceUs
-        ? await findArcDuplicates(items, nowUs, windowUs, {
-            store: this.store,
-            lookup: arcDedupLookup,
-            authoritativeSinceUs,
-            logger: this.logger,
-          })
+        ? await findArcDuplicates(
+            items.filter((item) => item.dedupKey !== "" && !owners.has(slot(item.record.org_id, item.dedupKey))),
+            nowUs,
+            windowUs,
+            { lookup: arcDedupLookup, authoritativeSinceUs, logger: this.logger },
+          )
         : new Map<number, string>();
-    const candidates = items.filter((item) => !inArc.has(item.seq));
-    const losers = await this.store.commit(candidates, nowUs, nowUs + windowUs);
-    const touched = new Set<string>();
+
+    const groups = new Map<string, OutboxGroup>();
+    const claims: DedupEntry[] = [];
     const results = items.map((item): AcceptResult => {
-      const existing = inArc.get(item.seq) ?? losers.get(item.seq);
-      if (existing !== undefined) return { status: "duplicate", existing_id: existing };
-      this.org(item.record.org_id).addPending({ seq: item.seq, record: item.record, acceptedAtMs: nowMs });
-      this.pendingTotal++;
-      touched.add(item.record.org_id);
-      return { status: "created", record: item.record };
+      const { record } = item;
+      if (item.dedupKey !== "") {
+        const at = slot(record.org_id, item.dedupKey);
+        const existing = owners.get(at) ?? inArc.get(item.seq);
+        if (existing !== undefined) return { status: "duplicate", existing_id: existing };
+        owners.set(at, record.id);
+        claims.push({ seq: item.seq, orgId: record.org_id, key: item.dedupKey, memoryId: record.id, expiresAtUs: nowUs + windowUs });
+      }
+      let group = groups.get(record.org_id);
+      if (!group) {
+        group = { orgId: record.org_id, rows: [] };
+        groups.set(record.org_id, group);
+      }
+      group.rows.push({ seq: item.seq, record });
+      return { status: "created", record };
     });
-    for (const orgId of touched) this.timers.reschedule(orgId);
+
+    await this.store.commit([...groups.values()], claims, nowUs);
+    for (const claim of claims) this.dedupIndex.add(claim.orgId, claim.key, claim.seq, nowMs + this.config.dedup.windowMs);
+    for (const group of groups.values()) {
+      const org = this.org(group.orgId);
+      for (const row of group.rows) org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: nowMs });
+      this.pendingTotal += group.rows.length;
+      this.timers.reschedule(group.orgId);
+    }
     return results;
+  }
+
+  /** `org \0 key` → memory id, for the items' keys that a live dedup log row holds. */
+  private async liveOwners(items: KeyedItem[], nowUs: number): Promise<Map<string, string>> {
+    const candidates = new Set<number>();
+    for (const item of items) {
+      if (item.dedupKey === "") continue;
+      for (const seq of this.dedupIndex.candidates(item.record.org_id, item.dedupKey)) candidates.add(seq);
+    }
+    const owners = new Map<string, string>();
+    if (candidates.size === 0) return owners;
+    for (const entry of await this.store.dedupEntries([...candidates])) {
+      if (entry.expiresAtUs > nowUs) owners.set(slot(entry.orgId, entry.key), entry.memoryId);
+    }
+    return owners;
   }
 
   /** Starts (or joins) the org's one running delivery. */
@@ -250,20 +295,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const outcome = await this.startDelivery(orgId);
       if (!outcome.ok && !joined) return outcome.error;
     }
-    await Promise.all([...this.marks]);
     return undefined;
-  }
-
-  private recordDelivered(seqs: number[], deliveredAtUs: number): void {
-    const mark = this.store.markDelivered(seqs, deliveredAtUs).catch((error: unknown) => {
-      this.logger.warn("marking delivered rows failed; they are sent to Arc again after a restart", {
-        rows: seqs.length,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    });
-    this.marks.add(mark);
-    void mark.finally(() => this.marks.delete(mark));
-    this.track(mark);
   }
 
   /**

@@ -17,9 +17,9 @@ export interface LocalWriteCoordinatorOptions extends Omit<OutboxCoordinatorOpti
 }
 
 /**
- * The dedup index is a B-tree over random keys: every new key dirties a page. A 64 MiB page cache
- * keeps a day's index in memory instead of re-reading pages, and a larger WAL between checkpoints
- * lets a page rewritten by many commits reach the database file once.
+ * Both outbox tables grow at one end and shrink at the other, so a commit dirties few pages; a
+ * larger WAL between checkpoints lets the pages that many commits touch reach the database file
+ * once, and a 64 MiB page cache keeps the restart scan of a day's dedup log off the disk.
  */
 const OUTBOX_PRAGMAS = ["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 10000"];
 

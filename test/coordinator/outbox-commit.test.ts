@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../core/errors";
-import { FakeSink, filterFor, makeRecord, SinkError, useOutboxFile } from "./support";
+import { FakeSink, filterFor, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 
 const HOUR = 3_600_000;
 const { open } = useOutboxFile();
@@ -13,8 +13,8 @@ describe("group commit", () => {
     const results = await Promise.all(records.map((r) => h.coordinator.accept("org_a", [r])));
     expect(results.flat().every((r) => r.status === "created")).toBe(true);
     expect(h.sql.batches - before).toBeLessThanOrEqual(3);
-    const count = await h.sql.execute("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'");
-    expect(Number(count.rows[0]?.n)).toBe(200);
+    expect(h.coordinator.pendingRows("org_a")).toBe(200);
+    expect((await storedIds(h)).sort()).toEqual(records.map((r) => r.id).sort());
   });
 
   it("keeps the results of each call in its own order", async () => {
@@ -43,8 +43,7 @@ describe("dedup", () => {
     const winner = created[0]!.status === "created" ? created[0]!.record.id : "";
     expect(results.filter((r) => r.status === "duplicate" && r.existing_id === winner)).toHaveLength(19);
     expect(await h.coordinator.recent("org_a", filterFor("org_a"))).toHaveLength(1);
-    const stored = await h.sql.execute("SELECT id FROM outbox");
-    expect(stored.rows.map((row) => row.id)).toEqual([winner]);
+    expect(await storedIds(h)).toEqual([winner]);
   });
 
   it("catches duplicates inside one call and across calls, per org", async () => {
@@ -73,6 +72,22 @@ describe("dedup", () => {
     expect(again?.status).toBe("created");
     const [third] = await reopened.coordinator.accept("org_a", [makeRecord({ dedup_key: "w" })]);
     expect(third).toEqual({ status: "duplicate", existing_id: again?.status === "created" ? again.record.id : "" });
+  });
+
+  it("answers thousands of repeated keys with their first ids, also after a restart", async () => {
+    const h = await open();
+    const originals = Array.from({ length: 3_000 }, (_, i) => makeRecord({ dedup_key: `bulk-${i}` }));
+    const created = await h.coordinator.accept("org_a", originals);
+    expect(created.every((r) => r.status === "created")).toBe(true);
+    const repeat = () => originals.map((r) => makeRecord({ dedup_key: r.dedup_key }));
+    const expected = originals.map((r) => ({ status: "duplicate", existing_id: r.id }));
+    expect(await h.coordinator.accept("org_a", repeat())).toEqual(expected);
+    await h.close();
+    const reopened = await open({}, { clock: h.clock });
+    expect(await reopened.coordinator.accept("org_a", repeat())).toEqual(expected);
+    // Another org's identical keys are its own.
+    const other = await reopened.coordinator.accept("org_b", originals.slice(0, 10).map((r) => makeRecord({ org_id: "org_b", dedup_key: r.dedup_key })));
+    expect(other.every((r) => r.status === "created")).toBe(true);
   });
 
   it("creates everything when dedup is disabled, and never dedups an empty key", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
+import { OutboxStore } from "../../core/coordinator/outbox-store";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import { ManualScheduler } from "../../core/coordinator/scheduler";
 import type { MemoryRecord } from "../../core/memory/schema";
@@ -95,6 +96,17 @@ export function recordingLogger(logs: RecordedLog[]) {
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), "memtrace-coordinator-"));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Ids of the memories the outbox file holds (pending or not yet purged), in acceptance order. */
+export async function storedIds(h: Pick<Harness, "sql">): Promise<string[]> {
+  return (await new OutboxStore(h.sql).loadAll()).map((row) => row.record.id);
+}
+
+/** Keys in the outbox's dedup log, sorted. */
+export async function dedupLogKeys(h: Pick<Harness, "sql">): Promise<string[]> {
+  const result = await h.sql.execute("SELECT dedup_key FROM dedup_log ORDER BY dedup_key");
+  return result.rows.map((row) => String(row.dedup_key));
 }
 
 /** A coordinator over a real libSQL file, with hand-driven time. */

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { DedupIndex } from "../../core/coordinator/dedup-index";
+
+const HOUR = 3_600_000;
+
+describe("DedupIndex", () => {
+  it("names the rows of a key, per org, through many table growths", () => {
+    const index = new DedupIndex(24 * HOUR);
+    for (let i = 1; i <= 50_000; i++) index.add(i % 2 === 0 ? "org_a" : "org_b", `key-${i}`, i, 24 * HOUR);
+    expect(index.size).toBe(50_000);
+    for (const i of [1, 2, 777, 31_337, 50_000]) {
+      expect(index.candidates(i % 2 === 0 ? "org_a" : "org_b", `key-${i}`)).toEqual([i]);
+      // The same key of the other org is another key.
+      expect(index.candidates(i % 2 === 0 ? "org_b" : "org_a", `key-${i}`)).toEqual([]);
+    }
+    expect(index.candidates("org_a", "key-50001")).toEqual([]);
+  });
+
+  it("keeps every row claimed for a key again, across generations", () => {
+    const index = new DedupIndex(HOUR);
+    index.add("org_a", "k", -3, HOUR);
+    index.add("org_a", "k", 8, 2 * HOUR);
+    expect(index.candidates("org_a", "k").sort((a, b) => a - b)).toEqual([-3, 8]);
+  });
+
+  it("drops a generation once all its keys have expired, not before", () => {
+    const index = new DedupIndex(8 * HOUR); // one generation per hour of expiry
+    index.add("org_a", "early", 1, 10 * HOUR + 1);
+    index.add("org_a", "late", 2, 11 * HOUR + 5);
+    index.dropExpired(11 * HOUR - 1);
+    expect(index.candidates("org_a", "early")).toEqual([1]);
+    index.dropExpired(11 * HOUR);
+    expect(index.candidates("org_a", "early")).toEqual([]);
+    expect(index.candidates("org_a", "late")).toEqual([2]);
+    expect(index.size).toBe(1);
+  });
+
+  it("refuses seq 0, which marks an empty slot", () => {
+    expect(() => new DedupIndex(HOUR).add("org_a", "k", 0, HOUR)).toThrow();
+  });
+});

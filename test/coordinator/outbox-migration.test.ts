@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { ManualClock } from "../../core/clock";
+import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
+import { dedupLogKeys, type Harness, makeRecord, openHarness, storedIds, tempDir } from "./support";
+
+const HOUR = 3_600_000;
+
+// The version 1 schema as it shipped: fixed history, so spelled out here rather than imported.
+const V1_SCHEMA = [
+  "CREATE TABLE outbox_schema_version (version INTEGER PRIMARY KEY, applied_at_us INTEGER NOT NULL)",
+  `CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, org_id TEXT NOT NULL, claimed_dedup_key TEXT NOT NULL,
+    record_json TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'delivered')), attempts INTEGER NOT NULL DEFAULT 0,
+    accepted_at_us INTEGER NOT NULL, delivered_at_us INTEGER)`,
+  `CREATE TABLE dedup_index (org_id TEXT NOT NULL, dedup_key TEXT NOT NULL, memory_id TEXT NOT NULL, expires_at_us INTEGER NOT NULL,
+    PRIMARY KEY (org_id, dedup_key)) WITHOUT ROWID`,
+  "CREATE INDEX dedup_index_expiry ON dedup_index (expires_at_us)",
+];
+
+describe("outbox schema version 2", () => {
+  let dir: ReturnType<typeof tempDir>;
+  let harness: Harness | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await harness?.close();
+    dir.remove();
+  });
+
+  it("takes over a version 1 file: every row is delivered again and its live keys still dedup", async () => {
+    const file = join(dir.path, "outbox.db");
+    const clock = new ManualClock();
+    const nowUs = clock.now() * 1000;
+    const pending = makeRecord({ dedup_key: "p" });
+    const delivered = makeRecord({ dedup_key: "d" });
+    const v1 = await LibsqlExecutor.open({ url: `file:${file}` });
+    for (const sql of V1_SCHEMA) await v1.execute(sql);
+    await v1.execute("INSERT INTO outbox_schema_version VALUES (1, ?)", [nowUs - HOUR * 1000]);
+    await v1.execute(
+      "INSERT INTO outbox VALUES (7, ?, 'org_a', 'p', ?, 'pending', 2, ?, NULL), (9, ?, 'org_a', 'd', ?, 'delivered', 1, ?, ?)",
+      [pending.id, JSON.stringify(pending), nowUs - 2000, delivered.id, JSON.stringify(delivered), nowUs - 1000, nowUs - 500],
+    );
+    await v1.execute("INSERT INTO dedup_index VALUES ('org_a', 'p', ?, ?), ('org_a', 'd', ?, ?), ('org_a', 'gone', 'mem-old', ?)", [
+      pending.id,
+      nowUs + HOUR * 1000,
+      delivered.id,
+      nowUs + HOUR * 1000,
+      nowUs - 1,
+    ]);
+    await v1.close();
+
+    harness = await openHarness(file, {}, { clock });
+    const h = harness;
+    expect(await storedIds(h)).toEqual([pending.id, delivered.id]);
+    expect(await dedupLogKeys(h)).toEqual(["d", "gone", "p"]);
+    const tables = await h.sql.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('outbox', 'dedup_index')");
+    expect(tables.rows).toEqual([]);
+
+    const again = await h.coordinator.accept("org_a", [
+      makeRecord({ dedup_key: "p" }),
+      makeRecord({ dedup_key: "d" }),
+      makeRecord({ dedup_key: "gone" }),
+    ]);
+    expect(again.slice(0, 2)).toEqual([
+      { status: "duplicate", existing_id: pending.id },
+      { status: "duplicate", existing_id: delivered.id },
+    ]);
+    expect(again[2]?.status).toBe("created");
+
+    await h.coordinator.flush("org_a");
+    expect(h.sink.deliveries.get(pending.id)).toBe(1);
+    expect(h.sink.deliveries.get(delivered.id)).toBe(1);
+    // New rows continue after the old seqs (the two duplicates used up 10 and 11).
+    const seqs = await h.sql.execute("SELECT first_seq FROM outbox_groups ORDER BY first_seq");
+    expect(seqs.rows.map((r) => Number(r.first_seq))).toEqual([7, 9, 12]);
+  });
+});
