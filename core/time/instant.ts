@@ -56,8 +56,26 @@ export function parseInstant(text: string): number | undefined {
 export function formatTimestamp(us: number): string {
   if (!Number.isSafeInteger(us)) throw new RangeError(`timestamp must be integer microseconds, got ${us}`);
   const seconds = Math.floor(us / 1_000_000);
-  const fractionUs = us - seconds * 1_000_000;
-  const base = new Date(seconds * 1_000).toISOString().slice(0, 19);
-  if (fractionUs === 0) return `${base}Z`;
-  return `${base}.${String(fractionUs).padStart(6, "0").replace(/0+$/, "")}Z`;
+  let fraction = us - seconds * 1_000_000;
+  const base = secondText(seconds);
+  if (fraction === 0) return `${base}Z`;
+  let digits = 6;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits--;
+  }
+  return `${base}.${String(fraction).padStart(digits, "0")}Z`;
+}
+
+// Every memory of a batch shares its second (and its ingest time): one Date per second, not two per memory.
+let cachedSecond = Number.NaN;
+let cachedSecondText = "";
+
+/** `YYYY-MM-DDTHH:MM:SS` of a whole second since the epoch. */
+function secondText(seconds: number): string {
+  if (seconds !== cachedSecond) {
+    cachedSecondText = new Date(seconds * 1_000).toISOString().slice(0, 19);
+    cachedSecond = seconds;
+  }
+  return cachedSecondText;
 }
