@@ -14,7 +14,7 @@ import { MemoryService } from "../core/memory/service";
 import { createRateLimiter } from "../core/rate-limit/limiter";
 import { createApp, type App } from "../functions/app";
 import type { Services } from "../functions/env";
-import { ArcEngine } from "./arc-engine/engine";
+import { ThreadedArcEngine } from "./arc-engine/threaded-engine";
 import { metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
@@ -94,10 +94,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         databaseFor: (orgId) => orgId,
       };
     } else {
-      const engine = await ArcEngine.open({
+      // On its own thread: decoding, DuckDB appends and result encoding use the second core, not the event loop.
+      const engine = await ThreadedArcEngine.open({
         dataDir: join(settings.data.dir, "arc"),
         flushDelayMs: settings.embedded_arc.flush_delay,
-        // The server's logger: the configured level and format, and secrets scrubbed.
+        // The server's logger (the configured level and format, secrets scrubbed); records come back from the thread.
         logger,
       });
       closers.push(() => engine.close());

@@ -15,9 +15,10 @@ import { WriteBuffer } from "./storage/write-buffer";
 
 /**
  * An Arc-compatible server inside the process: DuckDB for storage, Arc's HTTP routes, shapes and
- * statuses (`shared/reference/arc-wire.md` §11) in front. Memtrace's Arc client calls `fetch`
- * directly when no Arc is configured, so the same bytes flow with or without a socket;
- * `serveArcEngine` puts it on a real port for tests and the standalone entry.
+ * statuses (`shared/reference/arc-wire.md` §11) in front. When no Arc is configured, the server
+ * runs one on its own thread (`ThreadedArcEngine`) and its Arc client calls `fetch`, so the same
+ * bytes flow with or without a socket; `serveArcEngine` puts it on a real port for tests and the
+ * standalone entry.
  */
 export class ArcEngine {
   /** Answers one HTTP request exactly as the served engine would. */

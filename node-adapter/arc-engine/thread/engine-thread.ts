@@ -1,0 +1,76 @@
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { ArcEngine } from "../engine";
+import type { ArcEngineLogger, ArcEngineOptions } from "../options";
+import {
+  errorToWire,
+  OPEN_REPLY_ID,
+  requestFromWire,
+  responseToWire,
+  transferables,
+  type ThreadLogRecord,
+  type ThreadReply,
+  type ThreadRequest,
+  type WireResponse,
+} from "./wire";
+
+/**
+ * The worker side of ThreadedArcEngine (../threaded-engine.ts), loaded by ./entry.mjs: opens one
+ * ArcEngine with the options in `workerData` and answers the main thread's requests. Fetches run
+ * concurrently, as they do in-process; the engine's own buffer orders writes.
+ */
+if (!parentPort) throw new Error("engine-thread.ts runs only as a worker thread");
+const port: MessagePort = parentPort;
+
+/** Log records go to the main thread, whose logger has the server's level, format and scrubbing. */
+const relayLogger: ArcEngineLogger = {
+  warn: (message, fields) => postLog({ kind: "log", level: "warn", message, ...(fields ? { fields } : {}) }),
+  error: (message, fields) => postLog({ kind: "log", level: "error", message, ...(fields ? { fields } : {}) }),
+};
+
+function postLog(record: ThreadLogRecord): void {
+  try {
+    port.postMessage(record);
+  } catch {
+    // A field the structured clone cannot copy (a function, a symbol): keep the record with its
+    // fields as text rather than lose it.
+    const fields = Object.fromEntries(Object.entries(record.fields ?? {}).map(([k, v]) => [k, String(v)]));
+    port.postMessage({ ...record, fields });
+  }
+}
+
+function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+async function handle(engine: ArcEngine, request: ThreadRequest): Promise<WireResponse | null> {
+  switch (request.kind) {
+    case "fetch":
+      return responseToWire(await engine.fetch(requestFromWire(request.request)));
+    case "flush":
+      await engine.flush();
+      return null;
+    case "close":
+      await engine.close();
+      return null;
+  }
+}
+
+async function serve(): Promise<void> {
+  let engine: ArcEngine;
+  try {
+    engine = await ArcEngine.open({ ...(workerData as ArcEngineOptions), logger: relayLogger });
+  } catch (error) {
+    // Nothing to serve: the main thread rejects its open and terminates the thread.
+    reply({ id: OPEN_REPLY_ID, ok: false, error: errorToWire(error) });
+    return;
+  }
+  port.on("message", (request: ThreadRequest) => {
+    handle(engine, request).then(
+      (value) => reply({ id: request.id, ok: true, value }, transferables(value)),
+      (error: unknown) => reply({ id: request.id, ok: false, error: errorToWire(error) }),
+    );
+  });
+  reply({ id: OPEN_REPLY_ID, ok: true, value: null });
+}
+
+await serve();

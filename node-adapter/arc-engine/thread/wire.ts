@@ -1,0 +1,87 @@
+/**
+ * The messages between ThreadedArcEngine (main thread) and the engine thread, and the
+ * conversions of a fetch Request/Response to and from them. Bodies travel as whole ArrayBuffers
+ * moved in the transfer list, so a large write or query answer is handed over, not copied.
+ */
+
+/** What the main thread asks; `id` pairs the reply with its caller. */
+export type ThreadRequest =
+  | { id: number; kind: "fetch"; request: WireRequest }
+  | { id: number; kind: "flush" }
+  | { id: number; kind: "close" };
+
+/** What the thread sends back: replies to requests (id 0 answers the open) and log records. */
+export type ThreadMessage = ThreadReply | ThreadLogRecord;
+
+export type ThreadReply = { id: number; ok: true; value: WireResponse | null } | { id: number; ok: false; error: WireError };
+
+export interface ThreadLogRecord {
+  kind: "log";
+  level: "warn" | "error";
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+/** The reply id that reports whether the thread opened its engine. */
+export const OPEN_REPLY_ID = 0;
+
+export interface WireRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  /** null when the request has no body at all (GET, HEAD), as opposed to an empty one. */
+  body: ArrayBuffer | null;
+}
+
+export interface WireResponse {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+}
+
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export async function requestToWire(request: Request): Promise<WireRequest> {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: [...request.headers],
+    body: request.body === null ? null : await request.arrayBuffer(),
+  };
+}
+
+export function requestFromWire(wire: WireRequest): Request {
+  return new Request(wire.url, { method: wire.method, headers: wire.headers, body: wire.body });
+}
+
+export async function responseToWire(response: Response): Promise<WireResponse> {
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: [...response.headers],
+    body: response.body === null ? null : await response.arrayBuffer(),
+  };
+}
+
+export function responseFromWire(wire: WireResponse): Response {
+  return new Response(wire.body, { status: wire.status, statusText: wire.statusText, headers: wire.headers });
+}
+
+/** The buffers to move rather than copy when posting `wire`. */
+export function transferables(wire: WireRequest | WireResponse | null): ArrayBuffer[] {
+  return wire?.body ? [wire.body] : [];
+}
+
+export function errorToWire(error: unknown): WireError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+}
+
+export function errorFromWire(wire: WireError): Error {
+  return Object.assign(new Error(wire.message), wire);
+}

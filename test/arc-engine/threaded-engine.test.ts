@@ -1,0 +1,158 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { encode } from "@msgpack/msgpack";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { ArcClient } from "../../core/arc/client";
+import { ArcRequestError } from "../../core/arc/request-error";
+import { ArcEngine, ThreadedArcEngine, type ArcEngineOptions } from "../../node-adapter/arc-engine";
+import { answer, micros, RecordingLogger, tempDir, type HttpAnswer } from "./harness";
+import { normaliseAnswer, TRANSPORT_STEP_STATUSES, transportSteps } from "./transport-steps";
+
+// The server's embedded engine runs on a worker thread; through it the Arc client must see what
+// the in-process engine answers, rows must survive its close, and its death must look like a
+// network failure, never a hang.
+const T0 = micros("2026-01-01T00:00:00Z");
+const TOKEN = "threaded-token-0123456789abcdefghijkl";
+const dir = tempDir("threaded-arc-engine-");
+afterAll(() => dir.remove());
+
+const opened: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const engine of opened.splice(0)) await engine.close();
+});
+
+async function openThreaded(options: Partial<ArcEngineOptions> = {}): Promise<{ engine: ThreadedArcEngine; logger: RecordingLogger }> {
+  const logger = new RecordingLogger();
+  const engine = await ThreadedArcEngine.open({ dataDir: ":memory:", flushDelayMs: 0, logger, ...options });
+  opened.push(engine);
+  return { engine, logger };
+}
+
+type Fetcher = { fetch(request: Request): Promise<Response> };
+
+const call = (engine: Fetcher, path: string, init: RequestInit = {}): Promise<HttpAnswer> =>
+  engine.fetch(new Request(`http://embedded-arc.local${path}`, init)).then(answer);
+
+const write = (engine: Fetcher, body: unknown, database = "tenant") =>
+  call(engine, "/api/v1/write/msgpack", { method: "POST", headers: { "content-type": "application/msgpack", "x-arc-database": database }, body: encode(body) });
+
+const query = (engine: Fetcher, sql: string, database = "tenant") =>
+  call(engine, "/api/v1/query", { method: "POST", headers: { "content-type": "application/json", "x-arc-database": database }, body: JSON.stringify({ sql }) });
+
+describe("ThreadedArcEngine", () => {
+  it("writes msgpack, flushes and queries the rows back", async () => {
+    const { engine } = await openThreaded({ dataDir: join(dir.path, "round-trip"), flushDelayMs: 600_000 });
+    const written = await write(engine, { m: "events", columns: { time: [T0, T0 + 1], v: [1.5, 2.5], s: ["a", "b"] } });
+    expect(written.status).toBe(204);
+    // Buffered, not yet visible: without the relayed flush the query below would find nothing.
+    expect((await query(engine, "SELECT count(*) AS n FROM events")).json).toMatchObject({ columns: [], data: [] });
+
+    await engine.flush();
+    const rows = await query(engine, "SELECT v, s FROM events ORDER BY time");
+    expect(rows.status).toBe(200);
+    expect(rows.json.columns).toEqual(["v", "s"]);
+    expect(rows.json.data).toEqual([
+      [1.5, "a"],
+      [2.5, "b"],
+    ]);
+  });
+
+  it("answers with the same statuses, headers and bodies as the in-process engine, errors included", async () => {
+    const inProcess = await ArcEngine.open({ dataDir: ":memory:", token: TOKEN, flushDelayMs: 0, logger: new RecordingLogger() });
+    opened.push(inProcess);
+    const { engine: threaded } = await openThreaded({ token: TOKEN });
+
+    const run = async (engine: Fetcher, m: string) => {
+      const answers = [];
+      for (const step of transportSteps(m, TOKEN, T0)) {
+        const res = await call(engine, step.path, step.init);
+        answers.push({ ...normaliseAnswer(res, m), headers: [...res.headers] });
+      }
+      return answers;
+    };
+    const direct = await run(inProcess, "direct_m");
+    const relayed = await run(threaded, "threaded_m");
+    expect(relayed).toEqual(direct);
+    expect(relayed.map((a) => a.status)).toEqual(TRANSPORT_STEP_STATUSES);
+    // The bad query's JSON error crossed intact.
+    expect(JSON.parse(relayed[6]!.text)).toMatchObject({ success: false, error: expect.stringContaining("nope") });
+  });
+
+  it("keeps bodiless answers bodiless and carries large bodies both ways", async () => {
+    const { engine } = await openThreaded();
+    const write204 = await engine.fetch(
+      new Request("http://embedded-arc.local/api/v1/write/msgpack", { method: "POST", body: encode({ m: "big", columns: { time: [T0], v: [1] } }) }),
+    );
+    expect(write204.status).toBe(204);
+    expect(write204.body).toBeNull();
+
+    const text = "x".repeat(1 << 20);
+    const times = Array.from({ length: 8 }, (_, i) => T0 + i);
+    expect((await write(engine, { m: "big", columns: { time: times, v: times.map(() => 2), s: times.map(() => text) } }, "default")).status).toBe(204);
+    const rows = await query(engine, "SELECT s FROM big WHERE s IS NOT NULL ORDER BY time", "default");
+    expect(rows.text.length).toBeGreaterThan(8 * text.length);
+    expect(rows.json.data).toEqual(times.map(() => [text]));
+  });
+
+  it("writes the engine's log records with the logger it was given", async () => {
+    const { engine, logger } = await openThreaded();
+    const res = await write(engine, { batch: [{ m: "logged", columns: { time: [T0], v: [1] } }, "junk"] });
+    expect(res.status).toBe(204);
+    // Records are posted before the reply on the same port, so they have arrived by now.
+    expect(logger.entries).toEqual([
+      { level: "warn", message: "skipped an undecodable batch item", details: { index: 1, reason: expect.any(String) } },
+    ]);
+  });
+
+  it("flushes buffered rows on close, so a reopened engine finds them", async () => {
+    const dataDir = join(dir.path, "close-flushes");
+    const { engine: first } = await openThreaded({ dataDir, flushDelayMs: 600_000 });
+    expect((await write(first, { m: "kept", columns: { time: [T0, T0 + 1], n: [1, 2] } })).status).toBe(204);
+    await first.close();
+    await first.close(); // a second close is harmless
+    await expect(first.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/closed/);
+
+    const reopened = await ArcEngine.open({ dataDir, flushDelayMs: 0, logger: new RecordingLogger() });
+    opened.push(reopened);
+    expect((await query(reopened, "SELECT n FROM kept ORDER BY time")).json.data).toEqual([[1], [2]]);
+  });
+
+  it("rejects open with the engine's own error when the thread cannot open it", async () => {
+    const notADir = join(dir.path, "a-file");
+    writeFileSync(notADir, "");
+    await expect(ThreadedArcEngine.open({ dataDir: notADir, logger: new RecordingLogger() })).rejects.toThrow(/EEXIST|ENOTDIR/);
+    await expect(ThreadedArcEngine.open({ dataDir: ":memory:", flushDelayMs: -1 })).rejects.toThrow(/flushDelayMs/);
+  });
+
+  it("rejects pending and later calls once the thread is dead, which the Arc client reports as retryable", async () => {
+    const { engine } = await openThreaded();
+    expect((await call(engine, "/health")).status).toBe(200);
+
+    const inFlight = engine.fetch(new Request("http://embedded-arc.local/health"));
+    // No public way to crash the thread: end it from outside, as a fatal error in it would.
+    const exited = engine["worker"].terminate();
+    await expect(inFlight).rejects.toThrow(Error);
+    await exited;
+
+    await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/exited/);
+    await expect(engine.flush()).rejects.toThrow(/exited/);
+
+    const client = new ArcClient({
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) => engine.fetch(new Request(input, init))) as typeof fetch,
+      baseUrl: "http://embedded-arc.local",
+      database: "tenant",
+      measurement: "events",
+      timeoutMs: 10_000,
+    });
+    const failure = await client.query("SELECT 1").then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ArcRequestError);
+    expect(failure).toMatchObject({ kind: "network", retryable: true });
+    expect((failure as ArcRequestError).toServiceError().code).toBe("arc_unavailable");
+    expect(await client.health()).toBe(false);
+
+    await engine.close(); // after a death, close settles at once
+  }, 15_000);
+});
