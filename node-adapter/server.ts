@@ -128,6 +128,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
       arcDedupLookup: async (orgId, keys, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupKeys(orgId, keys, sinceUs),
+      // At shutdown: Arc's admin flush, so delivered rows need no second delivery at the next start.
+      persistDelivered: async (orgId) => (await arc.targetFor(orgId)).client.flushBuffers(),
       // The embedded engine's per-org databases only ever received rows through this outbox, whose
       // dedup index therefore knows every key; a bound instance may hold older rows of its own.
       authoritativeSinceUs: async (orgId) => {

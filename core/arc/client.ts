@@ -85,6 +85,17 @@ export class ArcClient implements ArcQueryPort {
     });
   }
 
+  /**
+   * Arc's admin flush (`POST /api/v1/write/line-protocol/flush`): every buffered row goes to
+   * storage before it answers, so what Arc acknowledged so far survives a crash of Arc. Needs a
+   * token with the admin permission.
+   */
+  async flushBuffers(): Promise<void> {
+    await this.exchange("flush", "/api/v1/write/line-protocol/flush", { method: "POST", headers: this.headers("application/json") }, async (response) => {
+      await response.body?.cancel();
+    });
+  }
+
   /** `GET /health` answered 200 within the timeout. Never throws. */
   async health(): Promise<boolean> {
     try {

@@ -49,6 +49,13 @@ export interface OutboxCoordinatorOptions {
    */
   arcDedupLookup?: ArcDedupLookup;
   authoritativeSinceUs?: (orgId: string) => number | Promise<number>;
+  /**
+   * Makes what the org's Arc acknowledged durable (Arc's admin flush). `close` calls it after its
+   * final delivery; once it succeeds the delivered rows are dropped from the outbox instead of
+   * being delivered again at the next start, which would leave a second copy of each in Arc.
+   * Without it, or when it fails, they are delivered again.
+   */
+  persistDelivered?: (orgId: string) => Promise<void>;
   /** Defaults to a console logger. */
   logger?: CoordinatorLogger;
   /** Source of jitter, in [0, 1). */

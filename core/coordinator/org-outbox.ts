@@ -85,6 +85,14 @@ export class OrgOutbox {
     return expired.map((row) => row.seq);
   }
 
+  /**
+   * The highest seq below which every row of the org is delivered (delivered rows all precede
+   * the pending ones), or undefined when none is delivered.
+   */
+  deliveredThroughSeq(): number | undefined {
+    return this.delivered.at(-1)?.seq;
+  }
+
   /** When the oldest delivered row leaves the visibility window, if any is held. */
   nextExpiryAtMs(delayMs: number): number | undefined {
     const oldest = this.delivered[0];

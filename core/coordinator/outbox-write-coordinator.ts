@@ -147,7 +147,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /**
    * Stops timers, lets running commits and deliveries finish, then tries one last delivery of
-   * everything pending. What cannot be delivered stays in the outbox for the next start.
+   * everything pending. What cannot be delivered stays in the outbox for the next start; what was
+   * delivered leaves it once `persistDelivered` confirms Arc stored it.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -155,18 +156,36 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       this.purger.stop();
       await this.commits.idle();
       await this.settleBackground();
-      for (const orgId of this.orgs.keys()) {
+      for (const [orgId, org] of this.orgs) {
         const error = await this.drain(orgId);
         if (error !== undefined) {
           this.logger.error("final delivery failed; rows stay in the outbox for the next start", {
             org_id: orgId,
-            rows: this.orgs.get(orgId)?.pending.length ?? 0,
+            rows: org.pending.length,
             error: error instanceof Error ? error.message : String(error),
           });
         }
+        await this.retirePersisted(orgId, org);
       }
     })();
     return this.closing;
+  }
+
+  /** After a confirmed flush of the org's Arc, drops its delivered rows from the outbox. */
+  private async retirePersisted(orgId: string, org: OrgOutbox): Promise<void> {
+    const { persistDelivered } = this.options;
+    // Only delivered rows older than every pending one can go: groups are retired by seq prefix.
+    const through = org.deliveredThroughSeq();
+    if (!persistDelivered || through === undefined) return;
+    try {
+      await persistDelivered(orgId);
+      await this.store.retire(orgId, through);
+    } catch (error) {
+      this.logger.warn("could not confirm Arc stored the delivered rows; they are delivered again at the next start", {
+        org_id: orgId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /** Undelivered rows, for one org or all: for readiness checks, metrics and tests. */

@@ -88,6 +88,17 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     expect(await new ArcMemoryReader(client).getById("org_a", record.id)).toEqual(record);
   });
 
+  it("flushBuffers makes what Arc buffered queryable, and needs an admin token", async () => {
+    const client = freshClient(transport);
+    const record = memory(7);
+    await client.write([record]);
+    const reader = new ArcMemoryReader(client);
+    expect(await reader.getById("org_a", record.id)).toBeNull();
+    await client.flushBuffers();
+    expect(await reader.getById("org_a", record.id)).toEqual(record);
+    await expect(freshClient(transport, "not-the-token").flushBuffers()).rejects.toMatchObject({ operation: "flush", status: 401 });
+  });
+
   it("collapses a redelivered batch, counts distinct memories, and finds dedup keys", async () => {
     const client = freshClient(transport);
     const reader = new ArcMemoryReader(client);

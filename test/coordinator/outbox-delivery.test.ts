@@ -150,4 +150,35 @@ describe("restart", () => {
     // Arc acknowledged them from its memory buffer and may have lost them; reads collapse the copies by id.
     expect([...first.sink.deliveries.entries()]).toEqual(ids.map((id) => [id, 2]));
   });
+
+  it("drops delivered rows at close once Arc confirms it stored them, so a restart sends no second copy", async () => {
+    const persisted: string[] = [];
+    const persistDelivered = async (orgId: string) => void persisted.push(orgId);
+    const first = await open({ persistDelivered });
+    await first.coordinator.accept("org_a", [makeRecord(), makeRecord()]);
+    await first.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]);
+    await first.close();
+    expect(persisted.sort()).toEqual(["org_a", "org_b"]);
+    expect(first.sink.total).toBe(3);
+    const second = await open({ persistDelivered }, { sink: first.sink, clock: first.clock });
+    expect(await storedIds(second)).toEqual([]);
+    await second.coordinator.whenIdle();
+    expect(first.sink.total).toBe(3);
+  });
+
+  it("keeps delivered rows for the next start when Arc cannot confirm, and rows it never delivered", async () => {
+    const sink = new FakeSink();
+    const persistDelivered = async () => {
+      throw new Error("flush needs an admin token");
+    };
+    const first = await open({ persistDelivered, config: { maxBatchSize: 2 } }, { sink });
+    const delivered = idsOf(await first.coordinator.accept("org_a", [makeRecord(), makeRecord()]));
+    await first.coordinator.whenIdle();
+    sink.failing = new SinkError("arc down", true);
+    const undelivered = idsOf(await first.coordinator.accept("org_a", [makeRecord()]));
+    await first.close();
+    expect(first.logs.some((l) => l.level === "warn" && l.message.includes("delivered again at the next start"))).toBe(true);
+    const second = await open({}, { sink, clock: first.clock });
+    expect(await storedIds(second)).toEqual([...delivered, ...undelivered]);
+  });
 });

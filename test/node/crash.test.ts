@@ -1,5 +1,7 @@
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ArcEngine } from "../../node-adapter/arc-engine/engine";
 import { startServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
@@ -126,6 +128,38 @@ describe("crash safety", () => {
     } finally {
       await second.stop();
       rmSync(handedOver, { recursive: true, force: true });
+    }
+  });
+
+  it("sends no second copy to the embedded engine after a clean stop and start", async () => {
+    const clean = tempDir();
+    // Delivered rows stay in the outbox for 30 s: without the flush at shutdown, the restart would deliver them again.
+    const cleanEnv = { ...env, MEMTRACE_DATA_DIR: clean, MEMTRACE_EMBEDDED_ARC_VISIBILITY_DELAY: "30s", MEMTRACE_LOG_LEVEL: "info" };
+    try {
+      const first = await startServeProcess(cleanEnv);
+      const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+      const res = await post(first.url, key!, { memories: Array.from({ length: 250 }, (_, i) => ({ agent_id: "clean", content: `clean ${i}` })) });
+      expect(res.status).toBe(201);
+      expect(await first.stop()).toBe(0);
+      const second = await startServeProcess(cleanEnv);
+      // Stopped as soon as it listens: the signal must still find its handler.
+      expect(await second.stop()).toBe(0);
+
+      const engine = await ArcEngine.open({ dataDir: join(clean, "arc"), logger: { warn: () => undefined, error: () => undefined } });
+      try {
+        const answer = await engine.fetch(
+          new Request("http://arc.local/api/v1/query", {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-arc-database": "org_default" },
+            body: JSON.stringify({ sql: "SELECT count(*) AS n, count(DISTINCT id) AS d FROM events WHERE agent_id = 'clean'" }),
+          }),
+        );
+        expect(((await answer.json()) as { data: unknown[][] }).data).toEqual([[250, 250]]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(clean, { recursive: true, force: true });
     }
   });
 });
