@@ -6,18 +6,20 @@ import type { CliIo } from "../types";
 /** `memtrace serve`: runs until SIGINT/SIGTERM, then drains and flushes before exiting. */
 export async function serveCommand(settings: Settings, io: CliIo): Promise<void> {
   const logger = createConsoleLogger({ level: settings.log.level, format: settings.log.format });
-  const server = await startServer({ settings, env: io.env, logger, print: io.out });
-  io.out(`Memtrace listening on ${server.url}`);
-  await new Promise<void>((resolve) => {
+  // Listen for the signals before anything starts: a signal that arrived while the server was
+  // starting, or right after it announced itself, would otherwise kill the process unflushed.
+  const signalled = new Promise<string>((resolve) => {
     const stop = (signal: string) => {
-      logger.info("shutting down", { signal });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
-      resolve();
+      resolve(signal);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  const server = await startServer({ settings, env: io.env, logger, print: io.out });
+  io.out(`Memtrace listening on ${server.url}`);
+  logger.info("shutting down", { signal: await signalled });
   await server.close();
   logger.info("stopped");
 }
