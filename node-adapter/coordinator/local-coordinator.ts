@@ -17,11 +17,11 @@ export interface LocalWriteCoordinatorOptions extends Omit<OutboxCoordinatorOpti
 }
 
 /**
- * Both outbox tables grow at one end and shrink at the other, so a commit dirties few pages; a
- * larger WAL between checkpoints lets the pages that many commits touch reach the database file
- * once, and a 64 MiB page cache keeps the restart scan of a day's dedup log off the disk.
+ * Both outbox tables grow at one end and shrink at the other, so a commit dirties few pages and
+ * a small page cache serves (the restart scan of the dedup log reads it once, in order); a larger
+ * WAL between checkpoints lets the pages that many commits touch reach the database file once.
  */
-const OUTBOX_PRAGMAS = ["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 10000"];
+const OUTBOX_PRAGMAS = ["PRAGMA cache_size = -8192", "PRAGMA wal_autocheckpoint = 10000"];
 
 /** Outbox files open in this process: a second writer would break dedup and double-deliver. */
 const openOutboxes = new Set<string>();

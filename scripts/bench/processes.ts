@@ -138,6 +138,8 @@ export function startMemtrace(options: MemtraceServerOptions): Promise<ServedPro
       MEMTRACE_SERVER_PORT: "0",
       MEMTRACE_LOG_LEVEL: "warn",
       MEMTRACE_RATE_LIMIT_ENABLED: "false",
+      // As `npm start` runs it (see the README's "Running in production").
+      MALLOC_ARENA_MAX: "2",
       ...options.env,
     },
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
