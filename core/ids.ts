@@ -62,3 +62,11 @@ export function uuidv7(clock: Clock): string {
   id[8] = 0x80 | (id[8]! & 0x3f);
   return `${hex(id, 0, 4)}-${hex(id, 4, 6)}-${hex(id, 6, 8)}-${hex(id, 8, 10)}-${hex(id, 10, 16)}`;
 }
+
+const UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** The creation time a UUIDv7 carries (its first 48 bits, Unix milliseconds); undefined for any other id. */
+export function uuidv7Millis(id: string): number | undefined {
+  const match = UUID_V7.exec(id);
+  return match ? Number.parseInt(match[1]! + match[2]!, 16) : undefined;
+}

@@ -48,9 +48,11 @@ export function buildListCandidatesQuery(measurement: string, page: MemoryPageRe
 }
 
 /** One memory by id within its org; the first stored copy if it was delivered twice. */
-export function buildGetByIdQuery(measurement: string, orgId: string, id: string): string {
+export function buildGetByIdQuery(measurement: string, orgId: string, id: string, ingested?: { sinceUs: number; beforeUs: number }): string {
+  // An ingest-time range lets DuckDB skip every row group whose ingested_at zone map lies outside it.
+  const near = ingested ? ` AND ingested_at >= ${sqlInteger(ingested.sinceUs)} AND ingested_at < ${sqlInteger(ingested.beforeUs)}` : "";
   return fitted(
-    `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} AND id = ${sqlString(id)} ` +
+    `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} AND id = ${sqlString(id)}${near} ` +
       "ORDER BY ingested_at ASC LIMIT 1",
   );
 }

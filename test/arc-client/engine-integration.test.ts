@@ -5,6 +5,8 @@ import { wellFormed } from "../../core/arc/duckdb-text";
 import { pageOf } from "../../core/arc/filter-match";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import { ArcRequestError } from "../../core/arc/request-error";
+import { ManualClock } from "../../core/clock";
+import { uuidv7, uuidv7Millis } from "../../core/ids";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adapter/arc-engine";
 import { HOSTILE_PIECES, pageArb, recordSet } from "./support/arbitraries";
@@ -97,6 +99,26 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     await client.flushBuffers();
     expect(await reader.getById("org_a", record.id)).toEqual(record);
     await expect(freshClient(transport, "not-the-token").flushBuffers()).rejects.toMatchObject({ operation: "flush", status: 401 });
+  });
+
+  it("gets by id from the rows ingested near the id's time, and looks everywhere when that misses", async () => {
+    const client = freshClient(transport);
+    const sqls: string[] = [];
+    const reader = new ArcMemoryReader({ measurement: client.measurement, query: (sql) => (sqls.push(sql), client.query(sql)) });
+    const clock = new ManualClock(T / 1000 + 5_000);
+    const stamped = memory(1, { id: uuidv7(clock), ingested_at_us: T + 5_000_000 + 300 });
+    const imported = memory(2, { id: uuidv7(clock), ingested_at_us: T + 3_600_000_000 });
+    expect(uuidv7Millis(stamped.id)).toBe(T / 1000 + 5_000);
+    await client.write([stamped, imported]);
+    await engine.flush();
+    expect(await reader.getById("org_a", stamped.id)).toEqual(stamped);
+    expect(sqls).toHaveLength(1);
+    expect(sqls[0]).toMatch(/ingested_at >= \d+ AND ingested_at < \d+/);
+    expect(await reader.getById("org_a", imported.id)).toEqual(imported);
+    expect(sqls).toHaveLength(3);
+    expect(sqls[2]).not.toMatch(/ingested_at >=/);
+    expect(await reader.getById("org_a", "not-a-uuid")).toBeNull();
+    expect(sqls).toHaveLength(4);
   });
 
   it("collapses a redelivered batch, counts distinct memories, and finds dedup keys", async () => {
