@@ -6,24 +6,49 @@ const MAX_LOAD = 0.7;
 const GENERATIONS_PER_WINDOW = 8;
 const MIN_GENERATION_MS = 1_000;
 
-/** Two independent 32-bit hashes of `org \0 key`: 64 bits, so unrelated keys almost never meet. */
-function hashPair(orgId: string, key: string): [number, number] {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c;
-  const text = `${orgId}\u0000${key}`;
+// The last hashPair result: every memory of a batch is hashed, and two numbers in module state
+// spare an array per call.
+let hashHigh = 0;
+let hashLow = 0;
+
+/** FNV-1a over the UTF-16 units of `org \0 key`, continued from `h`. */
+function fnv(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** A second, independent walk over the same units, with a murmur multiplier and an xorshift. */
+function murmurish(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+    h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
+    h ^= h >>> 15;
   }
+  return h;
+}
+
+/**
+ * Two independent 32-bit hashes of `org \0 key` into hashHigh and hashLow: 64 bits, so unrelated
+ * keys almost never meet.
+ */
+function hashPair(orgId: string, key: string): void {
+  let h1 = fnv(fnv(fnv(0x811c9dc5, orgId), "\u0000"), key);
+  let h2 = murmurish(murmurish(murmurish(0x9747b28c, orgId), "\u0000"), key);
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
   h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);
   h2 ^= h2 >>> 16;
-  return [h1 >>> 0, h2 >>> 0];
+  hashHigh = h1 >>> 0;
+  hashLow = h2 >>> 0;
 }
+
+/** The 64-bit hash of a key as two 32-bit halves (the index's own hash, for checking its spread). */
+export function dedupHash(orgId: string, key: string): [number, number] {
+  hashPair(orgId, key);
+  return [hashHigh, hashLow];
+}
+
+const NONE: readonly number[] = Object.freeze([]);
 
 /** One open-addressing table: 16 bytes a slot in typed arrays, no object per key. */
 class HashTable {
@@ -49,12 +74,13 @@ class HashTable {
     this.used++;
   }
 
-  collect(h1: number, h2: number, into: number[]): void {
+  /** Adds the seqs stored under this hash to `into` (created on the first one found). */
+  collect(h1: number, h2: number, into: number[] | undefined): number[] | undefined {
     const mask = this.seqs.length - 1;
     for (let slot = h1 & mask; ; slot = (slot + 1) & mask) {
       const seq = this.seqs[slot]!;
-      if (seq === 0) return;
-      if (this.h1[slot] === h1 && this.h2[slot] === h2) into.push(seq);
+      if (seq === 0) return into;
+      if (this.h1[slot] === h1 && this.h2[slot] === h2) (into ??= []).push(seq);
     }
   }
 
@@ -109,16 +135,16 @@ export class DedupIndex {
       table = new HashTable();
       this.generations.set(generation, table);
     }
-    const [h1, h2] = hashPair(orgId, key);
-    table.add(h1, h2, seq);
+    hashPair(orgId, key);
+    table.add(hashHigh, hashLow, seq);
   }
 
   /** The seqs of log rows that may hold this key (usually none). */
-  candidates(orgId: string, key: string): number[] {
-    const [h1, h2] = hashPair(orgId, key);
-    const out: number[] = [];
-    for (const table of this.generations.values()) table.collect(h1, h2, out);
-    return out;
+  candidates(orgId: string, key: string): readonly number[] {
+    hashPair(orgId, key);
+    let out: number[] | undefined;
+    for (const table of this.generations.values()) out = table.collect(hashHigh, hashLow, out);
+    return out ?? NONE;
   }
 
   /** Drops every generation whose entries have all expired by `nowMs`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DedupIndex } from "../../core/coordinator/dedup-index";
+import { DedupIndex, dedupHash } from "../../core/coordinator/dedup-index";
 
 const HOUR = 3_600_000;
 
@@ -20,7 +20,7 @@ describe("DedupIndex", () => {
     const index = new DedupIndex(HOUR);
     index.add("org_a", "k", -3, HOUR);
     index.add("org_a", "k", 8, 2 * HOUR);
-    expect(index.candidates("org_a", "k").sort((a, b) => a - b)).toEqual([-3, 8]);
+    expect([...index.candidates("org_a", "k")].sort((a, b) => a - b)).toEqual([-3, 8]);
   });
 
   it("drops a generation once all its keys have expired, not before", () => {
@@ -33,6 +33,24 @@ describe("DedupIndex", () => {
     expect(index.candidates("org_a", "early")).toEqual([]);
     expect(index.candidates("org_a", "late")).toEqual([2]);
     expect(index.size).toBe(1);
+  });
+
+  it("spreads similar keys over both halves of its hash", () => {
+    const high = new Set<number>();
+    const low = new Set<number>();
+    const both = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      const [h, l] = dedupHash(i % 2 ? "org_a" : "org_b", `key-${i}`);
+      high.add(h);
+      low.add(l);
+      both.add(`${h}:${l}`);
+    }
+    // Random 32-bit values collide about 0.05 times in 20,000; allow a few.
+    expect(high.size).toBeGreaterThan(19_990);
+    expect(low.size).toBeGreaterThan(19_990);
+    expect(both.size).toBe(20_000);
+    expect(dedupHash("org_a", "k")).not.toEqual(dedupHash("org_b", "k"));
+    expect(dedupHash("org_a", "bk")).not.toEqual(dedupHash("org_ab", "k"));
   });
 
   it("refuses seq 0, which marks an empty slot", () => {
