@@ -79,6 +79,8 @@ export const settingsSchema = z.object({
     .object({
       enabled: bool.default(true),
       window: duration("24h"),
+      /** Most dedup keys kept in memory (16 to 32 bytes each); older ones are looked up in Arc. */
+      memory_keys: positiveInt.default(4_000_000),
     })
     .prefault({}),
   /** The original's name for the same switch; applied over [deduplication] when set. */
@@ -119,10 +121,11 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 
 /** The dedup switch and window after the original's `[dedup]` keys are applied over ours. */
-export function dedupSettings(settings: Settings): { enabled: boolean; windowMs: number } {
+export function dedupSettings(settings: Settings): { enabled: boolean; windowMs: number; memoryKeys: number } {
   return {
     enabled: settings.dedup.enabled ?? settings.deduplication.enabled,
     windowMs:
       settings.dedup.window_hours !== undefined ? settings.dedup.window_hours * 3_600_000 : settings.deduplication.window,
+    memoryKeys: settings.deduplication.memory_keys,
   };
 }

@@ -115,16 +115,28 @@ class HashTable {
 export class DedupIndex {
   private readonly generations = new Map<number, HashTable>();
   private readonly generationMs: number;
+  private held = 0;
+  private coveredFromMs = Number.NEGATIVE_INFINITY;
 
-  constructor(windowMs: number) {
+  /**
+   * `maxKeys` bounds memory: past it the generation that expires first is dropped, and
+   * `coveredSinceMs` says from when on the index still knows every key.
+   */
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxKeys = Number.POSITIVE_INFINITY,
+  ) {
     this.generationMs = Math.max(MIN_GENERATION_MS, Math.ceil(windowMs / GENERATIONS_PER_WINDOW));
   }
 
   /** Keys held, expired ones included until their generation is dropped. */
   get size(): number {
-    let total = 0;
-    for (const table of this.generations.values()) total += table.size;
-    return total;
+    return this.held;
+  }
+
+  /** Keys accepted before this instant (ms) may be missing: dropped to stay within `maxKeys`. */
+  get coveredSinceMs(): number {
+    return this.coveredFromMs;
   }
 
   add(orgId: string, key: string, seq: number, expiresAtMs: number): void {
@@ -137,6 +149,16 @@ export class DedupIndex {
     }
     hashPair(orgId, key);
     table.add(hashHigh, hashLow, seq);
+    this.held++;
+    while (this.held > this.maxKeys && this.generations.size > 1) this.dropFirstToExpire();
+  }
+
+  private dropFirstToExpire(): void {
+    const first = Math.min(...this.generations.keys());
+    this.held -= this.generations.get(first)!.size;
+    this.generations.delete(first);
+    // Its keys expire by the end of the generation, so they were accepted one window earlier.
+    this.coveredFromMs = Math.max(this.coveredFromMs, (first + 1) * this.generationMs - this.windowMs);
   }
 
   /** The seqs of log rows that may hold this key (usually none). */
@@ -149,8 +171,10 @@ export class DedupIndex {
 
   /** Drops every generation whose entries have all expired by `nowMs`. */
   dropExpired(nowMs: number): void {
-    for (const generation of this.generations.keys()) {
-      if ((generation + 1) * this.generationMs <= nowMs) this.generations.delete(generation);
+    for (const [generation, table] of this.generations) {
+      if ((generation + 1) * this.generationMs > nowMs) continue;
+      this.held -= table.size;
+      this.generations.delete(generation);
     }
   }
 }

@@ -90,7 +90,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const nowMs = options.clock.now();
     await migrateOutbox(options.sql, nowMs * 1000);
     const store = new OutboxStore(options.sql);
-    const dedupIndex = new DedupIndex(config.dedup.windowMs);
+    const dedupIndex = new DedupIndex(config.dedup.windowMs, config.dedup.memoryKeys);
     await store.forEachLiveKey(nowMs * 1000, (entry) => {
       dedupIndex.add(entry.orgId, entry.key, entry.seq, Math.floor(entry.expiresAtUs / 1000));
     });
@@ -224,16 +224,15 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const nowUs = nowMs * 1000;
     const windowUs = this.config.dedup.windowMs * 1000;
     const owners = await this.liveOwners(items, nowUs);
-    const { arcDedupLookup, authoritativeSinceUs } = this.options;
-    const inArc =
-      arcDedupLookup && authoritativeSinceUs
-        ? await findArcDuplicates(
-            items.filter((item) => item.dedupKey !== "" && !owners.has(slot(item.record.org_id, item.dedupKey))),
-            nowUs,
-            windowUs,
-            { lookup: arcDedupLookup, authoritativeSinceUs, logger: this.logger },
-          )
-        : new Map<number, string>();
+    const { arcDedupLookup } = this.options;
+    const inArc = arcDedupLookup
+      ? await findArcDuplicates(
+          items.filter((item) => item.dedupKey !== "" && !owners.has(slot(item.record.org_id, item.dedupKey))),
+          nowUs,
+          windowUs,
+          { lookup: arcDedupLookup, authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId), logger: this.logger },
+        )
+      : new Map<number, string>();
 
     const groups = new Map<string, OutboxGroup>();
     const claims: DedupEntry[] = [];
@@ -264,6 +263,15 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       this.timers.reschedule(group.orgId);
     }
     return results;
+  }
+
+  /**
+   * Since when the local dedup log and index know every key of the org: the later of what the
+   * owner says (`authoritativeSinceUs`, absent: always) and what the index dropped for memory.
+   */
+  private async localDedupSinceUs(orgId: string): Promise<number> {
+    const given = this.options.authoritativeSinceUs ? await this.options.authoritativeSinceUs(orgId) : Number.NEGATIVE_INFINITY;
+    return Math.max(given, this.dedupIndex.coveredSinceMs * 1000);
   }
 
   /** `org \0 key` → memory id, for the items' keys that a live dedup log row holds. */

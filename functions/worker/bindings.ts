@@ -13,7 +13,7 @@ const WORKER_SETTINGS = {
   log: ["level", "format"],
   auth: ["db_url", "db_token", "key_cache_ttl"],
   arc: ["url", "api_key", "measurement", "query_timeout", "visibility_delay"],
-  deduplication: ["enabled", "window"],
+  deduplication: ["enabled", "window", "memory_keys"],
   dedup: ["enabled", "window_hours"],
   write_buffer: ["max_size", "max_interval", "max_outbox_rows"],
   rate_limit: ["enabled", "per_key_rps", "per_key_burst", "per_org_rps", "per_org_burst"],

@@ -57,3 +57,27 @@ describe("DedupIndex", () => {
     expect(() => new DedupIndex(HOUR).add("org_a", "k", 0, HOUR)).toThrow();
   });
 });
+
+describe("DedupIndex within a key budget", () => {
+  it("drops the generation that expires first and says from when it still knows every key", () => {
+    const index = new DedupIndex(8 * HOUR, 3); // one generation per hour of expiry
+    expect(index.coveredSinceMs).toBe(Number.NEGATIVE_INFINITY);
+    index.add("org_a", "a", 1, 10 * HOUR + 1);
+    index.add("org_a", "b", 2, 10 * HOUR + 2);
+    index.add("org_a", "c", 3, 11 * HOUR + 1);
+    expect(index.size).toBe(3);
+    index.add("org_a", "d", 4, 12 * HOUR + 1);
+    expect(index.size).toBe(2);
+    expect(index.candidates("org_a", "a")).toEqual([]);
+    expect(index.candidates("org_a", "c")).toEqual([3]);
+    // Keys of the dropped generation expired by 11 h, so they were accepted before 3 h.
+    expect(index.coveredSinceMs).toBe(3 * HOUR);
+  });
+
+  it("keeps the newest generation however many keys it holds", () => {
+    const index = new DedupIndex(8 * HOUR, 2);
+    for (let i = 1; i <= 5; i++) index.add("org_a", `k${i}`, i, 10 * HOUR + i);
+    expect(index.size).toBe(5);
+    expect(index.coveredSinceMs).toBe(Number.NEGATIVE_INFINITY);
+  });
+});

@@ -131,6 +131,33 @@ describe("dedup against Arc", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("asks Arc for keys older than what the in-memory index kept within its key budget", async () => {
+    const calls: string[][] = [];
+    const window = 8 * HOUR; // a generation of the index per hour
+    const h = await open({
+      arcDedupLookup: async (_orgId, keys) => {
+        calls.push(keys);
+        return new Map(keys.filter((k) => k === "early").map((k) => [k, "id-in-arc"]));
+      },
+      config: { dedup: { enabled: true, windowMs: window, memoryKeys: 2 } },
+    });
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "early" })]);
+    h.clock.advance(HOUR);
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "later" })]);
+    // Within the budget: the index alone decides, Arc is not asked.
+    expect(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "later" })])).toMatchObject([{ status: "duplicate" }]);
+    expect(calls).toEqual([]);
+    h.clock.advance(HOUR);
+    await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "latest" })]);
+    // Three keys in three generations: the first to expire ("early") left memory, so a repeat of
+    // it, and any key the index misses, goes to Arc.
+    expect(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "early" }), makeRecord({ dedup_key: "new" })])).toEqual([
+      { status: "duplicate", existing_id: "id-in-arc" },
+      expect.objectContaining({ status: "created" }),
+    ]);
+    expect(calls).toEqual([["early", "new"]]);
+  });
+
   it("accepts when the Arc lookup fails (fail-open) and logs it", async () => {
     const h = await open({
       arcDedupLookup: async () => {

@@ -11,7 +11,7 @@ describe("configuration", () => {
     expect(file).toBeUndefined();
     expect(settings.server.port).toBe(9100);
     expect(settings.write_buffer).toMatchObject({ max_size: 1000, max_interval: 5000 });
-    expect(dedupSettings(settings)).toEqual({ enabled: true, windowMs: 24 * 3_600_000 });
+    expect(dedupSettings(settings)).toEqual({ enabled: true, windowMs: 24 * 3_600_000, memoryKeys: 4_000_000 });
     expect(metadataDbUrl(settings)).toMatch(/^file:.*data\/memtrace\.db$/);
   });
 
@@ -35,7 +35,7 @@ describe("configuration", () => {
 
   it("honours the original's [dedup] keys", () => {
     const { settings } = loadSettings({ cwd: tempDir(), env: { MEMTRACE_DEDUP_ENABLED: "false", MEMTRACE_DEDUP_WINDOW_HOURS: "3" } });
-    expect(dedupSettings(settings)).toEqual({ enabled: false, windowMs: 3 * 3_600_000 });
+    expect(dedupSettings(settings)).toEqual({ enabled: false, windowMs: 3 * 3_600_000, memoryKeys: 4_000_000 });
   });
 
   it("names the key and variable of a bad value", () => {
