@@ -82,14 +82,21 @@ export function createArcRouter(options: {
   });
 }
 
+/**
+ * Dedup keys one org's Durable Object keeps in memory at most (16 to 32 MB): an object has 128 MB
+ * in all, so the Node default of 4 million is capped here; older keys are looked up in Arc.
+ */
+const DURABLE_OBJECT_MEMORY_KEYS = 1_000_000;
+
 /** The outbox tunables from the shared settings, as the Node server maps them. */
 export function outboxConfig(settings: Settings): OutboxConfigInput {
+  const dedup = dedupSettings(settings);
   return {
     maxBatchSize: settings.write_buffer.max_size,
     maxIntervalMs: settings.write_buffer.max_interval,
     maxOutboxRows: settings.write_buffer.max_outbox_rows,
     maxTotalOutboxRows: settings.write_buffer.max_outbox_rows,
     visibilityDelayMs: settings.arc.visibility_delay,
-    dedup: dedupSettings(settings),
+    dedup: { ...dedup, memoryKeys: Math.min(dedup.memoryKeys, DURABLE_OBJECT_MEMORY_KEYS) },
   };
 }
