@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
 import { badRequest } from "../../core/errors";
 import type { AppEnv } from "../env";
 
@@ -31,10 +32,12 @@ export function jsonTextDepth(text: string, stopAt: number): number {
 /**
  * Refuses JSON bodies nested deeper than MAX_JSON_BODY_DEPTH with a 400 naming the limit, before
  * any handler parses them: serialising a value a million levels deep exhausts the stack (a 500).
- * The body text is cached by Hono, so the validators that follow do not read it again.
+ * The body text is cached by Hono, so the validators that follow do not read it again. A request
+ * no endpoint matches is left to its 404: nothing would parse its body.
  */
 export const limitJsonDepth = createMiddleware<AppEnv>(async (c, next) => {
-  if (JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+  const routed = matchedRoutes(c).some((route) => route.method !== "ALL");
+  if (routed && JSON_TYPE.test(c.req.header("content-type") ?? "")) {
     const depth = jsonTextDepth(await c.req.text(), MAX_JSON_BODY_DEPTH);
     if (depth > MAX_JSON_BODY_DEPTH) throw badRequest(`JSON body nests deeper than ${MAX_JSON_BODY_DEPTH} levels`);
   }
