@@ -91,8 +91,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     await migrateOutbox(options.sql, nowMs * 1000);
     const store = new OutboxStore(options.sql);
     const dedupIndex = new DedupIndex(config.dedup.windowMs, config.dedup.memoryKeys);
-    await store.forEachLiveKey(nowMs * 1000, (entry) => {
-      dedupIndex.add(entry.orgId, entry.key, entry.seq, Math.floor(entry.expiresAtUs / 1000));
+    await store.forEachLiveKey(nowMs * 1000, (seq, orgId, key, expiresAtUs) => {
+      dedupIndex.add(orgId, key, seq, Math.floor(expiresAtUs / 1000));
     });
     const rows = await store.loadAll();
     const nextSeq = (await store.maxSeq()) + 1;
