@@ -79,7 +79,7 @@ export const settingsSchema = z.object({
     .object({
       enabled: bool.default(true),
       window: duration("24h"),
-      /** Most dedup keys kept in memory (16 to 32 bytes each); older ones are looked up in Arc. */
+      /** Most dedup keys kept in memory (12 to 24 bytes each); older ones are looked up in Arc. */
       memory_keys: positiveInt.default(4_000_000),
     })
     .prefault({}),

@@ -31,7 +31,7 @@ export const outboxConfigSchema = z.object({
       /** A key repeats within this long after it was accepted → duplicate (original: 24 h). */
       windowMs: positiveMs.default(24 * 60 * 60 * 1000),
       /**
-       * Most keys the in-memory index holds (16 to 32 bytes each). Past it the keys accepted
+       * Most keys the in-memory index holds (12 to 24 bytes each). Past it the keys accepted
        * earliest are dropped from memory and looked up in Arc instead, when a lookup is given.
        */
       memoryKeys: z.number().int().positive().default(4_000_000),

@@ -6,105 +6,90 @@ const MAX_LOAD = 0.7;
 const GENERATIONS_PER_WINDOW = 8;
 const MIN_GENERATION_MS = 1_000;
 
-// The last hashPair result: every memory of a batch is hashed, and two numbers in module state
-// spare an array per call.
-let hashHigh = 0;
-let hashLow = 0;
-
-/** FNV-1a over the UTF-16 units of `org \0 key`, continued from `h`. */
+/** FNV-1a over the UTF-16 units of `text`, continued from `h`. */
 function fnv(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h;
 }
 
-/** A second, independent walk over the same units, with a murmur multiplier and an xorshift. */
-function murmurish(h: number, text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
-    h ^= h >>> 15;
-  }
-  return h;
-}
-
 /**
- * Two independent 32-bit hashes of `org \0 key` into hashHigh and hashLow: 64 bits, so unrelated
- * keys almost never meet.
+ * A 32-bit hash of `org \0 key` (FNV-1a, then murmur3's finaliser to spread it over the slots).
+ * Two keys share it about once in four billion pairs; a shared hash only costs a look at the log.
  */
-function hashPair(orgId: string, key: string): void {
-  let h1 = fnv(fnv(fnv(0x811c9dc5, orgId), "\u0000"), key);
-  let h2 = murmurish(murmurish(murmurish(0x9747b28c, orgId), "\u0000"), key);
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);
-  h2 ^= h2 >>> 16;
-  hashHigh = h1 >>> 0;
-  hashLow = h2 >>> 0;
-}
-
-/** The 64-bit hash of a key as two 32-bit halves (the index's own hash, for checking its spread). */
-export function dedupHash(orgId: string, key: string): [number, number] {
-  hashPair(orgId, key);
-  return [hashHigh, hashLow];
+export function dedupHash(orgId: string, key: string): number {
+  let h = fnv(fnv(fnv(0x811c9dc5, orgId), "\u0000"), key);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 const NONE: readonly number[] = Object.freeze([]);
+const MAX_OFFSET = 0xffff_ffff;
 
-/** One open-addressing table: 16 bytes a slot in typed arrays, no object per key. */
+/**
+ * One open-addressing table: 8 bytes a slot in typed arrays, no object per key. Seqs are kept as
+ * 32-bit offsets from the table's first one (a generation spans hours, far fewer seqs than 2^32).
+ */
 class HashTable {
-  private h1: Uint32Array;
-  private h2: Uint32Array;
-  /** The dedup log row's seq; 0 marks an empty slot (no log row has seq 0). */
-  private seqs: Float64Array;
+  private hashes: Uint32Array;
+  /** seq − base + 1; 0 marks an empty slot. */
+  private offsets: Uint32Array;
   private used = 0;
 
-  constructor(slots = INITIAL_SLOTS) {
-    this.h1 = new Uint32Array(slots);
-    this.h2 = new Uint32Array(slots);
-    this.seqs = new Float64Array(slots);
+  constructor(
+    private readonly base: number,
+    slots = INITIAL_SLOTS,
+  ) {
+    this.hashes = new Uint32Array(slots);
+    this.offsets = new Uint32Array(slots);
   }
 
   get size(): number {
     return this.used;
   }
 
-  add(h1: number, h2: number, seq: number): void {
-    if (this.used + 1 > this.seqs.length * MAX_LOAD) this.grow();
-    this.place(h1, h2, seq);
+  /** False when `seq` lies outside this table's offset range; the caller starts another table. */
+  add(hash: number, seq: number): boolean {
+    const offset = seq - this.base + 1;
+    if (offset < 1 || offset > MAX_OFFSET) return false;
+    if (this.used + 1 > this.offsets.length * MAX_LOAD) this.grow();
+    this.place(hash, offset);
     this.used++;
+    return true;
   }
 
   /** Adds the seqs stored under this hash to `into` (created on the first one found). */
-  collect(h1: number, h2: number, into: number[] | undefined): number[] | undefined {
-    const mask = this.seqs.length - 1;
-    for (let slot = h1 & mask; ; slot = (slot + 1) & mask) {
-      const seq = this.seqs[slot]!;
-      if (seq === 0) return into;
-      if (this.h1[slot] === h1 && this.h2[slot] === h2) (into ??= []).push(seq);
+  collect(hash: number, into: number[] | undefined): number[] | undefined {
+    const mask = this.offsets.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const offset = this.offsets[slot]!;
+      if (offset === 0) return into;
+      if (this.hashes[slot] === hash) (into ??= []).push(this.base + offset - 1);
     }
   }
 
-  private place(h1: number, h2: number, seq: number): void {
-    const mask = this.seqs.length - 1;
-    let slot = h1 & mask;
-    while (this.seqs[slot] !== 0) slot = (slot + 1) & mask;
-    this.h1[slot] = h1;
-    this.h2[slot] = h2;
-    this.seqs[slot] = seq;
+  private place(hash: number, offset: number): void {
+    const mask = this.offsets.length - 1;
+    let slot = hash & mask;
+    while (this.offsets[slot] !== 0) slot = (slot + 1) & mask;
+    this.hashes[slot] = hash;
+    this.offsets[slot] = offset;
   }
 
   private grow(): void {
-    const { h1, h2, seqs } = this;
-    this.h1 = new Uint32Array(seqs.length * 2);
-    this.h2 = new Uint32Array(seqs.length * 2);
-    this.seqs = new Float64Array(seqs.length * 2);
-    for (let slot = 0; slot < seqs.length; slot++) if (seqs[slot] !== 0) this.place(h1[slot]!, h2[slot]!, seqs[slot]!);
+    const { hashes, offsets } = this;
+    this.hashes = new Uint32Array(offsets.length * 2);
+    this.offsets = new Uint32Array(offsets.length * 2);
+    for (let slot = 0; slot < offsets.length; slot++) if (offsets[slot] !== 0) this.place(hashes[slot]!, offsets[slot]!);
   }
 }
 
 /**
  * Which dedup log rows may hold a key: the in-memory half of deduplication. It answers from a
- * 64-bit hash, so a hit is a candidate the caller confirms against the log row (same org and key,
+ * 32-bit hash, so a hit is a candidate the caller confirms against the log row (same org and key,
  * not expired); a miss is certain, and a miss is what every new memory is. Keeping this in
  * memory lets the durable log be append-only, where a B-tree keyed by the random keys dirtied a
  * page per memory and made each group commit write megabytes.
@@ -113,7 +98,8 @@ class HashTable {
  * whose every entry has expired is dropped whole, so nothing is ever deleted slot by slot.
  */
 export class DedupIndex {
-  private readonly generations = new Map<number, HashTable>();
+  /** Usually one table per generation; another starts when seqs outrun a table's offsets. */
+  private readonly generations = new Map<number, HashTable[]>();
   private readonly generationMs: number;
   private held = 0;
   private coveredFromMs = Number.NEGATIVE_INFINITY;
@@ -140,41 +126,46 @@ export class DedupIndex {
   }
 
   add(orgId: string, key: string, seq: number, expiresAtMs: number): void {
-    if (seq === 0) throw new Error("dedup log seq 0 is reserved for empty slots");
     const generation = Math.floor(expiresAtMs / this.generationMs);
-    let table = this.generations.get(generation);
-    if (!table) {
-      table = new HashTable();
-      this.generations.set(generation, table);
+    let tables = this.generations.get(generation);
+    if (!tables) {
+      tables = [];
+      this.generations.set(generation, tables);
     }
-    hashPair(orgId, key);
-    table.add(hashHigh, hashLow, seq);
+    const hash = dedupHash(orgId, key);
+    if (!tables.at(-1)?.add(hash, seq)) {
+      const table = new HashTable(seq);
+      table.add(hash, seq);
+      tables.push(table);
+    }
     this.held++;
     while (this.held > this.maxKeys && this.generations.size > 1) this.dropFirstToExpire();
   }
 
-  private dropFirstToExpire(): void {
-    const first = Math.min(...this.generations.keys());
-    this.held -= this.generations.get(first)!.size;
-    this.generations.delete(first);
-    // Its keys expire by the end of the generation, so they were accepted one window earlier.
-    this.coveredFromMs = Math.max(this.coveredFromMs, (first + 1) * this.generationMs - this.windowMs);
-  }
-
   /** The seqs of log rows that may hold this key (usually none). */
   candidates(orgId: string, key: string): readonly number[] {
-    hashPair(orgId, key);
+    const hash = dedupHash(orgId, key);
     let out: number[] | undefined;
-    for (const table of this.generations.values()) out = table.collect(hashHigh, hashLow, out);
+    for (const tables of this.generations.values()) for (const table of tables) out = table.collect(hash, out);
     return out ?? NONE;
   }
 
   /** Drops every generation whose entries have all expired by `nowMs`. */
   dropExpired(nowMs: number): void {
-    for (const [generation, table] of this.generations) {
-      if ((generation + 1) * this.generationMs > nowMs) continue;
-      this.held -= table.size;
-      this.generations.delete(generation);
+    for (const generation of this.generations.keys()) {
+      if ((generation + 1) * this.generationMs <= nowMs) this.drop(generation);
     }
+  }
+
+  private dropFirstToExpire(): void {
+    const first = Math.min(...this.generations.keys());
+    this.drop(first);
+    // Its keys expire by the end of the generation, so they were accepted one window earlier.
+    this.coveredFromMs = Math.max(this.coveredFromMs, (first + 1) * this.generationMs - this.windowMs);
+  }
+
+  private drop(generation: number): void {
+    for (const table of this.generations.get(generation) ?? []) this.held -= table.size;
+    this.generations.delete(generation);
   }
 }

@@ -83,7 +83,7 @@ export function createArcRouter(options: {
 }
 
 /**
- * Dedup keys one org's Durable Object keeps in memory at most (16 to 32 MB): an object has 128 MB
+ * Dedup keys one org's Durable Object keeps in memory at most (12 to 24 MB): an object has 128 MB
  * in all, so the Node default of 4 million is capped here; older keys are looked up in Arc.
  */
 const DURABLE_OBJECT_MEMORY_KEYS = 1_000_000;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dedupHash } from "../../core/coordinator/dedup-index";
 import { ServiceError } from "../../core/errors";
 import { FakeSink, filterFor, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 
@@ -88,6 +89,25 @@ describe("dedup", () => {
     // Another org's identical keys are its own.
     const other = await reopened.coordinator.accept("org_b", originals.slice(0, 10).map((r) => makeRecord({ org_id: "org_b", dedup_key: r.dedup_key })));
     expect(other.every((r) => r.status === "created")).toBe(true);
+  });
+
+  it("tells apart two keys whose in-memory hashes collide, by their log rows", async () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const key = `collide-${i}`;
+      const hash = dedupHash("org_a", key);
+      const other = seen.get(hash);
+      if (other !== undefined) pair = [other, key];
+      seen.set(hash, key);
+    }
+    const h = await open();
+    const [first] = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: pair[0] })]);
+    expect(first?.status).toBe("created");
+    const [second] = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: pair[1] })]);
+    expect(second?.status).toBe("created");
+    const [again] = await h.coordinator.accept("org_a", [makeRecord({ dedup_key: pair[1] })]);
+    expect(again).toEqual({ status: "duplicate", existing_id: second?.status === "created" ? second.record.id : "" });
   });
 
   it("creates everything when dedup is disabled, and never dedups an empty key", async () => {
