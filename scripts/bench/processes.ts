@@ -138,8 +138,9 @@ export function startMemtrace(options: MemtraceServerOptions): Promise<ServedPro
       MEMTRACE_SERVER_PORT: "0",
       MEMTRACE_LOG_LEVEL: "warn",
       MEMTRACE_RATE_LIMIT_ENABLED: "false",
-      // As `npm start` runs it (see the README's "Running in production").
+      // As `npm start` runs it (see "Two commands" in the README).
       MALLOC_ARENA_MAX: "2",
+      MALLOC_MMAP_THRESHOLD_: "131072",
       ...options.env,
     },
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
