@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
-import { dedupLogKeys, type Harness, makeRecord, openHarness, storedIds, tempDir } from "./support";
+import { dedupLogKeys, makeRecord, storedIds, useOutboxFile } from "./support";
 
 const HOUR = 3_600_000;
 
@@ -17,19 +16,11 @@ const V1_SCHEMA = [
   "CREATE INDEX dedup_index_expiry ON dedup_index (expires_at_us)",
 ];
 
-describe("outbox schema version 2", () => {
-  let dir: ReturnType<typeof tempDir>;
-  let harness: Harness | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    await harness?.close();
-    dir.remove();
-  });
+const { open, file: outboxFile } = useOutboxFile();
 
+describe("outbox schema version 2", () => {
   it("takes over a version 1 file: every row is delivered again and its live keys still dedup", async () => {
-    const file = join(dir.path, "outbox.db");
+    const file = outboxFile();
     const clock = new ManualClock();
     const nowUs = clock.now() * 1000;
     const pending = makeRecord({ dedup_key: "p" });
@@ -50,8 +41,7 @@ describe("outbox schema version 2", () => {
     ]);
     await v1.close();
 
-    harness = await openHarness(file, {}, { clock });
-    const h = harness;
+    const h = await open({}, { clock });
     expect(await storedIds(h)).toEqual([pending.id, delivered.id]);
     expect(await dedupLogKeys(h)).toEqual(["d", "gone", "p"]);
     const tables = await h.sql.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('outbox', 'dedup_index')");

@@ -163,7 +163,7 @@ type OpenArgs = Parameters<typeof openHarness> extends [string, ...infer Rest] ?
  * A fresh outbox file for every test, with the harness over it closed and the folder removed
  * after the test: `open(...)` takes `openHarness`'s options (a reopen uses the same file).
  */
-export function useOutboxFile(): { open: (...args: OpenArgs) => Promise<Harness> } {
+export function useOutboxFile(): { open: (...args: OpenArgs) => Promise<Harness>; file: () => string } {
   let dir: ReturnType<typeof tempDir>;
   let harness: Harness | undefined;
   beforeEach(() => {
@@ -174,5 +174,6 @@ export function useOutboxFile(): { open: (...args: OpenArgs) => Promise<Harness>
     harness = undefined;
     dir.remove();
   });
-  return { open: async (...args) => (harness = await openHarness(join(dir.path, "outbox.db"), ...args)) };
+  const file = () => join(dir.path, "outbox.db");
+  return { open: async (...args) => (harness = await openHarness(file(), ...args)), file };
 }
