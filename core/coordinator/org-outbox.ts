@@ -42,12 +42,6 @@ export class OrgOutbox {
     this.index.add(row);
   }
 
-  /** For rows loaded at start, which arrive in seq order with the pending ones. */
-  addDelivered(row: CachedRow & { deliveredAtMs: number }): void {
-    this.delivered.push(row);
-    this.index.add(row);
-  }
-
   /** Moves a delivered chunk (the head of `pending`, as handed out) to the delivered rows. */
   markDelivered(chunk: CachedRow[], deliveredAtMs: number): void {
     if (chunk.some((row, i) => this.pending[i] !== row)) {

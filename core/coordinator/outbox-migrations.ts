@@ -73,8 +73,6 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
   },
 ];
 
-export const OUTBOX_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */
 export async function migrateOutbox(sql: SqlExecutor, nowUs: number): Promise<void> {
   await sql.execute(

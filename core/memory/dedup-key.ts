@@ -30,8 +30,3 @@ function leadingCodePoints(text: string, count: number): string {
 export function dedupKeyOf(agentId: string, eventType: string, content: string): string {
   return sha256HexSync(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`).slice(0, 32);
 }
-
-/** `dedupKeyOf` behind a promise, for callers written against the earlier asynchronous version. */
-export async function computeDedupKey(agentId: string, eventType: string, content: string): Promise<string> {
-  return dedupKeyOf(agentId, eventType, content);
-}
