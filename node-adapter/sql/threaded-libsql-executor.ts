@@ -1,18 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
+import { WorkerCalls, type CallReply } from "../threading/worker-calls";
 import { connectionPragmas, type LibsqlExecutorOptions } from "./libsql-executor";
 
 type Request =
   | { kind: "execute"; sql: string; args: SqlValue[] }
   | { kind: "batch"; statements: Array<{ sql: string; args: SqlValue[] }> }
   | { kind: "close" };
-
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; code?: string; stack?: string } };
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
 
 const WORKER_URL = new URL("./libsql-thread.mjs", import.meta.url);
 
@@ -24,16 +18,11 @@ const WORKER_URL = new URL("./libsql-thread.mjs", import.meta.url);
  * the next group. Requests run one at a time in call order, so a batch stays one transaction.
  */
 export class ThreadedLibsqlExecutor implements SqlExecutor {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failure: Error | undefined;
+  private readonly calls: WorkerCalls<unknown>;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on("message", (reply: Reply) => this.settle(reply));
-    worker.on("error", (error) => this.fail(error));
-    worker.on("exit", (code) => this.fail(new Error(`the SQL worker thread exited (code ${code})`)));
-    // An idle connection must not keep the process alive; a pending request does (see `send`).
-    worker.unref();
+  private constructor(worker: Worker) {
+    this.calls = new WorkerCalls(worker, "the SQL worker thread");
+    worker.on("message", (reply: CallReply<unknown>) => this.calls.settle(reply));
   }
 
   /** Starts the thread and applies the same connection settings as `LibsqlExecutor.open`. */
@@ -62,38 +51,11 @@ export class ThreadedLibsqlExecutor implements SqlExecutor {
     return this.send({ kind: "batch", statements: statements.map((s) => ({ sql: s.sql, args: s.args ?? [] })) }) as Promise<SqlResult[]>;
   }
 
-  async close(): Promise<void> {
-    if (this.failure) return;
-    try {
-      await this.send({ kind: "close" });
-    } finally {
-      this.failure = new Error("the SQL connection is closed");
-      await this.worker.terminate();
-    }
+  close(): Promise<void> {
+    return this.calls.close({ kind: "close" }, new Error("the SQL connection is closed"));
   }
 
   private send(request: Request): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...request });
-    });
-  }
-
-  private settle(reply: Reply): void {
-    const waiter = this.pending.get(reply.id);
-    if (!waiter) return;
-    this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker.unref();
-    if (reply.ok) waiter.resolve(reply.value);
-    else waiter.reject(Object.assign(new Error(reply.error.message), reply.error));
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
+    return this.calls.call(request);
   }
 }

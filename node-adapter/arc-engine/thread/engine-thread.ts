@@ -1,8 +1,8 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { ArcEngine } from "../engine";
 import type { ArcEngineLogger, ArcEngineOptions } from "../options";
+import { errorToWire } from "../../threading/worker-calls";
 import {
-  errorToWire,
   OPEN_REPLY_ID,
   requestFromWire,
   responseToWire,

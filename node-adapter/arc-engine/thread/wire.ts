@@ -1,3 +1,5 @@
+import type { CallReply } from "../../threading/worker-calls";
+
 /**
  * The messages between ThreadedArcEngine (main thread) and the engine thread, and the
  * conversions of a fetch Request/Response to and from them. Bodies travel as whole ArrayBuffers
@@ -13,7 +15,7 @@ export type ThreadRequest =
 /** What the thread sends back: replies to requests (id 0 answers the open) and log records. */
 export type ThreadMessage = ThreadReply | ThreadLogRecord;
 
-export type ThreadReply = { id: number; ok: true; value: WireResponse | null } | { id: number; ok: false; error: WireError };
+export type ThreadReply = CallReply<WireResponse | null>;
 
 export interface ThreadLogRecord {
   kind: "log";
@@ -38,12 +40,6 @@ export interface WireResponse {
   statusText: string;
   headers: [string, string][];
   body: ArrayBuffer | null;
-}
-
-export interface WireError {
-  name: string;
-  message: string;
-  stack?: string;
 }
 
 export async function requestToWire(request: Request): Promise<WireRequest> {
@@ -75,13 +71,4 @@ export function responseFromWire(wire: WireResponse): Response {
 /** The buffers to move rather than copy when posting `wire`. */
 export function transferables(wire: WireRequest | WireResponse | null): ArrayBuffer[] {
   return wire?.body ? [wire.body] : [];
-}
-
-export function errorToWire(error: unknown): WireError {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
-}
-
-export function errorFromWire(wire: WireError): Error {
-  return Object.assign(new Error(wire.message), wire);
 }
