@@ -227,10 +227,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const { arcDedupLookup } = this.options;
     const inArc = arcDedupLookup
       ? await findArcDuplicates(
-          items.filter((item) => item.dedupKey !== "" && !owners.has(slot(item.record.org_id, item.dedupKey))),
+          items,
           nowUs,
           windowUs,
           { lookup: arcDedupLookup, authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId), logger: this.logger },
+          (item) => owners.has(slot(item.record.org_id, item.dedupKey)),
         )
       : new Map<number, string>();
 
