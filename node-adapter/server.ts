@@ -8,6 +8,8 @@ import { ApiKeyVerifier } from "../core/auth/verifier";
 import { bindLegacyArc, bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
 import { systemClock, type Clock } from "../core/clock";
 import { dedupSettings, type Settings } from "../core/config/schema";
+import { arcHooks } from "../core/coordinator/arc-hooks";
+import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
 import { SqlMetadataStore } from "../core/metadata/store";
 import { MemoryService } from "../core/memory/service";
@@ -121,29 +123,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       refreshMs: settings.auth.key_cache_ttl,
     });
     const dedup = dedupSettings(settings);
-    const coordinatorCreatedAtUs = () => coordinator.createdAtUs;
     const coordinator = await createLocalWriteCoordinator({
       dataDir: settings.data.dir,
       clock,
       logger,
-      resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
-      arcDedupLookup: async (orgId, keys, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupKeys(orgId, keys, sinceUs),
-      // At shutdown: Arc's admin flush, so delivered rows need no second delivery at the next start.
-      persistDelivered: async (orgId) => (await arc.targetFor(orgId)).client.flushBuffers(),
-      // The embedded engine's per-org databases only ever received rows through this outbox, whose
-      // dedup index therefore knows every key; a bound instance may hold older rows of its own.
-      authoritativeSinceUs: async (orgId) => {
-        const target = await arc.targetFor(orgId);
-        return target.source === "default" ? 0 : Math.max(target.boundSinceUs, coordinatorCreatedAtUs());
-      },
-      config: {
-        maxBatchSize: settings.write_buffer.max_size,
-        maxIntervalMs: settings.write_buffer.max_interval,
-        maxOutboxRows: settings.write_buffer.max_outbox_rows,
-        maxTotalOutboxRows: settings.write_buffer.max_outbox_rows,
-        visibilityDelayMs: options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,
-        dedup,
-      },
+      ...arcHooks(arc, () => coordinator.createdAtUs),
+      config: outboxConfigFromSettings(
+        settings,
+        options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,
+      ),
     });
     closers.push(() => coordinator.close());
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dedupSettings, type Settings } from "../config/schema";
 
 const positiveMs = z.number().int().positive();
 
@@ -38,6 +39,21 @@ export const outboxConfigSchema = z.object({
     })
     .prefault({}),
 });
+
+/**
+ * The coordinator's tunables from the service settings. The visibility delay is the caller's:
+ * it depends on which Arc the runtime writes to by default.
+ */
+export function outboxConfigFromSettings(settings: Settings, visibilityDelayMs: number): OutboxConfigInput {
+  return {
+    maxBatchSize: settings.write_buffer.max_size,
+    maxIntervalMs: settings.write_buffer.max_interval,
+    maxOutboxRows: settings.write_buffer.max_outbox_rows,
+    maxTotalOutboxRows: settings.write_buffer.max_outbox_rows,
+    visibilityDelayMs,
+    dedup: dedupSettings(settings),
+  };
+}
 
 export type OutboxConfig = z.output<typeof outboxConfigSchema>;
 export type OutboxConfigInput = z.input<typeof outboxConfigSchema>;

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
+import { arcHooks } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import type { AcceptResult } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
@@ -103,14 +104,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
       clock: this.clock,
       scheduler: this.scheduler,
       logger: this.logger,
-      resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
-      arcDedupLookup: async (orgId, keys, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupKeys(orgId, keys, sinceUs),
-      // The default Arc's per-org database only ever received rows through this object, whose
-      // dedup index therefore knows every key; a bound instance may hold older rows of its own.
-      authoritativeSinceUs: async (orgId) => {
-        const target = await arc.targetFor(orgId);
-        return target.source === "default" ? 0 : Math.max(target.boundSinceUs, coordinator.createdAtUs);
-      },
+      ...arcHooks(arc, () => coordinator.createdAtUs),
       config: outboxConfig(settings),
     });
     this.coordinatorValue = coordinator;

@@ -1,7 +1,7 @@
 import { MetadataArcRouter } from "../../core/arc-routing/router";
 import type { Clock } from "../../core/clock";
 import { dedupSettings, type Settings } from "../../core/config/schema";
-import type { OutboxConfigInput } from "../../core/coordinator/config";
+import { outboxConfigFromSettings, type OutboxConfigInput } from "../../core/coordinator/config";
 import { deriveAgentTokenKey } from "../../core/auth/token-key";
 import { parseMasterKey } from "../../core/crypto/envelope";
 import { createConsoleLogger, type Logger } from "../../core/logger";
@@ -88,15 +88,9 @@ export function createArcRouter(options: {
  */
 const DURABLE_OBJECT_MEMORY_KEYS = 1_000_000;
 
-/** The outbox tunables from the shared settings, as the Node server maps them. */
+/** The outbox tunables from the shared settings, with the dedup budget a Durable Object can hold. */
 export function outboxConfig(settings: Settings): OutboxConfigInput {
+  const config = outboxConfigFromSettings(settings, settings.arc.visibility_delay);
   const dedup = dedupSettings(settings);
-  return {
-    maxBatchSize: settings.write_buffer.max_size,
-    maxIntervalMs: settings.write_buffer.max_interval,
-    maxOutboxRows: settings.write_buffer.max_outbox_rows,
-    maxTotalOutboxRows: settings.write_buffer.max_outbox_rows,
-    visibilityDelayMs: settings.arc.visibility_delay,
-    dedup: { ...dedup, memoryKeys: Math.min(dedup.memoryKeys, DURABLE_OBJECT_MEMORY_KEYS) },
-  };
+  return { ...config, dedup: { ...dedup, memoryKeys: Math.min(dedup.memoryKeys, DURABLE_OBJECT_MEMORY_KEYS) } };
 }

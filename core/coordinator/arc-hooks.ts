@@ -1,0 +1,23 @@
+import type { ArcRouter } from "../arc-routing/router";
+import type { OutboxCoordinatorOptions } from "./options";
+
+type ArcHooks = Required<Pick<OutboxCoordinatorOptions, "resolveSink" | "arcDedupLookup" | "authoritativeSinceUs" | "persistDelivered">>;
+
+/**
+ * The write coordinator's ways to the org's Arc, through the org router, as both runtimes wire
+ * them. `outboxCreatedAtUs` is when the outbox (and so its dedup log) began.
+ */
+export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHooks {
+  return {
+    resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
+    arcDedupLookup: async (orgId, keys, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupKeys(orgId, keys, sinceUs),
+    // The default Arc's per-org database only ever received rows through this outbox, whose
+    // dedup log therefore knows every key; a bound instance may hold older rows of its own.
+    authoritativeSinceUs: async (orgId) => {
+      const target = await arc.targetFor(orgId);
+      return target.source === "default" ? 0 : Math.max(target.boundSinceUs, outboxCreatedAtUs());
+    },
+    // At close: Arc's admin flush, so delivered rows need no second delivery at the next start.
+    persistDelivered: async (orgId) => (await arc.targetFor(orgId)).client.flushBuffers(),
+  };
+}
