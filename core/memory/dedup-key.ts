@@ -6,6 +6,10 @@ export const DEDUP_CONTENT_PREFIX_CHARS = 200;
 /** The first `count` Unicode code points of `text`, never cutting a surrogate pair. */
 function leadingCodePoints(text: string, count: number): string {
   if (text.length <= count) return text;
+  // Without a surrogate among the first `count` units, units and code points coincide.
+  let unit = 0;
+  while (unit < count && (text.charCodeAt(unit) & 0xf800) !== 0xd800) unit++;
+  if (unit === count) return text.slice(0, count);
   let end = 0;
   let seen = 0;
   for (const char of text) {

@@ -15,18 +15,28 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 export function jsonTextDepth(text: string, stopAt: number): number {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92) i++; // backslash: skip the escaped character
-      else if (ch === 34) inString = false;
-    } else if (ch === 34) inString = true;
+    if (ch === 34) i = closingQuote(text, i);
     else if (ch === 123 || ch === 91) {
       if (++depth > deepest && (deepest = depth) > stopAt) return deepest;
     } else if (ch === 125 || ch === 93) depth--;
   }
   return deepest;
+}
+
+/**
+ * Where the string opened at `open` ends (the text's length if it never does). Strings are most
+ * of a memory batch's bytes, so they are skipped with indexOf rather than read unit by unit; a
+ * quote ends the string unless an odd run of backslashes escapes it.
+ */
+function closingQuote(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return text.length;
 }
 
 /**

@@ -28,4 +28,9 @@ describe("dedupKeyOf", () => {
     expect(await dedupKeyOf("a", "t", content)).toBe(sha32(`a|t|${expected}`));
     expect(await dedupKeyOf("a", "t", content)).not.toBe(await dedupKeyOf("a", "t", "é".repeat(150) + "😀".repeat(49)));
   });
+
+  it("keeps an astral character that straddles the 200th unit whole", async () => {
+    const content = `${"a".repeat(199)}😀tail`;
+    expect(await dedupKeyOf("a", "t", content)).toBe(sha32(`a|t|${"a".repeat(199)}😀`));
+  });
 });
