@@ -7,7 +7,8 @@ import { checkAcknowledged, readStoredInArc, type ArcCheck } from "./arc-engine"
 import { runCannon, runLoop, type LoadResult } from "./load";
 import type { BenchPlan } from "./options";
 import { startMemtrace } from "./processes";
-import { batchJson, liveMemoryJson } from "./workload";
+import { BatchBodies } from "./batch-bodies";
+import { liveMemoryJson } from "./workload";
 
 export interface SingleWriteFigure extends LoadResult {
   concurrency: number;
@@ -31,13 +32,16 @@ export interface IngestFigures {
   drainSeconds: number;
 }
 
+/** Batch bodies prepared per second of load: well past what two cores ingest, so none is built on the clock. */
+const PREPARED_MEMORIES_PER_SECOND = 80_000;
+
 const perMemory = (cpuSeconds: number, memories: number) => (memories > 0 ? Math.round((cpuSeconds * 1e6) / memories) / 1000 : Number.NaN);
 
 /**
  * Ingest on a fresh server: single-memory POSTs at concurrency 1, 32 and 128 (autocannon), then
- * batches of 100 and 1,000 from a few concurrent clients. Every memory is unique, so none is a
- * duplicate and every 201 is a memory that must reach Arc: after the server stops, the bench
- * counts the org's rows in Arc and compares.
+ * batches of 100 and 1,000 from `batchConcurrency` clients, their bodies prepared before the
+ * clock starts. Every memory is unique, so none is a duplicate and every 201 is a memory that
+ * must reach Arc: after the server stops, the bench counts the org's rows in Arc and compares.
  */
 export async function runIngest(plan: BenchPlan, log: (line: string) => void): Promise<IngestFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), "memtrace-bench-ingest-"));
@@ -80,15 +84,17 @@ export async function runIngest(plan: BenchPlan, log: (line: string) => void): P
     const batches: BatchWriteFigure[] = [];
     for (const batchSize of [100, 1000]) {
       let created = 0;
+      const first = sequence;
+      const prepare = Math.min(plan.maxBatchRequests, Math.ceil((PREPARED_MEMORIES_PER_SECOND * plan.loadSeconds) / batchSize));
+      const bodies = new BatchBodies(first, batchSize, (n) => liveMemoryJson(n, runId), prepare);
       const cpu0 = server.cpuSeconds();
       const result = await runLoop({
         concurrency: plan.batchConcurrency,
         seconds: plan.loadSeconds,
         maxRequests: plan.maxBatchRequests,
-        request: async () => {
-          const first = sequence;
-          sequence += batchSize;
-          const answer = await api.postBatch(batchJson(first, batchSize, (n) => liveMemoryJson(n, runId)));
+        request: async (n) => {
+          sequence = Math.max(sequence, first + (n + 1) * batchSize);
+          const answer = await api.postBatch(bodies.body(n));
           created += answer.created;
           for (const id of createdIds(answer.text)) acknowledge(id);
           return answer.created === batchSize;
@@ -106,6 +112,7 @@ export async function runIngest(plan: BenchPlan, log: (line: string) => void): P
       log(`  batch ${batchSize}: ${memoriesPerSecond} memories/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`);
     }
 
+    api.close();
     const stopAt = performance.now();
     await server.stop();
     const drainSeconds = Math.round((performance.now() - stopAt) / 100) / 10;

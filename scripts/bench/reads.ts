@@ -138,6 +138,7 @@ export async function runReads(plan: BenchPlan, log: (line: string) => void): Pr
       reads.push(figure);
       log(`  ${c.name}: p50 ${figure.latencyMs.p50} ms, p95 ${figure.latencyMs.p95} ms, p99 ${figure.latencyMs.p99} ms (${figure.meanRows} rows)`);
     }
+    readApi.close();
     const after = server.memory();
     return {
       memories: seeded.memories,

@@ -67,6 +67,7 @@ export async function seedFolder(dataDir: string, plan: BenchPlan, profile: { cp
     const api = new BenchApi(server.url, server.adminKey);
     log(`  seeding ${plan.seedMemories} memories`);
     const seeded = await seed(api, plan, log);
+    api.close();
     const memory = server.memory();
     const memoriesPerSecond = Math.round(seeded.created / seeded.seconds);
     log(`  seeded at ${memoriesPerSecond} memories/s; server RSS ${memory?.rssMB} MB (peak ${memory?.peakRssMB})`);
