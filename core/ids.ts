@@ -1,15 +1,9 @@
 import type { Clock } from "./clock";
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-const hex = (bytes: Uint8Array, from = 0, to = bytes.length) => {
-  let out = "";
-  for (let i = from; i < to; i++) out += HEX[bytes[i]!];
-  return out;
-};
+import { hexString } from "./hex";
 
 /** Metadata ids as the original makes them: a prefix plus 24 hex chars of crypto randomness. */
 export function prefixedId(prefix: "org" | "agent" | "sess" | "arc"): string {
-  return `${prefix}_${hex(crypto.getRandomValues(new Uint8Array(12)))}`;
+  return `${prefix}_${hexString(crypto.getRandomValues(new Uint8Array(12)))}`;
 }
 
 /**
@@ -32,6 +26,8 @@ function randomBytes(count: number): Uint8Array {
 let lastMs = 0;
 let seq = 0;
 const id = new Uint8Array(16);
+/** Byte indexes a UUID's text puts a dash before: 8-4-4-4-12 hex digits. */
+const UUID_DASHES = [4, 6, 8, 10];
 
 /**
  * Memory ids: UUIDv7, so ids sort by creation time and keyset paging on (time, id) is stable.
@@ -60,7 +56,7 @@ export function uuidv7(clock: Clock): string {
   id[6] = 0x70 | (seq >> 8);
   id[7] = seq & 0xff;
   id[8] = 0x80 | (id[8]! & 0x3f);
-  return `${hex(id, 0, 4)}-${hex(id, 4, 6)}-${hex(id, 6, 8)}-${hex(id, 8, 10)}-${hex(id, 10, 16)}`;
+  return hexString(id, UUID_DASHES);
 }
 
 const UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

@@ -5,6 +5,8 @@
  * against about a microsecond here. Runs on any runtime (no Node or Workers APIs).
  */
 
+import { wordsHex } from "../hex";
+
 const K = Uint32Array.of(
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -22,9 +24,6 @@ const encoder = new TextEncoder();
 const W = new Uint32Array(64);
 const H = new Uint32Array(8);
 let scratch = new Uint8Array(1024);
-
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-const HEX_WORD = (w: number) => HEX_BYTE[w >>> 24]! + HEX_BYTE[(w >>> 16) & 0xff]! + HEX_BYTE[(w >>> 8) & 0xff]! + HEX_BYTE[w & 0xff]!;
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
@@ -76,8 +75,11 @@ function utf8Into(text: string): number {
   return text.length;
 }
 
-/** Lower-case hex SHA-256 of a string's UTF-8 bytes (lone surrogates become U+FFFD, as TextEncoder does). */
-export function sha256HexSync(text: string): string {
+/**
+ * Lower-case hex SHA-256 of a string's UTF-8 bytes (lone surrogates become U+FFFD, as TextEncoder
+ * does); `digits` keeps only the first hex digits, without building the rest.
+ */
+export function sha256HexSync(text: string, digits = 64): string {
   const length = utf8Into(text);
   // Padding: 0x80, zeros, then the length in bits as a 64-bit big-endian integer.
   const padded = Math.ceil((length + 9) / 64) * 64;
@@ -91,7 +93,5 @@ export function sha256HexSync(text: string): string {
   }
   H.set(INITIAL);
   for (let offset = 0; offset < padded; offset += 64) compress(scratch, offset);
-  let hex = "";
-  for (let i = 0; i < 8; i++) hex += HEX_WORD(H[i]!);
-  return hex;
+  return wordsHex(H, Math.min(digits, 64));
 }

@@ -32,5 +32,5 @@ function leadingCodePoints(text: string, count: number): string {
  * the original server and re-sent to this one may not be recognised as a duplicate by key alone.
  */
 export function dedupKeyOf(agentId: string, eventType: string, content: string): string {
-  return sha256HexSync(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`).slice(0, 32);
+  return sha256HexSync(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`, 32);
 }

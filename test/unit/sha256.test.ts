@@ -27,4 +27,8 @@ describe("sha256HexSync", () => {
     );
     expect(sha256HexSync("x".repeat(200_000))).toBe(reference("x".repeat(200_000)));
   });
+
+  it("keeps only the leading hex digits it is asked for", () => {
+    for (const digits of [0, 1, 7, 8, 9, 32, 63, 64]) expect(sha256HexSync("abc", digits)).toBe(reference("abc").slice(0, digits));
+  });
 });
