@@ -58,22 +58,21 @@ export function csvToTags(csv: string): string[] {
   return csv === "" ? [] : csv.split(",");
 }
 
+/** One memory's value in one column of its Arc row. */
+export function memoryCell(record: MemoryRecord, column: MemoryColumn): string | number {
+  switch (column) {
+    case "time":
+      return record.time_us;
+    case "tags_csv":
+      return tagsToCsv(record.tags);
+    case "ingested_at":
+      return record.ingested_at_us;
+    default:
+      return record[column];
+  }
+}
+
 /** One memory as the values of its Arc row, by column. */
 export function memoryToRow(record: MemoryRecord): Record<MemoryColumn, string | number> {
-  return {
-    time: record.time_us,
-    id: record.id,
-    org_id: record.org_id,
-    agent_id: record.agent_id,
-    session_id: record.session_id,
-    memory_type: record.memory_type,
-    event_type: record.event_type,
-    content: record.content,
-    metadata_json: record.metadata_json,
-    tags_csv: tagsToCsv(record.tags),
-    dedup_key: record.dedup_key,
-    importance: record.importance,
-    parent_id: record.parent_id,
-    ingested_at: record.ingested_at_us,
-  };
+  return Object.fromEntries(MEMORY_COLUMNS.map((column) => [column, memoryCell(record, column)])) as Record<MemoryColumn, string | number>;
 }

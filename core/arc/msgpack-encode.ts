@@ -1,7 +1,7 @@
 import { Encoder } from "@msgpack/msgpack";
 import type { MemoryRecord } from "../memory/schema";
 import { wellFormed } from "./duckdb-text";
-import { MEMORY_COLUMN_KINDS, MEMORY_COLUMNS, memoryToRow, type WireKind } from "./memory-columns";
+import { MEMORY_COLUMN_KINDS, MEMORY_COLUMNS, memoryCell, type WireKind } from "./memory-columns";
 import { isValidMeasurement } from "./sql-names";
 
 /** One column of a batch: its wire kind and one value per row (`null` is SQL NULL). */
@@ -47,21 +47,26 @@ export function encodeColumnar(measurement: string, columns: Readonly<Record<str
   for (const [name, column] of entries) {
     if (name === "" || name.startsWith("_")) throw new RangeError(`Arc drops column names that are empty or start with _: ${JSON.stringify(name)}`);
     if (column.values.length !== rows) throw new RangeError(`column ${name} has ${column.values.length} values, expected ${rows}`);
-    if (name === "time" && (column.kind !== "int" || column.values.includes(null))) {
-      throw new RangeError("time must be integer µs in every row");
+    if (name === "time" && column.kind !== "int") throw new RangeError("time must be integer µs in every row");
+    // One pass per column: these run for every cell of every delivered row.
+    const out = new Array<string | number | bigint | null>(rows);
+    let present = false;
+    for (let i = 0; i < rows; i++) {
+      const value = column.values[i]!;
+      if (value === null && name === "time") throw new RangeError("time must be integer µs in every row");
+      present ||= value !== null;
+      out[i] = wireValue(column.kind, value, name);
     }
-    if (column.values.every((value) => value === null)) continue;
-    wire[name] = column.values.map((value) => wireValue(column.kind, value, name));
+    if (present) wire[name] = out;
   }
   return encoder.encode({ m: measurement, columns: wire });
 }
 
 /** The write body for a batch of memories, in the Arc table's layout. */
 export function encodeMemoryBatch(measurement: string, records: readonly MemoryRecord[]): Uint8Array<ArrayBuffer> {
-  const rows = records.map(memoryToRow);
   const columns: Record<string, ColumnValues> = {};
   for (const name of MEMORY_COLUMNS) {
-    columns[name] = { kind: MEMORY_COLUMN_KINDS[name], values: rows.map((row) => row[name]) };
+    columns[name] = { kind: MEMORY_COLUMN_KINDS[name], values: records.map((record) => memoryCell(record, name)) };
   }
   return encodeColumnar(measurement, columns);
 }
