@@ -20,6 +20,7 @@ import { ThreadedArcEngine } from "./arc-engine/threaded-engine";
 import { metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
+import { nativeSha256Hex } from "./crypto/native-sha256";
 import { BackgroundTasks, closeHttp, listen } from "./http-server";
 import { LibsqlExecutor } from "./sql/libsql-executor";
 
@@ -145,12 +146,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       clock,
       logger,
       store,
-      verifier: new ApiKeyVerifier({ store, clock, cacheTtlMs: settings.auth.key_cache_ttl, background: background.add }),
+      verifier: new ApiKeyVerifier({
+        store,
+        clock,
+        cacheTtlMs: settings.auth.key_cache_ttl,
+        background: background.add,
+        sha256Hex: nativeSha256Hex,
+      }),
       tokens: new AgentTokens({ key: master.tokenKey, clock }),
       rateLimiter: createRateLimiter(settings.rate_limit, clock),
       coordinator,
       arc,
-      memories: new MemoryService({ coordinator, arc, clock, dedup }),
+      memories: new MemoryService({ coordinator, arc, clock, dedup, sha256Hex: nativeSha256Hex }),
       masterKey: master.key,
       background: background.add,
       startedAt: clock.now(),

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import { sha256HexSync } from "../crypto/sha256";
+import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import { API_KEY_PATTERN, compareApiKey } from "./api-key";
 import type { Permission } from "./permissions";
 import { TtlCache } from "./ttl-cache";
@@ -57,6 +57,8 @@ export interface ApiKeyVerifierOptions {
   maxCachedKeys?: number;
   /** Minimum gap between `last_used_at` writes for one key. */
   touchIntervalMs?: number;
+  /** Hashes a presented key for the cache lookup; the portable SHA-256 when absent. */
+  sha256Hex?: Sha256Hex;
   /** bcrypt comparison; injectable so tests can count calls. */
   compare?: (plaintext: string, hash: string) => Promise<boolean>;
   /** Keeps the un-awaited `last_used_at` write alive (Workers: `waitUntil`; Node: a tracked promise). */
@@ -78,6 +80,7 @@ export class ApiKeyVerifier {
   private readonly cacheTtlMs: number;
   private readonly negativeTtlMs: number;
   private readonly touchIntervalMs: number;
+  private readonly sha256Hex: Sha256Hex;
   private readonly compare: (plaintext: string, hash: string) => Promise<boolean>;
   private readonly background: (task: Promise<void>) => void;
   private readonly onTouchError: (error: unknown) => void;
@@ -97,6 +100,7 @@ export class ApiKeyVerifier {
     this.cacheTtlMs = options.cacheTtlMs ?? 60_000;
     this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
+    this.sha256Hex = options.sha256Hex ?? sha256HexSync;
     this.compare = options.compare ?? compareApiKey;
     this.background = options.background ?? (() => undefined);
     this.onTouchError = options.onTouchError ?? (() => undefined);
@@ -110,7 +114,7 @@ export class ApiKeyVerifier {
   /** The key's identity, or null for a malformed, unknown, disabled, revoked or expired key. */
   async verify(plaintext: string): Promise<VerifiedApiKey | null> {
     if (!API_KEY_PATTERN.test(plaintext)) return null;
-    const digest = sha256HexSync(plaintext);
+    const digest = this.sha256Hex(plaintext);
     const now = this.clock.now();
     const cached = this.verified.get(digest, now);
     if (cached) {

@@ -76,10 +76,13 @@ function utf8Into(text: string): number {
 }
 
 /**
- * Lower-case hex SHA-256 of a string's UTF-8 bytes (lone surrogates become U+FFFD, as TextEncoder
- * does); `digits` keeps only the first hex digits, without building the rest.
+ * Lower-case hex SHA-256 of a string's UTF-8 bytes. Runtimes with a faster synchronous one (Node's
+ * `crypto.hash`) hand it to the services that hash on every request; this is the portable default.
  */
-export function sha256HexSync(text: string, digits = 64): string {
+export type Sha256Hex = (text: string) => string;
+
+/** Lower-case hex SHA-256 of a string's UTF-8 bytes (lone surrogates become U+FFFD, as TextEncoder does). */
+export const sha256HexSync: Sha256Hex = (text) => {
   const length = utf8Into(text);
   // Padding: 0x80, zeros, then the length in bits as a 64-bit big-endian integer.
   const padded = Math.ceil((length + 9) / 64) * 64;
@@ -93,5 +96,5 @@ export function sha256HexSync(text: string, digits = 64): string {
   }
   H.set(INITIAL);
   for (let offset = 0; offset < padded; offset += 64) compress(scratch, offset);
-  return wordsHex(H, Math.min(digits, 64));
-}
+  return wordsHex(H, 64);
+};

@@ -1,4 +1,4 @@
-import { sha256HexSync } from "../crypto/sha256";
+import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 
 /** How much of the content the key covers: the original's 200, counted in characters. */
 export const DEDUP_CONTENT_PREFIX_CHARS = 200;
@@ -31,6 +31,6 @@ function leadingCodePoints(text: string, count: number): string {
  * than 200 bytes) the key equals the original's; otherwise it can differ, so a memory written by
  * the original server and re-sent to this one may not be recognised as a duplicate by key alone.
  */
-export function dedupKeyOf(agentId: string, eventType: string, content: string): string {
-  return sha256HexSync(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`, 32);
+export function dedupKeyOf(agentId: string, eventType: string, content: string, sha256Hex: Sha256Hex = sha256HexSync): string {
+  return sha256Hex(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`).slice(0, 32);
 }

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock";
+import type { Sha256Hex } from "../crypto/sha256";
 import { badRequest } from "../errors";
 import { uuidv7 } from "../ids";
 import { formatTimestamp, parseInstant } from "../time/instant";
@@ -11,6 +12,7 @@ const MAX_FUTURE_MS = 24 * 3_600_000;
 export interface NormalizeOptions {
   clock: Clock;
   dedupEnabled: boolean;
+  sha256Hex: Sha256Hex;
 }
 
 /**
@@ -31,7 +33,7 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
     throw badRequest(`metadata is larger than ${MEMORY_LIMITS.metadataMaxBytes} bytes as JSON`);
   }
   const dedupKey =
-    input.dedup_key ?? (options.dedupEnabled ? dedupKeyOf(input.agent_id, input.event_type, input.content) : "");
+    input.dedup_key ?? (options.dedupEnabled ? dedupKeyOf(input.agent_id, input.event_type, input.content, options.sha256Hex) : "");
   return {
     id: uuidv7(options.clock),
     org_id: orgId,

@@ -1,6 +1,7 @@
 import { pageOf } from "../arc/filter-match";
 import type { ArcRouter } from "../arc-routing/router";
 import type { Clock } from "../clock";
+import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord } from "./normalize";
@@ -11,6 +12,8 @@ export interface MemoryServiceOptions {
   arc: ArcRouter;
   clock: Clock;
   dedup: { enabled: boolean; windowMs: number };
+  /** Hashes dedup keys' material; the portable SHA-256 when absent. */
+  sha256Hex?: Sha256Hex;
 }
 
 export interface MemoryPage {
@@ -31,7 +34,7 @@ export class MemoryService {
 
   /** Normalises and accepts memories for one org; one result per input, in order. */
   async create(orgId: string, inputs: MemoryInput[]): Promise<AcceptResult[]> {
-    const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled };
+    const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
     const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
     return this.options.coordinator.accept(orgId, records);
   }
