@@ -1,5 +1,6 @@
-import { memoryRecordSchema, type MemoryRecord } from "../memory/schema";
+import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
+import { packRow, unpackRow } from "./outbox-rows";
 
 /** One outbox row as loaded at start. */
 export interface StoredOutboxRow {
@@ -66,7 +67,7 @@ export class OutboxStore {
       const first = group.rows[0];
       const last = group.rows[group.rows.length - 1];
       if (!first || !last) continue;
-      const rowsJson = JSON.stringify(group.rows.map((row) => [row.seq, row.record]));
+      const rowsJson = JSON.stringify(group.rows.map((row) => packRow(row.seq, row.record)));
       statements.push({ sql: APPEND_GROUP, args: [first.seq, last.seq, group.orgId, acceptedAtUs, rowsJson] });
     }
     for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
@@ -125,13 +126,12 @@ export class OutboxStore {
    * embedded engine) only a new delivery proves they are stored.
    */
   async loadAll(): Promise<StoredOutboxRow[]> {
-    const result = await this.sql.execute("SELECT accepted_at_us, rows_json FROM outbox_groups ORDER BY first_seq");
+    const result = await this.sql.execute("SELECT org_id, accepted_at_us, rows_json FROM outbox_groups ORDER BY first_seq");
     const out: StoredOutboxRow[] = [];
     for (const group of result.rows) {
+      const orgId = String(group.org_id);
       const acceptedAtUs = Number(group.accepted_at_us);
-      for (const [seq, record] of JSON.parse(String(group.rows_json)) as Array<[number, unknown]>) {
-        out.push({ seq, record: memoryRecordSchema.parse(record), acceptedAtUs });
-      }
+      for (const row of JSON.parse(String(group.rows_json)) as unknown[][]) out.push({ ...unpackRow(orgId, row), acceptedAtUs });
     }
     return out;
   }
