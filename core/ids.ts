@@ -13,14 +13,14 @@ export function prefixedId(prefix: "org" | "agent" | "sess" | "arc"): string {
 const pool = new Uint8Array(4096);
 let poolAt = pool.length;
 
-function randomBytes(count: number): Uint8Array {
+/** Where `count` fresh random bytes start in `pool` (a view per call allocated an object per id). */
+function takeRandom(count: number): number {
   if (poolAt + count > pool.length) {
     crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  const bytes = pool.subarray(poolAt, poolAt + count);
   poolAt += count;
-  return bytes;
+  return poolAt - count;
 }
 
 let lastMs = 0;
@@ -40,11 +40,12 @@ export function uuidv7(clock: Clock): string {
     seq = (seq + 1) & 0xfff;
     if (seq === 0) ms = ++lastMs;
   } else {
-    const r = randomBytes(2);
-    seq = ((r[0]! << 8) | r[1]!) & 0x3ff;
+    const at = takeRandom(2);
+    seq = ((pool[at]! << 8) | pool[at + 1]!) & 0x3ff;
   }
   lastMs = ms;
-  id.set(randomBytes(16));
+  const at = takeRandom(16);
+  for (let i = 0; i < 16; i++) id[i] = pool[at + i]!;
   // 48-bit big-endian milliseconds: the high 16 bits, then the low 32.
   const high = Math.floor(ms / 0x1_0000_0000);
   id[0] = (high >>> 8) & 0xff;
