@@ -6,6 +6,7 @@ import { toApiMemory } from "../../../core/memory/normalize";
 import { MEMORY_LIMITS, memoryInputSchema, memorySchema, type MemoryInput } from "../../../core/memory/schema";
 import type { Router } from "../../app";
 import { describeZodError } from "../../errors";
+import { jsonBytes } from "../../json-bytes";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorBodySchema, errorResponses, jsonBody, jsonContent } from "../../openapi";
 
@@ -114,9 +115,13 @@ export function registerCreateMemories(app: Router) {
       results[index] = itemResult(index, result);
       if (result.status === "created") created.push(toApiMemory(result.record));
     });
-    return c.json(
-      { memories: created, count: created.length, duplicates: accepted.length - created.length, invalid, results },
-      201,
-    );
+    const answer: z.infer<typeof batchResultSchema> = {
+      memories: created,
+      count: created.length,
+      duplicates: accepted.length - created.length,
+      invalid,
+      results,
+    };
+    return jsonBytes(c, answer, 201);
   });
 }
