@@ -16,8 +16,23 @@ import { OutboxPurger } from "./outbox-purger";
 import { OutboxStore, type DedupEntry, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
 import type { AcceptResult, WriteCoordinator } from "./port";
 
-/** One org's dedup key as one map key. */
-const slot = (orgId: string, key: string) => `${orgId}\u0000${key}`;
+/** Memory ids by org and dedup key, in maps per org: a combined string key cost a string per memory. */
+class KeyOwners {
+  private readonly byOrg = new Map<string, Map<string, string>>();
+
+  get(orgId: string, key: string): string | undefined {
+    return this.byOrg.get(orgId)?.get(key);
+  }
+
+  set(orgId: string, key: string, memoryId: string): void {
+    let owners = this.byOrg.get(orgId);
+    if (!owners) {
+      owners = new Map();
+      this.byOrg.set(orgId, owners);
+    }
+    owners.set(key, memoryId);
+  }
+}
 
 /**
  * The write coordinator over a SQLite outbox, shared by both runtimes: an in-process singleton on
@@ -231,7 +246,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
           nowUs,
           windowUs,
           { lookup: arcDedupLookup, authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId), logger: this.logger },
-          (item) => owners.has(slot(item.record.org_id, item.dedupKey)),
+          (item) => owners.get(item.record.org_id, item.dedupKey) !== undefined,
         )
       : new Map<number, string>();
 
@@ -240,10 +255,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const results = items.map((item): AcceptResult => {
       const { record } = item;
       if (item.dedupKey !== "") {
-        const at = slot(record.org_id, item.dedupKey);
-        const existing = owners.get(at) ?? inArc.get(item.seq);
+        const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
         if (existing !== undefined) return { status: "duplicate", existing_id: existing };
-        owners.set(at, record.id);
+        owners.set(record.org_id, item.dedupKey, record.id);
         claims.push({ seq: item.seq, orgId: record.org_id, key: item.dedupKey, memoryId: record.id, expiresAtUs: nowUs + windowUs });
       }
       let group = groups.get(record.org_id);
@@ -275,17 +289,17 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     return Math.max(given, this.dedupIndex.coveredSinceMs * 1000);
   }
 
-  /** `org \0 key` → memory id, for the items' keys that a live dedup log row holds. */
-  private async liveOwners(items: KeyedItem[], nowUs: number): Promise<Map<string, string>> {
+  /** Memory ids by org and key, for the items' keys that a live dedup log row holds. */
+  private async liveOwners(items: KeyedItem[], nowUs: number): Promise<KeyOwners> {
     const candidates = new Set<number>();
     for (const item of items) {
       if (item.dedupKey === "") continue;
       for (const seq of this.dedupIndex.candidates(item.record.org_id, item.dedupKey)) candidates.add(seq);
     }
-    const owners = new Map<string, string>();
+    const owners = new KeyOwners();
     if (candidates.size === 0) return owners;
     for (const entry of await this.store.dedupEntries([...candidates])) {
-      if (entry.expiresAtUs > nowUs) owners.set(slot(entry.orgId, entry.key), entry.memoryId);
+      if (entry.expiresAtUs > nowUs) owners.set(entry.orgId, entry.key, entry.memoryId);
     }
     return owners;
   }

@@ -43,13 +43,19 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
     event_type: input.event_type,
     content: input.content,
     metadata_json: metadataJson,
-    tags: input.tags ? [...new Set(input.tags)] : [],
+    tags: input.tags ? uniqueTags(input.tags) : [],
     dedup_key: dedupKey,
     importance: input.importance ?? 0,
     parent_id: input.parent_id ?? "",
     time_us: timeUs,
     ingested_at_us: nowMs * 1000,
   };
+}
+
+/** Tags without repeats, first occurrences kept; the validated array itself when it has none, as usual. */
+function uniqueTags(tags: string[]): string[] {
+  for (let i = 1; i < tags.length; i++) if (tags.lastIndexOf(tags[i]!, i - 1) !== -1) return [...new Set(tags)];
+  return tags;
 }
 
 /** The API shape: the original's Memory (empty fields omitted) plus `id` and `ingested_at`. */

@@ -52,6 +52,13 @@ describe("POST /api/v1/memories (single)", () => {
     for (const field of ["session_id", "metadata", "tags", "importance", "parent_id"]) expect(res.body).not.toHaveProperty(field);
   });
 
+  it("stores repeated tags once, in first-seen order", async () => {
+    const res = await api("POST", "/api/v1/memories", { agent_id: "a", content: "tagged twice", tags: ["b", "a", "b", "c", "a"] });
+    expect(res.status).toBe(201);
+    expect(res.body.tags).toEqual(["b", "a", "c"]);
+    expect((await api("GET", `/api/v1/memories/${res.body.id}`)).body.tags).toEqual(["b", "a", "c"]);
+  });
+
   it("keeps a client's event time for backfill, to the microsecond", async () => {
     const res = await api("POST", "/api/v1/memories", { agent_id: "a", content: "backfilled", time: "2026-03-01T10:00:00.123456Z" });
     expect(res.status).toBe(201);
