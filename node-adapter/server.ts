@@ -106,7 +106,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
       closers.push(() => engine.close());
       defaultArc = {
-        fetch: (input, init) => engine.fetch(new Request(input, init)),
+        fetch: engine.fetch,
         baseUrl: "http://embedded-arc.local",
         measurement: settings.arc.measurement,
         databaseFor: (orgId) => orgId,

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { WorkerCalls } from "../threading/worker-calls";
 import { consoleLogger, type ArcEngineLogger, type ArcEngineOptions } from "./options";
-import { OPEN_REPLY_ID, requestToWire, responseFromWire, transferables, type ThreadMessage, type WireResponse } from "./thread/wire";
+import { fetchArgsToWire, OPEN_REPLY_ID, responseFromWire, transferables, type ThreadMessage, type WireResponse } from "./thread/wire";
 
 const WORKER_URL = new URL("./thread/entry.mjs", import.meta.url);
 
@@ -52,9 +52,9 @@ export class ThreadedArcEngine {
     return engine;
   }
 
-  /** Answers one HTTP request exactly as `ArcEngine.fetch` would. */
-  readonly fetch = async (request: Request): Promise<Response> => {
-    const wire = await requestToWire(request);
+  /** Answers one HTTP request exactly as `ArcEngine.fetch` would; takes fetch's arguments too. */
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const wire = await fetchArgsToWire(input, init);
     const response = await this.calls.call({ kind: "fetch", request: wire }, transferables(wire));
     if (!response) throw new Error("the Arc engine thread answered a fetch without a response");
     return responseFromWire(response);

@@ -78,6 +78,20 @@ describe("ThreadedArcEngine", () => {
     expect(JSON.parse(relayed[6]!.text)).toMatchObject({ success: false, error: expect.stringContaining("nope") });
   });
 
+  it("takes fetch's own arguments as a Request, and leaves the caller's body intact", async () => {
+    const { engine } = await openThreaded();
+    const url = "http://embedded-arc.local/api/v1/write/msgpack";
+    const headers = { "content-type": "application/msgpack", "x-arc-database": "args" };
+    const bytes = encode({ m: "direct", columns: { time: [T0, T0 + 1], v: [1, 2] } });
+    const viaArgs = await answer(await engine.fetch(url, { method: "POST", headers, body: bytes }));
+    expect(bytes.byteLength).toBeGreaterThan(0);
+    const viaRequest = await answer(await engine.fetch(new Request(url, { method: "POST", headers, body: encode({ m: "direct", columns: { time: [T0 + 2], v: [3] } }) })));
+    expect(viaArgs).toEqual(viaRequest);
+    const bad = await answer(await engine.fetch(url, { method: "POST", headers, body: Uint8Array.of(0xc1) }));
+    expect(bad.status).toBe(400);
+    expect((await query(engine, "SELECT v FROM direct ORDER BY time", "args")).json.data).toEqual([[1], [2], [3]]);
+  });
+
   it("keeps bodiless answers bodiless and carries large bodies both ways", async () => {
     const { engine } = await openThreaded();
     const write204 = await engine.fetch(

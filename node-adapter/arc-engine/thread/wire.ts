@@ -51,6 +51,19 @@ export async function requestToWire(request: Request): Promise<WireRequest> {
   };
 }
 
+/**
+ * A fetch call's arguments as a wire request. A POST of bytes to a URL (every write the Arc client
+ * sends) skips building a Request, which cost the event loop more than the copy made here (the
+ * caller keeps its buffer); every other form goes through Request and its rules.
+ */
+export async function fetchArgsToWire(input: RequestInfo | URL, init: RequestInit = {}): Promise<WireRequest> {
+  const { body } = init;
+  if (input instanceof Request || init.method !== "POST" || !(body instanceof Uint8Array)) {
+    return requestToWire(new Request(input, init));
+  }
+  return { method: "POST", url: new URL(input).href, headers: [...new Headers(init.headers)], body: new Uint8Array(body).buffer };
+}
+
 export function requestFromWire(wire: WireRequest): Request {
   return new Request(wire.url, { method: wire.method, headers: wire.headers, body: wire.body });
 }
