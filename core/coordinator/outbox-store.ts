@@ -73,17 +73,21 @@ export class OutboxStore {
     }
     // A commit's keys share an expiry and mostly an org: binding those once instead of in every
     // row takes a third off the log's cost on the outbox thread.
-    const byOrgAndExpiry = new Map<string, { orgId: string; expiresAtUs: number; rows: Array<[number, string, string]> }>();
+    const runsByOrg = new Map<string, Array<{ orgId: string; expiresAtUs: number; rows: Array<[number, string, string]> }>>();
     for (const k of keys) {
-      const at = `${k.expiresAtUs}\u0000${k.orgId}`;
-      let run = byOrgAndExpiry.get(at);
+      let runs = runsByOrg.get(k.orgId);
+      if (!runs) {
+        runs = [];
+        runsByOrg.set(k.orgId, runs);
+      }
+      let run = runs.find((r) => r.expiresAtUs === k.expiresAtUs);
       if (!run) {
         run = { orgId: k.orgId, expiresAtUs: k.expiresAtUs, rows: [] };
-        byOrgAndExpiry.set(at, run);
+        runs.push(run);
       }
       run.rows.push([k.seq, k.key, k.memoryId]);
     }
-    for (const run of byOrgAndExpiry.values()) {
+    for (const run of [...runsByOrg.values()].flat()) {
       for (const part of chunks(run.rows, ROWS_PER_STATEMENT)) {
         statements.push({ sql: APPEND_KEYS, args: [run.orgId, run.expiresAtUs, JSON.stringify(part)] });
       }
