@@ -1,4 +1,3 @@
-import type { Clock } from "./clock";
 import { hexString } from "./hex";
 
 /** Metadata ids as the original makes them: a prefix plus 24 hex chars of crypto randomness. */
@@ -31,10 +30,12 @@ const UUID_DASHES = [4, 6, 8, 10];
 
 /**
  * Memory ids: UUIDv7, so ids sort by creation time and keyset paging on (time, id) is stable.
- * A 12-bit counter in rand_a keeps ids monotonic within one millisecond on this isolate.
+ * A 12-bit counter in rand_a keeps ids monotonic within one millisecond on this isolate. `nowMs`
+ * is the caller's clock reading, so a memory's id carries its `ingested_at` millisecond (unless
+ * the clock stepped back or the counter ran out), which get-by-id uses to find it.
  */
-export function uuidv7(clock: Clock): string {
-  let ms = clock.now();
+export function uuidv7(nowMs: number): string {
+  let ms = nowMs;
   if (ms <= lastMs) {
     ms = lastMs;
     seq = (seq + 1) & 0xfff;

@@ -48,13 +48,18 @@ export function buildListCandidatesQuery(measurement: string, page: MemoryPageRe
 }
 
 /** One memory by id within its org; the first stored copy if it was delivered twice. */
-export function buildGetByIdQuery(measurement: string, orgId: string, id: string, ingested?: { sinceUs: number; beforeUs: number }): string {
+/** Where to look for a memory by its ingest time: one exact value, or a range. */
+export type IngestedHint = { atUs: number } | { sinceUs: number; beforeUs: number };
+
+export function buildGetByIdQuery(measurement: string, orgId: string, id: string, ingested?: IngestedHint): string {
+  const where = `WHERE org_id = ${sqlString(orgId)} AND id = ${sqlString(id)}`;
+  const from = `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)}`;
+  // Copies of a memory (redeliveries) share its ingested_at, so rows at one ingested_at need no
+  // ordering; DuckDB answers that filter without ORDER BY/LIMIT several times faster.
+  if (ingested && "atUs" in ingested) return fitted(`${from} ${where} AND ingested_at = ${sqlInteger(ingested.atUs)}`);
   // An ingest-time range lets DuckDB skip every row group whose ingested_at zone map lies outside it.
   const near = ingested ? ` AND ingested_at >= ${sqlInteger(ingested.sinceUs)} AND ingested_at < ${sqlInteger(ingested.beforeUs)}` : "";
-  return fitted(
-    `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} AND id = ${sqlString(id)}${near} ` +
-      "ORDER BY ingested_at ASC LIMIT 1",
-  );
+  return fitted(`${from} ${where}${near} ORDER BY ingested_at ASC LIMIT 1`);
 }
 
 /**

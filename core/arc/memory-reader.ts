@@ -3,7 +3,7 @@ import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import { arcCount, arcText, rowsByName } from "./arc-values";
 import type { ArcQueryPort } from "./client";
-import { buildCountQuery, buildDedupLookupQueries, buildGetByIdQuery, buildListCandidatesQuery } from "./memory-queries";
+import { buildCountQuery, buildDedupLookupQueries, buildGetByIdQuery, buildListCandidatesQuery, type IngestedHint } from "./memory-queries";
 import type { PredicateOptions } from "./memory-predicates";
 import { rowsToMemoryRecords } from "./rows";
 
@@ -40,20 +40,23 @@ export class ArcMemoryReader {
   }
 
   /**
-   * The memory with this id. Ids this server makes are UUIDv7 stamped in the same instant as
-   * `ingested_at`, and Arc holds rows in roughly ingest order, so the lookup first reads only the
-   * rows ingested within a few seconds of the id's time: a few row groups instead of the whole
-   * table. An id from elsewhere (an import, another server's clock) is then looked for everywhere.
+   * The memory with this id. Ids this server makes are UUIDv7 stamped with the millisecond of
+   * `ingested_at`, and Arc holds rows in roughly ingest order, so the lookup first reads the rows
+   * ingested at exactly that time, then those within a few seconds of it (a stepped clock): a few
+   * row groups instead of the whole table. An id from elsewhere (an import, another server's
+   * clock) is then looked for everywhere.
    */
   async getById(orgId: string, id: string): Promise<MemoryRecord | null> {
     const stampedMs = uuidv7Millis(id);
-    if (stampedMs !== undefined) {
-      const ingested = { sinceUs: (stampedMs - ID_TIME_SLACK_MS) * 1000, beforeUs: (stampedMs + ID_TIME_SLACK_MS) * 1000 };
-      const near = rowsToMemoryRecords(await this.client.query(buildGetByIdQuery(this.client.measurement, orgId, id, ingested)));
-      if (near[0]) return near[0];
+    const hints: Array<IngestedHint | undefined> =
+      stampedMs === undefined
+        ? [undefined]
+        : [{ atUs: stampedMs * 1000 }, { sinceUs: (stampedMs - ID_TIME_SLACK_MS) * 1000, beforeUs: (stampedMs + ID_TIME_SLACK_MS) * 1000 }, undefined];
+    for (const hint of hints) {
+      const [found] = rowsToMemoryRecords(await this.client.query(buildGetByIdQuery(this.client.measurement, orgId, id, hint)));
+      if (found) return found;
     }
-    const records = rowsToMemoryRecords(await this.client.query(buildGetByIdQuery(this.client.measurement, orgId, id)));
-    return records[0] ?? null;
+    return null;
   }
 
   /** Distinct memories matching the filter (0 when the measurement has no data yet). */

@@ -35,7 +35,7 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
   const dedupKey =
     input.dedup_key ?? (options.dedupEnabled ? dedupKeyOf(input.agent_id, input.event_type, input.content, options.sha256Hex) : "");
   return {
-    id: uuidv7(options.clock),
+    id: uuidv7(nowMs),
     org_id: orgId,
     agent_id: input.agent_id,
     session_id: input.session_id ?? "",

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uuidv7Millis } from "../../core/ids";
 import { startMemoryServer, type MemoryTestEnv } from "../support/memory-server";
 
 let env: MemoryTestEnv;
@@ -41,6 +42,8 @@ describe("POST /api/v1/memories (single)", () => {
     expect(res.body.dedup_key).toMatch(/^[0-9a-f]{32}$/);
     expect(Date.parse(res.body.time)).not.toBeNaN();
     expect(Date.parse(res.body.ingested_at)).not.toBeNaN();
+    // The id carries the ingest millisecond, which get-by-id narrows its read to.
+    expect(uuidv7Millis(res.body.id)).toBe(Date.parse(res.body.ingested_at));
     expect(res.body.org_id).toMatch(/^org_/);
   });
 
