@@ -47,10 +47,10 @@ export function buildListCandidatesQuery(measurement: string, page: MemoryPageRe
   );
 }
 
-/** One memory by id within its org; the first stored copy if it was delivered twice. */
 /** Where to look for a memory by its ingest time: one exact value, or a range. */
 export type IngestedHint = { atUs: number } | { sinceUs: number; beforeUs: number };
 
+/** One memory by id within its org; the first stored copy if it was delivered twice. */
 export function buildGetByIdQuery(measurement: string, orgId: string, id: string, ingested?: IngestedHint): string {
   const where = `WHERE org_id = ${sqlString(orgId)} AND id = ${sqlString(id)}`;
   const from = `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)}`;
