@@ -9,10 +9,14 @@ export interface StoredOutboxRow {
   acceptedAtUs: number;
 }
 
-/** One org's records of one group commit, in seq order: stored as a single row. */
+/**
+ * One org's part of a group commit: its records, in seq order, stored as a single row, and the
+ * dedup keys they claim as `[seq, key, memory id]`, each a row of the dedup log.
+ */
 export interface OutboxGroup {
   orgId: string;
   rows: Array<{ seq: number; record: MemoryRecord }>;
+  claims: Array<[seq: number, key: string, memoryId: string]>;
 }
 
 /** A claimed dedup key; `seq` is the claiming record's. */
@@ -31,7 +35,7 @@ const DEDUP_LOAD_PAGE = 50_000;
 
 const APPEND_GROUP = "INSERT INTO outbox_groups (first_seq, last_seq, org_id, accepted_at_us, rows_json) VALUES (?, ?, ?, ?, ?)";
 
-/** One org's keys sharing an expiry: `[seq, key, memory id]` rows, the rest bound once. */
+/** One org's claims of one commit: `[seq, key, memory id]` rows, org and expiry bound once. */
 const APPEND_KEYS = `INSERT INTO dedup_log (seq, org_id, dedup_key, memory_id, expires_at_us)
   SELECT value ->> 0, ?, value ->> 1, value ->> 2, ? FROM json_each(?)`;
 
@@ -61,35 +65,18 @@ export class OutboxStore {
     private readonly dedupLoadPage = DEDUP_LOAD_PAGE,
   ) {}
 
-  /** Appends the groups and the keys they claim in one transaction. */
-  async commit(groups: OutboxGroup[], keys: DedupEntry[], acceptedAtUs: number): Promise<void> {
+  /** Appends the groups and the keys they claim, which expire together, in one transaction. */
+  async commit(groups: OutboxGroup[], acceptedAtUs: number, keysExpireAtUs: number): Promise<void> {
     const statements: SqlStatement[] = [];
     for (const group of groups) {
       const first = group.rows[0];
       const last = group.rows[group.rows.length - 1];
-      if (!first || !last) continue;
-      const rowsJson = JSON.stringify(group.rows.map((row) => packRow(row.seq, row.record)));
-      statements.push({ sql: APPEND_GROUP, args: [first.seq, last.seq, group.orgId, acceptedAtUs, rowsJson] });
-    }
-    // A commit's keys share an expiry and mostly an org: binding those once instead of in every
-    // row takes a third off the log's cost on the outbox thread.
-    const runsByOrg = new Map<string, Array<{ orgId: string; expiresAtUs: number; rows: Array<[number, string, string]> }>>();
-    for (const k of keys) {
-      let runs = runsByOrg.get(k.orgId);
-      if (!runs) {
-        runs = [];
-        runsByOrg.set(k.orgId, runs);
+      if (first && last) {
+        const rowsJson = JSON.stringify(group.rows.map((row) => packRow(row.seq, row.record)));
+        statements.push({ sql: APPEND_GROUP, args: [first.seq, last.seq, group.orgId, acceptedAtUs, rowsJson] });
       }
-      let run = runs.find((r) => r.expiresAtUs === k.expiresAtUs);
-      if (!run) {
-        run = { orgId: k.orgId, expiresAtUs: k.expiresAtUs, rows: [] };
-        runs.push(run);
-      }
-      run.rows.push([k.seq, k.key, k.memoryId]);
-    }
-    for (const run of [...runsByOrg.values()].flat()) {
-      for (const part of chunks(run.rows, ROWS_PER_STATEMENT)) {
-        statements.push({ sql: APPEND_KEYS, args: [run.orgId, run.expiresAtUs, JSON.stringify(part)] });
+      for (const part of chunks(group.claims, ROWS_PER_STATEMENT)) {
+        statements.push({ sql: APPEND_KEYS, args: [group.orgId, keysExpireAtUs, JSON.stringify(part)] });
       }
     }
     if (statements.length > 0) await this.sql.batch(statements);

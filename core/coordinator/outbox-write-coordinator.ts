@@ -13,7 +13,7 @@ import { deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org
 import { OrgOutbox } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
-import { OutboxStore, type DedupEntry, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
+import { OutboxStore, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
 import type { AcceptResult, WriteCoordinator } from "./port";
 
 /** Memory ids by org and dedup key, in maps per org: a combined string key cost a string per memory. */
@@ -36,7 +36,7 @@ class KeyOwners {
 
 /**
  * The write coordinator over a SQLite outbox, shared by both runtimes: an in-process singleton on
- * Node (libSQL file) and, later, one Durable Object per org (its SQLite storage and alarm).
+ * Node (libSQL file) and one Durable Object per org on Workers (its SQLite storage and alarm).
  * Accepts are group-committed with their dedup claims before they are answered; deliveries to Arc
  * run per org in the background under the batching policy and never hold up accepts. Dedup is
  * decided here, in the single writer, against an in-memory index over the outbox's dedup log.
@@ -251,27 +251,26 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       : new Map<number, string>();
 
     const groups = new Map<string, OutboxGroup>();
-    const claims: DedupEntry[] = [];
     const results = items.map((item): AcceptResult => {
       const { record } = item;
       if (item.dedupKey !== "") {
         const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
         if (existing !== undefined) return { status: "duplicate", existing_id: existing };
         owners.set(record.org_id, item.dedupKey, record.id);
-        claims.push({ seq: item.seq, orgId: record.org_id, key: item.dedupKey, memoryId: record.id, expiresAtUs: nowUs + windowUs });
       }
       let group = groups.get(record.org_id);
       if (!group) {
-        group = { orgId: record.org_id, rows: [] };
+        group = { orgId: record.org_id, rows: [], claims: [] };
         groups.set(record.org_id, group);
       }
       group.rows.push({ seq: item.seq, record });
+      if (item.dedupKey !== "") group.claims.push([item.seq, item.dedupKey, record.id]);
       return { status: "created", record };
     });
 
-    await this.store.commit([...groups.values()], claims, nowUs);
-    for (const claim of claims) this.dedupIndex.add(claim.orgId, claim.key, claim.seq, nowMs + this.config.dedup.windowMs);
+    await this.store.commit([...groups.values()], nowUs, nowUs + windowUs);
     for (const group of groups.values()) {
+      for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);
       for (const row of group.rows) org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: nowMs });
       this.pendingTotal += group.rows.length;

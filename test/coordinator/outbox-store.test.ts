@@ -17,7 +17,11 @@ describe("OutboxStore", () => {
         memoryId: `m${i + 1}`,
         expiresAtUs: i === 2 ? 500 : 10_000 + i,
       }));
-      await store.commit([{ orgId: "org_a", rows: [{ seq: 1, record: makeRecord() }] }], keys, 0);
+      // Keys expire together within a commit, so each expiry is its own commit here.
+      for (const k of keys) {
+        const rows = k.seq === 1 ? [{ seq: 1, record: makeRecord() }] : [];
+        await store.commit([{ orgId: k.orgId, rows, claims: [[k.seq, k.key, k.memoryId]] }], 0, k.expiresAtUs);
+      }
       const seen: Array<[number, string, string, number]> = [];
       await store.forEachLiveKey(1_000, (seq, orgId, key, expiresAtUs) => void seen.push([seq, orgId, key, expiresAtUs]));
       expect(seen).toEqual(keys.filter((k) => k.seq !== 3).map((k) => [k.seq, k.orgId, k.key, k.expiresAtUs]));
