@@ -70,13 +70,16 @@ export class OrgOutbox {
     return out;
   }
 
-  /** Drops delivered rows whose visibility delay has passed; returns their seqs. */
-  expireDelivered(nowMs: number, delayMs: number): number[] {
+  /**
+   * Drops delivered rows whose visibility delay has passed; returns the last one's seq (rows
+   * leave in seq order, so it bounds them all), or undefined when none expired.
+   */
+  expireDelivered(nowMs: number, delayMs: number): number | undefined {
     const keep = this.delivered.findIndex((row) => (row.deliveredAtMs ?? 0) + delayMs > nowMs);
     const expired = keep === -1 ? this.delivered : this.delivered.slice(0, keep);
     this.delivered = keep === -1 ? [] : this.delivered.slice(keep);
     this.index.removeOldest(expired);
-    return expired.map((row) => row.seq);
+    return expired.at(-1)?.seq;
   }
 
   /**

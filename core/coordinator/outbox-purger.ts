@@ -24,8 +24,9 @@ export interface OutboxPurgerOptions {
 
 /**
  * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`), from memory and
- * from the outbox, and now and then sweeps expired dedup keys from the log and from memory. `recent` already hides rows past
- * the delay, so a late purge costs only space; a failed one is retried by the next start.
+ * from the outbox, and now and then sweeps expired dedup keys from the log and from memory.
+ * `recent` already hides rows past the delay, so a late purge costs only space; a failed one is
+ * retried by the next start.
  */
 export class OutboxPurger {
   private timer: TimerHandle | undefined;
@@ -67,7 +68,7 @@ export class OutboxPurger {
     // that holds nothing newer.
     const retired: Array<[string, number]> = [];
     for (const [orgId, org] of this.options.orgs()) {
-      const last = org.expireDelivered(now, config.visibilityDelayMs).at(-1);
+      const last = org.expireDelivered(now, config.visibilityDelayMs);
       if (last !== undefined) retired.push([orgId, last]);
     }
     try {
