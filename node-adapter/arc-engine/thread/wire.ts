@@ -42,13 +42,13 @@ export interface WireResponse {
   body: ArrayBuffer | null;
 }
 
+/** Headers and whole body of a Request or Response, as both wire forms carry them. */
+async function headersAndBody(message: Request | Response): Promise<{ headers: [string, string][]; body: ArrayBuffer | null }> {
+  return { headers: [...message.headers], body: message.body === null ? null : await message.arrayBuffer() };
+}
+
 export async function requestToWire(request: Request): Promise<WireRequest> {
-  return {
-    method: request.method,
-    url: request.url,
-    headers: [...request.headers],
-    body: request.body === null ? null : await request.arrayBuffer(),
-  };
+  return { method: request.method, url: request.url, ...(await headersAndBody(request)) };
 }
 
 /**
@@ -56,9 +56,10 @@ export async function requestToWire(request: Request): Promise<WireRequest> {
  * sends) skips building a Request, which cost the event loop more than the copy made here (the
  * caller keeps its buffer); every other form goes through Request and its rules.
  */
-export async function fetchArgsToWire(input: RequestInfo | URL, init: RequestInit = {}): Promise<WireRequest> {
-  const { body } = init;
-  if (input instanceof Request || init.method !== "POST" || !(body instanceof Uint8Array)) {
+export async function fetchArgsToWire(input: RequestInfo | URL, init?: RequestInit): Promise<WireRequest> {
+  if (input instanceof Request && init === undefined) return requestToWire(input);
+  const body = init?.body;
+  if (input instanceof Request || init?.method !== "POST" || !(body instanceof Uint8Array)) {
     return requestToWire(new Request(input, init));
   }
   return { method: "POST", url: new URL(input).href, headers: [...new Headers(init.headers)], body: new Uint8Array(body).buffer };
@@ -69,12 +70,7 @@ export function requestFromWire(wire: WireRequest): Request {
 }
 
 export async function responseToWire(response: Response): Promise<WireResponse> {
-  return {
-    status: response.status,
-    statusText: response.statusText,
-    headers: [...response.headers],
-    body: response.body === null ? null : await response.arrayBuffer(),
-  };
+  return { status: response.status, statusText: response.statusText, ...(await headersAndBody(response)) };
 }
 
 export function responseFromWire(wire: WireResponse): Response {
