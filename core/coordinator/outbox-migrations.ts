@@ -1,8 +1,8 @@
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
 
 /**
- * The outbox's own schema, versioned apart from the metadata store's so the same file can later
- * live in a Durable Object's storage. Each version applies in one batch (one transaction) together
+ * The outbox's own schema, versioned apart from the metadata store's so the same schema lives in
+ * a libSQL file on Node and in a Durable Object's storage on Workers. Each version applies in one batch (one transaction) together
  * with its row in `outbox_schema_version`, so a crash mid-migration leaves the previous version
  * whole. Only one process ever opens an outbox; the creates are idempotent all the same.
  */
@@ -39,8 +39,9 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
   {
     version: 2,
     statements: [
-      // One row per org per group commit, its records as one JSON array of [seq, record]: a
-      // commit of a thousand memories is one row appended at the end of the rowid B-tree.
+      // One row per org per group commit, its records as one JSON array (outbox-rows.ts; version
+      // 1's rows arrive as [seq, record]): a commit of a thousand memories is one row appended at
+      // the end of the rowid B-tree.
       // Delivered rows are not marked (a restart delivers every row again), and a group leaves
       // once all its rows are past the visibility window: by org and last seq, hence the index.
       `CREATE TABLE IF NOT EXISTS outbox_groups (

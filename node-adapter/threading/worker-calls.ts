@@ -37,7 +37,7 @@ export class WorkerCalls<T> {
   private readonly waiting = new Map<number, Waiter<T>>();
   private failure: Error | undefined;
 
-  /** `name` says which thread in errors; ids below `firstId` are left for replies sent unasked. */
+  /** `name` says which thread in errors; ids below `nextId` are left for replies sent unasked. */
   constructor(
     private readonly worker: Worker,
     private readonly name: string,
