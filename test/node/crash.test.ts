@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ArcEngine } from "../../node-adapter/arc-engine/engine";
-import { startServeProcess } from "../support/child";
+import { startServeProcess, type ServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
 const dir = tempDir();
@@ -19,10 +19,26 @@ async function post(url: string, key: string, body: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
+/** The admin key a first start prints on a line of its own. */
+const adminKey = (proc: ServeProcess) => /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(proc.output())?.[1];
+
+/** Kills the server the hard way and waits until it is gone. */
+async function killHard(proc: ServeProcess): Promise<void> {
+  proc.child.kill("SIGKILL");
+  await new Promise((r) => proc.child.once("exit", r));
+}
+
+/** The ids of an agent's memories on the first page (at most 1,000). */
+async function listedIds(url: string, key: string, agentId: string): Promise<string[]> {
+  const res = await fetch(`${url}/api/v1/memories?agent_id=${agentId}&limit=1000`, { headers: { "x-api-key": key } });
+  const page = (await res.json()) as { memories: Array<{ id: string }> };
+  return page.memories.map((m) => m.id);
+}
+
 describe("crash safety", () => {
   it("finds every acknowledged memory after the server is killed with SIGKILL right after the acks", async () => {
     const first = await startServeProcess({ ...env, MEMTRACE_LOG_LEVEL: "info" });
-    const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+    const key = adminKey(first);
     expect(key).toBeTruthy();
     const acked: string[] = [];
     try {
@@ -42,8 +58,7 @@ describe("crash safety", () => {
       });
       await Promise.all([...singles, ...batches]);
     } finally {
-      first.child.kill("SIGKILL");
-      await new Promise((r) => first.child.once("exit", r));
+      await killHard(first);
     }
     expect(acked).toHaveLength(1000);
 
@@ -80,7 +95,7 @@ describe("crash safety", () => {
       MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "100ms",
     };
     const first = await startServeProcess({ ...crashEnv, MEMTRACE_LOG_LEVEL: "info" });
-    const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+    const key = adminKey(first);
     let acked: string[] = [];
     try {
       const res = await post(first.url, key!, { memories: Array.from({ length: 300 }, (_, i) => ({ agent_id: "late", content: `late ${i}` })) });
@@ -89,17 +104,14 @@ describe("crash safety", () => {
       // Let the outbox deliver them (the engine only buffers them) and record the delivery.
       await new Promise((r) => setTimeout(r, 1000));
     } finally {
-      first.child.kill("SIGKILL");
-      await new Promise((r) => first.child.once("exit", r));
+      await killHard(first);
     }
     // Restarted (with the default settings) later than their visibility delay, as a slow restart
     // would be, the outbox must still deliver them again: the engine never persisted them.
     await new Promise((r) => setTimeout(r, 2500));
     const second = await startServeProcess({ ...env, MEMTRACE_DATA_DIR: slowArc });
     try {
-      const res = await fetch(`${second.url}/api/v1/memories?agent_id=late&limit=1000`, { headers: { "x-api-key": key! } });
-      const page = (await res.json()) as { memories: Array<{ id: string }> };
-      expect(new Set(page.memories.map((m) => m.id))).toEqual(new Set(acked));
+      expect(new Set(await listedIds(second.url, key!, "late"))).toEqual(new Set(acked));
     } finally {
       await second.stop();
       rmSync(slowArc, { recursive: true, force: true });
@@ -109,7 +121,7 @@ describe("crash safety", () => {
   it("keeps memories the outbox already handed over to the engine's storage when the process dies", async () => {
     const handedOver = tempDir();
     const first = await startServeProcess({ ...env, MEMTRACE_DATA_DIR: handedOver, MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "100ms", MEMTRACE_LOG_LEVEL: "info" });
-    const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+    const key = adminKey(first);
     let acked: string[] = [];
     try {
       const res = await post(first.url, key!, { memories: Array.from({ length: 200 }, (_, i) => ({ agent_id: "stored", content: `stored ${i}` })) });
@@ -117,14 +129,11 @@ describe("crash safety", () => {
       // Delivered, flushed by the engine (100 ms) and let go by the outbox (2 s visibility delay).
       await new Promise((r) => setTimeout(r, 3000));
     } finally {
-      first.child.kill("SIGKILL");
-      await new Promise((r) => first.child.once("exit", r));
+      await killHard(first);
     }
     const second = await startServeProcess({ ...env, MEMTRACE_DATA_DIR: handedOver });
     try {
-      const res = await fetch(`${second.url}/api/v1/memories?agent_id=stored&limit=1000`, { headers: { "x-api-key": key! } });
-      const page = (await res.json()) as { memories: Array<{ id: string }> };
-      expect(page.memories.map((m) => m.id).sort()).toEqual([...acked].sort());
+      expect((await listedIds(second.url, key!, "stored")).sort()).toEqual([...acked].sort());
     } finally {
       await second.stop();
       rmSync(handedOver, { recursive: true, force: true });
@@ -137,7 +146,7 @@ describe("crash safety", () => {
     const cleanEnv = { ...env, MEMTRACE_DATA_DIR: clean, MEMTRACE_EMBEDDED_ARC_VISIBILITY_DELAY: "30s", MEMTRACE_LOG_LEVEL: "info" };
     try {
       const first = await startServeProcess(cleanEnv);
-      const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(first.output())?.[1];
+      const key = adminKey(first);
       const res = await post(first.url, key!, { memories: Array.from({ length: 250 }, (_, i) => ({ agent_id: "clean", content: `clean ${i}` })) });
       expect(res.status).toBe(201);
       expect(await first.stop()).toBe(0);
