@@ -6,8 +6,10 @@ import { OpenApiResponseValidator } from "./openapi-validator";
  * A vitest setup file: every response a test fetches from a Memtrace server on the loopback is
  * checked against that server's own /openapi.json. Other loopback servers (an Arc engine) have no
  * document and are left alone, and so are routes the document does not have as long as they get
- * the app's 404 (or the 401 that comes first without a key). Mismatches are collected and fail the file at the end, listing the request, so
- * one run shows every place the integration suite and the document disagree.
+ * the app's 404 or a refusal the app makes before routing (functions/app.ts: 413 for a body over
+ * the limit, 401 without a valid key, 429 over the rate limit). Mismatches are collected and fail
+ * the file at the end, listing the request, so one run shows every place the integration suite
+ * and the document disagree.
  * Set MEMTRACE_OPENAPI_REPORT to a file path to append them there instead of failing.
  */
 const original = globalThis.fetch;
@@ -33,8 +35,8 @@ globalThis.fetch = async (input, init) => {
   if (url.hostname !== "127.0.0.1" || method === "OPTIONS" || ["/openapi.json", "/docs"].includes(url.pathname)) return response;
   const validator = await validatorFor(url.origin);
   if (!validator) return response;
-  // An unknown path or method under /api/v1 is refused before routing (401 without a key) or answered 404.
-  if (!validator.hasOperation(method, url.pathname) && [401, 404].includes(response.status)) return response;
+  // An unknown path or method is refused before routing (413, 401, 429) or answered 404.
+  if (!validator.hasOperation(method, url.pathname) && [401, 404, 413, 429].includes(response.status)) return response;
   try {
     validator.check(method, url.href, response.status, await response.clone().text());
   } catch (error) {
