@@ -10,12 +10,19 @@ type Request =
 
 const WORKER_URL = new URL("./libsql-thread.mjs", import.meta.url);
 
+/** The thread opens local files only: a remote database's calls never block the event loop. */
+function localPath(url: string): string {
+  if (!url.startsWith("file:")) throw new Error(`the threaded SQL executor opens local files only, not ${url}`);
+  return url.slice("file:".length);
+}
+
 /**
- * The SQL port over a libSQL connection that lives on its own worker thread. The local libSQL
- * client is synchronous: on the main thread every statement and every fsync would stall the
+ * The SQL port over a local libSQL file whose connection lives on its own worker thread. Local
+ * libSQL is synchronous: on the main thread every statement and every fsync would stall the
  * event loop, so no request could be read while a group commit runs, and groups would stay
  * tiny. Here a commit runs beside the event loop, and the accepts that arrive meanwhile form
  * the next group. Requests run one at a time in call order, so a batch stays one transaction.
+ * The thread keeps its prepared statements (see libsql-thread.mjs).
  */
 export class ThreadedLibsqlExecutor implements SqlExecutor {
   private readonly calls: WorkerCalls<unknown>;
@@ -28,7 +35,7 @@ export class ThreadedLibsqlExecutor implements SqlExecutor {
   /** Starts the thread and applies the same connection settings as `LibsqlExecutor.open`. */
   static async open(options: LibsqlExecutorOptions): Promise<ThreadedLibsqlExecutor> {
     const worker = new Worker(WORKER_URL, {
-      workerData: { url: options.url, ...(options.authToken ? { authToken: options.authToken } : {}) },
+      workerData: { path: localPath(options.url) },
       // No loader flags (the worker is plain JS); a CPU profile of the process covers the thread too.
       execArgv: process.execArgv.filter((arg) => arg.startsWith("--cpu-prof")),
     });

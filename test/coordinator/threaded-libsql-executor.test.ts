@@ -4,7 +4,8 @@ import { ThreadedLibsqlExecutor } from "../../node-adapter/sql/threaded-libsql-e
 import { tempDir } from "./support";
 
 // The outbox's SQL port on a worker thread: same results as on the main thread, a batch is one
-// transaction, SQLite's errors come back with their codes, and a closed executor refuses work.
+// transaction, SQLite's errors come back with their codes, prepared statements are reused
+// safely, and a closed executor refuses work.
 
 const dirs: Array<ReturnType<typeof tempDir>> = [];
 const open: ThreadedLibsqlExecutor[] = [];
@@ -54,6 +55,33 @@ describe("ThreadedLibsqlExecutor", () => {
     expect(failed).toBeInstanceOf(Error);
     expect((failed as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
     expect((await sql.execute("SELECT id FROM t ORDER BY id")).rows).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it("reuses a prepared statement with fresh arguments each time, in and out of batches", async () => {
+    const sql = await openExecutor();
+    const insert = "INSERT INTO t (id, name) VALUES (?, ?)";
+    const select = "SELECT name FROM t WHERE id = ?";
+    for (let id = 1; id <= 100; id++) await sql.execute(insert, [id, `n${id}`]);
+    await sql.batch(Array.from({ length: 100 }, (_, i) => ({ sql: insert, args: [101 + i, `n${101 + i}`] })));
+    for (const id of [1, 57, 100, 101, 200]) expect((await sql.execute(select, [id])).rows).toEqual([{ name: `n${id}` }]);
+    // An id with no row answers none, not the previous run's row.
+    expect((await sql.execute(select, [999])).rows).toEqual([]);
+    // More distinct statements than the cache holds still run, and run right.
+    for (let i = 0; i < 100; i++) expect((await sql.execute(`SELECT ? + ${i} AS v`, [1])).rows).toEqual([{ v: 1 + i }]);
+  });
+
+  it("refuses an integer past 2^53 rather than round it, and keeps working after bad SQL", async () => {
+    const sql = await openExecutor();
+    await sql.execute("INSERT INTO t (id, name) VALUES (?, ?)", [2n ** 60n, "big"]);
+    await expect(sql.execute("SELECT id FROM t")).rejects.toThrow(/does not fit/);
+    expect((await sql.execute("SELECT count(*) AS n FROM t")).rows).toEqual([{ n: 1 }]);
+    await expect(sql.execute("SELEKT 1")).rejects.toThrow();
+    await expect(sql.batch([{ sql: "INSERT INTO nowhere VALUES (1)" }])).rejects.toThrow(/nowhere/);
+    expect((await sql.execute("SELECT name FROM t")).rows).toEqual([{ name: "big" }]);
+  });
+
+  it("opens local files only", async () => {
+    await expect(ThreadedLibsqlExecutor.open({ url: "libsql://example.turso.io" })).rejects.toThrow(/local files only/);
   });
 
   it("keeps call order across concurrent callers, and refuses work once closed", async () => {
