@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_ORG_ID } from "../../core/bootstrap";
-import { BenchApi, createdIds, memoryId } from "./api";
+import { BenchApi, createdIds } from "./api";
 import { checkAcknowledged, readStoredInArc, type ArcCheck } from "./arc-engine";
-import { runCannon, runLoop, type LoadResult } from "./load";
+import { runLoop, type LoadResult } from "./load";
 import type { BenchPlan } from "./options";
 import { startMemtrace } from "./processes";
 import { BatchBodies } from "./batch-bodies";
+import { postSingleWrites, SINGLE_WRITE_CONCURRENCIES } from "./single-writes";
+import { cpuMsPer } from "./stats";
 import { liveMemoryJson } from "./workload";
 
 export interface SingleWriteFigure extends LoadResult {
@@ -35,8 +37,6 @@ export interface IngestFigures {
 /** Batch bodies prepared per second of load: well past what two cores ingest, so none is built on the clock. */
 const PREPARED_MEMORIES_PER_SECOND = 80_000;
 
-const perMemory = (cpuSeconds: number, memories: number) => (memories > 0 ? Math.round((cpuSeconds * 1e6) / memories) / 1000 : Number.NaN);
-
 /**
  * Ingest on a fresh server: single-memory POSTs at concurrency 1, 32 and 128 (autocannon), then
  * batches of 100 and 1,000 from `batchConcurrency` clients, their bodies prepared before the
@@ -58,26 +58,16 @@ export async function runIngest(plan: BenchPlan, log: (line: string) => void): P
   try {
     if (!server.adminKey) throw new Error("the fresh server printed no admin key");
     const api = new BenchApi(server.url, server.adminKey);
-    const single = (connections: number, seconds: number) =>
-      runCannon({
-        url: `${server.url}/api/v1/memories`,
-        method: "POST",
-        headers: api.headers,
-        body: () => liveMemoryJson(sequence++, runId),
-        connections,
-        seconds,
-        maxRequests: plan.maxSingleRequests,
-        expectStatus: 201,
-        onOk: (body) => acknowledge(memoryId(body)),
-      });
+    const target = { url: `${server.url}/api/v1/memories`, headers: api.headers, body: () => liveMemoryJson(sequence++, runId), onCreated: acknowledge };
+    const single = (connections: number, seconds: number) => postSingleWrites(target, connections, seconds, plan.maxSingleRequests);
 
     await single(32, plan.warmupSeconds);
 
     const singles: SingleWriteFigure[] = [];
-    for (const concurrency of [1, 32, 128]) {
+    for (const concurrency of SINGLE_WRITE_CONCURRENCIES) {
       const cpu0 = server.cpuSeconds();
       const result = await single(concurrency, plan.loadSeconds);
-      singles.push({ ...result, concurrency, serverCpuMsPerMemory: perMemory(server.cpuSeconds() - cpu0, result.ok) });
+      singles.push({ ...result, concurrency, serverCpuMsPerMemory: cpuMsPer(server.cpuSeconds() - cpu0, result.ok) });
       log(`  single c=${concurrency}: ${result.requestsPerSecond} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, failed ${result.failed}`);
     }
 
@@ -107,7 +97,7 @@ export async function runIngest(plan: BenchPlan, log: (line: string) => void): P
         concurrency: plan.batchConcurrency,
         memories: created,
         memoriesPerSecond,
-        serverCpuMsPerMemory: perMemory(server.cpuSeconds() - cpu0, created),
+        serverCpuMsPerMemory: cpuMsPer(server.cpuSeconds() - cpu0, created),
       });
       log(`  batch ${batchSize}: ${memoriesPerSecond} memories/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`);
     }

@@ -1,6 +1,6 @@
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
-import type { BaselineFigures } from "./baselines";
-import type { IngestFigures } from "./ingest";
+import type { BaselineFigures, HelloFigure } from "./baselines";
+import type { IngestFigures, SingleWriteFigure } from "./ingest";
 import type { BenchPlan } from "./options";
 import type { ReadFigures } from "./reads";
 
@@ -104,12 +104,28 @@ export function renderMarkdown(report: BenchReport): string {
       `server and load generator share the machine (1-minute load average ${machine.loadAverage} at the start).`,
     "",
   );
-  const hello = (c: number) => baselines?.helloWorld.find((h) => h.concurrency === c);
+  const versus = (name: string, figures: HelloFigure[] | undefined, s: SingleWriteFigure) => {
+    const base = figures?.find((h) => h.concurrency === s.concurrency);
+    return base ? `${pct(s.requestsPerSecond / base.requestsPerSecond)} of ${name} (${n(base.requestsPerSecond)} req/s)` : undefined;
+  };
+  if (baselines?.jsonEcho) {
+    lines.push("| Baseline (bare Hono) | Connections | Throughput | p99 | Server CPU per request |", "|---|---|---|---|---|");
+    const rows: Array<[string, HelloFigure[]]> = [
+      ["hello world, `GET /`", baselines.helloWorld],
+      ["JSON echo, the single writes' requests", baselines.jsonEcho],
+    ];
+    for (const [name, figures] of rows) {
+      for (const f of figures) {
+        lines.push(`| ${name} | ${f.concurrency} | ${n(f.requestsPerSecond)} req/s | ${ms(f.latencyMs.p99)} | ${cpu(f.serverCpuMsPerRequest ?? Number.NaN)} |`);
+      }
+    }
+    lines.push("");
+  }
   if (ingest) {
     lines.push("| Ingest | Throughput | p50 | p99 | Server CPU per memory | vs baseline |", "|---|---|---|---|---|---|");
     for (const s of ingest.single) {
-      const base = hello(s.concurrency);
-      const ratio = base ? `${pct(s.requestsPerSecond / base.requestsPerSecond)} of hello-world (${n(base.requestsPerSecond)} req/s)` : "—";
+      const ratios = [versus("hello-world", baselines?.helloWorld, s), versus("JSON echo", baselines?.jsonEcho, s)].filter((r) => r !== undefined);
+      const ratio = ratios.length > 0 ? ratios.join("; ") : "—";
       lines.push(
         `| single POST, ${s.concurrency} connection${s.concurrency > 1 ? "s" : ""} | ${n(s.requestsPerSecond)} req/s | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p99)} | ${cpu(s.serverCpuMsPerMemory)} | ${ratio} |`,
       );

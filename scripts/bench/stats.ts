@@ -48,3 +48,6 @@ export class LatencySamples {
     return { ...summarize(this.samples), count: this.seen };
   }
 }
+
+/** CPU time spent per unit of work, in ms (NaN when nothing was done). */
+export const cpuMsPer = (cpuSeconds: number, count: number) => (count > 0 ? Math.round((cpuSeconds * 1e6) / count) / 1000 : Number.NaN);
