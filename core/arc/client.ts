@@ -5,7 +5,11 @@ import { ArcRequestError, arcErrorDetail, retryAfterSeconds, type ArcOperation }
 import { isValidDatabase, isValidMeasurement } from "./sql-names";
 
 export interface ArcClientOptions {
-  /** Called with one `Request`: global fetch, or the embedded engine's `app.fetch` (same bytes, no socket). */
+  /**
+   * Called as `fetch(url, init)`: global fetch, or the embedded engine's `fetch` (same bytes, no
+   * socket). A write's body is its msgpack bytes as they are, which the threaded engine moves to
+   * its thread without building a Request around them.
+   */
   fetch: typeof fetch;
   baseUrl: string;
   token?: string;
@@ -124,18 +128,17 @@ export class ArcClient implements ArcQueryPort {
         controller.abort();
       }, this.timeoutMs);
     });
-    const request = new Request(`${this.baseUrl}${path}`, { ...init, signal: controller.signal });
     try {
-      return await Promise.race([this.send(operation, request, read), deadline]);
+      return await Promise.race([this.send(operation, `${this.baseUrl}${path}`, { ...init, signal: controller.signal }, read), deadline]);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async send<T>(operation: ArcOperation, request: Request, read: (response: Response) => Promise<T>): Promise<T> {
+  private async send<T>(operation: ArcOperation, url: string, init: RequestInit, read: (response: Response) => Promise<T>): Promise<T> {
     let response: Response;
     try {
-      response = await this.options.fetch(request);
+      response = await this.options.fetch(url, init);
     } catch (cause) {
       throw new ArcRequestError({ operation, kind: "network", detail: cause instanceof Error ? cause.message : String(cause), cause });
     }

@@ -7,12 +7,13 @@ import type { MemoryRecord } from "../../core/memory/schema";
 
 type Handler = (request: Request) => Promise<Response> | Response;
 
-/** A fetch that records the Requests it gets and answers with `handler`. */
+/** A fetch that records, as Requests, the calls it gets (`fetch(url, init)`) and answers with `handler`. */
 function fakeFetch(handler: Handler) {
   const requests: Request[] = [];
   const fn = async (...args: unknown[]) => {
-    expect(args).toHaveLength(1);
-    const request = args[0] as Request;
+    expect(args).toHaveLength(2);
+    expect(typeof args[0]).toBe("string");
+    const request = new Request(args[0] as string, args[1] as RequestInit);
     requests.push(request.clone());
     return handler(request);
   };
