@@ -21,8 +21,11 @@ import { WriteBuffer } from "./storage/write-buffer";
  * standalone entry.
  */
 export class ArcEngine {
-  /** Answers one HTTP request exactly as the served engine would. */
-  readonly fetch: (request: Request) => Promise<Response>;
+  /**
+   * Answers one HTTP request exactly as the served engine would. It takes fetch's arguments, as
+   * `ThreadedArcEngine.fetch` does, so an Arc client can be handed it in place of `fetch`.
+   */
+  readonly fetch: typeof fetch;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -31,7 +34,7 @@ export class ArcEngine {
     private readonly buffer: WriteBuffer,
     app: Hono<ArcEnv>,
   ) {
-    this.fetch = async (request) => app.fetch(request);
+    this.fetch = async (input, init) => app.fetch(input instanceof Request && init === undefined ? input : new Request(input, init));
   }
 
   /** Validates `options`, opens (or creates) `<dataDir>/arc.duckdb`, and loads what it holds. */

@@ -26,7 +26,8 @@ export interface ServedArcEngine {
 export function serveArcEngine(engine: ArcEngine, options: ServeArcEngineOptions = {}): Promise<ServedArcEngine> {
   const host = options.host ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: engine.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
+    // @hono/node-server passes its bindings as fetch's second argument, which is not a RequestInit.
+    const server = serve({ fetch: (request) => engine.fetch(request), hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
       server.off("error", reject);
       const urlHost = info.family === "IPv6" ? `[${info.address}]` : info.address;
       resolve({

@@ -19,7 +19,7 @@ const quiet = { warn: () => undefined, error: (message: string) => console.error
 /** An ArcClient that calls the engine's `fetch` directly, as the server's embedded mode does. */
 export function engineClient(engine: ArcEngine, database: string): ArcClient {
   return new ArcClient({
-    fetch: (input, init) => engine.fetch(new Request(input, init)),
+    fetch: engine.fetch,
     baseUrl: "http://embedded-arc.local",
     database,
     measurement: "events",

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 const transports = {
   loopback: () => ({ fetch: globalThis.fetch, baseUrl: served.url }),
-  "in-process": () => ({ fetch: ((input: RequestInfo | URL, init?: RequestInit) => engine.fetch(new Request(input, init))) as typeof fetch, baseUrl: "http://arc.embedded" }),
+  "in-process": () => ({ fetch: engine.fetch, baseUrl: "http://arc.embedded" }),
 };
 
 /** A client on a fresh Arc database, so each test sees only its own rows. */

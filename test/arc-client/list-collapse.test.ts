@@ -23,7 +23,7 @@ afterAll(async () => {
 function freshClient(): ArcQueryPort & { write(records: MemoryRecord[]): Promise<void>; queries: number } {
   database++;
   const client = new ArcClient({
-    fetch: ((input: RequestInfo | URL, init?: RequestInit) => engine.fetch(new Request(input, init))) as typeof fetch,
+    fetch: engine.fetch,
     baseUrl: "http://arc.embedded",
     database: `collapse_${database}`,
     measurement: "events",

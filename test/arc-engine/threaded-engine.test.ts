@@ -152,7 +152,7 @@ describe("ThreadedArcEngine", () => {
     await expect(engine.flush()).rejects.toThrow(/exited/);
 
     const client = new ArcClient({
-      fetch: ((input: RequestInfo | URL, init?: RequestInit) => engine.fetch(new Request(input, init))) as typeof fetch,
+      fetch: engine.fetch,
       baseUrl: "http://embedded-arc.local",
       database: "tenant",
       measurement: "events",

@@ -33,7 +33,7 @@ export class CoordinatorHooks {
 export async function idsInArc(arc: Pick<ArcSocket, "engine">, database: string, token?: string): Promise<string[]> {
   await arc.engine.flush();
   const client = new ArcClient({
-    fetch: (input, init) => arc.engine.fetch(new Request(input, init)),
+    fetch: arc.engine.fetch,
     baseUrl: "http://arc.test",
     ...(token ? { token } : {}),
     database,
