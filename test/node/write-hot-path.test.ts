@@ -46,21 +46,23 @@ describe("the authenticated write path", () => {
     const writer = await server.newKey(org.orgId, "writer-only", ["write"]);
     const token = await server.api("POST", "/api/v1/tokens", { key: org.key, body: { agent_id: "token-agent" } });
     expect(token.status).toBe(201);
-    const callers = [org.key, writer, token.body.token as string];
-    const write = (key: string, n: number, agent = "hot") =>
+    // An agent token writes only as its own agent.
+    const callers = [
+      { key: org.key, agent: "hot" },
+      { key: writer, agent: "hot" },
+      { key: token.body.token as string, agent: "token-agent" },
+    ];
+    const write = ({ key, agent }: (typeof callers)[number], n: number) =>
       server.api("POST", "/api/v1/memories", { key, body: { agent_id: agent, content: `hot path memory ${n} for ${key.slice(0, 8)}` } });
 
     // The first request of each credential verifies it (a store lookup and bcrypt) and warms the caches.
-    for (const [i, key] of callers.entries()) expect((await write(key, -1 - i, i === 2 ? "token-agent" : "hot")).status).toBe(201);
+    for (const [i, caller] of callers.entries()) expect((await write(caller, -1 - i)).status).toBe(201);
 
     const counted = countStoreCalls(server.server.services.store);
     const arcBefore = arcRequests().length;
     try {
       const answers = await Promise.all(
-        Array.from({ length: 60 }, (_, n) => {
-          const key = callers[n % callers.length]!;
-          return write(key, n, key === callers[2] ? "token-agent" : "hot");
-        }),
+        Array.from({ length: 60 }, (_, n) => write(callers[n % callers.length]!, n)),
       );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
       const batch = await server.api("POST", "/api/v1/memories", {
