@@ -22,6 +22,7 @@ import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
 import { nativeSha256Hex } from "./crypto/native-sha256";
 import { BackgroundTasks, closeHttp, listen } from "./http-server";
+import { startIdleCollector } from "./heap/idle-collector";
 import { LibsqlExecutor } from "./sql/libsql-executor";
 
 export interface StartServerOptions {
@@ -163,6 +164,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       startedAt: clock.now(),
     };
     const app = createApp(services);
+    const stopIdleCollector = startIdleCollector({ logger });
+    closers.push(async () => stopIdleCollector());
     const server = await listen(app.fetch, settings.server);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
     closers.push(() => background.drain());
