@@ -18,10 +18,10 @@ export interface ReadFigure extends LoadResult {
 
 export interface ReadFigures {
   memories: number;
-  seed: { seconds: number; memoriesPerSecond: number; rssMB: number; peakRssMB: number };
+  seed: SeededData["seed"];
   /** The seeded ids against what Arc held after the seeding server stopped. */
   arc: ArcCheck;
-  drainSeconds: number;
+  deliverySeconds: number;
   reads: ReadFigure[];
   /** The server's memory after the reads (restarted on the seeded folder), and its peak. */
   rssMB: number;
@@ -144,7 +144,7 @@ export async function runReads(plan: BenchPlan, log: (line: string) => void): Pr
       memories: seeded.memories,
       seed: seeded.seed,
       arc: seeded.arc,
-      drainSeconds: seeded.drainSeconds,
+      deliverySeconds: seeded.deliverySeconds,
       reads,
       rssMB: after?.rssMB ?? Number.NaN,
       peakRssMB: after?.peakRssMB ?? Number.NaN,

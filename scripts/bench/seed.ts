@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { DEFAULT_ORG_ID } from "../../core/bootstrap";
 import { BenchApi, createdIds } from "./api";
@@ -49,16 +50,31 @@ export interface SeededData {
   key: string;
   sessionIds: string[];
   sampleIds: string[];
-  seed: { seconds: number; memoriesPerSecond: number; rssMB: number; peakRssMB: number };
+  seed: {
+    seconds: number;
+    memoriesPerSecond: number;
+    /** The seeding server's memory as the last batch was answered, and its peak. */
+    rssMB: number;
+    peakRssMB: number;
+    /** Its memory once every memory was delivered to Arc and it had idled `IDLE_SETTLE_MS`. */
+    idleRssMB: number;
+  };
   arc: ArcCheck;
-  drainSeconds: number;
+  /** From the last batch's answer until Arc held every memory (the admin flush returned). */
+  deliverySeconds: number;
 }
 
 export const SEED_MARKER = "bench-seed.json";
 
 /**
- * Seeds a fresh server in `dataDir`, stops it (its shutdown delivers the rest of the outbox) and
- * counts what Arc holds.
+ * Long enough for the server's idle heap collector to collect after its first retry delay
+ * (node-adapter/heap/idle-collector.ts), in case it first ran while delivered rows were still live.
+ */
+const IDLE_SETTLE_MS = 30_000;
+
+/**
+ * Seeds a fresh server in `dataDir`, waits until Arc holds everything, measures the idle server,
+ * stops it and counts what Arc holds.
  */
 export async function seedFolder(dataDir: string, plan: BenchPlan, profile: { cpuProfileDir?: string }, log: (line: string) => void): Promise<SeededData> {
   const server = await startMemtrace({ dataDir, ...profile });
@@ -67,23 +83,34 @@ export async function seedFolder(dataDir: string, plan: BenchPlan, profile: { cp
     const api = new BenchApi(server.url, server.adminKey);
     log(`  seeding ${plan.seedMemories} memories`);
     const seeded = await seed(api, plan, log);
-    api.close();
     const memory = server.memory();
     const memoriesPerSecond = Math.round(seeded.created / seeded.seconds);
     log(`  seeded at ${memoriesPerSecond} memories/s; server RSS ${memory?.rssMB} MB (peak ${memory?.peakRssMB})`);
-    const stopAt = performance.now();
+    // A long-running server's footprint: everything delivered, then nothing to do.
+    const flushAt = performance.now();
+    await api.json("POST", "/api/v1/admin/flush", undefined, 200);
+    const deliverySeconds = Math.round((performance.now() - flushAt) / 100) / 10;
+    api.close();
+    await sleep(IDLE_SETTLE_MS);
+    const idleRssMB = server.memory()?.rssMB ?? Number.NaN;
+    log(`  delivered to Arc ${deliverySeconds} s after the last batch; idle ${IDLE_SETTLE_MS / 1000} s later: server RSS ${idleRssMB} MB`);
     await server.stop();
-    const drainSeconds = Math.round((performance.now() - stopAt) / 100) / 10;
     const arc = checkAcknowledged(seeded.acknowledged, await readStoredInArc(dataDir, DEFAULT_ORG_ID));
-    log(`  acknowledged ${arc.acknowledged}, found in Arc ${arc.found} (${arc.rows} rows); shutdown drain ${drainSeconds} s`);
+    log(`  acknowledged ${arc.acknowledged}, found in Arc ${arc.found} (${arc.rows} rows)`);
     return {
       memories: seeded.created,
       key: server.adminKey,
       sessionIds: seeded.sessionIds,
       sampleIds: seeded.sampleIds,
-      seed: { seconds: seeded.seconds, memoriesPerSecond, rssMB: memory?.rssMB ?? Number.NaN, peakRssMB: memory?.peakRssMB ?? Number.NaN },
+      seed: {
+        seconds: seeded.seconds,
+        memoriesPerSecond,
+        rssMB: memory?.rssMB ?? Number.NaN,
+        peakRssMB: memory?.peakRssMB ?? Number.NaN,
+        idleRssMB,
+      },
       arc,
-      drainSeconds,
+      deliverySeconds,
     };
   } finally {
     await server.stop();
