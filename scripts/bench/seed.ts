@@ -121,7 +121,9 @@ export async function seedFolder(dataDir: string, plan: BenchPlan, profile: { cp
 export function reuseSeeded(dataDir: string, plan: BenchPlan): SeededData | undefined {
   const marker = join(dataDir, SEED_MARKER);
   if (!existsSync(marker)) return undefined;
-  const data = JSON.parse(readFileSync(marker, "utf8")) as SeededData;
-  return data.memories === plan.seedMemories ? data : undefined;
+  const data = JSON.parse(readFileSync(marker, "utf8")) as Partial<SeededData>;
+  // A folder seeded before a figure was measured is seeded again rather than reported without it.
+  const complete = data.deliverySeconds !== undefined && data.seed?.idleRssMB !== undefined;
+  return complete && data.memories === plan.seedMemories ? (data as SeededData) : undefined;
 }
 
