@@ -29,7 +29,7 @@ export async function runSelect(store: DuckDBStore, sql: string, timeoutMs: numb
     throw error;
   } finally {
     clearTimeout(timer);
-    store.release(connection);
+    store.release(connection, !timedOut);
   }
 }
 
@@ -41,9 +41,11 @@ async function execute(connection: DuckDBConnection, sql: string, timedOut: () =
     const columns = result.columnNames();
     const writers = Array.from({ length: result.columnCount }, (_, i) => cellWriterFor(result.columnTypeId(i)));
     const rows: string[] = [];
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      if (timedOut()) return { kind: "timeout" };
-      const vectors = writers.map((_, c) => chunk!.getColumnVector(c));
+    if (timedOut()) return { kind: "timeout" };
+    // The result is materialized: its chunks are read in place, not fetched one hop at a time.
+    for (let index = 0; index < result.chunkCount; index++) {
+      const chunk = result.getChunk(index);
+      const vectors = writers.map((_, c) => chunk.getColumnVector(c));
       for (let r = 0; r < chunk.rowCount; r++) {
         let row = "[";
         for (let c = 0; c < vectors.length; c++) {
