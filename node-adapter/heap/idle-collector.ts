@@ -15,7 +15,7 @@ import type { Logger } from "../../core/logger";
 export interface CollectionPolicy {
   /** The loop counts as idle below this utilization over one interval. */
   idleUtilization: number;
-  /** A heap below this is never worth a forced collection. */
+  /** A heap (committed) below this is never worth a forced collection. */
   minHeapBytes: number;
   /** Collect at once when the heap is this many times what the last collection left live. */
   growthFactor: number;
@@ -50,10 +50,10 @@ export class CollectionSchedule {
     this.retryAtMs = nowMs + policy.retryMs;
   }
 
-  due(usedBytes: number, utilization: number, nowMs: number): boolean {
+  due(heapBytes: number, utilization: number, nowMs: number): boolean {
     const { idleUtilization, minHeapBytes, growthFactor } = this.policy;
-    if (utilization >= idleUtilization || usedBytes < minHeapBytes) return false;
-    return usedBytes >= this.liveBytes * growthFactor || nowMs >= this.retryAtMs;
+    if (utilization >= idleUtilization || heapBytes < minHeapBytes) return false;
+    return heapBytes >= this.liveBytes * growthFactor || nowMs >= this.retryAtMs;
   }
 
   collected(beforeBytes: number, afterBytes: number, nowMs: number): void {
@@ -71,8 +71,11 @@ export interface IdleCollectorOptions {
   policy?: Partial<CollectionPolicy>;
   /** The full collection to run; V8's own `gc`, exposed on first use, by default. */
   collect?: () => void;
-  /** Heap in use, in bytes. */
-  usedHeapBytes?: () => number;
+  /**
+   * The heap's size in bytes: what V8 has committed, not what is in use, since V8 may have
+   * collected the garbage itself without giving the pages back.
+   */
+  heapBytes?: () => number;
   /** Event-loop utilization since the last call (0 to 1). */
   loopUtilization?: () => number;
 }
@@ -101,19 +104,19 @@ function loopUtilizationMeter(): () => number {
 
 /** Starts watching; the returned function stops it. The timer never keeps the process alive. */
 export function startIdleCollector(options: IdleCollectorOptions): () => void {
-  const usedHeapBytes = options.usedHeapBytes ?? (() => getHeapStatistics().used_heap_size);
+  const heapBytes = options.heapBytes ?? (() => getHeapStatistics().total_heap_size);
   const loopUtilization = options.loopUtilization ?? loopUtilizationMeter();
-  const schedule = new CollectionSchedule({ ...DEFAULT_COLLECTION_POLICY, ...options.policy }, usedHeapBytes(), performance.now());
+  const schedule = new CollectionSchedule({ ...DEFAULT_COLLECTION_POLICY, ...options.policy }, heapBytes(), performance.now());
   let collect = options.collect;
 
   const timer = setInterval(() => {
     const utilization = loopUtilization();
-    const before = usedHeapBytes();
+    const before = heapBytes();
     if (!schedule.due(before, utilization, performance.now())) return;
     collect ??= exposedGc();
     const started = performance.now();
     collect();
-    const after = usedHeapBytes();
+    const after = heapBytes();
     schedule.collected(before, after, performance.now());
     options.logger.info("collected the heap an idle server held", {
       before_mb: Math.round(before / 1e6),

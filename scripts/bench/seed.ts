@@ -70,7 +70,7 @@ export const SEED_MARKER = "bench-seed.json";
  * Long enough for the server's idle heap collector to collect after its first retry delay
  * (node-adapter/heap/idle-collector.ts), in case it first ran while delivered rows were still live.
  */
-const IDLE_SETTLE_MS = 30_000;
+const IDLE_SETTLE_MS = 40_000;
 
 /**
  * Seeds a fresh server in `dataDir`, waits until Arc holds everything, measures the idle server,

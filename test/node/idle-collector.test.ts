@@ -80,7 +80,7 @@ describe("startIdleCollector", () => {
     const stop = startIdleCollector({
       logger: recordingLogger(),
       intervalMs: 20,
-      usedHeapBytes: () => used,
+      heapBytes: () => used,
       loopUtilization: () => 0.5,
       collect: () => collections++,
     });
@@ -96,7 +96,7 @@ describe("startIdleCollector", () => {
     const stop = startIdleCollector({
       logger: recordingLogger(),
       intervalMs: 20,
-      usedHeapBytes: () => used,
+      heapBytes: () => used,
       loopUtilization: () => 0,
       collect: () => collections++,
     });
