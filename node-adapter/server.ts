@@ -21,8 +21,8 @@ import { metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
 import { nativeSha256Hex } from "./crypto/native-sha256";
-import { BackgroundTasks, closeHttp, listen } from "./http-server";
 import { startIdleCollector } from "./heap/idle-collector";
+import { BackgroundTasks, closeHttp, listen } from "./http-server";
 import { LibsqlExecutor } from "./sql/libsql-executor";
 
 export interface StartServerOptions {
