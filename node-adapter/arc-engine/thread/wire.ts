@@ -64,11 +64,10 @@ const STRING_BODY_TYPE = "text/plain;charset=UTF-8";
  */
 export async function fetchArgsToWire(input: RequestInfo | URL, init?: RequestInit): Promise<WireRequest> {
   if (input instanceof Request && init === undefined) return requestToWire(input);
-  const body = init?.body;
+  if (input instanceof Request || init?.method !== "POST") return requestToWire(new Request(input, init));
+  const body = init.body;
   const bytes = body instanceof Uint8Array ? new Uint8Array(body) : typeof body === "string" ? encoder.encode(body) : undefined;
-  if (input instanceof Request || init?.method !== "POST" || bytes === undefined) {
-    return requestToWire(new Request(input, init));
-  }
+  if (bytes === undefined) return requestToWire(new Request(input, init));
   const headers = new Headers(init.headers);
   if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", STRING_BODY_TYPE);
   return { method: "POST", url: new URL(input).href, headers: [...headers], body: wholeBuffer(bytes) };
