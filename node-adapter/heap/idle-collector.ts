@@ -10,14 +10,14 @@ import type { Logger } from "../../core/logger";
  * 850 MB of dead heap (1.4 GB resident) until some later traffic happens to collect it; one full
  * collection takes about 60 ms and brings the process back near 500 MB. This collects when the
  * event loop has gone quiet over a big heap: at once if it grew well past what the last collection
- * left live, otherwise again after a while, less often each time a collection frees little.
+ * left, otherwise again after a while, less often each time a collection frees little.
  */
 export interface CollectionPolicy {
   /** The loop counts as idle below this utilization over one interval. */
   idleUtilization: number;
   /** A heap (committed) below this is never worth a forced collection. */
   minHeapBytes: number;
-  /** Collect at once when the heap is this many times what the last collection left live. */
+  /** Collect at once when the heap is this many times what the last collection left. */
   growthFactor: number;
   /**
    * Otherwise try again this long after a collection: what it found live (rows waiting for Arc,
@@ -43,7 +43,7 @@ export class CollectionSchedule {
 
   constructor(
     private readonly policy: CollectionPolicy,
-    private liveBytes: number,
+    private leftBytes: number,
     nowMs: number,
   ) {
     this.retryDelayMs = policy.retryMs;
@@ -53,14 +53,14 @@ export class CollectionSchedule {
   due(heapBytes: number, utilization: number, nowMs: number): boolean {
     const { idleUtilization, minHeapBytes, growthFactor } = this.policy;
     if (utilization >= idleUtilization || heapBytes < minHeapBytes) return false;
-    return heapBytes >= this.liveBytes * growthFactor || nowMs >= this.retryAtMs;
+    return heapBytes >= this.leftBytes * growthFactor || nowMs >= this.retryAtMs;
   }
 
   collected(beforeBytes: number, afterBytes: number, nowMs: number): void {
     const freedMuch = afterBytes <= beforeBytes * 0.75;
     this.retryDelayMs = freedMuch ? this.policy.retryMs : Math.min(this.retryDelayMs * 2, this.policy.maxRetryMs);
     this.retryAtMs = nowMs + this.retryDelayMs;
-    this.liveBytes = afterBytes;
+    this.leftBytes = afterBytes;
   }
 }
 
