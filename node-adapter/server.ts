@@ -43,6 +43,8 @@ export interface RunningServer {
   services: Services;
   /** The bootstrap admin key, when this start created it. */
   adminKey?: string;
+  /** The embedded Arc engine, when this server runs one (no `defaultArc` given). */
+  arcEngine?: ThreadedArcEngine;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
 
     let defaultArc: DefaultArc;
+    let arcEngine: ThreadedArcEngine | undefined;
     if (options.defaultArc) {
       defaultArc = {
         fetch: globalThis.fetch,
@@ -99,12 +102,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       };
     } else {
       // On its own thread: decoding, DuckDB appends and result encoding use the second core, not the event loop.
-      const engine = await ThreadedArcEngine.open({
+      const engine = (arcEngine = await ThreadedArcEngine.open({
         dataDir: join(settings.data.dir, "arc"),
         flushDelayMs: settings.embedded_arc.flush_delay,
         // The server's logger (the configured level and format, secrets scrubbed); records come back from the thread.
         logger,
-      });
+      }));
       closers.push(() => engine.close());
       defaultArc = {
         fetch: engine.fetch,
@@ -177,6 +180,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       app,
       services,
       ...(boot.adminKey ? { adminKey: boot.adminKey } : {}),
+      ...(arcEngine ? { arcEngine } : {}),
       close: closeAll,
     };
   } catch (error) {

@@ -65,6 +65,11 @@ export class ArcEngine {
     return this.buffer.flushAll();
   }
 
+  /** Resolves once the rows buffered so far have left the buffer, stored or reported lost; never rejects. */
+  whenFlushed(): Promise<void> {
+    return this.buffer.whenFlushed();
+  }
+
   /** Flushes the buffer, interrupts running queries and closes DuckDB. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();

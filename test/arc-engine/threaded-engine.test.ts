@@ -1,16 +1,16 @@
-import { writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encode } from "@msgpack/msgpack";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { ArcClient } from "../../core/arc/client";
 import { ArcRequestError } from "../../core/arc/request-error";
-import { ArcEngine, ThreadedArcEngine, type ArcEngineOptions } from "../../node-adapter/arc-engine";
+import { ArcEngine, ThreadedArcEngine, type ArcEngineOptions, type RestartPolicy } from "../../node-adapter/arc-engine";
 import { answer, micros, RecordingLogger, tempDir, type HttpAnswer } from "./harness";
 import { normaliseAnswer, TRANSPORT_STEP_STATUSES, transportSteps } from "./transport-steps";
 
 // The server's embedded engine runs on a worker thread; through it the Arc client must see what
 // the in-process engine answers, rows must survive its close, and its death must look like a
-// network failure, never a hang.
+// network failure, never a hang, and a new thread must take over with no accepted write lost.
 const T0 = micros("2026-01-01T00:00:00Z");
 const TOKEN = "threaded-token-0123456789abcdefghijkl";
 const dir = tempDir("threaded-arc-engine-");
@@ -21,9 +21,12 @@ afterEach(async () => {
   for (const engine of opened.splice(0)) await engine.close();
 });
 
-async function openThreaded(options: Partial<ArcEngineOptions> = {}): Promise<{ engine: ThreadedArcEngine; logger: RecordingLogger }> {
+async function openThreaded(
+  options: Partial<ArcEngineOptions> = {},
+  policy?: RestartPolicy,
+): Promise<{ engine: ThreadedArcEngine; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
-  const engine = await ThreadedArcEngine.open({ dataDir: ":memory:", flushDelayMs: 0, logger, ...options });
+  const engine = await ThreadedArcEngine.open({ dataDir: ":memory:", flushDelayMs: 0, logger, ...options }, policy);
   opened.push(engine);
   return { engine, logger };
 }
@@ -138,19 +141,19 @@ describe("ThreadedArcEngine", () => {
     await expect(ThreadedArcEngine.open({ dataDir: ":memory:", flushDelayMs: -1 })).rejects.toThrow(/flushDelayMs/);
   });
 
-  it("rejects pending and later calls once the thread is dead, which the Arc client reports as retryable", async () => {
-    const { engine } = await openThreaded();
+  it("rejects the calls waiting on a dead thread as retryable network failures, and serves again from a new thread", async () => {
+    const { engine, logger } = await openThreaded();
     expect((await call(engine, "/health")).status).toBe(200);
 
     const inFlight = engine.fetch(new Request("http://embedded-arc.local/health"));
-    // No public way to crash the thread: end it from outside, as a fatal error in it would.
-    const exited = engine["worker"].terminate();
+    const exited = killThread(engine);
     await expect(inFlight).rejects.toThrow(Error);
     await exited;
 
-    await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/exited/);
-    await expect(engine.flush()).rejects.toThrow(/exited/);
-
+    // The next thread is still opening: calls fail at once rather than wait, and the Arc client
+    // reports that as Arc being unreachable, which the outbox retries.
+    await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/restarting/);
+    await expect(engine.flush()).rejects.toThrow(/restarting/);
     const client = new ArcClient({
       fetch: engine.fetch,
       baseUrl: "http://embedded-arc.local",
@@ -167,6 +170,72 @@ describe("ThreadedArcEngine", () => {
     expect((failure as ArcRequestError).toServiceError().code).toBe("arc_unavailable");
     expect(await client.health()).toBe(false);
 
-    await engine.close(); // after a death, close settles at once
+    await waitUntilServing(engine);
+    expect(await client.health()).toBe(true);
+    expect(logger.entries).toContainEqual(expect.objectContaining({ level: "error", message: "the Arc engine thread died; starting another" }));
+    expect(logger.entries).toContainEqual({ level: "warn", message: "the Arc engine thread was started again", details: { replayed_writes: 0 } });
+  }, 15_000);
+
+  it("hands the writes a dead thread accepted but had not flushed to the next thread, and only those", async () => {
+    // Ten minutes of buffering: nothing reaches DuckDB unless flushed by hand.
+    const { engine, logger } = await openThreaded({ dataDir: join(dir.path, "replay"), flushDelayMs: 600_000 });
+    expect((await write(engine, { m: "events", columns: { time: [T0, T0 + 1], n: [1, 2] } })).status).toBe(204);
+    await engine.flush();
+    await vi.waitFor(() => expect(engine["unflushed"].size).toBe(0));
+    expect((await write(engine, { m: "events", columns: { time: [T0 + 2, T0 + 3], n: [3, 4] } })).status).toBe(204);
+    // Refused writes are never kept: the sender still has their rows.
+    expect((await write(engine, { m: "Bad Name!", columns: { time: [T0], n: [9] } })).status).toBe(400);
+    expect(engine["unflushed"].size).toBe(1);
+
+    await killThread(engine);
+    await waitUntilServing(engine);
+    expect(logger.entries).toContainEqual(expect.objectContaining({ message: "the Arc engine thread died; starting another", details: expect.objectContaining({ unflushed_writes: 1 }) }));
+    expect(logger.entries).toContainEqual({ level: "warn", message: "the Arc engine thread was started again", details: { replayed_writes: 1 } });
+
+    await engine.flush();
+    expect((await query(engine, "SELECT n FROM events ORDER BY time")).json.data).toEqual([[1], [2], [3], [4]]);
+    await vi.waitFor(() => expect(engine["unflushed"].size).toBe(0));
+  }, 20_000);
+
+  it("keeps trying to open a new thread, with growing waits, and replays once one opens", async () => {
+    const dataDir = join(dir.path, "reopen");
+    const { engine, logger } = await openThreaded({ dataDir, flushDelayMs: 600_000 }, { firstRetryMs: 50, maxRetryMs: 200, stableAfterMs: 60_000 });
+    expect((await write(engine, { m: "events", columns: { time: [T0], n: [1] } })).status).toBe(204);
+
+    // The open thread keeps its file; a new one finds a file where the folder should be.
+    renameSync(dataDir, `${dataDir}-away`);
+    writeFileSync(dataDir, "");
+    await killThread(engine);
+    await vi.waitFor(() => expect(logger.entries.filter((e) => e.message.startsWith("could not start")).length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/restarting/);
+
+    rmSync(dataDir);
+    renameSync(`${dataDir}-away`, dataDir);
+    await waitUntilServing(engine);
+    await engine.flush();
+    expect((await query(engine, "SELECT n FROM events")).json.data).toEqual([[1]]);
+  }, 20_000);
+
+  it("closes at once while it waits to open a new thread", async () => {
+    const dataDir = join(dir.path, "close-while-waiting");
+    const { engine, logger } = await openThreaded({ dataDir }, { firstRetryMs: 600_000, maxRetryMs: 600_000, stableAfterMs: 60_000 });
+    renameSync(dataDir, `${dataDir}-away`);
+    writeFileSync(dataDir, "");
+    await killThread(engine);
+    await vi.waitFor(() => expect(logger.entries.some((e) => e.message.startsWith("could not start"))).toBe(true));
+    // Without cutting the ten-minute wait short, this would outlive the test.
+    await engine.close();
+    await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/closed/);
   }, 15_000);
 });
+
+/** No public way to crash the thread: end it from outside, as a fatal error in it would. */
+function killThread(engine: ThreadedArcEngine): Promise<number> {
+  const thread = engine["live"];
+  if (!thread) throw new Error("no live engine thread");
+  return thread["worker"].terminate();
+}
+
+async function waitUntilServing(engine: ThreadedArcEngine): Promise<void> {
+  await vi.waitFor(async () => expect((await call(engine, "/health")).status).toBe(200), { timeout: 10_000, interval: 50 });
+}

@@ -9,6 +9,7 @@ import { typeItem } from "../write/typed-batch";
 import { requirePermission } from "./auth";
 import { humanBytes, readBody, TOO_LARGE } from "./body";
 import type { ArcEnv, EngineServices } from "./context";
+import { MSGPACK_WRITE_PATH } from "./paths";
 
 const errorResponse = (status: number, error: string) =>
   new Response(JSON.stringify({ error }), { status, headers: { "content-type": "application/json" } });
@@ -23,7 +24,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  */
 export function registerWriteRoute(app: Hono<ArcEnv>, services: EngineServices): void {
   const { options, buffer } = services;
-  app.post("/api/v1/write/msgpack", requirePermission("write"), async (c) => {
+  app.post(MSGPACK_WRITE_PATH, requirePermission("write"), async (c) => {
     const body = await readBody(c.req.raw, options.maxBodyBytes);
     if (body === TOO_LARGE) {
       return errorResponse(413, `Payload too large (max ${humanBytes(options.maxBodyBytes)}). Consider batching into smaller requests.`);

@@ -28,6 +28,10 @@ export interface WriteBufferOptions {
 export class WriteBuffer {
   private readonly pending = new Map<string, PendingBuffer>();
   private timer: NodeJS.Timeout | null = null;
+  /** Settles when every apply started so far has: applies run in call order, so the last one's end is theirs. */
+  private applied: Promise<void> = Promise.resolve();
+  /** What `whenFlushed` callers wait on: the next `flushAll`'s end, made only once someone waits. */
+  private nextFlush: { promise: Promise<void>; resolve(): void } | null = null;
 
   constructor(private readonly options: WriteBufferOptions) {}
 
@@ -56,7 +60,7 @@ export class WriteBuffer {
       forced.push(buffer);
     }
     this.arm();
-    if (forced.length > 0) await this.options.apply(forced);
+    if (forced.length > 0) await this.applyInOrder(forced);
   }
 
   /**
@@ -67,13 +71,42 @@ export class WriteBuffer {
     const buffers = [...this.pending.values()];
     this.pending.clear();
     this.stop();
-    return this.options.apply(buffers);
+    const waiting = this.nextFlush;
+    this.nextFlush = null;
+    const done = this.applyInOrder(buffers);
+    if (waiting) void done.then(waiting.resolve, waiting.resolve);
+    return done;
+  }
+
+  /**
+   * Resolves once every row buffered before the call has left the buffer: written to storage, or
+   * reported through `onFlushError` (or the rejection of a forced write). It never rejects. The
+   * engine thread uses it to tell the main thread which acknowledged writes a death of the thread
+   * could no longer lose.
+   */
+  whenFlushed(): Promise<void> {
+    if (this.pending.size === 0) return this.applied;
+    if (!this.nextFlush) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.nextFlush = { promise, resolve };
+    }
+    return this.nextFlush.promise;
   }
 
   /** Stops the timer; buffered rows stay until `flushAll`. */
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private applyInOrder(buffers: readonly PendingBuffer[]): Promise<void> {
+    const done = this.options.apply(buffers);
+    this.applied = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
   private arm(): void {

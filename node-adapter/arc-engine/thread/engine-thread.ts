@@ -7,6 +7,7 @@ import {
   requestFromWire,
   responseToWire,
   transferables,
+  type ThreadFlushedNotice,
   type ThreadLogRecord,
   type ThreadReply,
   type ThreadRequest,
@@ -66,7 +67,16 @@ async function serve(): Promise<void> {
   }
   port.on("message", (request: ThreadRequest) => {
     handle(engine, request).then(
-      (value) => reply({ id: request.id, ok: true, value }, transferables(value)),
+      (value) => {
+        const accepted = value !== null && value.status < 300;
+        reply({ id: request.id, ok: true, value }, transferables(value));
+        // Asked only now, after the 204, so the rows are in the buffer (or already stored); the
+        // notice follows the reply, so the main thread always knows the write was accepted first.
+        if (request.kind === "fetch" && request.write !== undefined && accepted) {
+          const write = request.write;
+          void engine.whenFlushed().then(() => port.postMessage({ kind: "flushed", write } satisfies ThreadFlushedNotice));
+        }
+      },
       (error: unknown) => reply({ id: request.id, ok: false, error: errorToWire(error) }),
     );
   });

@@ -1,4 +1,5 @@
 import type { CallReply } from "../../threading/worker-calls";
+import { MSGPACK_WRITE_PATH } from "../http/paths";
 
 /**
  * The messages between ThreadedArcEngine (main thread) and the engine thread, and the
@@ -6,14 +7,18 @@ import type { CallReply } from "../../threading/worker-calls";
  * moved in the transfer list, so a large write or query answer is handed over, not copied.
  */
 
-/** What the main thread asks; `id` pairs the reply with its caller. */
+/**
+ * What the main thread asks; `id` pairs the reply with its caller. A write carries `write`, the
+ * main thread's own number for the copy it keeps, which the thread names again once the write's
+ * rows have left its buffer.
+ */
 export type ThreadRequest =
-  | { id: number; kind: "fetch"; request: WireRequest }
+  | { id: number; kind: "fetch"; request: WireRequest; write?: number }
   | { id: number; kind: "flush" }
   | { id: number; kind: "close" };
 
-/** What the thread sends back: replies to requests (id 0 answers the open) and log records. */
-export type ThreadMessage = ThreadReply | ThreadLogRecord;
+/** What the thread sends back: replies to requests (id 0 answers the open), log records, flushed writes. */
+export type ThreadMessage = ThreadReply | ThreadLogRecord | ThreadFlushedNotice;
 
 export type ThreadReply = CallReply<WireResponse | null>;
 
@@ -22,6 +27,12 @@ export interface ThreadLogRecord {
   level: "warn" | "error";
   message: string;
   fields?: Record<string, unknown>;
+}
+
+/** Sent after the reply to an accepted write, once its rows have left the thread's buffer. */
+export interface ThreadFlushedNotice {
+  kind: "flushed";
+  write: number;
 }
 
 /** The reply id that reports whether the thread opened its engine. */
@@ -72,6 +83,11 @@ export async function fetchArgsToWire(input: RequestInfo | URL, init?: RequestIn
   if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", STRING_BODY_TYPE);
   // Both the copy and the encoding own their whole buffer, so it can be moved as it is.
   return { method: "POST", url: new URL(input).href, headers: [...headers], body: bytes.buffer };
+}
+
+/** Whether the engine would buffer this request's rows: a POST to Arc's write route. */
+export function isBufferedWrite(wire: WireRequest): boolean {
+  return wire.method === "POST" && new URL(wire.url).pathname === MSGPACK_WRITE_PATH;
 }
 
 export function requestFromWire(wire: WireRequest): Request {
