@@ -4,7 +4,8 @@ import { MSGPACK_WRITE_PATH } from "../http/paths";
 /**
  * The messages between ThreadedArcEngine (main thread) and the engine thread, and the
  * conversions of a fetch Request/Response to and from them. Bodies travel as whole ArrayBuffers
- * moved in the transfer list, so a large write or query answer is handed over, not copied.
+ * moved in the transfer list, so a large query or answer is handed over, not copied; only writes
+ * are copied, since the main thread keeps each until its rows are flushed.
  */
 
 /**
