@@ -102,12 +102,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       };
     } else {
       // On its own thread: decoding, DuckDB appends and result encoding use the second core, not the event loop.
-      const engine = (arcEngine = await ThreadedArcEngine.open({
+      const engine = await ThreadedArcEngine.open({
         dataDir: join(settings.data.dir, "arc"),
         flushDelayMs: settings.embedded_arc.flush_delay,
         // The server's logger (the configured level and format, secrets scrubbed); records come back from the thread.
         logger,
-      }));
+      });
+      arcEngine = engine;
       closers.push(() => engine.close());
       defaultArc = {
         fetch: engine.fetch,

@@ -1,6 +1,6 @@
 /** Public surface of the embedded Arc engine. */
 export { ArcEngine } from "./engine";
-export { DEFAULT_RESTART_POLICY, ThreadedArcEngine, type RestartPolicy } from "./threaded-engine";
+export { ThreadedArcEngine, type RestartPolicy } from "./threaded-engine";
 export { serveArcEngine, type ServeArcEngineOptions, type ServedArcEngine } from "./serve";
 export {
   arcEngineOptionsSchema,

@@ -12,7 +12,7 @@ export interface RestartPolicy {
   stableAfterMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { firstRetryMs: 1_000, maxRetryMs: 30_000, stableAfterMs: 60_000 };
+const DEFAULT_RESTART_POLICY: RestartPolicy = { firstRetryMs: 1_000, maxRetryMs: 30_000, stableAfterMs: 60_000 };
 
 /**
  * An ArcEngine on its own worker thread, with the surface the server uses: `fetch`, `flush`,
