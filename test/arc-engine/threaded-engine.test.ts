@@ -181,7 +181,7 @@ describe("ThreadedArcEngine", () => {
     const { engine, logger } = await openThreaded({ dataDir: join(dir.path, "replay"), flushDelayMs: 600_000 });
     expect((await write(engine, { m: "events", columns: { time: [T0, T0 + 1], n: [1, 2] } })).status).toBe(204);
     await engine.flush();
-    await vi.waitFor(() => expect(engine["unflushed"].size).toBe(0));
+    await vi.waitFor(() => expect(engine["unflushed"].size).toBe(0), { timeout: 5_000 });
     expect((await write(engine, { m: "events", columns: { time: [T0 + 2, T0 + 3], n: [3, 4] } })).status).toBe(204);
     // Refused writes are never kept: the sender still has their rows.
     expect((await write(engine, { m: "Bad Name!", columns: { time: [T0], n: [9] } })).status).toBe(400);
@@ -194,7 +194,7 @@ describe("ThreadedArcEngine", () => {
 
     await engine.flush();
     expect((await query(engine, "SELECT n FROM events ORDER BY time")).json.data).toEqual([[1], [2], [3], [4]]);
-    await vi.waitFor(() => expect(engine["unflushed"].size).toBe(0));
+    await vi.waitFor(() => expect(engine["unflushed"].size).toBe(0), { timeout: 5_000 });
   }, 20_000);
 
   it("keeps trying to open a new thread, with growing waits, and replays once one opens", async () => {
@@ -206,7 +206,7 @@ describe("ThreadedArcEngine", () => {
     renameSync(dataDir, `${dataDir}-away`);
     writeFileSync(dataDir, "");
     await killThread(engine);
-    await vi.waitFor(() => expect(logger.entries.filter((e) => e.message.startsWith("could not start")).length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    await vi.waitFor(() => expect(logger.entries.filter((e) => e.message.startsWith("could not start")).length).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
     await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/restarting/);
 
     rmSync(dataDir);
@@ -222,7 +222,7 @@ describe("ThreadedArcEngine", () => {
     renameSync(dataDir, `${dataDir}-away`);
     writeFileSync(dataDir, "");
     await killThread(engine);
-    await vi.waitFor(() => expect(logger.entries.some((e) => e.message.startsWith("could not start"))).toBe(true));
+    await vi.waitFor(() => expect(logger.entries.some((e) => e.message.startsWith("could not start"))).toBe(true), { timeout: 10_000 });
     // Without cutting the ten-minute wait short, this would outlive the test.
     await engine.close();
     await expect(engine.fetch(new Request("http://embedded-arc.local/health"))).rejects.toThrow(/closed/);
