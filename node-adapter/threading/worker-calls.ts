@@ -37,12 +37,21 @@ export class WorkerCalls<T> {
   private readonly waiting = new Map<number, Waiter<T>>();
   private failure: Error | undefined;
 
-  /** `name` says which thread in errors; ids below `nextId` are left for replies sent unasked. */
+  private nextId: number;
+  private readonly onDeath: ((error: Error) => void) | undefined;
+
+  /**
+   * `name` says which thread in errors; ids below `firstId` are left for replies sent unasked.
+   * `onDeath` hears, once, of an end that `close` did not ask for, with the thread's own error
+   * when it had one.
+   */
   constructor(
     private readonly worker: Worker,
-    private readonly name: string,
-    private nextId = 1,
+    name: string,
+    options: { firstId?: number; onDeath?: (error: Error) => void } = {},
   ) {
+    this.nextId = options.firstId ?? 1;
+    this.onDeath = options.onDeath;
     worker.on("error", (error) => this.fail(error));
     worker.on("exit", (code) => this.fail(new Error(`${name} exited (code ${code})`)));
     worker.unref();
@@ -96,8 +105,10 @@ export class WorkerCalls<T> {
   }
 
   private fail(error: Error): void {
+    const unasked = this.failure === undefined;
     this.failure ??= error;
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
+    if (unasked) this.onDeath?.(error);
   }
 }
