@@ -42,7 +42,11 @@ export function decideFlush(state: OrgFlushState, nowMs: number, limits: Batchin
  * Errors that retrying cannot fix (a column type conflict, a rejected batch) jump straight to the
  * cap: the rows are kept for an operator, and Arc is asked rarely.
  */
-export function backoffCeilingMs(failures: number, retryable: boolean, limits: BatchingLimits): number {
+export function backoffCeilingMs(
+  failures: number,
+  retryable: boolean,
+  limits: Pick<BatchingLimits, "backoffBaseMs" | "backoffCapMs">,
+): number {
   if (!retryable) return limits.backoffCapMs;
   const exponent = Math.max(0, failures - 1);
   return Math.min(limits.backoffCapMs, limits.backoffBaseMs * 2 ** Math.min(exponent, 52));

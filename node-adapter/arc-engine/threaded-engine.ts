@@ -1,3 +1,4 @@
+import { backoffCeilingMs } from "../../core/coordinator/batching-policy";
 import { consoleLogger, type ArcEngineLogger, type ArcEngineOptions } from "./options";
 import { EngineThreadHandle } from "./thread/engine-thread-handle";
 import { UnflushedWrites } from "./thread/unflushed-writes";
@@ -122,7 +123,9 @@ export class ThreadedArcEngine {
 
   private async restart(): Promise<void> {
     while (!this.closed) {
-      if (this.failures > 0) await this.wait(Math.min(this.policy.maxRetryMs, this.policy.firstRetryMs * 2 ** (this.failures - 1)));
+      if (this.failures > 0) {
+        await this.wait(backoffCeilingMs(this.failures, true, { backoffBaseMs: this.policy.firstRetryMs, backoffCapMs: this.policy.maxRetryMs }));
+      }
       if (this.closed) return;
       this.failures++;
       let thread: EngineThreadHandle | undefined;
