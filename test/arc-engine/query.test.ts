@@ -280,6 +280,12 @@ describe("SHOW statements (item 19)", () => {
   });
 });
 
+describe("engine settings", () => {
+  it("lets DuckDB's allocator return freed memory while the engine idles", async () => {
+    expect((await arc.query("SELECT current_setting('allocator_background_threads') AS on")).json.data).toEqual([[true]]);
+  });
+});
+
 describe("time in SQL (item 27)", () => {
   it("runs in UTC and compares time with ISO literals", async () => {
     expect((await arc.query("SELECT current_setting('TimeZone') AS tz")).json.data).toEqual([["UTC"]]);
