@@ -8,7 +8,7 @@ import { ApiKeyVerifier } from "../core/auth/verifier";
 import { bindLegacyArc, bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
 import { systemClock, type Clock } from "../core/clock";
 import { dedupSettings, type Settings } from "../core/config/schema";
-import { arcHooks } from "../core/coordinator/arc-hooks";
+import { arcHooks, embeddedArcConfirmation } from "../core/coordinator/arc-hooks";
 import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
 import { SqlMetadataStore } from "../core/metadata/store";
@@ -134,6 +134,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       clock,
       logger,
       ...arcHooks(arc, () => coordinator.createdAtUs),
+      ...(arcEngine ? { confirmDelivered: embeddedArcConfirmation(arc) } : {}),
       config: outboxConfigFromSettings(
         settings,
         options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,

@@ -21,3 +21,18 @@ export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHo
     persistDelivered: async (orgId) => (await arc.targetFor(orgId)).client.flushBuffers(),
   };
 }
+
+/**
+ * `confirmDelivered` for orgs on the embedded engine, whose 204 means "buffered" as Arc's does:
+ * its buffer flush answers once every row it acknowledged is in DuckDB, and fails while a dead
+ * engine thread is being replaced (the new one is given the old one's unflushed writes first).
+ * So the outbox keeps rows a crash of the process during such a restart would otherwise lose.
+ * A remote Arc is not asked: a flush per purge would cut its files small, and rows past its
+ * visibility delay have left its buffer on its own timer.
+ */
+export function embeddedArcConfirmation(arc: ArcRouter): (orgId: string) => Promise<void> {
+  return async (orgId) => {
+    const target = await arc.targetFor(orgId);
+    if (target.source === "default") await target.client.flushBuffers();
+  };
+}

@@ -56,6 +56,13 @@ export interface OutboxCoordinatorOptions {
    * Without it, or when it fails, they are delivered again.
    */
   persistDelivered?: (orgId: string) => Promise<void>;
+  /**
+   * Confirms that the org's Arc has stored every row it acknowledged so far; the purger asks
+   * before it drops delivered rows from the outbox, and keeps them while this rejects (a later
+   * purge asks again, and a next start delivers them again). Without it, rows past the visibility
+   * delay are taken as stored, which is Arc's own promise.
+   */
+  confirmDelivered?: (orgId: string) => Promise<void>;
   /** Defaults to a console logger. */
   logger?: CoordinatorLogger;
   /** Source of jitter, in [0, 1). */

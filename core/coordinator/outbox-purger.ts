@@ -17,14 +17,17 @@ export interface OutboxPurgerOptions {
   config: OutboxConfig;
   logger: CoordinatorLogger;
   orgs(): Iterable<[orgId: string, org: OrgOutbox]>;
+  /** Asked before an org's delivered rows leave (see `OutboxCoordinatorOptions.confirmDelivered`). */
+  confirmDelivered?: (orgId: string) => Promise<void>;
   /** Called after each purge, so the owner can drop orgs left with nothing. */
   afterPurge(): void;
   track(work: Promise<unknown>): void;
 }
 
 /**
- * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`), from memory and
- * from the outbox, and now and then sweeps expired dedup keys from the log and from memory.
+ * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`, and once Arc
+ * confirms it stored them where the owner can ask), from memory and from the outbox, and now and
+ * then sweeps expired dedup keys from the log and from memory.
  * `recent` already hides rows past the delay, so a late purge costs only space; a failed one is
  * retried by the next start.
  */
@@ -32,6 +35,8 @@ export class OutboxPurger {
   private timer: TimerHandle | undefined;
   private stopped = false;
   private lastDedupPruneMs: number;
+  /** Orgs whose Arc last failed to confirm, so a long outage is logged once, not every purge. */
+  private readonly unconfirmed = new Set<string>();
 
   constructor(private readonly options: OutboxPurgerOptions) {
     this.lastDedupPruneMs = options.clock.now();
@@ -67,7 +72,10 @@ export class OutboxPurger {
     // An org's delivered rows leave in seq order, so its last expired seq retires every group
     // that holds nothing newer.
     const retired: Array<[string, number]> = [];
-    for (const [orgId, org] of this.options.orgs()) {
+    // A copy: orgs may come and go while a confirmation is awaited.
+    for (const [orgId, org] of [...this.options.orgs()]) {
+      const due = org.nextExpiryAtMs(config.visibilityDelayMs);
+      if (due === undefined || due > now || !(await this.confirmed(orgId))) continue;
       const last = org.expireDelivered(now, config.visibilityDelayMs);
       if (last !== undefined) retired.push([orgId, last]);
     }
@@ -85,5 +93,24 @@ export class OutboxPurger {
     }
     this.options.afterPurge();
     this.schedule();
+  }
+
+  private async confirmed(orgId: string): Promise<boolean> {
+    const confirm = this.options.confirmDelivered;
+    if (!confirm) return true;
+    try {
+      await confirm(orgId);
+      this.unconfirmed.delete(orgId);
+      return true;
+    } catch (error) {
+      if (!this.unconfirmed.has(orgId)) {
+        this.unconfirmed.add(orgId);
+        this.options.logger.warn("Arc did not confirm it stored the memories delivered to it; the outbox keeps them and asks again", {
+          org_id: orgId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return false;
+    }
   }
 }

@@ -92,6 +92,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       config,
       logger: this.logger,
       orgs: () => this.orgs.entries(),
+      ...(options.confirmDelivered ? { confirmDelivered: options.confirmDelivered } : {}),
       afterPurge: () => {
         for (const [orgId, org] of this.orgs) if (org.isEmpty()) this.orgs.delete(orgId);
       },

@@ -120,6 +120,57 @@ describe("purge", () => {
   });
 });
 
+describe("confirmation before purge", () => {
+  it("keeps delivered rows in the outbox while Arc cannot confirm it stored them, and drops them once it does", async () => {
+    const asked: string[] = [];
+    let refusing = true;
+    const h = await open({
+      config: { visibilityDelayMs: 10_000 },
+      confirmDelivered: async (orgId) => {
+        asked.push(orgId);
+        if (refusing) throw new Error("the Arc engine thread is restarting");
+      },
+    });
+    const ids = idsOf(await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]));
+    await h.coordinator.flush("org_a");
+    h.scheduler.advance(9_999);
+    await h.coordinator.whenIdle();
+    expect(asked).toEqual([]);
+
+    for (let i = 0; i < 3; i++) {
+      h.scheduler.advance(1_000);
+      await h.coordinator.whenIdle();
+    }
+    expect(asked).toEqual(["org_a", "org_a", "org_a"]);
+    expect(await storedIds(h)).toEqual(ids);
+    const warnings = h.logs.filter((l) => l.message.startsWith("Arc did not confirm"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.fields).toMatchObject({ org_id: "org_a", error: "the Arc engine thread is restarting" });
+
+    refusing = false;
+    h.scheduler.advance(1_000);
+    await h.coordinator.whenIdle();
+    expect(await storedIds(h)).toEqual([]);
+    expect(h.sink.total).toBe(2);
+  });
+
+  it("asks per org, so one org's unconfirmed rows do not hold back another's", async () => {
+    const h = await open({
+      config: { visibilityDelayMs: 1_000 },
+      confirmDelivered: async (orgId) => {
+        if (orgId === "org_b") throw new Error("arc of org_b unreachable");
+      },
+    });
+    await h.coordinator.accept("org_a", [makeRecord()]);
+    const [b] = idsOf(await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]));
+    await h.coordinator.flush("org_a");
+    await h.coordinator.flush("org_b");
+    h.scheduler.advance(5_000);
+    await h.coordinator.whenIdle();
+    expect(await storedIds(h)).toEqual([b]);
+  });
+});
+
 describe("restart", () => {
   it("redelivers what close could not deliver, and keeps recent rows visible", async () => {
     const sink = new FakeSink();
