@@ -46,7 +46,7 @@ export class ArcEngine {
       flushDelayMs: resolved.flushDelayMs,
       maxBufferRows: resolved.maxBufferRows,
       apply: (buffers) => store.applyBuffers(buffers),
-      onFlushError: (error) => resolved.logger.error("buffer flush failed; its rows are lost", { error: String(error) }),
+      onFlushError: (error) => resolved.logger.error("buffer flush failed; its rows were not stored", { error: String(error) }),
     });
     let engine: ArcEngine | null = null;
     const services: EngineServices = {
@@ -65,9 +65,22 @@ export class ArcEngine {
     return this.buffer.flushAll();
   }
 
-  /** Resolves once the rows buffered so far have left the buffer, stored or reported lost; never rejects. */
-  whenFlushed(): Promise<void> {
+  /**
+   * Resolves once the rows buffered so far have left the buffer: `true` if all were stored,
+   * `false` if a flush has failed since the engine opened; never rejects.
+   */
+  whenFlushed(): Promise<boolean> {
     return this.buffer.whenFlushed();
+  }
+
+  /**
+   * Stops flushing and waits for the storage writes under way, leaving DuckDB as it is (no flush,
+   * no checkpoint): for a thread about to end because a flush failed, so that no DuckDB work is
+   * running on it when it ends.
+   */
+  async halt(): Promise<void> {
+    this.buffer.stop();
+    await this.store.exclusive(async () => undefined);
   }
 
   /** Flushes the buffer, interrupts running queries and closes DuckDB. Safe to call twice. */

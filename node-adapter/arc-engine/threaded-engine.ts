@@ -22,11 +22,12 @@ const DEFAULT_RESTART_POLICY: RestartPolicy = { firstRetryMs: 1_000, maxRetryMs:
  * Each fetch travels as whole buffers over the worker's port and comes back as the same status,
  * headers and body the in-process engine gives.
  *
- * If the thread dies (an uncaught error, out of memory), calls waiting on it reject with an Error,
- * which Memtrace's Arc client reports as a network failure, so the outbox keeps those rows and
- * retries. A new thread is opened on the same data, and the writes the dead one had accepted but
- * not yet flushed are sent to it again before it serves anything else: the outbox took their 204
- * as delivered. Calls made while it restarts reject the same way.
+ * If the thread dies (an uncaught error, out of memory, or a failed flush, after which it ends
+ * itself), calls waiting on it reject with an Error, which Memtrace's Arc client reports as a
+ * network failure, so the outbox keeps those rows and retries. A new thread is opened on the same
+ * data, and the writes the dead one had accepted but not stored are sent to it again before it
+ * serves anything else: the outbox took their 204 as delivered. Calls made while it restarts
+ * reject the same way.
  */
 export class ThreadedArcEngine {
   private live: EngineThreadHandle | null = null;

@@ -40,6 +40,7 @@ describe("WriteBuffer.whenFlushed", () => {
     storage.applies[0]!.finish();
     await flush;
     expect(await settled(flushed)).toBe(true);
+    expect(await flushed).toBe(true);
   });
 
   it("with nothing buffered, waits for the flushes already under way", async () => {
@@ -54,7 +55,7 @@ describe("WriteBuffer.whenFlushed", () => {
     expect(await settled(flushed)).toBe(true);
   });
 
-  it("resolves when the flush fails too, since the rows are then gone either way", async () => {
+  it("resolves false when the flush fails, and from then on, since rows it acknowledged are not stored", async () => {
     const storage = new HeldStorage();
     const errors: unknown[] = [];
     const writes = buffer(storage, { flushDelayMs: 10 }, errors);
@@ -62,8 +63,24 @@ describe("WriteBuffer.whenFlushed", () => {
     const flushed = writes.whenFlushed();
     await expect.poll(() => storage.applies.length).toBe(1);
     storage.applies[0]!.finish(new Error("disk full"));
-    await flushed;
+    expect(await flushed).toBe(false);
     expect(errors).toEqual([new Error("disk full")]);
+
+    await writes.add("db", batch(1));
+    const later = writes.whenFlushed();
+    await expect.poll(() => storage.applies.length).toBe(2);
+    storage.applies[1]!.finish();
+    expect(await later).toBe(false);
+  });
+
+  it("resolves false after a flush forced inside a write fails", async () => {
+    const storage = new HeldStorage();
+    const writes = buffer(storage, { flushDelayMs: 600_000, maxBufferRows: 2 });
+    const forced = writes.add("db", batch(2));
+    const flushed = writes.whenFlushed();
+    storage.applies[0]!.finish(new Error("I/O error"));
+    await expect(forced).rejects.toThrow("I/O error");
+    expect(await flushed).toBe(false);
   });
 
   it("resolves right after the write when rows are never held (no flush delay)", async () => {

@@ -16,7 +16,7 @@ export interface WriteBufferOptions {
   readonly maxBufferRows: number;
   /** Writes buffers to storage; serialised by the caller, in call order. */
   readonly apply: (buffers: readonly PendingBuffer[]) => Promise<void>;
-  /** Reports a failed timer flush (its rows are lost, as in Arc). */
+  /** Reports a failed timer flush (its rows leave the buffer unstored, as in Arc). */
   readonly onFlushError: (error: unknown) => void;
 }
 
@@ -30,6 +30,8 @@ export class WriteBuffer {
   private timer: NodeJS.Timeout | null = null;
   /** Settles when every apply started so far has: applies run in call order, so the last one's end is theirs. */
   private applied: Promise<void> = Promise.resolve();
+  /** Set by the first apply that fails: from then on some acknowledged rows are not stored. */
+  private lostRows = false;
   /** What `whenFlushed` callers wait on: the next `flushAll`'s end, made only once someone waits. */
   private nextFlush: { promise: Promise<void>; resolve(): void } | null = null;
 
@@ -79,19 +81,20 @@ export class WriteBuffer {
   }
 
   /**
-   * Resolves once every row buffered before the call has left the buffer: written to storage, or
-   * reported through `onFlushError` (or the rejection of a forced write). It never rejects. The
-   * engine thread uses it to tell the main thread which acknowledged writes a death of the thread
-   * could no longer lose.
+   * Resolves once every row buffered before the call has left the buffer: `true` if every flush
+   * so far stored its rows, `false` once one has failed (its rows were reported through
+   * `onFlushError` or the rejection of a forced write). It never rejects. The engine thread uses
+   * it to tell the main thread which acknowledged writes a death of the thread could no longer
+   * lose, and ends itself on `false` so that the main thread sends them to a new one.
    */
-  whenFlushed(): Promise<void> {
-    if (this.pending.size === 0) return this.applied;
+  whenFlushed(): Promise<boolean> {
+    if (this.pending.size === 0) return this.applied.then(() => !this.lostRows);
     if (!this.nextFlush) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       this.nextFlush = { promise, resolve };
     }
-    return this.nextFlush.promise;
+    return this.nextFlush.promise.then(() => !this.lostRows);
   }
 
   /** Stops the timer; buffered rows stay until `flushAll`. */
@@ -104,7 +107,9 @@ export class WriteBuffer {
     const done = this.options.apply(buffers);
     this.applied = done.then(
       () => undefined,
-      () => undefined,
+      () => {
+        this.lostRows = true;
+      },
     );
     return done;
   }

@@ -56,6 +56,31 @@ async function handle(engine: ArcEngine, request: ThreadRequest): Promise<WireRe
   }
 }
 
+/** Requests being handled, the end under way (see `endAfterLostRows`), and its wait for them. */
+let handling = 0;
+let ending: Promise<void> | null = null;
+let handled: (() => void) | null = null;
+
+/**
+ * A flush failed (the disk is full, DuckDB gave an I/O error and may have invalidated the
+ * database): this thread cannot store the rows it acknowledged. It ends with an error, so the
+ * main thread, which kept a copy of every write not yet reported stored, opens the data again on
+ * a new thread and sends them there, backing off while the fault lasts. It first refuses new
+ * requests and waits for the DuckDB work under way: ending threads while calls kept coming
+ * aborted the whole process ("terminate called after throwing an instance of 'Napi::Error'")
+ * within seconds when it did not wait, and never when it did.
+ */
+function endAfterLostRows(engine: ArcEngine): void {
+  ending ??= (async () => {
+    await new Promise<void>((resolve) => (handling === 0 ? resolve() : (handled = resolve)));
+    await engine.halt();
+    // Thrown outside any promise, so the worker ends at once, with this error for the main thread's log.
+    setImmediate(() => {
+      throw new Error("the Arc engine failed to store rows it had acknowledged");
+    });
+  })();
+}
+
 async function serve(): Promise<void> {
   let engine: ArcEngine;
   try {
@@ -66,7 +91,18 @@ async function serve(): Promise<void> {
     return;
   }
   port.on("message", (request: ThreadRequest) => {
-    handle(engine, request).then(
+    if (ending) {
+      // A close is left to the end, which fails it (a terminate now could cut a DuckDB call short).
+      if (request.kind !== "close") {
+        reply({ id: request.id, ok: false, error: errorToWire(new Error("the Arc engine thread is ending after a failed flush")) });
+      }
+      return;
+    }
+    handling++;
+    const answered = handle(engine, request).finally(() => {
+      if (--handling === 0) handled?.();
+    });
+    answered.then(
       (value) => {
         const accepted = value !== null && value.status < 300;
         reply({ id: request.id, ok: true, value }, transferables(value));
@@ -74,7 +110,10 @@ async function serve(): Promise<void> {
         // notice follows the reply, so the main thread always knows the write was accepted first.
         if (request.kind === "fetch" && request.write !== undefined && accepted) {
           const write = request.write;
-          void engine.whenFlushed().then(() => port.postMessage({ kind: "flushed", write } satisfies ThreadFlushedNotice));
+          void engine.whenFlushed().then((stored) => {
+            if (stored) port.postMessage({ kind: "flushed", write } satisfies ThreadFlushedNotice);
+            else endAfterLostRows(engine);
+          });
         }
       },
       (error: unknown) => reply({ id: request.id, ok: false, error: errorToWire(error) }),

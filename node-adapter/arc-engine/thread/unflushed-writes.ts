@@ -9,7 +9,7 @@ interface KeptWrite {
  * Copies of the writes sent to the engine thread whose rows may still sit in its buffer. Arc
  * answers 204 before it stores anything, and Memtrace's outbox takes that 204 as delivered, so if
  * the thread died with rows buffered they would be gone; ThreadedArcEngine hands the accepted
- * copies to the next thread instead. A copy leaves once the thread reports its rows flushed, or
+ * copies to the next thread instead. A copy leaves once the thread reports its rows stored, or
  * when its write was refused or failed (the sender then still holds the rows and retries).
  */
 export class UnflushedWrites {

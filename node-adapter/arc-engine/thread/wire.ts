@@ -30,7 +30,7 @@ export interface ThreadLogRecord {
   fields?: Record<string, unknown>;
 }
 
-/** Sent after the reply to an accepted write, once its rows have left the thread's buffer. */
+/** Sent after the reply to an accepted write, once its rows are stored (never for rows a failed flush dropped). */
 export interface ThreadFlushedNotice {
   kind: "flushed";
   write: number;
