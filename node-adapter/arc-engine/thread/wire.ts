@@ -30,7 +30,10 @@ export interface ThreadLogRecord {
   fields?: Record<string, unknown>;
 }
 
-/** Sent after the reply to an accepted write, once its rows are stored (never for rows a failed flush dropped). */
+/**
+ * Sent after the reply to an accepted write, once its rows are stored; never when a flush failed,
+ * since the thread then ends and the main thread sends the write to the next one.
+ */
 export interface ThreadFlushedNotice {
   kind: "flushed";
   write: number;
