@@ -134,7 +134,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       clock,
       logger,
       ...arcHooks(arc, () => coordinator.createdAtUs),
-      ...(arcEngine ? { confirmDelivered: embeddedArcConfirmation(arc) } : {}),
+      ...(arcEngine ? { confirmDelivered: embeddedArcConfirmation(arc, clock) } : {}),
       config: outboxConfigFromSettings(
         settings,
         options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,

@@ -1,5 +1,6 @@
 import type { ArcRouter } from "../arc-routing/router";
-import type { OutboxCoordinatorOptions } from "./options";
+import type { Clock } from "../clock";
+import type { ConfirmDelivered, OutboxCoordinatorOptions } from "./options";
 
 type ArcHooks = Required<Pick<OutboxCoordinatorOptions, "resolveSink" | "arcDedupLookup" | "authoritativeSinceUs" | "persistDelivered">>;
 
@@ -27,12 +28,24 @@ export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHo
  * its buffer flush answers once every row it acknowledged is in DuckDB, and fails while a dead
  * engine thread is being replaced (the new one is given the old one's unflushed writes first).
  * So the outbox keeps rows a crash of the process during such a restart would otherwise lose.
- * A remote Arc is not asked: a flush per purge would cut its files small, and rows past its
- * visibility delay have left its buffer on its own timer.
+ * The flush covers every database, so one that started after the rows were delivered confirms
+ * them for every org: a purge over many orgs asks the engine once. A remote Arc is not asked: a
+ * flush per purge would cut its files small, and rows past its visibility delay have left its
+ * buffer on its own timer.
  */
-export function embeddedArcConfirmation(arc: ArcRouter): (orgId: string) => Promise<void> {
-  return async (orgId) => {
+export function embeddedArcConfirmation(arc: ArcRouter, clock: Clock): ConfirmDelivered {
+  let last: { startedAtMs: number; done: Promise<void> } | undefined;
+  return async (orgId, deliveredThroughMs) => {
     const target = await arc.targetFor(orgId);
-    if (target.source === "default") await target.client.flushBuffers();
+    if (target.source !== "default") return;
+    if (!last || last.startedAtMs <= deliveredThroughMs) {
+      const flush = { startedAtMs: clock.now(), done: target.client.flushBuffers() };
+      last = flush;
+      // A failed flush confirms nothing: the next org or purge asks again.
+      flush.done.catch(() => {
+        if (last === flush) last = undefined;
+      });
+    }
+    await last.done;
   };
 }

@@ -21,6 +21,9 @@ export type SinkResolver = (orgId: string) => Promise<ArcSink>;
 /** Which of `keys` already exist in the org's Arc rows with `time` after `sinceUs`: key → memory id. */
 export type ArcDedupLookup = (orgId: string, keys: string[], sinceUs: number) => Promise<Map<string, string>>;
 
+/** See `OutboxCoordinatorOptions.confirmDelivered`. */
+export type ConfirmDelivered = (orgId: string, deliveredThroughMs: number) => Promise<void>;
+
 /** The same predicate the Arc SQL builder applies, evaluated on a record in memory. */
 export type RecordMatcher = (record: MemoryRecord, filter: MemoryFilter) => boolean;
 
@@ -57,12 +60,12 @@ export interface OutboxCoordinatorOptions {
    */
   persistDelivered?: (orgId: string) => Promise<void>;
   /**
-   * Confirms that the org's Arc has stored every row it acknowledged so far; the purger asks
-   * before it drops delivered rows from the outbox, and keeps them while this rejects (a later
-   * purge asks again, and a next start delivers them again). Without it, rows past the visibility
-   * delay are taken as stored, which is Arc's own promise.
+   * Confirms that the org's Arc has stored every row it acknowledged up to `deliveredThroughMs`
+   * (clock time); the purger asks before it drops delivered rows from the outbox, and keeps them
+   * while this rejects (a later purge asks again, and a next start delivers them again). Without
+   * it, rows past the visibility delay are taken as stored, which is Arc's own promise.
    */
-  confirmDelivered?: (orgId: string) => Promise<void>;
+  confirmDelivered?: ConfirmDelivered;
   /** Defaults to a console logger. */
   logger?: CoordinatorLogger;
   /** Source of jitter, in [0, 1). */

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock";
 import type { OutboxConfig } from "./config";
 import type { DedupIndex } from "./dedup-index";
-import type { CoordinatorLogger } from "./options";
+import type { ConfirmDelivered, CoordinatorLogger } from "./options";
 import type { OrgOutbox } from "./org-outbox";
 import type { OutboxStore } from "./outbox-store";
 import type { Scheduler, TimerHandle } from "./scheduler";
@@ -18,7 +18,7 @@ export interface OutboxPurgerOptions {
   logger: CoordinatorLogger;
   orgs(): Iterable<[orgId: string, org: OrgOutbox]>;
   /** Asked before an org's delivered rows leave (see `OutboxCoordinatorOptions.confirmDelivered`). */
-  confirmDelivered?: (orgId: string) => Promise<void>;
+  confirmDelivered?: ConfirmDelivered;
   /** Called after each purge, so the owner can drop orgs left with nothing. */
   afterPurge(): void;
   track(work: Promise<unknown>): void;
@@ -75,7 +75,7 @@ export class OutboxPurger {
     // A copy: orgs may come and go while a confirmation is awaited.
     for (const [orgId, org] of [...this.options.orgs()]) {
       const due = org.nextExpiryAtMs(config.visibilityDelayMs);
-      if (due === undefined || due > now || !(await this.confirmed(orgId))) continue;
+      if (due === undefined || due > now || !(await this.confirmed(orgId, now - config.visibilityDelayMs))) continue;
       const last = org.expireDelivered(now, config.visibilityDelayMs);
       if (last !== undefined) retired.push([orgId, last]);
     }
@@ -95,11 +95,11 @@ export class OutboxPurger {
     this.schedule();
   }
 
-  private async confirmed(orgId: string): Promise<boolean> {
+  private async confirmed(orgId: string, deliveredThroughMs: number): Promise<boolean> {
     const confirm = this.options.confirmDelivered;
     if (!confirm) return true;
     try {
-      await confirm(orgId);
+      await confirm(orgId, deliveredThroughMs);
       this.unconfirmed.delete(orgId);
       return true;
     } catch (error) {

@@ -122,15 +122,16 @@ describe("purge", () => {
 
 describe("confirmation before purge", () => {
   it("keeps delivered rows in the outbox while Arc cannot confirm it stored them, and drops them once it does", async () => {
-    const asked: string[] = [];
+    const asked: Array<[string, number]> = [];
     let refusing = true;
     const h = await open({
       config: { visibilityDelayMs: 10_000 },
-      confirmDelivered: async (orgId) => {
-        asked.push(orgId);
+      confirmDelivered: async (orgId, deliveredThroughMs) => {
+        asked.push([orgId, deliveredThroughMs]);
         if (refusing) throw new Error("the Arc engine thread is restarting");
       },
     });
+    const deliveredAt = h.clock.now();
     const ids = idsOf(await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]));
     await h.coordinator.flush("org_a");
     h.scheduler.advance(9_999);
@@ -141,7 +142,9 @@ describe("confirmation before purge", () => {
       h.scheduler.advance(1_000);
       await h.coordinator.whenIdle();
     }
-    expect(asked).toEqual(["org_a", "org_a", "org_a"]);
+    // Each purge asks about what was delivered up to one visibility delay before it: the rows.
+    expect(asked.map(([orgId]) => orgId)).toEqual(["org_a", "org_a", "org_a"]);
+    expect(asked.every(([, through]) => through >= deliveredAt && through <= h.clock.now() - 10_000)).toBe(true);
     expect(await storedIds(h)).toEqual(ids);
     const warnings = h.logs.filter((l) => l.message.startsWith("Arc did not confirm"));
     expect(warnings).toHaveLength(1);
