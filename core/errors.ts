@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   arc_unavailable: 503,
   no_arc_instance: 503,
   overloaded: 503,
+  storage_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

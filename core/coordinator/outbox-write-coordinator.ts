@@ -269,7 +269,18 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       return { status: "created", record };
     });
 
-    await this.store.commit([...groups.values()], nowUs, nowUs + windowUs);
+    try {
+      await this.store.commit([...groups.values()], nowUs, nowUs + windowUs);
+    } catch (error) {
+      // The transaction rolled back and no in-memory state has changed yet: nothing was accepted.
+      const detail = error instanceof Error ? error.message : String(error);
+      this.logger.error("outbox commit failed; its memories were refused", { error: detail, memories: items.length });
+      // The body names no detail: a storage error's text can quote SQL.
+      throw new ServiceError("storage_unavailable", "could not store the memories durably (the outbox's storage failed); nothing was stored, retry later", {
+        retryAfterSeconds: 1,
+        cause: error,
+      });
+    }
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);
