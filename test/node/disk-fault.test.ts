@@ -5,11 +5,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startServeProcess, type ServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
-// A real storage fault under the whole server: its process may not grow a file past 56 MiB (a
-// soft file-size limit set with prlimit; Node ignores SIGXFSZ, so writes fail with EFBIG as on a
-// full disk). The embedded engine's DuckDB file outgrows it first, so its flushes (and then its
-// checkpoint, which invalidates the database until it is opened again) fail with rows it had
-// answered 204 for. Every memory the API acknowledged must be found once the limit is lifted.
+// Real storage faults under the whole server: its process may not grow a file past a size (a soft
+// file-size limit set with prlimit; Node ignores SIGXFSZ, so writes fail with EFBIG as on a full
+// disk). At 2 MiB the outbox's log is the first file to fill, so writes are refused; at 56 MiB
+// the embedded engine's DuckDB file is, so its flushes (and then its checkpoint, which
+// invalidates the database until it is opened again) fail with rows it had answered 204 for.
+// Either way every memory the API acknowledged must be found once the limit is lifted.
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
