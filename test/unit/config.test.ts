@@ -1,9 +1,21 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { dedupSettings } from "../../core/config/schema";
 import { ConfigError, loadSettings, metadataDbUrl } from "../../node-adapter/config/load";
-import { tempDir } from "../support/harness";
+import { tempDir as newTempDir } from "../support/harness";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh working folder, removed after the file's tests. */
+function tempDir(): string {
+  const dir = newTempDir();
+  dirs.push(dir);
+  return dir;
+}
 
 describe("configuration", () => {
   it("has the original's defaults", () => {
