@@ -74,13 +74,12 @@ export class ArcEngine {
   }
 
   /**
-   * Stops flushing and waits for the storage writes under way, leaving DuckDB as it is (no flush,
-   * no checkpoint): for a thread about to end because a flush failed, so that no DuckDB work is
-   * running on it when it ends.
+   * Stops flushing and lets no more work reach DuckDB, once what runs has finished (see
+   * `DuckDBStore.halt`): for a thread about to end because a flush failed.
    */
   async halt(): Promise<void> {
     this.buffer.stop();
-    await this.store.exclusive(async () => undefined);
+    await this.store.halt();
   }
 
   /** Flushes the buffer, interrupts running queries and closes DuckDB. Safe to call twice. */

@@ -44,6 +44,10 @@ export class DuckDBStore {
   private readonly idle: DuckDBConnection[] = [];
   private readonly writer: TableWriter;
   private closed = false;
+  /** Set by `halt`: no new query or write reaches DuckDB. */
+  private halted = false;
+  /** Query connections DuckDB is opening. */
+  private opening = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -73,6 +77,7 @@ export class DuckDBStore {
    */
   applyBuffers(buffers: readonly PendingBuffer[]): Promise<void> {
     return this.mutex.run(async () => {
+      this.refuseIfHalted();
       const failures: unknown[] = [];
       for (const buffer of buffers) {
         try {
@@ -87,13 +92,30 @@ export class DuckDBStore {
 
   /** Runs `task` on the writer connection, exclusive of flushes and other writes. */
   exclusive<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => task(this.writeConnection));
+    return this.mutex.run(() => {
+      this.refuseIfHalted();
+      return task(this.writeConnection);
+    });
   }
 
   /** A connection for one query, reused from an earlier one when one is free; release it with `release`. */
   async connect(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error("engine is closed");
-    const connection = this.idle.pop() ?? (await this.instance.connect());
+    this.refuseIfHalted();
+    let connection = this.idle.pop();
+    if (!connection) {
+      // Counted while DuckDB opens it, so that `halt` and `close` wait for the open too.
+      this.opening++;
+      try {
+        connection = await this.instance.connect();
+      } finally {
+        this.opening--;
+      }
+      if (this.closed || this.halted) {
+        connection.closeSync();
+        throw new Error("engine is closed");
+      }
+    }
     this.active.add(connection);
     return connection;
   }
@@ -105,17 +127,38 @@ export class DuckDBStore {
     else connection.closeSync();
   }
 
+  /**
+   * Refuses every new query and write, interrupts the running queries and waits for them and for
+   * the writer, leaving the file as it is (no checkpoint, nothing closed). For an engine thread
+   * about to end after a failed flush: a thread that ends while a DuckDB call runs can abort the
+   * whole process ("terminate called after throwing an instance of 'Napi::Error'").
+   */
+  async halt(): Promise<void> {
+    this.halted = true;
+    await this.settleQueries();
+    await this.mutex.run(async () => undefined);
+  }
+
   /** Interrupts running queries, waits for the writer, checkpoints and closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const connection of this.active) connection.interrupt();
-    for (let waited = 0; this.active.size > 0 && waited < CLOSE_WAIT_MS; waited += 10) await delay(10);
+    await this.settleQueries();
     await this.mutex.run(async () => {
       await this.writeConnection.run(`CHECKPOINT ${quoteIdent(STORE_CATALOG)}`);
     });
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.writeConnection.closeSync();
     this.instance.closeSync();
+  }
+
+  private async settleQueries(): Promise<void> {
+    for (const connection of this.active) connection.interrupt();
+    const running = () => this.active.size > 0 || this.opening > 0;
+    for (let waited = 0; running() && waited < CLOSE_WAIT_MS; waited += 10) await delay(10);
+  }
+
+  private refuseIfHalted(): void {
+    if (this.halted) throw new Error("the Arc engine has stopped taking work after a failed flush");
   }
 }

@@ -56,29 +56,27 @@ async function handle(engine: ArcEngine, request: ThreadRequest): Promise<WireRe
   }
 }
 
-/** Requests being handled, the end under way (see `endAfterLostRows`), and its wait for them. */
-let handling = 0;
-let ending: Promise<void> | null = null;
-let handled: (() => void) | null = null;
+/** Set once the thread is ending (see `endAfterLostRows`): requests are then refused. */
+let ending = false;
 
 /**
  * A flush failed (the disk is full, DuckDB gave an I/O error and may have invalidated the
  * database): this thread cannot store the rows it acknowledged. It ends with an error, so the
  * main thread, which kept a copy of every write not yet reported stored, opens the data again on
  * a new thread and sends them there, backing off while the fault lasts. It first refuses new
- * requests and waits for the DuckDB work under way: ending threads while calls kept coming
- * aborted the whole process ("terminate called after throwing an instance of 'Napi::Error'")
- * within seconds when it did not wait, and never when it did.
+ * requests and lets the DuckDB work under way finish (`ArcEngine.halt`): ending threads while
+ * calls kept coming aborted the whole process within seconds when it did not, and never when it
+ * did.
  */
 function endAfterLostRows(engine: ArcEngine): void {
-  ending ??= (async () => {
-    await new Promise<void>((resolve) => (handling === 0 ? resolve() : (handled = resolve)));
-    await engine.halt();
+  if (ending) return;
+  ending = true;
+  void engine.halt().then(() => {
     // Thrown outside any promise, so the worker ends at once, with this error for the main thread's log.
     setImmediate(() => {
       throw new Error("the Arc engine failed to store rows it had acknowledged");
     });
-  })();
+  });
 }
 
 async function serve(): Promise<void> {
@@ -98,11 +96,7 @@ async function serve(): Promise<void> {
       }
       return;
     }
-    handling++;
-    const answered = handle(engine, request).finally(() => {
-      if (--handling === 0) handled?.();
-    });
-    answered.then(
+    handle(engine, request).then(
       (value) => {
         const accepted = value !== null && value.status < 300;
         reply({ id: request.id, ok: true, value }, transferables(value));
