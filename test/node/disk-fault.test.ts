@@ -43,17 +43,13 @@ function setFileSizeLimit(pid: number, soft: string): void {
   if (result.status !== 0) throw new Error(`prlimit failed: ${result.stderr || result.error}`);
 }
 
+/** One request; a body is sent as JSON (a string as it is). */
 async function call(url: string, key: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { "x-api-key": key, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function post(url: string, key: string, body: string) {
-  const res = await fetch(`${url}/api/v1/memories`, { method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body });
   return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as any };
 }
 
@@ -84,7 +80,7 @@ describe("a full disk", () => {
         const sent = JSON.stringify({
           memories: Array.from({ length: 200 }, (_, i) => ({ agent_id: "full", content: `batch ${batch} item ${i}: ${noise(1_000)}` })),
         });
-        const res = await post(server.url, key, sent);
+        const res = await call(server.url, key, "POST", "/api/v1/memories", sent);
         if (res.status === 201) for (const r of res.body.results) acked.add(r.id);
         else refused = { ...res, sent };
       }
@@ -93,7 +89,7 @@ describe("a full disk", () => {
 
       setFileSizeLimit(server.child.pid!, "unlimited");
       // Nothing of the refused batch was kept, not even its dedup keys: sent again, all of it is new.
-      const again = await post(server.url, key, refused!.sent);
+      const again = await call(server.url, key, "POST", "/api/v1/memories", refused!.sent);
       expect(again.status).toBe(201);
       expect(again.body).toMatchObject({ count: 200, duplicates: 0 });
       expect(acked.size).toBeGreaterThan(0);
