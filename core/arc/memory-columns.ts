@@ -27,6 +27,15 @@ export const GROUPABLE_COLUMNS = ["memory_type", "event_type", "agent_id", "sess
 export type GroupableColumn = (typeof GROUPABLE_COLUMNS)[number];
 
 /**
+ * Arc reads a `time` column's unit from the magnitude of its first value (below 1e10 seconds,
+ * below 1e13 milliseconds, below 1e16 microseconds) and applies it to the whole batch. Integer µs
+ * are read as µs only from here (1970-04-26T17:46:40Z) to 2286; an earlier first value would
+ * scale its batch by 1,000 or 1,000,000, so memory times start here.
+ */
+export const ARC_MIN_TIME_US = 10_000_000_000_000;
+export const ARC_MAX_TIME_US = 10_000_000_000_000_000;
+
+/**
  * How each column travels in msgpack. `time` and `ingested_at` are integer µs (Arc reads `time`'s
  * unit from its magnitude, and stores `ingested_at` as BIGINT); `importance` is always a float,
  * or a batch that starts with 0 or 1 would make the column BIGINT and truncate later values.

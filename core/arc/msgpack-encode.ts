@@ -1,7 +1,7 @@
 import { Encoder } from "@msgpack/msgpack";
 import type { MemoryRecord } from "../memory/schema";
 import { wellFormed } from "./duckdb-text";
-import { MEMORY_COLUMN_KINDS, MEMORY_COLUMNS, memoryCell, type WireKind } from "./memory-columns";
+import { ARC_MAX_TIME_US, ARC_MIN_TIME_US, MEMORY_COLUMN_KINDS, MEMORY_COLUMNS, memoryCell, type WireKind } from "./memory-columns";
 import { isValidMeasurement } from "./sql-names";
 
 /** One column of a batch: its wire kind and one value per row (`null` is SQL NULL). */
@@ -34,9 +34,10 @@ function wireValue(kind: WireKind, value: string | number | null, column: string
 
 /**
  * Arc's columnar msgpack body `{m, columns}` for one measurement. Checks what Arc would refuse
- * (empty batch, unequal lengths, bad names, a null or non-integer `time`) before sending, and
- * leaves out columns that are null in every row: Arc would type such a column VARCHAR and every
- * numeric use of it would then fail to bind.
+ * (empty batch, unequal lengths, bad names, a null or non-integer `time`) or misread (a `time`
+ * outside the range Arc reads as µs) before sending, and leaves out columns that are null in
+ * every row: Arc would type such a column VARCHAR and every numeric use of it would then fail to
+ * bind.
  */
 export function encodeColumnar(measurement: string, columns: Readonly<Record<string, ColumnValues>>): Uint8Array<ArrayBuffer> {
   if (!isValidMeasurement(measurement)) throw new RangeError(`invalid Arc measurement name: ${JSON.stringify(measurement)}`);
@@ -53,7 +54,9 @@ export function encodeColumnar(measurement: string, columns: Readonly<Record<str
     let present = false;
     for (let i = 0; i < rows; i++) {
       const value = column.values[i]!;
-      if (value === null && name === "time") throw new RangeError("time must be integer µs in every row");
+      if (name === "time" && !(typeof value === "number" && value >= ARC_MIN_TIME_US && value < ARC_MAX_TIME_US)) {
+        throw new RangeError(`time must be integer µs that Arc reads as µs in every row, got ${value}`);
+      }
       present ||= value !== null;
       out[i] = wireValue(column.kind, value, name);
     }

@@ -1,3 +1,4 @@
+import { ARC_MIN_TIME_US } from "../arc/memory-columns";
 import type { Clock } from "../clock";
 import type { Sha256Hex } from "../crypto/sha256";
 import { badRequest } from "../errors";
@@ -8,6 +9,7 @@ import { MEMORY_LIMITS, type Memory, type MemoryInput, type MemoryRecord } from 
 
 /** Event times may be backfilled freely, but not set far ahead: Arc prunes future rows from time-bounded reads. */
 const MAX_FUTURE_MS = 24 * 3_600_000;
+const EARLIEST_TIME = formatTimestamp(ARC_MIN_TIME_US);
 
 export interface NormalizeOptions {
   clock: Clock;
@@ -24,7 +26,7 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
   let timeUs = nowMs * 1000;
   if (input.time !== undefined) {
     const us = parseInstant(input.time);
-    if (us === undefined || us < 0) throw badRequest("invalid time: must be an ISO 8601 time after 1970");
+    if (us === undefined || us < ARC_MIN_TIME_US) throw badRequest(`invalid time: must be ${EARLIEST_TIME} or later`);
     if (us > (nowMs + MAX_FUTURE_MS) * 1000) throw badRequest("invalid time: more than 24h in the future");
     timeUs = us;
   }

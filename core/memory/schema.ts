@@ -51,7 +51,7 @@ export const memoryInputSchema = z.object({
   importance: z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1").optional(),
   dedup_key: z.string().min(1).max(MEMORY_LIMITS.dedupKeyMaxChars).optional(),
   parent_id: z.string().max(MEMORY_LIMITS.parentIdMaxChars).optional(),
-  /** Event time for backfill (ISO 8601 with offset); the server's clock when absent. */
+  /** Event time for backfill (ISO 8601 with offset); the server's clock when absent. Its range is checked on normalising. */
   time: z.iso.datetime({ offset: true, message: "invalid time: must be ISO 8601 with a timezone" }).optional(),
 });
 export type MemoryInput = z.infer<typeof memoryInputSchema>;

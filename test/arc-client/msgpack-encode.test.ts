@@ -1,6 +1,6 @@
 import { Decoder } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
-import { MEMORY_COLUMNS } from "../../core/arc/memory-columns";
+import { ARC_MAX_TIME_US, ARC_MIN_TIME_US, MEMORY_COLUMNS } from "../../core/arc/memory-columns";
 import { encodeColumnar, encodeMemoryBatch } from "../../core/arc/msgpack-encode";
 import type { MemoryRecord } from "../../core/memory/schema";
 
@@ -74,9 +74,11 @@ describe("encodeMemoryBatch", () => {
 });
 
 describe("encodeColumnar", () => {
+  const T = 1_767_225_600_000_000;
+
   it("omits a column that is null in every row, keeps one with some values", () => {
     const bytes = encodeColumnar("events", {
-      time: { kind: "int", values: [1, 2] },
+      time: { kind: "int", values: [T, T + 1] },
       empty: { kind: "float", values: [null, null] },
       partial: { kind: "float", values: [null, 2] },
     });
@@ -87,12 +89,18 @@ describe("encodeColumnar", () => {
   });
 
   it("refuses what Arc would reject or mistype", () => {
-    const time = { kind: "int" as const, values: [1] };
+    const time = { kind: "int" as const, values: [T] };
     expect(() => encodeColumnar("events", {})).toThrow(/at least one row/);
     expect(() => encodeColumnar("bad name", { time })).toThrow(/measurement/);
     expect(() => encodeColumnar("events", { time, x: { kind: "string", values: ["a", "b"] } })).toThrow(/expected 1/);
     expect(() => encodeColumnar("events", { time: { kind: "int", values: [null] } })).toThrow(/time/);
-    expect(() => encodeColumnar("events", { time: { kind: "float", values: [1] } })).toThrow(/time/);
+    expect(() => encodeColumnar("events", { time: { kind: "float", values: [T] } })).toThrow(/time/);
+    // Arc would read these as seconds or milliseconds (scaling the batch), or as nanoseconds.
+    for (const us of [1_000_000, ARC_MIN_TIME_US - 1, ARC_MAX_TIME_US]) {
+      expect(() => encodeColumnar("events", { time: { kind: "int", values: [us] } })).toThrow(/Arc reads as µs/);
+      expect(() => encodeColumnar("events", { time: { kind: "int", values: [T, us] } })).toThrow(/Arc reads as µs/);
+    }
+    expect(() => encodeColumnar("events", { time: { kind: "int", values: [ARC_MIN_TIME_US] } })).not.toThrow();
     expect(() => encodeColumnar("events", { time, _hidden: { kind: "string", values: ["a"] } })).toThrow(/start with _/);
     expect(() => encodeColumnar("events", { time, n: { kind: "int", values: [1.5] } })).toThrow(/safe integer/);
     expect(() => encodeColumnar("events", { time, f: { kind: "float", values: [Number.NaN] } })).toThrow(/finite/);

@@ -70,6 +70,32 @@ describe("POST /api/v1/memories (single)", () => {
     expect(got.body.time).toBe("2026-03-01T10:00:00.123456Z");
   });
 
+  it("refuses event times Arc would read in another unit, and keeps the earliest it reads as µs", async () => {
+    // Arc takes a batch's time unit from its first value: µs below 1e13 would be read as ms.
+    for (const time of ["1970-01-01T00:00:00Z", "1970-02-01T00:00:00Z", "1970-04-26T17:46:39.999999Z"]) {
+      const res = await api("POST", "/api/v1/memories", { agent_id: "early", content: `at ${time}`, time });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe("invalid time: must be 1970-04-26T17:46:40Z or later");
+    }
+    const batch = await api("POST", "/api/v1/memories", {
+      memories: [
+        { agent_id: "early", content: "batch early", time: "1970-02-01T00:00:00Z" },
+        { agent_id: "early", content: "batch modern", time: "2026-01-01T00:00:00Z" },
+      ],
+    });
+    expect(batch.status).toBe(400);
+    const earliest = await api("POST", "/api/v1/memories", { agent_id: "early", content: "earliest", time: "1970-04-26T17:46:40Z" });
+    expect(earliest.status).toBe(201);
+    const modern = await api("POST", "/api/v1/memories", { agent_id: "early", content: "modern", time: "2026-01-01T00:00:00Z" });
+    expect(modern.status).toBe(201);
+    const listed = await api("GET", "/api/v1/memories?agent_id=early&order=asc&limit=10");
+    expect(listed.status).toBe(200);
+    expect(listed.body.memories.map((m: { content: string; time: string }) => [m.content, m.time])).toEqual([
+      ["earliest", "1970-04-26T17:46:40Z"],
+      ["modern", "2026-01-01T00:00:00Z"],
+    ]);
+  });
+
   it("answers 409 with the existing id for a duplicate, and honours a client dedup_key", async () => {
     const first = await api("POST", "/api/v1/memories", { agent_id: "d", event_type: "ping", content: "same content" });
     const again = await api("POST", "/api/v1/memories", { agent_id: "d", event_type: "ping", content: "same content" });
