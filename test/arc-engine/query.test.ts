@@ -142,6 +142,27 @@ describe("table resolution (item 16)", () => {
     expect(res.json.error).toBe("Cross-database queries (db.table syntax) not allowed when x-arc-database header is set");
   });
 
+  it("keeps a query with the header inside its database: the engine's catalog cannot be named", async () => {
+    for (const sql of [
+      "SELECT id FROM arc_engine.tenant.events",
+      'SELECT id FROM "ARC_ENGINE"."tenant"."events"',
+      "SELECT id, (SELECT max(id) FROM arc_engine.tenant.events) AS leak FROM events",
+    ]) {
+      const res = await arc.query(sql, { database: "default" });
+      expect(res.status, sql).toBe(500);
+      expect(res.json.error, sql).toMatch(/^Catalog Error: Catalog with name arc_engine does not exist!$/i);
+    }
+    // A database or measurement may still bear the catalog's name.
+    const named = await ArcServer.start({ flushDelayMs: 0 });
+    try {
+      await named.write({ m: "arc_engine", columns: { time: [micros("2026-01-01T00:00:00Z")], v: [7] } }, { database: "arc_engine" });
+      expect((await named.query("SELECT v FROM arc_engine.arc_engine")).json.data).toEqual([[7]]);
+      expect((await named.query("SELECT arc_engine.v FROM arc_engine", { database: "arc_engine" })).json.data).toEqual([[7]]);
+    } finally {
+      await named.close();
+    }
+  });
+
   it("rejects a bad x-arc-database header with 400", async () => {
     const res = await arc.query("SELECT 1", { database: "bad name" });
     expect(res.status).toBe(400);
@@ -209,6 +230,8 @@ describe("errors (items 17, 18)", () => {
     ["CHECKPOINT"],
     ["SELECT * FROM query_table('arc_engine.tenant.events')"],
     ["SELECT * FROM query('SELECT 1')"],
+    [`SELECT * FROM "query_table"('arc_engine.tenant.events')`],
+    [`SELECT * FROM "query"('SELECT 1')`],
   ])("refuses %s with 400 Dangerous SQL operation not allowed", async (sql) => {
     const res = await arc.query(sql);
     expect(res.status).toBe(400);
@@ -221,7 +244,7 @@ describe("errors (items 17, 18)", () => {
     expect(res.json.data).toEqual([["SET", "b"]]);
   });
 
-  it.each([["read_parquet('/etc/x')"], ["read_csv_auto('x')"], ["glob('*')"], ["read_text('/etc/passwd')"]])(
+  it.each([["read_parquet('/etc/x')"], ["read_csv_auto('x')"], ["glob('*')"], ["read_text('/etc/passwd')"], [`"read_csv"('/etc/passwd')`]])(
     "refuses the file function %s",
     async (call) => {
       const res = await arc.query(`SELECT * FROM ${call}`);
@@ -241,6 +264,11 @@ describe("errors (items 17, 18)", () => {
     const long = await arc.query(`SELECT 1 AS x -- ${"y".repeat(10_000)}`);
     expect(long.status).toBe(400);
     expect(long.json.error).toBe("SQL query exceeds maximum length (10000 characters)");
+    // Arc counts bytes: 6,000 two-byte characters are over the limit.
+    const wide = await arc.query(`SELECT '${"é".repeat(6_000)}' AS x`);
+    expect(wide.status).toBe(400);
+    expect(wide.json.error).toBe("SQL query exceeds maximum length (10000 characters)");
+    expect((await arc.query(`SELECT '${"é".repeat(4_900)}' AS x`)).status).toBe(200);
   });
 
   it("answers 504 Query timed out past queryTimeoutMs", async () => {

@@ -41,7 +41,7 @@ export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices):
     }
 
     const rewritten = rewriteTableReferences(sql, header);
-    if (!rewritten.ok) return fail(400, rewritten.error, clock);
+    if (!rewritten.ok) return fail(rewritten.status, rewritten.error, clock);
     const anyMissing = () => rewritten.tables.some((t) => !store.catalog.has(t.database, t.measurement));
     if (anyMissing()) return jsonResponse(successBody([], [], clock), 200);
     try {

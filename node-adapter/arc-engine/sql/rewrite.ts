@@ -1,5 +1,5 @@
-import { DEFAULT_DATABASE, isSqlTableIdentifier, qualifiedTable, quoteIdent, storageName } from "../names";
-import { lex, significant, type Token } from "./lexer";
+import { DEFAULT_DATABASE, isSqlTableIdentifier, qualifiedTable, quoteIdent, STORE_CATALOG, storageName } from "../names";
+import { isPunct, lex, significant, type Token } from "./lexer";
 import { aliasFollows, cteNames, findTableReferences } from "./table-references";
 
 export interface MeasurementRef {
@@ -9,7 +9,7 @@ export interface MeasurementRef {
 
 export type RewriteResult =
   | { readonly ok: true; readonly sql: string; readonly tables: readonly MeasurementRef[] }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly status: 400 | 500; readonly error: string };
 
 /** Names Arc leaves alone in table position: its own storage reader and DuckDB's catalogs. */
 const UNREWRITTEN_PREFIXES = ["read_parquet", "information_schema", "pg_", "duckdb_"];
@@ -24,6 +24,26 @@ function nameOf(token: Token): string | { error: string } {
     : { error: `Quoted identifier in table position is not a valid database or measurement name: "${token.value}"` };
 }
 
+const isNameToken = (t: Token | undefined): t is Token => t?.kind === "word" || t?.kind === "quoted";
+
+/**
+ * The engine's own catalog used as the first of three name parts (`arc_engine.db.m`), which would
+ * reach any database's tables past the header. Arc has no such catalog, so DuckDB would fail to
+ * bind it there; a measurement or database of that name (one or two parts) is fine.
+ */
+function catalogQualifiedName(code: readonly Token[]): string | undefined {
+  const at = code.findIndex(
+    (t, i) =>
+      isNameToken(t) &&
+      t.value.toLowerCase() === STORE_CATALOG &&
+      !isPunct(code[i - 1], ".") &&
+      isPunct(code[i + 1], ".") &&
+      isNameToken(code[i + 2]) &&
+      isPunct(code[i + 3], "."),
+  );
+  return at === -1 ? undefined : code[at]!.value;
+}
+
 /**
  * Arc's table resolution, done on DuckDB schemas instead of Parquet globs: `FROM m` / `JOIN m`
  * becomes the measurement's table in the header database (or `default`), `FROM db.m` the table
@@ -33,13 +53,15 @@ function nameOf(token: Token): string | { error: string } {
  */
 export function rewriteTableReferences(sql: string, headerDatabase: string | null): RewriteResult {
   const code = significant(lex(sql));
+  const catalog = catalogQualifiedName(code);
+  if (catalog) return { ok: false, status: 500, error: `Catalog Error: Catalog with name ${catalog} does not exist!` };
   const ctes = cteNames(code);
   const edits: { start: number; end: number; text: string }[] = [];
   const tables: MeasurementRef[] = [];
   for (const ref of findTableReferences(code)) {
     const [head, tail] = ref.parts as [Token, Token | undefined];
     if (head.kind === "string") {
-      return { ok: false, error: `String literal not allowed in table position: '${head.value}'` };
+      return { ok: false, status: 400, error: `String literal not allowed in table position: '${head.value}'` };
     }
     const lower = head.value.toLowerCase();
     if (UNREWRITTEN_PREFIXES.some((p) => lower.startsWith(p))) continue;
@@ -48,8 +70,8 @@ export function rewriteTableReferences(sql: string, headerDatabase: string | nul
     if (tail?.kind === "word" && !isSqlTableIdentifier(tail.text)) continue;
     const names = [head, ...(tail ? [tail] : [])].map(nameOf);
     const invalid = names.find((n): n is { error: string } => typeof n !== "string");
-    if (invalid) return { ok: false, error: invalid.error };
-    if (tail && headerDatabase !== null) return { ok: false, error: CROSS_DATABASE_ERROR };
+    if (invalid) return { ok: false, status: 400, error: invalid.error };
+    if (tail && headerDatabase !== null) return { ok: false, status: 400, error: CROSS_DATABASE_ERROR };
     const [database, measurement] = tail
       ? (names as [string, string])
       : [headerDatabase ?? DEFAULT_DATABASE, names[0] as string];

@@ -44,10 +44,19 @@ export function fileFunctionIn(sql: string): string | null {
   return match ? (match[1] as string).toLowerCase() : null;
 }
 
-/** The SQL with string literals, quoted identifiers and comments replaced by inert text. */
-export const maskSql = (tokens: readonly Token[]): string =>
+/**
+ * The SQL with string literals, quoted identifiers and comments replaced by inert text. With
+ * `unquote`, a quoted identifier that is a plain word is written bare, as Arc strips quotes before
+ * it looks for forbidden functions: `"read_csv"(...)` calls `read_csv` all the same.
+ */
+export const maskSql = (tokens: readonly Token[], unquote = false): string =>
   tokens
-    .map((t) => (t.kind === "string" ? "''" : t.kind === "quoted" ? '""' : t.kind === "comment" ? " " : t.text))
+    .map((t) => {
+      if (t.kind === "string") return "''";
+      if (t.kind === "comment") return " ";
+      if (t.kind === "quoted") return unquote && /^\w+$/.test(t.value) ? t.value : '""';
+      return t.text;
+    })
     .join("");
 
 /**
@@ -56,7 +65,8 @@ export const maskSql = (tokens: readonly Token[]): string =>
  */
 export function validateQuerySql(sql: string): string | null {
   if (sql.trim() === "") return "SQL query is required";
-  if (sql.length > MAX_SQL_LENGTH) return `SQL query exceeds maximum length (${MAX_SQL_LENGTH} characters)`;
+  // Arc's limit is on the Go string's length, which counts UTF-8 bytes.
+  if (Buffer.byteLength(sql, "utf8") > MAX_SQL_LENGTH) return `SQL query exceeds maximum length (${MAX_SQL_LENGTH} characters)`;
   const tokens = lex(sql);
   const code = significant(tokens);
   const firstSemicolon = code.findIndex((t) => isPunct(t, ";"));
@@ -64,8 +74,9 @@ export function validateQuerySql(sql: string): string | null {
     return "Multiple SQL statements are not allowed";
   }
   const masked = maskSql(tokens);
-  if (DENY_LIST.some((pattern) => pattern.test(masked)) || DYNAMIC_SQL.test(masked)) return DANGEROUS_SQL;
-  const file = fileFunctionIn(masked);
+  const calls = maskSql(tokens, true);
+  if (DENY_LIST.some((pattern) => pattern.test(masked)) || DYNAMIC_SQL.test(calls)) return DANGEROUS_SQL;
+  const file = fileFunctionIn(calls);
   if (file) return `File I/O function not allowed in user SQL: ${file}()`;
   return null;
 }
