@@ -1,7 +1,7 @@
 import { ArcClient } from "../arc/client";
 import { ArcMemoryReader } from "../arc/memory-reader";
 import type { Clock } from "../clock";
-import { noArcInstance } from "../errors";
+import { noArcInstance, notFound } from "../errors";
 import type { Logger } from "../logger";
 import type { SqlMetadataStore } from "../metadata/store";
 
@@ -114,9 +114,10 @@ export class MetadataArcRouter implements ArcRouter {
       const client = this.clientFor(instance.url, instance.apiKey, instance.database, instance.measurement, this.options.fetch);
       return { client, reader: new ArcMemoryReader(client), boundSinceUs: Date.parse(instance.created_at) * 1000, source: "instance" };
     }
-    if (!defaultArc) throw noArcInstance();
     const org = await store.getOrg(orgId);
-    if (!org) throw noArcInstance();
+    // Deliveries tell a deleted org (its rows are dropped) from one that has no Arc yet.
+    if (!org) throw notFound("organization no longer exists");
+    if (!defaultArc) throw noArcInstance();
     const client = this.clientFor(defaultArc.baseUrl, defaultArc.token, defaultArc.databaseFor(orgId), defaultArc.measurement, defaultArc.fetch);
     return { client, reader: new ArcMemoryReader(client), boundSinceUs: Date.parse(org.created_at) * 1000, source: "default" };
   }

@@ -1,6 +1,6 @@
 import { Encoder } from "@msgpack/msgpack";
 import type { MemoryRecord } from "../memory/schema";
-import { wellFormed } from "./duckdb-text";
+import { utf8Length, wellFormed } from "./duckdb-text";
 import { ARC_MAX_TIME_US, ARC_MIN_TIME_US, MEMORY_COLUMN_KINDS, MEMORY_COLUMNS, memoryCell, type WireKind } from "./memory-columns";
 import { isValidMeasurement } from "./sql-names";
 
@@ -72,4 +72,18 @@ export function encodeMemoryBatch(measurement: string, records: readonly MemoryR
     columns[name] = { kind: MEMORY_COLUMN_KINDS[name], values: records.map((record) => memoryCell(record, name)) };
   }
   return encodeColumnar(measurement, columns);
+}
+
+/**
+ * An upper bound on the bytes one memory adds to `encodeMemoryBatch`'s body: each string's UTF-8
+ * bytes plus msgpack's largest string header, nine bytes per number. Deliveries use it to keep
+ * a chunk's body under what Arc accepts without encoding it twice.
+ */
+export function memoryWireBytes(record: MemoryRecord): number {
+  let bytes = 0;
+  for (const name of MEMORY_COLUMNS) {
+    const value = memoryCell(record, name);
+    bytes += typeof value === "string" ? utf8Length(value) + 5 : 9;
+  }
+  return bytes;
 }

@@ -4,6 +4,7 @@
  */
 export interface BatchingLimits {
   maxBatchSize: number;
+  maxBatchBytes: number;
   maxIntervalMs: number;
   backoffBaseMs: number;
   backoffCapMs: number;

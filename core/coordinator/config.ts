@@ -12,6 +12,12 @@ const positiveMs = z.number().int().positive();
 export const outboxConfigSchema = z.object({
   /** Deliver an org as soon as this many rows are pending; also the largest chunk sent to Arc. */
   maxBatchSize: z.number().int().positive().default(1_000),
+  /**
+   * The largest body a delivery sends (estimated msgpack bytes); a chunk ends before it unless it
+   * holds one row. Arc's own limit is 1 GB by default; a chunk this size keeps the engine's and
+   * Arc's buffers modest, and a 413 halves it for that org.
+   */
+  maxBatchBytes: z.number().int().positive().default(8 * 1024 * 1024),
   /** Deliver an org at the latest this long after its oldest pending row was accepted. */
   maxIntervalMs: positiveMs.default(5_000),
   /** First retry delay after a failed delivery; doubles per consecutive failure. */

@@ -15,7 +15,11 @@ export interface ArcSink {
   write(records: readonly MemoryRecord[]): Promise<void>;
 }
 
-/** Resolved at every delivery, so a newly bound Arc instance is picked up without a restart. */
+/**
+ * Resolved at every delivery, so a newly bound Arc instance is picked up without a restart. It
+ * rejects with a `not_found` ServiceError when the org no longer exists: the org's undelivered
+ * rows are then dropped, since nothing could ever deliver or read them.
+ */
 export type SinkResolver = (orgId: string) => Promise<ArcSink>;
 
 /** Which of `keys` already exist in the org's Arc rows with `time` after `sinceUs`: key → memory id. */

@@ -1,9 +1,12 @@
+import { memoryWireBytes } from "../arc/msgpack-encode";
 import type { Clock } from "../clock";
+import { ServiceError } from "../errors";
 import { backoffDelayMs, type BatchingLimits } from "./batching-policy";
 import type { CoordinatorLogger, SinkResolver } from "./options";
-import type { OrgOutbox } from "./org-outbox";
+import type { CachedRow, OrgOutbox } from "./org-outbox";
 
-export type DeliveryOutcome = { ok: true; delivered: number } | { ok: false; error: unknown };
+/** `orgGone`: the org no longer exists, so its rows have nowhere to go (the owner drops them). */
+export type DeliveryOutcome = { ok: true; delivered: number } | { ok: false; error: unknown; orgGone?: true };
 
 export interface DeliveryDeps {
   resolveSink: SinkResolver;
@@ -17,6 +20,25 @@ export interface DeliveryDeps {
 export const isRetryable = (error: unknown): boolean =>
   !(typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
 
+const isTooLarge = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { status?: unknown }).status === 413;
+
+/** The resolver's word that the org was deleted (see `SinkResolver`). */
+const isOrgGone = (error: unknown): boolean => error instanceof ServiceError && error.code === "not_found";
+
+/** The oldest pending rows that fit one delivery: at most `maxRows`, and `maxBytes` unless one row is more. */
+function takeChunk(pending: readonly CachedRow[], maxRows: number, maxBytes: number): { rows: CachedRow[]; bytes: number } {
+  let bytes = 0;
+  let count = 0;
+  while (count < pending.length && count < maxRows) {
+    const size = memoryWireBytes(pending[count]!.record);
+    if (count > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    count++;
+  }
+  return { rows: pending.slice(0, count), bytes };
+}
+
 /**
  * Sends the org's oldest pending rows (at most one batch) to its sink; once the sink succeeded
  * they count as delivered, in memory only: the outbox keeps them unmarked until the purge, and a
@@ -26,10 +48,12 @@ export const isRetryable = (error: unknown): boolean =>
  * can fire and forget. The caller guarantees one delivery per org at a time.
  */
 export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: DeliveryDeps): Promise<DeliveryOutcome> {
-  const chunk = org.pending.slice(0, deps.limits.maxBatchSize);
+  const { rows: chunk, bytes } = takeChunk(org.pending, deps.limits.maxBatchSize, org.chunkBytesLimit ?? deps.limits.maxBatchBytes);
   if (chunk.length === 0) return { ok: true, delivered: 0 };
+  let resolved = false;
   try {
     const sink = await deps.resolveSink(orgId);
+    resolved = true;
     await sink.write(chunk.map((row) => row.record));
     const deliveredAtMs = deps.clock.now();
     org.markDelivered(chunk, deliveredAtMs);
@@ -37,6 +61,14 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
     org.retryAtMs = undefined;
     return { ok: true, delivered: chunk.length };
   } catch (error) {
+    if (!resolved && isOrgGone(error)) return { ok: false, error, orgGone: true };
+    if (isTooLarge(error) && chunk.length > 1) {
+      // The chunk, not Arc, was at fault: cut the next ones to half its size (down to one row) and go again.
+      org.chunkBytesLimit = Math.max(1, Math.floor(bytes / 2));
+      org.retryAtMs = deps.clock.now();
+      deps.logger.warn("arc refused a delivery as too large; sending smaller chunks", { org_id: orgId, rows: chunk.length, bytes });
+      return { ok: true, delivered: 0 };
+    }
     org.consecutiveFailures++;
     const retryable = isRetryable(error);
     const delayMs = backoffDelayMs(org.consecutiveFailures, retryable, deps.limits, deps.random);

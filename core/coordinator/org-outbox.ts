@@ -21,12 +21,14 @@ export interface CachedRow {
 export class OrgOutbox {
   readonly pending: CachedRow[] = [];
   private delivered: CachedRow[] = [];
-  private readonly index = new RecentIndex();
+  private index = new RecentIndex();
   /** Rows in accept calls still waiting for their commit; they count against the outbox cap. */
   queuedRows = 0;
   deliveryInFlight: Promise<DeliveryOutcome> | undefined;
   consecutiveFailures = 0;
   retryAtMs: number | undefined;
+  /** Set after the org's Arc refused a body as too large (413): the byte bound its chunks keep to. */
+  chunkBytesLimit: number | undefined;
 
   flushState(): OrgFlushState {
     return {
@@ -52,6 +54,15 @@ export class OrgOutbox {
       row.deliveredAtMs = deliveredAtMs;
       this.delivered.push(row);
     }
+  }
+
+  /** Forgets every row held (their org is gone and the outbox no longer holds them). */
+  clear(): void {
+    this.pending.length = 0;
+    this.delivered = [];
+    this.index = new RecentIndex();
+    this.retryAtMs = undefined;
+    this.consecutiveFailures = 0;
   }
 
   /**

@@ -319,7 +319,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private startDelivery(orgId: string): Promise<DeliveryOutcome> {
     const org = this.org(orgId);
     if (org.deliveryInFlight) return org.deliveryInFlight;
-    const run = deliverNextChunk(orgId, org, this.delivery).then((outcome) => {
+    const run = deliverNextChunk(orgId, org, this.delivery).then(async (delivered) => {
+      const outcome = !delivered.ok && delivered.orgGone ? await this.dropDeletedOrg(orgId, org, delivered) : delivered;
       org.deliveryInFlight = undefined;
       if (outcome.ok && outcome.delivered > 0) {
         this.pendingTotal -= outcome.delivered;
@@ -331,6 +332,32 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     org.deliveryInFlight = run;
     this.track(run);
     return run;
+  }
+
+  /**
+   * An org deleted while rows of it waited: they have no Arc to go to and no one to read them, so
+   * they leave the outbox rather than be retried forever. Rows accepted for it later would only
+   * come from a key the deletion already revoked.
+   */
+  private async dropDeletedOrg(orgId: string, org: OrgOutbox, failed: DeliveryOutcome): Promise<DeliveryOutcome> {
+    const last = org.pending.at(-1)?.seq;
+    if (last === undefined) return { ok: true, delivered: 0 };
+    try {
+      // Delivered rows precede the pending ones, so this removes every row the org has.
+      await this.store.retire(orgId, last);
+    } catch (error) {
+      this.logger.warn("could not drop a deleted organization's memories from the outbox; a later delivery tries again", {
+        org_id: orgId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      org.retryAtMs = this.options.clock.now() + this.config.backoffCapMs;
+      return failed;
+    }
+    const dropped = org.pending.length;
+    org.clear();
+    this.pendingTotal -= dropped;
+    this.logger.warn("organization no longer exists; dropped its undelivered memories", { org_id: orgId, memories: dropped });
+    return { ok: true, delivered: 0 };
   }
 
   /**

@@ -11,7 +11,7 @@ import {
 import { FlushTimers } from "../../core/coordinator/flush-timers";
 import { ManualScheduler } from "../../core/coordinator/scheduler";
 
-const limits: BatchingLimits = { maxBatchSize: 100, maxIntervalMs: 5_000, backoffBaseMs: 500, backoffCapMs: 60_000 };
+const limits: BatchingLimits = { maxBatchSize: 100, maxBatchBytes: 1_000_000, maxIntervalMs: 5_000, backoffBaseMs: 500, backoffCapMs: 60_000 };
 const idle: OrgFlushState = { pendingRows: 0, oldestPendingAtMs: undefined, deliveryInFlight: false, retryAtMs: undefined };
 
 describe("decideFlush", () => {

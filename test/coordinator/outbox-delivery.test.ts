@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AcceptResult } from "../../core/coordinator/port";
+import { notFound } from "../../core/errors";
 import { dedupLogKeys, FakeSink, filterFor, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 
 const { open } = useOutboxFile();
@@ -234,5 +235,81 @@ describe("restart", () => {
     expect(first.logs.some((l) => l.level === "warn" && l.message.includes("delivered again at the next start"))).toBe(true);
     const second = await open({}, { sink, clock: first.clock });
     expect(await storedIds(second)).toEqual([...delivered, ...undelivered]);
+  });
+});
+
+describe("delivery size", () => {
+  const big = (n: number) => Array.from({ length: n }, () => makeRecord({ content: "x".repeat(100_000) }));
+
+  it("cuts chunks to maxBatchBytes, one row at least", async () => {
+    const h = await open({ config: { maxBatchSize: 1_000, maxBatchBytes: 350_000 } });
+    await h.coordinator.accept("org_a", big(7));
+    await h.coordinator.flush("org_a");
+    expect(h.sink.writes).toEqual([3, 3, 1]);
+  });
+
+  it("sends a row larger than maxBatchBytes alone", async () => {
+    const h = await open({ config: { maxBatchSize: 1_000, maxBatchBytes: 1_000 } });
+    await h.coordinator.accept("org_a", big(2));
+    await h.coordinator.flush("org_a");
+    expect(h.sink.writes).toEqual([1, 1]);
+  });
+
+  it("halves the chunk after Arc refuses one as too large (413), and delivers everything", async () => {
+    // An Arc whose body limit holds two of these memories.
+    const sink = new FakeSink();
+    const write = sink.write.bind(sink);
+    sink.write = async (records) => {
+      if (records.length > 2) throw Object.assign(new SinkError("Payload too large", false), { status: 413 });
+      return write(records);
+    };
+    const h = await open({ config: { maxBatchSize: 1_000 } }, { sink });
+    const ids = idsOf(await h.coordinator.accept("org_a", big(9)));
+    await h.coordinator.flush("org_a");
+    expect(h.coordinator.pendingRows("org_a")).toBe(0);
+    expect(ids.every((id) => sink.deliveries.get(id) === 1)).toBe(true);
+    expect(sink.writes.every((n) => n <= 2)).toBe(true);
+    expect(h.logs.filter((l) => l.level === "error")).toEqual([]);
+    // The org keeps the smaller size: later chunks are not refused again.
+    const refusedBefore = h.logs.length;
+    await h.coordinator.accept("org_a", big(4));
+    await h.coordinator.flush("org_a");
+    expect(h.logs.length).toBe(refusedBefore);
+  });
+
+  it("keeps a single row Arc refuses as too large, at the backoff cap", async () => {
+    const sink = new FakeSink();
+    sink.failing = Object.assign(new SinkError("Payload too large", false), { status: 413 });
+    const h = await open({ config: { maxBatchSize: 1_000 } }, { sink });
+    await h.coordinator.accept("org_a", big(1));
+    await expect(h.coordinator.flush("org_a")).rejects.toMatchObject({ code: "arc_unavailable" });
+    expect(h.coordinator.pendingRows("org_a")).toBe(1);
+    expect(h.logs.some((l) => l.level === "error")).toBe(true);
+  });
+});
+
+describe("deleted organizations", () => {
+  it("drops the undelivered rows of an org that no longer exists, and keeps delivering others", async () => {
+    const sink = new FakeSink();
+    const h = await open(
+      {
+        resolveSink: async (orgId) => {
+          if (orgId === "org_gone") throw notFound("organization no longer exists");
+          return sink;
+        },
+      },
+      { sink },
+    );
+    await h.coordinator.accept("org_gone", [makeRecord({ org_id: "org_gone" }), makeRecord({ org_id: "org_gone" })]);
+    const kept = idsOf(await h.coordinator.accept("org_a", [makeRecord()]));
+    await h.coordinator.flush("org_a");
+    await h.coordinator.flush("org_gone");
+    expect(h.coordinator.pendingRows("org_gone")).toBe(0);
+    expect(await h.coordinator.recent("org_gone", filterFor("org_gone"))).toEqual([]);
+    expect(await storedIds(h)).toEqual(kept);
+    expect(h.logs.filter((l) => l.fields?.org_id === "org_gone").map((l) => l.message)).toEqual([
+      "organization no longer exists; dropped its undelivered memories",
+    ]);
+    expect(sink.deliveries.get(kept[0]!)).toBe(1);
   });
 });
