@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wellFormed } from "./well-formed";
 
 /**
  * The original's input patterns (its sanitize package). They stay the contract for ids, types and
@@ -21,3 +22,38 @@ export const typeSchema = (field: string) =>
 export const tagSchema = z.string().regex(TAG_PATTERN, {
   message: "invalid tag: letters, digits, underscores, hyphens or dots, 1 to 64 chars",
 });
+
+/**
+ * Text a client sends and we store or compare as is, made well-formed (see wellFormed) so the
+ * answer to a write equals what a read returns. `overwrite` keeps it a string schema: length
+ * checks may follow, and the OpenAPI document still shows a string.
+ */
+export const freeText = (params?: Parameters<typeof z.string>[0]) => z.string(params).overwrite(wellFormed);
+
+/**
+ * A JSON object as parsed, own keys intact. zod's record and object schemas copy keys by
+ * assignment, which makes a `__proto__` key the copy's prototype: the key vanished from storage.
+ * A refined `unknown` passes the value itself on; its meta is what the OpenAPI document and the
+ * MCP tool list show (a `custom` schema cannot be shown in JSON Schema at all).
+ */
+export const jsonObjectSchema = (message: string) =>
+  z
+    .unknown()
+    .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message })
+    .meta({ type: "object", additionalProperties: {} }) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/*
+ * The original decoded JSON with Go's encoding/json, where null leaves a field at its zero value,
+ * and took a zero value for "not sent". So null means absent, and so does "" where it cannot be a
+ * value. Transforms (not preprocessing), so the OpenAPI document shows what is accepted.
+ */
+
+/** Absent when null or left out. */
+export const nullAsAbsent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
+
+/** Absent when "", null or left out; `schema` must accept "" (see `orEmpty`). */
+export const emptyAsAbsent = <T extends z.ZodType<string>>(schema: T) =>
+  schema.nullish().transform((value) => (value || undefined) as Exclude<z.output<T>, ""> | undefined);
+
+/** A pattern-checked string that may also be "" (its own message still names what is wrong). */
+export const orEmpty = <T extends z.ZodType<string>>(schema: T) => z.union([z.literal(""), schema]);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wellFormedJson } from "../core/well-formed";
 
 /** Every error body: `{"error": "..."}`, sometimes with extra keys (`existing_id` on a duplicate, `hint` on no Arc). */
 export const errorBodySchema = z.looseObject({
@@ -37,9 +38,14 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
 });
 
+/**
+ * A required JSON body. Every string and key in it is made well-formed before `schema` sees it
+ * (see wellFormedJson), so no route stores, compares or echoes a lone surrogate. The document
+ * still shows `schema`: the generator reads through a preprocess step.
+ */
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema: z.preprocess(wellFormedJson, schema) } },
 });
 
 /** Common error sets: every authenticated route can answer 401 and 403. */

@@ -4,14 +4,10 @@
  * real DuckDB, code point by code point.
  */
 
-/**
- * Lone UTF-16 surrogates become U+FFFD. JSON, TextEncoder and Arc's UTF-8 repair all do this
- * on the way in, so doing it first keeps what we compare equal to what Arc stores. The built-ins
- * check a string without allocating; every column of every delivered row passes through here.
- */
-export function wellFormed(text: string): string {
-  return text.isWellFormed() ? text : text.toWellFormed();
-}
+import { wellFormed } from "../well-formed";
+
+/** Arc repairs UTF-8 the same way: every column of every delivered row passes through here. */
+export { wellFormed };
 
 /** The text a SQL literal carries for `value`: well-formed, NUL removed (a NUL ends DuckDB's SQL text early). */
 export function sqlTextValue(value: string): string {

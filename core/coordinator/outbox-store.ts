@@ -1,5 +1,7 @@
 import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
+import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
+import { wellFormed } from "../well-formed";
 import { packRow, unpackRow } from "./outbox-rows";
 
 /** One outbox row as loaded at start. */
@@ -28,16 +30,40 @@ export interface DedupEntry {
   expiresAtUs: number;
 }
 
-/** Rows per statement: each chunk is one JSON array bound to one `?`, far from any size limit. */
-const ROWS_PER_STATEMENT = 2_000;
+/** Rows per statement: each chunk is one JSON array bound to one `?` (at most ~0.9 MB of claims). */
+const ROWS_PER_STATEMENT = 1_000;
 /** Dedup log rows loaded per query at start, so a day of keys never sits in memory at once. */
 const DEDUP_LOAD_PAGE = 50_000;
+/**
+ * The largest text one statement stores or returns: a Durable Object's SQLite refuses any string
+ * over 2 MB (SQLITE_TOOBIG), so a large commit's rows and a page of keys stay well under it.
+ */
+const VALUE_MAX_BYTES = 1_500_000;
 
 const APPEND_GROUP = "INSERT INTO outbox_groups (first_seq, last_seq, org_id, accepted_at_us, rows_json) VALUES (?, ?, ?, ?, ?)";
 
-/** One org's claims of one commit: `[seq, key, memory id]` rows, org and expiry bound once. */
+/**
+ * One org's claims of one commit: `[seq, key, memory id]` rows, org and expiry bound once. The
+ * texts must be well-formed: `->>` decodes a lone surrogate escape into bytes that are not UTF-8.
+ */
 const APPEND_KEYS = `INSERT INTO dedup_log (seq, org_id, dedup_key, memory_id, expires_at_us)
   SELECT value ->> 0, ?, value ->> 1, value ->> 2, ? FROM json_each(?)`;
+
+/**
+ * The dedup key as two columns, `dedup_key` and `dedup_key_hex`, one of them set: a row written
+ * before keys were made well-formed may hold bytes libSQL cannot read (see surrogate-text.ts),
+ * so such a key comes as hex. Read with `keyOf`.
+ */
+const KEY_COLUMNS = `CASE WHEN ${mayHoldSurrogate("dedup_key")} THEN NULL ELSE dedup_key END AS dedup_key,
+  CASE WHEN ${mayHoldSurrogate("dedup_key")} THEN hex(dedup_key) END AS dedup_key_hex`;
+
+const keyOf = (text: unknown, hex: unknown): string => (hex === null || hex === undefined ? String(text) : textFromHex(String(hex)));
+
+const wellFormedClaim = ([seq, key, memoryId]: [number, string, string]): [number, string, string] => [
+  seq,
+  wellFormed(key),
+  wellFormed(memoryId),
+];
 
 const chunks = <T>(items: T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -48,7 +74,7 @@ const chunks = <T>(items: T[], size: number): T[][] => {
 const toDedupEntry = (row: Record<string, unknown>): DedupEntry => ({
   seq: Number(row.seq),
   orgId: String(row.org_id),
-  key: String(row.dedup_key),
+  key: keyOf(row.dedup_key, row.dedup_key_hex),
   memoryId: String(row.memory_id),
   expiresAtUs: Number(row.expires_at_us),
 });
@@ -63,23 +89,48 @@ export class OutboxStore {
   constructor(
     private readonly sql: SqlExecutor,
     private readonly dedupLoadPage = DEDUP_LOAD_PAGE,
+    private readonly valueMaxBytes = VALUE_MAX_BYTES,
   ) {}
 
-  /** Appends the groups and the keys they claim, which expire together, in one transaction. */
+  /**
+   * Appends the groups and the keys they claim, which expire together, in one transaction. An
+   * org's rows go in as few stored groups as keep each under `valueMaxBytes`; retiring by seq
+   * range and loading in seq order read several as one.
+   */
   async commit(groups: OutboxGroup[], acceptedAtUs: number, keysExpireAtUs: number): Promise<void> {
     const statements: SqlStatement[] = [];
     for (const group of groups) {
-      const first = group.rows[0];
-      const last = group.rows[group.rows.length - 1];
-      if (first && last) {
-        const rowsJson = JSON.stringify(group.rows.map((row) => packRow(row.seq, row.record)));
-        statements.push({ sql: APPEND_GROUP, args: [first.seq, last.seq, group.orgId, acceptedAtUs, rowsJson] });
+      for (const part of this.storedParts(group.rows)) {
+        statements.push({ sql: APPEND_GROUP, args: [part.firstSeq, part.lastSeq, group.orgId, acceptedAtUs, part.rowsJson] });
       }
       for (const part of chunks(group.claims, ROWS_PER_STATEMENT)) {
-        statements.push({ sql: APPEND_KEYS, args: [group.orgId, keysExpireAtUs, JSON.stringify(part)] });
+        statements.push({ sql: APPEND_KEYS, args: [group.orgId, keysExpireAtUs, JSON.stringify(part.map(wellFormedClaim))] });
       }
     }
     if (statements.length > 0) await this.sql.batch(statements);
+  }
+
+  /** `rows` as JSON arrays of packed rows, cut so that none passes `valueMaxBytes` (a row alone may). */
+  private *storedParts(rows: OutboxGroup["rows"]): Iterable<{ firstSeq: number; lastSeq: number; rowsJson: string }> {
+    // JSON.stringify leaves text unescaped, so a UTF-16 unit is at most 3 bytes of it.
+    const maxUnits = Math.floor(this.valueMaxBytes / 3);
+    let packed: string[] = [];
+    let units = 2;
+    let firstSeq = 0;
+    let lastSeq = 0;
+    for (const row of rows) {
+      const json = JSON.stringify(packRow(row.seq, row.record));
+      if (packed.length > 0 && units + json.length + 1 > maxUnits) {
+        yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
+        packed = [];
+        units = 2;
+      }
+      if (packed.length === 0) firstSeq = row.seq;
+      packed.push(json);
+      units += json.length + 1;
+      lastSeq = row.seq;
+    }
+    if (packed.length > 0) yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
   }
 
   /** The dedup log rows with these seqs (the candidates the in-memory index named). */
@@ -87,7 +138,7 @@ export class OutboxStore {
     const out: DedupEntry[] = [];
     for (const part of chunks(seqs, ROWS_PER_STATEMENT)) {
       const result = await this.sql.execute(
-        "SELECT seq, org_id, dedup_key, memory_id, expires_at_us FROM dedup_log WHERE seq IN (SELECT value FROM json_each(?))",
+        `SELECT seq, org_id, ${KEY_COLUMNS}, memory_id, expires_at_us FROM dedup_log WHERE seq IN (SELECT value FROM json_each(?))`,
         [JSON.stringify(part)],
       );
       out.push(...result.rows.map(toDedupEntry));
@@ -98,24 +149,31 @@ export class OutboxStore {
   /**
    * Feeds every unexpired key of the dedup log to `each`, in seq order, a page at a time. Each
    * page comes back as one JSON array: a million keys load in about a second, where a result row
-   * per key took five.
+   * per key took five. A page ends at `dedupLoadPage` keys or once its text would pass
+   * `valueMaxBytes` (counted from each entry's JSON, or hex for a key read as hex).
    */
   async forEachLiveKey(nowUs: number, each: (seq: number, orgId: string, key: string, expiresAtUs: number) => void): Promise<void> {
     let after = Number.MIN_SAFE_INTEGER;
     for (;;) {
       const result = await this.sql.execute(
-        `SELECT json_group_array(json_array(seq, org_id, dedup_key, expires_at_us)) AS page, COUNT(*) AS n, MAX(seq) AS last
-         FROM (SELECT seq, org_id, dedup_key, expires_at_us FROM dedup_log
-               WHERE seq > ? AND expires_at_us > ? ORDER BY seq LIMIT ?)`,
-        [after, nowUs, this.dedupLoadPage],
+        `SELECT json_group_array(CASE WHEN suspect THEN json_array(seq, org_id, NULL, expires_at_us, hex(dedup_key))
+                                      ELSE json_array(seq, org_id, dedup_key, expires_at_us) END) AS page,
+                COUNT(*) AS n, MAX(seq) AS last
+         FROM (SELECT seq, org_id, dedup_key, expires_at_us, suspect,
+                      SUM(entry_bytes) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) - entry_bytes AS before_bytes
+               FROM (SELECT seq, org_id, dedup_key, expires_at_us, suspect,
+                            (CASE WHEN suspect THEN 2 * length(CAST(dedup_key AS BLOB))
+                                  ELSE length(CAST(json_quote(dedup_key) AS BLOB)) END) + length(org_id) + 64 AS entry_bytes
+                     FROM (SELECT seq, org_id, dedup_key, expires_at_us, ${mayHoldSurrogate("dedup_key")} AS suspect FROM dedup_log
+                           WHERE seq > ? AND expires_at_us > ? ORDER BY seq LIMIT ?)))
+         WHERE before_bytes < ?`,
+        [after, nowUs, this.dedupLoadPage, this.valueMaxBytes],
       );
       const row = result.rows[0];
       const count = Number(row?.n ?? 0);
       if (!row || count === 0) return;
-      for (const [seq, orgId, key, expiresAtUs] of JSON.parse(String(row.page)) as Array<[number, string, string, number]>) {
-        each(seq, orgId, key, expiresAtUs);
-      }
-      if (count < this.dedupLoadPage) return;
+      const page = JSON.parse(String(row.page)) as Array<[number, string, string | null, number, string?]>;
+      for (const [seq, orgId, key, expiresAtUs, keyHex] of page) each(seq, orgId, keyOf(key, keyHex), expiresAtUs);
       after = Number(row.last);
     }
   }

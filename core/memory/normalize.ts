@@ -1,3 +1,4 @@
+import { utf8Length } from "../arc/duckdb-text";
 import { ARC_MIN_TIME_US } from "../arc/memory-columns";
 import type { Clock } from "../clock";
 import type { Sha256Hex } from "../crypto/sha256";
@@ -26,12 +27,15 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
   let timeUs = nowMs * 1000;
   if (input.time !== undefined) {
     const us = parseInstant(input.time);
+    // The schema checked the form, so no answer means the microseconds are past a safe integer
+    // (beyond about 2255, or before about 1685): which way decides the message.
+    const future = us === undefined ? Date.parse(input.time) > nowMs : us > (nowMs + MAX_FUTURE_MS) * 1000;
+    if (future) throw badRequest("invalid time: more than 24h in the future");
     if (us === undefined || us < ARC_MIN_TIME_US) throw badRequest(`invalid time: must be ${EARLIEST_TIME} or later`);
-    if (us > (nowMs + MAX_FUTURE_MS) * 1000) throw badRequest("invalid time: more than 24h in the future");
     timeUs = us;
   }
   const metadataJson = input.metadata === undefined ? "{}" : JSON.stringify(input.metadata);
-  if (metadataJson.length > MEMORY_LIMITS.metadataMaxBytes) {
+  if (utf8Length(metadataJson) > MEMORY_LIMITS.metadataMaxBytes) {
     throw badRequest(`metadata is larger than ${MEMORY_LIMITS.metadataMaxBytes} bytes as JSON`);
   }
   const dedupKey =

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { idSchema, tagSchema, typeSchema } from "../validation";
+import { emptyAsAbsent, freeText, idSchema, jsonObjectSchema, nullAsAbsent, orEmpty, tagSchema, typeSchema } from "../validation";
 
 /** The original's four memory types; anything else breaks the original Python SDK's enum. */
 export const MEMORY_TYPES = ["episodic", "session", "decision", "entity"] as const;
-export const memoryTypeSchema = z.enum(MEMORY_TYPES, {
-  message: `invalid memory_type: must be one of ${MEMORY_TYPES.join(", ")}`,
-});
+const MEMORY_TYPE_MESSAGE = `invalid memory_type: must be one of ${MEMORY_TYPES.join(", ")}`;
+export const memoryTypeSchema = z.enum(MEMORY_TYPES, { message: MEMORY_TYPE_MESSAGE });
 export type MemoryType = z.infer<typeof memoryTypeSchema>;
 
 export const MEMORY_LIMITS = {
@@ -31,28 +30,47 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). */
+/**
+ * One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). Optional
+ * fields read null, and "" where it cannot be a value, as "not sent" (see emptyAsAbsent): the
+ * original Go SDK sends `memory_type` and `event_type` even when empty.
+ */
 export const memoryInputSchema = z.object({
   agent_id: idSchema("agent_id"),
-  content: z
-    .string({ message: "content is required" })
+  content: freeText({ message: "content is required" })
     .min(1, "content is required")
     .max(MEMORY_LIMITS.contentMaxChars, `content is longer than ${MEMORY_LIMITS.contentMaxChars} characters`),
-  memory_type: memoryTypeSchema.default("episodic"),
-  event_type: typeSchema("event_type").default("general"),
-  session_id: z.union([z.literal(""), idSchema("session_id")]).optional(),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth), {
+  memory_type: emptyAsAbsent(z.enum([...MEMORY_TYPES, ""], { message: MEMORY_TYPE_MESSAGE }))
+    .transform((type) => type ?? "episodic")
+    .meta({ default: "episodic" }),
+  event_type: emptyAsAbsent(orEmpty(typeSchema("event_type")))
+    .transform((type) => type ?? "general")
+    .meta({ default: "general" }),
+  session_id: emptyAsAbsent(orEmpty(idSchema("session_id"))),
+  // The OpenAPI generator takes a schema's own `type` as given, without adding null to it.
+  metadata: nullAsAbsent(
+    jsonObjectSchema("metadata must be a JSON object").refine((m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth), {
       message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels`,
-    })
-    .optional(),
-  tags: z.array(tagSchema).max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`).optional(),
-  importance: z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1").optional(),
-  dedup_key: z.string().min(1).max(MEMORY_LIMITS.dedupKeyMaxChars).optional(),
-  parent_id: z.string().max(MEMORY_LIMITS.parentIdMaxChars).optional(),
+    }),
+  ).meta({ type: ["object", "null"] }),
+  /** Empty tags are dropped: the original allowed them, but a comma-joined column cannot hold one. */
+  tags: nullAsAbsent(
+    z
+      .array(orEmpty(tagSchema))
+      .max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`)
+      .transform((tags) => tags.filter((tag) => tag !== "")),
+  ),
+  importance: nullAsAbsent(
+    z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1"),
+  ),
+  dedup_key: emptyAsAbsent(
+    freeText().max(MEMORY_LIMITS.dedupKeyMaxChars, `dedup_key is longer than ${MEMORY_LIMITS.dedupKeyMaxChars} characters`),
+  ),
+  parent_id: emptyAsAbsent(
+    freeText().max(MEMORY_LIMITS.parentIdMaxChars, `parent_id is longer than ${MEMORY_LIMITS.parentIdMaxChars} characters`),
+  ),
   /** Event time for backfill (ISO 8601 with offset); the server's clock when absent. Its range is checked on normalising. */
-  time: z.iso.datetime({ offset: true, message: "invalid time: must be ISO 8601 with a timezone" }).optional(),
+  time: nullAsAbsent(z.iso.datetime({ offset: true, message: "invalid time: must be ISO 8601 with a timezone" })),
 });
 export type MemoryInput = z.infer<typeof memoryInputSchema>;
 

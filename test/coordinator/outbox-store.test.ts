@@ -30,4 +30,84 @@ describe("OutboxStore", () => {
       await sql.close();
     }
   });
+
+  it("keeps every stored value under its byte bound: a large commit in several groups, keys in smaller pages", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql, 50_000, 20_000);
+      // 2,000 characters of two-byte text each: a group of 20 would be about 80 kB.
+      const rows = Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, record: makeRecord({ content: "é".repeat(2_000) }) }));
+      const claims = Array.from({ length: 400 }, (_, i): [number, string, string] => [i + 1, `key-${i}`.padEnd(120, "k"), `m${i}`]);
+      await store.commit([{ orgId: "org_a", rows, claims }], 0, 10_000);
+
+      const stored = await sql.execute("SELECT first_seq, last_seq, length(CAST(rows_json AS BLOB)) AS bytes FROM outbox_groups ORDER BY first_seq");
+      expect(stored.rows.length).toBeGreaterThan(1);
+      expect(stored.rows.every((row) => Number(row.bytes) <= 20_000)).toBe(true);
+      expect(Number(stored.rows.at(-1)?.last_seq)).toBe(20);
+      expect((await store.loadAll()).map((row) => row.seq)).toEqual(rows.map((row) => row.seq));
+
+      const pages: number[] = [];
+      const seen: number[] = [];
+      const execute = sql.execute.bind(sql);
+      sql.execute = async (text, args) => {
+        const result = await execute(text, args);
+        if (text.includes("json_group_array")) pages.push(String(result.rows[0]?.page ?? "").length);
+        return result;
+      };
+      await store.forEachLiveKey(1_000, (seq) => void seen.push(seq));
+      expect(seen).toEqual(claims.map(([seq]) => seq));
+      expect(pages.length).toBeGreaterThan(2);
+      expect(Math.max(...pages)).toBeLessThanOrEqual(20_000 + 300);
+
+      await store.retire("org_a", 20);
+      expect(await store.loadAll()).toEqual([]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  // libSQL panics, killing the process, on reading text that is not UTF-8 back: only hex is read here.
+  const storedKeysHex = async (sql: LibsqlExecutor) =>
+    (await sql.execute("SELECT hex(dedup_key) AS hex FROM dedup_log ORDER BY seq")).rows.map((row) => row.hex);
+  const utf8Hex = (text: string) => Buffer.from(text, "utf8").toString("hex").toUpperCase();
+
+  it("stores claimed keys well-formed, so no dedup log row holds bytes that are not UTF-8", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql);
+      const claims: Array<[number, string, string]> = [
+        [1, "k\uD800", "m1"],
+        [2, "\uDFFFtail", "m2"],
+        [3, "pair \u{1F600} and 한국", "m3"],
+      ];
+      await store.commit([{ orgId: "org_a", rows: [], claims }], 0, 10_000);
+      expect(await storedKeysHex(sql)).toEqual(["k\uFFFD", "\uFFFDtail", "pair \u{1F600} and 한국"].map(utf8Hex));
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it("reads back keys an earlier version stored as encoded surrogates, each as U+FFFD", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      // What the store's own INSERT made of a lone surrogate before its keys were made well-formed.
+      await sql.execute(
+        `INSERT INTO dedup_log (seq, org_id, dedup_key, memory_id, expires_at_us)
+         SELECT value ->> 0, 'org_a', value ->> 1, value ->> 2, 10000 FROM json_each(?)`,
+        ['[[1, "k\\ud800", "m1"], [2, "\\udfff\\ud800x", "m2"], [3, "한국", "m3"], [4, "plain", "m4"]]'],
+      );
+      expect((await storedKeysHex(sql))[0]).toBe("6BEDA080");
+      const store = new OutboxStore(sql);
+      const expected = ["k\uFFFD", "\uFFFD\uFFFDx", "한국", "plain"];
+      const seen: string[] = [];
+      await store.forEachLiveKey(1_000, (_seq, _org, key) => void seen.push(key));
+      expect(seen).toEqual(expected);
+      expect((await store.dedupEntries([1, 2, 3, 4])).map((entry) => entry.key)).toEqual(expected);
+    } finally {
+      await sql.close();
+    }
+  });
 });

@@ -59,4 +59,13 @@ describe("MCP over streamable HTTP at /mcp", () => {
     await expect(connect({})).rejects.toMatchObject({ code: 401, message: expect.stringContaining("missing API key") });
     await expect(connect({ "x-api-key": "mtk_wrong" })).rejects.toMatchObject({ code: 401, message: expect.stringContaining("invalid API key") });
   });
+
+  it("stores a memory's metadata as given, a __proto__ key included", async () => {
+    const client = await connect({ "x-api-key": org.key });
+    // Parsed, not written as a literal: a literal would make `__proto__` a prototype.
+    const metadata = '{"__proto__":{"role":"admin"},"b":2}';
+    const remembered = await callTool(client, "memtrace_remember", { agent_id: "planner", content: "proto key", metadata: JSON.parse(metadata) });
+    expect(remembered.isError).toBe(false);
+    expect(JSON.stringify(remembered.json.metadata)).toBe(metadata);
+  });
 });

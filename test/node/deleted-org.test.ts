@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalWriteCoordinator } from "../../node-adapter/coordinator/local-coordinator";
 import type { NodeTestServer } from "../support/harness";
 import { startMemoryServer, waitFor, type MemoryTestEnv } from "../support/memory-server";
 
@@ -10,7 +11,7 @@ afterAll(() => env.close());
 
 describe("an organization deleted with memories still waiting for Arc", () => {
   it("drops them instead of retrying forever, and still delivers other orgs'", async () => {
-    const coordinator = (env.server as NodeTestServer).server.services.coordinator;
+    const coordinator = (env.server as NodeTestServer).server.services.coordinator as LocalWriteCoordinator;
     const doomed = await env.server.newOrg("doomed");
     const kept = await env.server.newOrg("kept", ["read", "write", "admin"]);
     await env.arc.stop();

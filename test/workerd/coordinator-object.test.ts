@@ -86,6 +86,23 @@ describe("write coordinator Durable Object", () => {
     }
   });
 
+  it("reloads a dedup log larger than one SQLite value after an eviction", async () => {
+    // 12,000 keys of 128 characters: about 2.5 MB as one page of keys, past the 2 MB a Durable
+    // Object's SQLite returns in one value.
+    const { key, hooks } = await newOrgWithHooks("many-keys-org");
+    const dedupKey = (i: number) => `${i}-`.padEnd(128, "k");
+    for (let batch = 0; batch < 12; batch++) {
+      const memories = Array.from({ length: 1_000 }, (_, i) => ({ agent_id: "keyed", content: `key ${batch}-${i}`, dedup_key: dedupKey(batch * 1_000 + i) }));
+      const res = await server.api("POST", "/api/v1/memories", { key, body: { memories } });
+      expect(res.status).toBe(201);
+    }
+    await hooks.evict();
+    const again = await server.api("POST", "/api/v1/memories", { key, body: { agent_id: "keyed", content: "again", dedup_key: dedupKey(11_999) } });
+    expect(again.status, again.text.slice(0, 200)).toBe(409);
+    const fresh = await server.api("POST", "/api/v1/memories", { key, body: { agent_id: "keyed", content: "fresh", dedup_key: dedupKey(12_000) } });
+    expect(fresh.status).toBe(201);
+  }, 60_000);
+
   it("retries with backoff while Arc is down, then delivers every memory exactly once", async () => {
     const { key, hooks } = await newOrgWithHooks("outage-org");
     const ids = await write(server, key, 20, "outage");

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMemoryServer, type MemoryTestEnv } from "../support/memory-server";
+
+/*
+ * The original decoded JSON with Go's encoding/json and took a field's zero value for "not sent":
+ * "" meant "use the default" and null meant absent. Its Go SDK sends `memory_type` and
+ * `event_type` even when they are empty, so those writes must succeed here too.
+ */
+
+let env: MemoryTestEnv;
+let key: string;
+
+beforeAll(async () => {
+  env = await startMemoryServer();
+  ({ key } = await env.server.newOrg("empty-org"));
+});
+afterAll(() => env.close());
+
+const api = (method: string, path: string, body?: unknown) => env.server.api(method, path, { key, ...(body !== undefined ? { body } : {}) });
+const create = (body: unknown) => api("POST", "/api/v1/memories", body);
+
+/** What the Go SDK's AddMemory sends for a memory with only an agent and content set. */
+const goSdkBody = (content: string) => ({ agent_id: "go", memory_type: "", event_type: "", content });
+
+describe("empty strings and nulls in a memory", () => {
+  it("take the Go SDK's empty memory_type and event_type as the defaults, and derive the dedup key", async () => {
+    const res = await create(goSdkBody("from the Go SDK"));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ memory_type: "episodic", event_type: "general", content: "from the Go SDK" });
+    expect(res.body.dedup_key).toMatch(/^[0-9a-f]{32}$/);
+    expect((await api("GET", `/api/v1/memories/${res.body.id}`)).body).toMatchObject({ memory_type: "episodic", event_type: "general" });
+    const again = await create(goSdkBody("from the Go SDK"));
+    expect([again.status, again.body.existing_id]).toEqual([409, res.body.id]);
+  });
+
+  it('read "" as not sent for session_id, parent_id and dedup_key, and null as not sent for every optional field', async () => {
+    const empties = await create({ ...goSdkBody("all empty"), session_id: "", parent_id: "", dedup_key: "" });
+    const nulls = await create({
+      agent_id: "go",
+      content: "all null",
+      memory_type: null,
+      event_type: null,
+      session_id: null,
+      parent_id: null,
+      dedup_key: null,
+      metadata: null,
+      tags: null,
+      importance: null,
+      time: null,
+    });
+    for (const res of [empties, nulls]) {
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ memory_type: "episodic", event_type: "general" });
+      expect(res.body.dedup_key).toMatch(/^[0-9a-f]{32}$/);
+      for (const field of ["session_id", "parent_id", "metadata", "tags", "importance"]) expect(res.body).not.toHaveProperty(field);
+      expect((await api("GET", `/api/v1/memories/${res.body.id}`)).body).toEqual(res.body);
+    }
+  });
+
+  it("drop empty tags, which the original allowed", async () => {
+    const res = await create({ ...goSdkBody("tagged"), tags: ["", "web", "", "docs"] });
+    expect(res.status).toBe(201);
+    expect(res.body.tags).toEqual(["web", "docs"]);
+    const onlyEmpty = await create({ ...goSdkBody("tagged empty"), tags: [""] });
+    expect(onlyEmpty.status).toBe(201);
+    expect(onlyEmpty.body).not.toHaveProperty("tags");
+  });
+
+  it("work in a batch (the Go SDK's AddMemories) the same way", async () => {
+    const res = await create({
+      memories: [
+        goSdkBody("batch one"),
+        { ...goSdkBody("batch two"), session_id: "", dedup_key: "", tags: [""] },
+        { agent_id: "go", content: "batch three", memory_type: null, event_type: null, metadata: null },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.count).toBe(3);
+    for (const memory of res.body.memories) {
+      expect(memory).toMatchObject({ memory_type: "episodic", event_type: "general" });
+      expect(memory.dedup_key).toMatch(/^[0-9a-f]{32}$/);
+      for (const field of ["session_id", "metadata", "tags"]) expect(memory).not.toHaveProperty(field);
+    }
+  });
+
+  it("still refuse every value that is not empty or null and is invalid", async () => {
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ memory_type: "other" }, "invalid memory_type: must be one of episodic, session, decision, entity"],
+      [{ event_type: "has-hyphen" }, "invalid event_type"],
+      [{ session_id: "1bad" }, "invalid session_id"],
+      [{ tags: ["", "a b"] }, "invalid tag"],
+      [{ content: "" }, "content is required"],
+      [{ content: null }, "content is required"],
+      [{ agent_id: "" }, "invalid agent_id"],
+      [{ importance: 2 }, "importance must be between 0 and 1"],
+      [{ metadata: ["list"] }, "metadata must be a JSON object"],
+      [{ time: "" }, "invalid time"],
+      [{ dedup_key: "k".repeat(129) }, "dedup_key is longer than 128 characters"],
+    ];
+    for (const [fields, message] of refused) {
+      const res = await create({ ...goSdkBody("refused"), ...fields });
+      expect(res.status, JSON.stringify(fields)).toBe(400);
+      expect(res.body.error).toContain(message);
+    }
+    const batch = await create({ memories: [goSdkBody("fine"), { ...goSdkBody("not fine"), memory_type: "nope" }] });
+    expect(batch.status).toBe(400);
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(["not_written", "invalid"]);
+  });
+});
