@@ -120,7 +120,7 @@ export const createSessionInputSchema = z.object({
 });
 export type CreateSessionInput = z.input<typeof createSessionInputSchema>;
 
-/** `metadata` is a JSON merge patch (RFC 7396): keys set to null are removed; null clears it all. */
+/** `metadata` is a JSON merge patch (RFC 7396): keys set to null are removed; a null `metadata` changes nothing. */
 export const updateSessionInputSchema = z.object({
   status: sessionStatusSchema.optional(),
   metadata: jsonObject("metadata").nullable().optional(),

@@ -102,7 +102,9 @@ export async function getSession(ctx: MetadataContext, orgId: string, id: string
  * Changes status and/or metadata in one statement, so concurrent updates never lose each other's
  * keys. Closing sets `closed_at` (kept if already closed); reopening clears it. `metadata` is a
  * JSON merge patch applied by SQLite's `json_patch`: keys with null are removed, nested objects
- * merge; `metadata: null` empties it. `updated_at` moves on every call. Null when not in this org.
+ * merge. `metadata: null` changes nothing, as in the original (Go decoded it into a nil map): many
+ * serialisers write null for "not set", and a close should never wipe a session's metadata.
+ * `updated_at` moves on every call. Null when not in this org.
  */
 export async function updateSession(
   ctx: MetadataContext,
@@ -113,8 +115,7 @@ export async function updateSession(
   const input = parseInput(updateSessionInputSchema, request);
   const now = nowIso(ctx.clock);
   const status = input.status ?? null;
-  const metadataMode = input.metadata === undefined ? "keep" : input.metadata === null ? "clear" : "merge";
-  const patch = input.metadata ? JSON.stringify(input.metadata) : "{}";
+  const patch = input.metadata ? JSON.stringify(input.metadata) : null;
   const row = await firstRow(
     ctx.sql,
     `UPDATE sessions SET
@@ -123,14 +124,11 @@ export async function updateSession(
          WHEN 'closed' THEN (CASE WHEN status = 'closed' AND closed_at IS NOT NULL THEN closed_at ELSE ? END)
          WHEN 'active' THEN NULL
          ELSE closed_at END,
-       metadata_json = CASE ?
-         WHEN 'clear' THEN '{}'
-         WHEN 'merge' THEN json_patch(metadata_json, ?)
-         ELSE metadata_json END,
+       metadata_json = CASE WHEN ? IS NULL THEN metadata_json ELSE json_patch(metadata_json, ?) END,
        updated_at = ?
      WHERE org_id = ? AND id = ?
      RETURNING ${COLUMNS}`,
-    [status, status, now, metadataMode, patch, now, orgId, id],
+    [status, status, now, patch, patch, now, orgId, id],
   );
   return row ? toSession(row) : null;
 }

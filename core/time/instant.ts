@@ -5,22 +5,31 @@
  * `YYYY-MM-DDTHH:MM[:SS[.fraction]]` followed by `Z`, `±HH`, `±HHMM` or `±HH:MM`. `T` may be lower
  * case or a space, as RFC 3339 allows. A space where the offset sign belongs is read as `+`: that is
  * what an unencoded `+01:00` becomes once a query string is decoded. A time without a timezone is
- * refused, since it names no single instant.
+ * refused, since it names no single instant, unless the caller reads such times as UTC.
  */
 const INSTANT_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+\- ])(\d{2})(?::?(\d{2}))?))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+\- ])(\d{2})(?::?(\d{2}))?)?)?$/;
+
+export interface ParseInstantOptions {
+  /**
+   * Read a date and time without a timezone as UTC. Query bounds want this: the original handed
+   * them to DuckDB, which runs in UTC, and `datetime.utcnow().isoformat()` writes exactly that form.
+   * A memory's own event time does not: guessing its zone would misplace it for good.
+   */
+  zonelessAsUtc?: boolean;
+}
 
 /**
  * Parses an ISO 8601 instant into microseconds. Fractions finer than a microsecond are truncated.
  * Returns undefined for anything else, including impossible dates (`2026-02-30`) and instants whose
  * microseconds are not a safe integer (outside roughly the years 1685 to 2255).
  */
-export function parseInstant(text: string): number | undefined {
+export function parseInstant(text: string, options: ParseInstantOptions = {}): number | undefined {
   const m = INSTANT_PATTERN.exec(text);
   if (m === null) return undefined;
   const [, year, month, day, hour, minute, second, fraction, zulu, sign, offsetHours, offsetMinutes] = m;
   const hasTime = hour !== undefined;
-  if (hasTime && zulu === undefined && sign === undefined) return undefined;
+  if (hasTime && zulu === undefined && sign === undefined && !options.zonelessAsUtc) return undefined;
 
   const y = Number(year);
   const mo = Number(month) - 1;

@@ -5,11 +5,19 @@ import { idSchema, tagSchema, typeSchema } from "../../core/validation";
 import type { Router } from "../app";
 import { requirePermission } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
-import { buildFilter, CONTENT_CONTAINS_MAX, memoryListBody, toPageRequest } from "./memories/query";
+import {
+  buildFilter,
+  CONTENT_CONTAINS_MAX,
+  memoryListBody,
+  minImportanceSchema,
+  offsetSchema,
+  orderSchema,
+  toPageRequest,
+} from "./memories/query";
 
 const nonEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
-/** The original's search body plus exact `any_tags`, case control, importance ordering and a cursor. */
+/** The original's search body plus exact `any_tags`, case control, importance ordering, and the list's offset and cursor. */
 export const searchInputSchema = z.object({
   agent_id: nonEmpty(idSchema("agent_id")),
   session_id: nonEmpty(idSchema("session_id")),
@@ -21,9 +29,10 @@ export const searchInputSchema = z.object({
   case_sensitive: z.boolean().optional(),
   since: nonEmpty(z.string().max(64)),
   until: nonEmpty(z.string().max(64)),
-  min_importance: z.number().min(0, "min_importance must be between 0 and 1").max(1, "min_importance must be between 0 and 1").optional(),
+  min_importance: minImportanceSchema("json").optional(),
   limit: z.number().int("limit must be an integer").min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
-  order: z.enum(["asc", "desc"], { message: "order must be asc or desc" }).optional(),
+  offset: offsetSchema("json").optional(),
+  order: orderSchema.optional(),
   order_by: z.enum(["time", "importance"], { message: "order_by must be time or importance" }).optional(),
   cursor: nonEmpty(z.string().max(1024)),
 });

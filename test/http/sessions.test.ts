@@ -49,10 +49,28 @@ describe("sessions API", () => {
     expect(got.body).toEqual(reopened.body);
   });
 
+  it("reads an empty or null status and a null metadata as no change, as the original did", async () => {
+    const created = (await server.api("POST", "/api/v1/sessions", { key, body: { agent_id: agentId, metadata: { keep: "me" } } })).body;
+    const emptyStatus = await server.api("PUT", `/api/v1/sessions/${created.id}`, { key, body: { status: "", metadata: { step: 1 } } });
+    expect(emptyStatus.status).toBe(200);
+    expect(emptyStatus.body).toMatchObject({ status: "active", metadata: { keep: "me", step: 1 } });
+    // Go decoded `"metadata": null` into a nil map and left the stored metadata alone.
+    const nullMetadata = await server.api("PUT", `/api/v1/sessions/${created.id}`, { key, body: { status: "closed", metadata: null } });
+    expect(nullMetadata.status).toBe(200);
+    expect(nullMetadata.body).toMatchObject({ status: "closed", metadata: { keep: "me", step: 1 } });
+    const both = await server.api("PUT", `/api/v1/sessions/${created.id}`, { key, body: { status: null, metadata: null } });
+    expect(both.status).toBe(200);
+    expect(both.body).toMatchObject({ status: "closed", metadata: { keep: "me", step: 1 } });
+    expect(both.body.closed_at).toBe(nullMetadata.body.closed_at);
+    expect((await server.api("GET", `/api/v1/sessions/${created.id}`, { key })).body).toEqual(both.body);
+  });
+
   it("rejects statuses other than active and closed", async () => {
     const created = (await server.api("POST", "/api/v1/sessions", { key, body: { agent_id: agentId } })).body;
-    const res = await server.api("PUT", `/api/v1/sessions/${created.id}`, { key, body: { status: "paused" } });
-    expect(res.status).toBe(400);
+    for (const status of ["paused", " ", 1, {}]) {
+      const res = await server.api("PUT", `/api/v1/sessions/${created.id}`, { key, body: { status } });
+      expect(res.status, JSON.stringify(status)).toBe(400);
+    }
     expect((await server.api("GET", `/api/v1/sessions/${created.id}`, { key })).body.status).toBe("active");
   });
 

@@ -140,6 +140,9 @@ describe("POST /api/v1/memories (single)", () => {
       { agent_id: "a", content: "x", importance: "high" },
       { agent_id: "a", content: "x", metadata: [1, 2] },
       { agent_id: "a", content: "x", time: "yesterday" },
+      // since/until read a time without a timezone as UTC; an event time must still name its zone.
+      { agent_id: "a", content: "x", time: "2026-03-01T10:00:00" },
+      { agent_id: "a", content: "x", time: "2026-03-01 10:00:00" },
       { agent_id: "a", content: "x", time: "2999-01-01T00:00:00Z" },
       { agent_id: "a", content: 42 },
       { agent_id: "a", content: "x".repeat(70_000) },

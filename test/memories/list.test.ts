@@ -73,6 +73,44 @@ describe("GET /api/v1/memories filters", () => {
     expect((await api("GET", "/api/v1/memories?agent_id=f1&until=1h&since=3650d")).body.count).toBe(2);
   });
 
+  it("reads since/until without a timezone as UTC, as the original's Arc did", async () => {
+    // Python's datetime.utcnow().isoformat() sends exactly these forms.
+    for (const [since, until] of [
+      ["2026-06-01T12:01:00", "2026-06-01T12:03:00"],
+      ["2026-06-01%2012:01:00", "2026-06-01%2012:03"],
+      ["2026-06-01T12:01:00.000001", "2026-06-01T12:02:00.000001"],
+    ]) {
+      const res = await api("GET", `/api/v1/memories?since=${since}&until=${until}&order=asc`);
+      expect(res.status, `${since} ${until}`).toBe(200);
+      expect(res.body.memories.map((m: { content: string }) => m.content), `${since} ${until}`).toEqual(["gamma"]);
+    }
+    // An unencoded `+01:00` arrives as ` 01:00` and still reads as that offset, not as UTC.
+    const offset = await api("GET", "/api/v1/memories?since=2026-06-01T13:01:00%2001:00&until=2026-06-01T13:03:00+01:00&order=asc");
+    expect(offset.body.memories.map((m: { content: string }) => m.content)).toEqual(["gamma"]);
+  });
+
+  it("reads order in any case on every list route, and still refuses other words", async () => {
+    expect(await contents("order=ASC")).toEqual(["alpha", "beta", "gamma", "delta"]);
+    expect(await contents("order=Asc&order_by=importance")).toEqual(["delta", "alpha", "gamma", "beta"]);
+    expect(await contents("order=DESC")).toEqual(["delta", "gamma", "beta", "alpha"]);
+    const window = "since=2026-06-01T11:00:00Z&until=2026-06-01T13:00:00Z";
+    const agent = await api("GET", `/api/v1/agents/f1/memories?${window}&order=ASC`);
+    expect(agent.body.memories.map((m: { content: string }) => m.content)).toEqual(["alpha", "beta"]);
+    for (const order of ["sideways", "ascending", "up"]) {
+      const res = await api("GET", `/api/v1/memories?order=${order}`);
+      expect(res.status, order).toBe(400);
+      expect(res.body.error).toBe("order must be asc or desc");
+    }
+  });
+
+  it("names the 0 to 1 range when min_importance is out of range or not a number", async () => {
+    for (const value of ["2", "-0.1", "abc", "1e400"]) {
+      const res = await api("GET", `/api/v1/memories?min_importance=${value}`);
+      expect(res.status, value).toBe(400);
+      expect(res.body.error, value).toBe("min_importance must be a number between 0 and 1");
+    }
+  });
+
   it("orders ascending, descending and by importance", async () => {
     expect(await contents("order=asc")).toEqual(["alpha", "beta", "gamma", "delta"]);
     expect(await contents("order_by=importance")).toEqual(["beta", "gamma", "alpha", "delta"]);
@@ -159,6 +197,8 @@ describe("get by id, agent and session routes", () => {
     ]);
     const res = await api("GET", `/api/v1/sessions/${session.id}/memories?order=asc`);
     expect(res.body.memories.map((m: { agent_id: string }) => m.agent_id)).toEqual(["w1", "w2"]);
+    const upper = await api("GET", `/api/v1/sessions/${session.id}/memories?order=ASC`);
+    expect(upper.body.memories.map((m: { agent_id: string }) => m.agent_id)).toEqual(["w1", "w2"]);
     expect((await api("GET", "/api/v1/sessions/sess_000000000000000000000000/memories")).status).toBe(404);
   });
 

@@ -77,14 +77,16 @@ describe("sessions", () => {
     expect((await errorCode(h.store.updateSession(orgA, s.id, { status: "paused" as "active" }))).code).toBe("bad_request");
   });
 
-  it("merges metadata: new keys added, null keys removed, nested objects merged; null clears", async () => {
+  it("merges metadata: new keys added, null keys removed, nested objects merged; null changes nothing", async () => {
     const s = await h.store.createSession(orgA, { agent_id: agentA.id, metadata: { a: 1, b: 2, nested: { x: 1 } } });
     const merged = (await h.store.updateSession(orgA, s.id, { metadata: { b: null, c: "new", nested: { y: 2 } } }))!;
     expect(merged.metadata).toEqual({ a: 1, c: "new", nested: { x: 1, y: 2 } });
     const kept = (await h.store.updateSession(orgA, s.id, { status: "closed" }))!;
     expect(kept.metadata).toEqual({ a: 1, c: "new", nested: { x: 1, y: 2 } });
-    const cleared = (await h.store.updateSession(orgA, s.id, { metadata: null }))!;
-    expect(cleared).not.toHaveProperty("metadata");
+    const untouched = (await h.store.updateSession(orgA, s.id, { metadata: null }))!;
+    expect(untouched.metadata).toEqual({ a: 1, c: "new", nested: { x: 1, y: 2 } });
+    const emptied = (await h.store.updateSession(orgA, s.id, { metadata: { a: null, c: null, nested: null } }))!;
+    expect(emptied).not.toHaveProperty("metadata");
   });
 
   it("keeps org B out of org A's sessions", async () => {

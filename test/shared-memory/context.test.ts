@@ -138,6 +138,27 @@ describe("POST /api/v1/sessions/:id/context", () => {
     expect(res.body.context).not.toContain("\uFFFD");
   });
 
+  it("uses the defaults for a null or empty JSON body, as the original's SDKs send them", async () => {
+    const session = await newSession("no-options");
+    await api("POST", "/api/v1/memories", { agent_id: "no-options", session_id: session, content: "one step", time: at(1) });
+    const defaults = await api("POST", `/api/v1/sessions/${session}/context`, {});
+    expect(defaults.body.memory_count).toBe(1);
+    // The Go SDK's GetSessionContext(ctx, id, nil) marshals a nil pointer: the body is `null`.
+    const nullBody = await api("POST", `/api/v1/sessions/${session}/context`, null);
+    expect(nullBody.status).toBe(200);
+    expect(nullBody.body).toEqual(defaults.body);
+    for (const rawBody of ["", " \n"]) {
+      const empty = await env.server.api("POST", `/api/v1/sessions/${session}/context`, { key, rawBody, headers: { "content-type": "application/json" } });
+      expect(empty.status, JSON.stringify(rawBody)).toBe(200);
+      expect(empty.body).toEqual(defaults.body);
+    }
+    const malformed = await env.server.api("POST", `/api/v1/sessions/${session}/context`, { key, rawBody: "{", headers: { "content-type": "application/json" } });
+    expect(malformed.status).toBe(400);
+    for (const body of [[], "24h", 7]) {
+      expect((await api("POST", `/api/v1/sessions/${session}/context`, body)).status, JSON.stringify(body)).toBe(400);
+    }
+  });
+
   it("404s an unknown session and another org's session, and rejects bad input", async () => {
     const missing = await api("POST", "/api/v1/sessions/sess_000000000000000000000000/context", {});
     expect(missing.status).toBe(404);

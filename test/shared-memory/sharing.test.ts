@@ -136,6 +136,53 @@ describe("search", () => {
     expect(second.body.has_more).toBe(false);
   });
 
+  it("pages with offset, with the list endpoint's limits, and never with a cursor too", async () => {
+    const importances = async (body: object) =>
+      (await as("writer", "POST", "/api/v1/search", { tags: ["search"], order_by: "importance", ...body })).body.results.map(
+        (m: { importance: number }) => m.importance,
+      );
+    expect(await importances({ limit: 2, offset: 1 })).toEqual([0.9, 0.3]);
+    expect(await importances({ offset: 2 })).toEqual([0.3]);
+    expect(await importances({ offset: 3 })).toEqual([]);
+    expect(await importances({ offset: 0 })).toEqual([1, 0.9, 0.3]);
+    const page = await as("writer", "POST", "/api/v1/search", { tags: ["search"], order_by: "importance", limit: 1, offset: 1 });
+    expect(page.body.has_more).toBe(true);
+    const cursor = page.body.next_cursor;
+    const cases: Array<[object, RegExp]> = [
+      [{ offset: -1 }, /offset must not be negative/],
+      [{ offset: 1.5 }, /offset must be an integer/],
+      [{ offset: "1" }, /offset/],
+      [{ offset: 100_001 }, /offset must be at most 100000; use cursor/],
+      [{ offset: 1, cursor }, /either cursor or offset/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await as("writer", "POST", "/api/v1/search", { tags: ["search"], order_by: "importance", ...body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error).toMatch(message);
+    }
+  });
+
+  it("reads order in any case, and still refuses other words", async () => {
+    const contents = async (order: string) =>
+      (await as("writer", "POST", "/api/v1/search", { tags: ["search"], order })).body.results.map((m: { content: string }) => m.content);
+    const asc = await contents("asc");
+    expect(asc).toHaveLength(3);
+    expect(await contents("ASC")).toEqual(asc);
+    expect(await contents("Asc")).toEqual(asc);
+    expect(await contents("DESC")).toEqual([...asc].reverse());
+    const refused = await as("writer", "POST", "/api/v1/search", { order: "ascending" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe("order must be asc or desc");
+  });
+
+  it("names the 0 to 1 range when min_importance is out of range or not a number", async () => {
+    for (const min_importance of [3, -0.5, "high"]) {
+      const res = await as("writer", "POST", "/api/v1/search", { min_importance });
+      expect(res.status, JSON.stringify(min_importance)).toBe(400);
+      expect(res.body.error).toBe("min_importance must be a number between 0 and 1");
+    }
+  });
+
   it("filters by agent, types and minimum importance, and rejects bad input", async () => {
     const res = await as("writer", "POST", "/api/v1/search", { tags: ["search"], agent_id: "planner", memory_types: ["episodic"], min_importance: 0.5 });
     expect(res.body.results.map((m: { content: string }) => m.content)).toEqual(["customer asked for a call"]);

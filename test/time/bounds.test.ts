@@ -50,6 +50,19 @@ describe("parseTimeBound", () => {
     }
   });
 
+  it("reads a date and time without a timezone as UTC, for either field", () => {
+    // What Python's datetime.utcnow().isoformat() sends; the original's Arc (DuckDB, TimeZone UTC) read it as UTC.
+    for (const field of ["since", "until"] as const) {
+      expect(parseTimeBound("2026-02-07T20:15:00", NOW_MS, field)).toBe(NOW_US);
+      expect(parseTimeBound("2026-02-07 20:15:00", NOW_MS, field)).toBe(NOW_US);
+      expect(parseTimeBound("2026-02-07T20:15", NOW_MS, field)).toBe(NOW_US);
+      expect(parseTimeBound("2026-02-07T20:14:00.123456", NOW_MS, field)).toBe(NOW_US - 60_000_000 + 123_456);
+      // A space where the offset sign was is still that offset (an unencoded `+` in a query string).
+      expect(parseTimeBound("2026-02-07T21:15:00 01:00", NOW_MS, field)).toBe(NOW_US);
+      expect(parseTimeBound("2026-02-07 21:15 01", NOW_MS, field)).toBe(NOW_US);
+    }
+  });
+
   it("ignores surrounding whitespace", () => {
     expect(parseTimeBound(" 2h ", NOW_MS, "since")).toBe(NOW_US - 2 * HOUR_US);
     expect(parseTimeBound("\t2026-02-07\n", NOW_MS, "until")).toBe(Date.UTC(2026, 1, 7) * 1_000);
@@ -63,7 +76,10 @@ describe("parseTimeBound", () => {
     "2H",
     "1.5h",
     "36526d",
-    "2026-02-07T20:15:00",
+    "2026-02-07T20:15:00.",
+    "2026-02-07T20",
+    "2026-02-07T",
+    "2026-02-07T24:00:00",
     "2026-02-30",
     "2026-02-07T25:00:00Z",
     "3000-01-01",
@@ -75,7 +91,7 @@ describe("parseTimeBound", () => {
       expect(error.code).toBe("bad_request");
       expect(ERROR_STATUS[error.code]).toBe(400);
       expect(error.message).toMatch(new RegExp(`^invalid ${field}: `));
-      for (const form of ["2h30m", '"now"', "ISO 8601", "2026-02-07T20:15:00Z", "2026-02-07", "100 years"]) {
+      for (const form of ["2h30m", '"now"', "ISO 8601", "2026-02-07T20:15:00Z", "2026-02-07", "100 years", "UTC"]) {
         expect(error.message).toContain(form);
       }
     }

@@ -53,6 +53,29 @@ describe("parseInstant", () => {
   });
 });
 
+describe("parseInstant with zoneless times as UTC", () => {
+  const utc = { zonelessAsUtc: true } as const;
+
+  it.each([
+    ["2026-02-07T20:15:00", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07 20:15:00", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07t20:15", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07T20:15:00.123456", at("2026-02-07T20:15:00Z") + 123_456],
+    // Zones, and a space where the `+` of one was, read exactly as without the option.
+    ["2026-02-07T21:15:00+01:00", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07T21:15:00 01:00", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07 21:15 0100", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07T20:15:00Z", at("2026-02-07T20:15:00Z")],
+    ["2026-02-07", at("2026-02-07T00:00:00Z")],
+  ])("reads %s", (text, us) => {
+    expect(parseInstant(text, utc)).toBe(us);
+  });
+
+  it.each(["2026-02-07T24:00:00", "2026-02-30T10:00:00", "2026-02-07T20", "2026-02-07T20:15:00 ", "2026-02-07T20:15:00."])("refuses %j", (text) => {
+    expect(parseInstant(text, utc)).toBeUndefined();
+  });
+});
+
 describe("formatTimestamp", () => {
   it.each([
     [at("2026-02-07T20:15:00Z") + 123_456, "2026-02-07T20:15:00.123456Z"],

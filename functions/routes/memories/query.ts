@@ -20,7 +20,32 @@ const tagCsv = z
 
 const booleanParam = z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1");
 
+/**
+ * `asc` or `desc` in any case. The original compared with `asc` exactly and sorted anything else,
+ * `ASC` included, newest first; a caller who writes `ASC` means ascending, so case is ignored,
+ * while other words stay a 400 rather than silently sorting descending.
+ */
+export const orderSchema = z
+  .preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(["asc", "desc"], { message: "order must be asc or desc" }))
+  .describe("asc (oldest first) or desc (newest first, the default), in any case");
+
+/** Query strings carry text to coerce, JSON bodies a number: the same rules either way. */
+type NumberSource = "query" | "json";
+const number = (source: NumberSource, message: string) => (source === "query" ? z.coerce.number({ message }) : z.number({ message }));
+
+const MIN_IMPORTANCE_MESSAGE = "min_importance must be a number between 0 and 1";
+/** One message for a wrong type and a wrong range, so either way the caller learns the range. */
+export const minImportanceSchema = (source: NumberSource) =>
+  number(source, MIN_IMPORTANCE_MESSAGE).min(0, MIN_IMPORTANCE_MESSAGE).max(1, MIN_IMPORTANCE_MESSAGE);
+
 export const MAX_OFFSET = 100_000;
+/** Rows to skip, as the original's list paged; deep pages belong to the cursor. */
+export const offsetSchema = (source: NumberSource) =>
+  number(source, "offset must be an integer")
+    .int("offset must be an integer")
+    .min(0, "offset must not be negative")
+    .max(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; use cursor for deep paging`);
+
 /** Arc caps SQL at 10,000 characters; a worst-case (all quotes) 500-character needle still fits. */
 export const CONTENT_CONTAINS_MAX = 500;
 
@@ -34,7 +59,7 @@ export const listQuerySchema = z.object({
   any_tags: optional(tagCsv),
   content_contains: optional(z.string().max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)),
   case_sensitive: optional(booleanParam),
-  min_importance: optional(z.coerce.number({ message: "min_importance must be a number" }).min(0).max(1)),
+  min_importance: optional(minImportanceSchema("query")),
   since: optional(z.string().max(64)),
   until: optional(z.string().max(64)),
   limit: optional(
@@ -44,14 +69,8 @@ export const listQuerySchema = z.object({
       .min(1, "limit must be between 1 and 1000")
       .max(1000, "limit must be between 1 and 1000"),
   ),
-  offset: optional(
-    z.coerce
-      .number({ message: "offset must be an integer" })
-      .int("offset must be an integer")
-      .min(0, "offset must not be negative")
-      .max(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; use cursor for deep paging`),
-  ),
-  order: optional(z.enum(["asc", "desc"], { message: "order must be asc or desc" })),
+  offset: optional(offsetSchema("query")),
+  order: optional(orderSchema),
   order_by: optional(z.enum(["time", "importance"], { message: "order_by must be time or importance" })),
   cursor: optional(z.string().max(1024)),
 });

@@ -7,6 +7,7 @@ import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
 import { toPageRequest } from "../memories/query";
+import { blankJsonBodyAsNull } from "./blank-json-body";
 
 export const contextInputSchema = z.object({
   since: z.string().max(64).optional(),
@@ -29,10 +30,11 @@ const sessionContext = createRoute({
   method: "post",
   path: "/api/v1/sessions/{id}/context",
   tags: ["sessions"],
-  middleware: [requirePermission("read")] as const,
+  middleware: [requirePermission("read"), blankJsonBodyAsNull] as const,
   request: {
     params: z.object({ id: z.string().min(1).max(256) }),
-    body: { required: false, content: { "application/json": { schema: contextInputSchema } } },
+    // The original's Go SDK sends `null` for no options (a nil pointer), and the original used defaults.
+    body: { required: false, content: { "application/json": { schema: contextInputSchema.nullable() } } },
   },
   responses: {
     200: jsonContent(contextSchema, "LLM-ready markdown of the session's memories from every agent"),

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { agentInScope, assertAgentParam, refuseForToken } from "../../../core/auth/scope";
 import { forbidden, notFound } from "../../../core/errors";
-import { createSessionInputSchema, sessionSchema, updateSessionInputSchema } from "../../../core/metadata/schemas";
+import { createSessionInputSchema, sessionSchema, sessionStatusSchema, updateSessionInputSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
@@ -48,14 +48,24 @@ const getSession = createRoute({
   responses: { 200: jsonContent(sessionSchema, "The session"), ...errorResponses(...AUTH_ERRORS, 404) },
 });
 
+/**
+ * The original stored any non-empty status and treated `""` as "no change" (and Go decoded `null`
+ * into `""`): both still mean no change, while any other value must be active or closed.
+ */
+const updateSessionBody = updateSessionInputSchema.extend({
+  status: z
+    .preprocess((v) => (v === "" || v === null ? undefined : v), sessionStatusSchema.optional())
+    .describe("active or closed; empty or null leaves the status as it is"),
+});
+
 const updateSession = createRoute({
   method: "put",
   path: "/api/v1/sessions/{id}",
   tags: ["sessions"],
   middleware: [requirePermission("write")] as const,
-  request: { params: sessionParams, body: jsonBody(updateSessionInputSchema) },
+  request: { params: sessionParams, body: jsonBody(updateSessionBody) },
   responses: {
-    200: jsonContent(sessionSchema, "The updated session (metadata merged; null values remove keys)"),
+    200: jsonContent(sessionSchema, "The updated session (metadata merged: null values remove keys, a null metadata changes nothing)"),
     ...errorResponses(400, ...AUTH_ERRORS, 404, 413, 415),
   },
 });
