@@ -11,6 +11,7 @@ import { dedupSettings, type Settings } from "../core/config/schema";
 import { arcHooks, embeddedArcConfirmation } from "../core/coordinator/arc-hooks";
 import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
+import { AgentActivity } from "../core/metadata/agent-activity";
 import { SqlMetadataStore } from "../core/metadata/store";
 import { MemoryService } from "../core/memory/service";
 import { createRateLimiter } from "../core/rate-limit/limiter";
@@ -163,7 +164,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       rateLimiter: createRateLimiter(settings.rate_limit, clock),
       coordinator,
       arc,
-      memories: new MemoryService({ coordinator, arc, clock, dedup, sha256Hex: nativeSha256Hex }),
+      memories: new MemoryService({
+        coordinator,
+        arc,
+        clock,
+        dedup,
+        sha256Hex: nativeSha256Hex,
+        activity: new AgentActivity({ touch: (orgId, agentIds) => store.touchAgents(orgId, agentIds), clock, background: background.add, logger }),
+      }),
       masterKey: master.key,
       background: background.add,
       startedAt: clock.now(),

@@ -45,6 +45,13 @@ export interface MetadataArcRouterOptions {
   timeoutMs: number;
   /** Re-read bindings this often, so changes made by the CLI in another process are picked up. */
   refreshMs?: number;
+  /** How long a finished /ready probe is reused (default 5 s); see `checkHealth`. */
+  probeReuseMs?: number;
+}
+
+interface HealthProbe {
+  result: Promise<Record<string, boolean>>;
+  finishedAt?: number;
 }
 
 interface CacheEntry {
@@ -59,6 +66,10 @@ interface CacheEntry {
 export class MetadataArcRouter implements ArcRouter {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly lastHealth = new Map<string, boolean>();
+  /** The /ready probe running now, or the last one and when it finished. */
+  private probe: HealthProbe | undefined;
+  /** Bumped by `invalidate`, so a probe that began before a binding changed is not reused after. */
+  private generation = 0;
 
   constructor(private readonly options: MetadataArcRouterOptions) {}
 
@@ -75,25 +86,57 @@ export class MetadataArcRouter implements ArcRouter {
   invalidate(orgId: string): void {
     this.cache.delete(orgId);
     this.lastHealth.delete(orgId);
+    this.generation++;
+    this.probe = undefined;
   }
 
   health(): Record<string, boolean> {
     return Object.fromEntries(this.lastHealth);
   }
 
-  async checkHealth(): Promise<Record<string, boolean>> {
+  /**
+   * Pings every Arc in use. A probe decrypts every binding and contacts every remote Arc, and
+   * /ready needs no key, so callers share one: a probe still running is joined, and a finished
+   * one is reused for `probeReuseMs` (5 s), so /ready costs at most one probe per 5 s per process
+   * or isolate however often it is called. A binding changed here (`invalidate`) forces a new one.
+   */
+  checkHealth(): Promise<Record<string, boolean>> {
+    const now = this.options.clock.now();
+    const last = this.probe;
+    if (last && (last.finishedAt === undefined || now - last.finishedAt < (this.options.probeReuseMs ?? 5_000))) return last.result;
+    const generation = this.generation;
+    const probe: HealthProbe = { result: this.probeAll(generation) };
+    this.probe = probe;
+    probe.result.then(
+      () => {
+        probe.finishedAt = this.options.clock.now();
+      },
+      () => {
+        if (this.probe === probe) this.probe = undefined;
+      },
+    );
+    return probe.result;
+  }
+
+  private async probeAll(generation: number): Promise<Record<string, boolean>> {
     const instances = await this.options.store.listArcInstances(this.options.masterKey);
+    const found = new Map<string, boolean>();
     await Promise.all(
       instances.map(async (instance) => {
         const client = this.clientFor(instance.url, instance.apiKey, instance.database, instance.measurement, this.options.fetch);
-        this.lastHealth.set(instance.orgId, await client.health());
+        found.set(instance.orgId, await client.health());
       }),
     );
     if (this.options.defaultArc) {
       const d = this.options.defaultArc;
-      this.lastHealth.set("default", await this.clientFor(d.baseUrl, d.token, "default", d.measurement, d.fetch).health());
+      found.set("default", await this.clientFor(d.baseUrl, d.token, "default", d.measurement, d.fetch).health());
     }
-    return this.health();
+    // Whole replacement: an org whose binding was removed elsewhere (the CLI) drops out of /health.
+    if (generation === this.generation) {
+      this.lastHealth.clear();
+      for (const [orgId, up] of found) this.lastHealth.set(orgId, up);
+    }
+    return Object.fromEntries(found);
   }
 
   private clientFor(baseUrl: string, token: string | undefined, database: string, measurement: string, fetchFn: typeof fetch) {

@@ -8,7 +8,7 @@ import { sqlInteger, sqlList, sqlNumber, sqlString, sqlTimestamp, sqlTypedTimest
  * JS; a test runs both on random data in DuckDB and demands identical answers.
  *
  * Semantics shared by both:
- * - an empty `ids` / `memory_types` / `event_types` / `tags_any` matches nothing (membership in an
+ * - an empty `ids` / `agent_ids` / `memory_types` / `event_types` / `tags_any` matches nothing (membership in an
  *   empty set); an empty `tags_all` matches everything;
  * - tags match exactly, as elements of `tags_csv` split on commas, never as substrings;
  * - `content_contains` is a plain substring (`%` and `_` are literal), case-folded with
@@ -35,6 +35,7 @@ export function filterConditions(filter: MemoryFilter, options: PredicateOptions
   const where = [`org_id = ${sqlString(filter.org_id)}`];
   if (filter.ids !== undefined) where.push(inList("id", filter.ids));
   if (filter.agent_id !== undefined) where.push(`agent_id = ${sqlString(filter.agent_id)}`);
+  if (filter.agent_ids !== undefined) where.push(inList("agent_id", filter.agent_ids));
   if (filter.session_id !== undefined) where.push(`session_id = ${sqlString(filter.session_id)}`);
   if (filter.memory_types !== undefined) where.push(inList("memory_type", filter.memory_types));
   if (filter.event_types !== undefined) where.push(inList("event_type", filter.event_types));

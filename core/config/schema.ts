@@ -21,6 +21,9 @@ const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const positiveInt = z.coerce.number().int().positive();
 
+const AUTH_DISABLED_MESSAGE =
+  "auth cannot be disabled: every request needs an API key or agent token; remove the setting or set it to true";
+
 /**
  * Memtrace settings: the original's `memtrace.toml` sections and keys where they exist, plus
  * ours. Durations are normalised to milliseconds. Every key has an env override
@@ -46,7 +49,12 @@ export const settingsSchema = z.object({
     .prefault({}),
   auth: z
     .object({
-      enabled: bool.default(true),
+      /**
+       * The original's switch, kept so its config files still parse. Every request here needs an
+       * API key or agent token (the original without auth ran with org "" and could not serve), so
+       * `false` stops start-up with this message rather than being silently ignored.
+       */
+      enabled: bool.default(true).refine((on) => on, { message: AUTH_DISABLED_MESSAGE }),
       /** SQLite file for metadata; defaults to <data.dir>/memtrace.db. */
       db_path: z.string().min(1).optional(),
       /** Any libSQL URL (file:, libsql:, http(s):); wins over db_path. */

@@ -1,7 +1,7 @@
-import { matchesFilter } from "../arc/filter-match";
+import { matchesFilter, pageOf } from "../arc/filter-match";
 import { ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
-import type { MemoryFilter } from "../memory/filter";
+import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import { findArcDuplicates, type KeyedItem } from "./arc-dedup-check";
 import { outboxConfigSchema, type OutboxConfig } from "./config";
@@ -14,7 +14,7 @@ import { OrgOutbox } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { OutboxStore, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
-import type { AcceptResult, WriteCoordinator } from "./port";
+import type { AcceptResult, RecentIds, WriteCoordinator } from "./port";
 
 /** Memory ids by org and dedup key, in maps per org: a combined string key cost a string per memory. */
 class KeyOwners {
@@ -137,7 +137,26 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
   }
 
-  async recent(orgId: string, filter: MemoryFilter): Promise<MemoryRecord[]> {
+  async recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {
+    const matched = this.matching(orgId, page.filter);
+    // Already matched by `this.matches`: only the org is left for pageOf's filter to check, so
+    // the rows are not matched twice (and a custom matcher keeps the last word).
+    return pageOf(matched, { ...page, filter: { org_id: page.filter.org_id } });
+  }
+
+  async recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds> {
+    const byType = new Map<string, string[]>();
+    let oldest: number | null = null;
+    for (const record of this.matching(orgId, filter)) {
+      if (oldest === null || record.ingested_at_us < oldest) oldest = record.ingested_at_us;
+      const ids = byType.get(record.memory_type);
+      if (ids) ids.push(record.id);
+      else byType.set(record.memory_type, [record.id]);
+    }
+    return { oldestIngestedAtUs: oldest, byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })) };
+  }
+
+  private matching(orgId: string, filter: MemoryFilter): MemoryRecord[] {
     const org = this.orgs.get(orgId);
     if (!org) return [];
     return org.recent(filter, this.matches, this.options.clock.now(), this.config.visibilityDelayMs);

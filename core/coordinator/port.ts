@@ -1,4 +1,4 @@
-import type { MemoryFilter } from "../memory/filter";
+import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 
 /** Outcome of one accepted memory: stored (durably), or a duplicate of an existing one. */
@@ -7,14 +7,33 @@ export type AcceptResult =
   | { status: "duplicate"; existing_id: string };
 
 /**
+ * What counting needs of the recent window, without the memories themselves: the ids of the
+ * matching memories by memory type (to merge with Arc's rows by id), and the earliest ingest
+ * time among them (null when none match), where Arc's own count can take over.
+ */
+export interface RecentIds {
+  oldestIngestedAtUs: number | null;
+  byType: Array<{ memory_type: string; ids: string[] }>;
+}
+
+/**
  * The write coordinator: the single writer per organization. `accept` returns only after the
  * memories are durable in the outbox (so a 2xx never loses a memory), and answers dedup
  * race-free. Node runs it in-process; Workers run it as one Durable Object per org.
+ *
+ * Reads of what Arc may not show yet ask only for what they use: the recent window can hold far
+ * more than a page (tens of MB on Workers, past what one Durable Object RPC value may carry).
  */
 export interface WriteCoordinator {
   accept(orgId: string, records: MemoryRecord[]): Promise<AcceptResult[]>;
-  /** Memories accepted but maybe not yet visible in Arc's query results, matching the filter. */
-  recent(orgId: string, filter: MemoryFilter): Promise<MemoryRecord[]>;
+  /**
+   * The memories accepted but maybe not yet visible in Arc that fall on the page: matching its
+   * filter and cursor, one per id, in its order, with its offset and limit (as `pageOf`). A read
+   * that merges them with Arc's rows asks for offset 0 and limit offset + limit + 1.
+   */
+  recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]>;
+  /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
+  recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /** Deliver what is pending for one org (or all) to Arc now. */
   flush(orgId?: string): Promise<void>;
   close(): Promise<void>;

@@ -9,6 +9,8 @@ export const memoryFilterSchema = z.object({
   org_id: z.string(),
   ids: z.array(z.string()).optional(),
   agent_id: z.string().optional(),
+  /** Any one of these agent_ids: a registered agent's memories are written under its name or its generated id. */
+  agent_ids: z.array(z.string()).optional(),
   session_id: z.string().optional(),
   memory_types: z.array(z.string()).optional(),
   event_types: z.array(z.string()).optional(),

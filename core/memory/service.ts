@@ -3,6 +3,7 @@ import type { ArcRouter } from "../arc-routing/router";
 import type { Clock } from "../clock";
 import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
+import type { AgentActivity } from "../metadata/agent-activity";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord } from "./normalize";
 import type { MemoryInput, MemoryRecord } from "./schema";
@@ -14,6 +15,8 @@ export interface MemoryServiceOptions {
   dedup: { enabled: boolean; windowMs: number };
   /** Hashes dedup keys' material; the portable SHA-256 when absent. */
   sha256Hex?: Sha256Hex;
+  /** Told which agent_ids wrote, for agents' `last_active_at` (throttled, off the write path). */
+  activity?: Pick<AgentActivity, "record">;
 }
 
 export interface MemoryPage {
@@ -36,28 +39,30 @@ export class MemoryService {
   async create(orgId: string, inputs: MemoryInput[]): Promise<AcceptResult[]> {
     const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
     const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
-    return this.options.coordinator.accept(orgId, records);
+    const results = await this.options.coordinator.accept(orgId, records);
+    // A duplicate is activity too: the agent did write.
+    this.options.activity?.record(orgId, records.map((record) => record.agent_id));
+    return results;
   }
 
   /** One page of memories in the requested order; `hasMore` only when a further row exists. */
   async list(page: MemoryPageRequest): Promise<MemoryPage> {
     const orgId = page.filter.org_id;
     const offset = page.offset ?? 0;
-    const want = offset + page.limit + 1;
-    const [target, recent] = await Promise.all([
-      this.options.arc.targetFor(orgId),
-      this.options.coordinator.recent(orgId, page.filter),
-    ]);
-    const fromArc = await target.reader.list({ ...page, offset: 0, limit: want });
-    const merged = pageOf(mergeById(fromArc, recent), { ...page, offset: 0, limit: want });
+    // The page's first `want` rows are among Arc's first `want` and the recent window's first `want`.
+    const head = { ...page, offset: 0, limit: offset + page.limit + 1 };
+    const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, head)]);
+    const fromArc = await target.reader.list(head);
+    const merged = pageOf(mergeById(fromArc, recent), head);
     const rows = merged.slice(offset, offset + page.limit + 1);
     return { records: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
   }
 
   /** A real get by id (the original ran a content search for the id). */
   async get(orgId: string, id: string): Promise<MemoryRecord | null> {
-    const recent = await this.options.coordinator.recent(orgId, { org_id: orgId, ids: [id] });
-    if (recent[0]) return recent[0];
+    const byId: MemoryPageRequest = { filter: { org_id: orgId, ids: [id] }, order: "asc", order_by: "time", limit: 1 };
+    const [recent] = await this.options.coordinator.recent(orgId, byId);
+    if (recent) return recent;
     const target = await this.options.arc.targetFor(orgId);
     return target.reader.getById(orgId, id);
   }
@@ -71,16 +76,23 @@ export class MemoryService {
    */
   async countByType(filter: MemoryFilter): Promise<Record<string, number>> {
     const orgId = filter.org_id;
-    const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, filter)]);
-    if (recent.length === 0) return target.reader.countByType(filter);
-    // A loop, not Math.min(...spread): the window can hold more rows than a call takes arguments.
-    const floor = recent.reduce((min, r) => Math.min(min, r.ingested_at_us), Number.POSITIVE_INFINITY);
+    const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recentIds(orgId, filter)]);
+    const floor = recent.oldestIngestedAtUs;
+    if (floor === null) return target.reader.countByType(filter);
     const [older, overlapping] = await Promise.all([
       target.reader.countByType({ ...filter, ingested_before_us: floor }),
       target.reader.list({ filter: { ...filter, ingested_since_us: floor }, order: "asc", order_by: "time", limit: MAX_OVERLAP_ROWS }),
     ]);
     const out: Record<string, number> = { ...older };
-    for (const record of mergeById(overlapping, recent)) out[record.memory_type] = (out[record.memory_type] ?? 0) + 1;
+    const counted = new Set<string>();
+    const count = (id: string, memoryType: string) => {
+      if (counted.has(id)) return;
+      counted.add(id);
+      out[memoryType] = (out[memoryType] ?? 0) + 1;
+    };
+    // Arc's row first, as mergeById keeps it: a memory counts under the type Arc holds for it.
+    for (const record of overlapping) count(record.id, record.memory_type);
+    for (const { memory_type, ids } of recent.byType) for (const id of ids) count(id, memory_type);
     return out;
   }
 }

@@ -86,7 +86,22 @@ export async function deleteAgent(ctx: MetadataContext, orgId: string, idOrName:
   return (results[1]?.rowsAffected ?? 0) > 0;
 }
 
-/** Marks the agent active now (`last_active_at`); a no-op for an id not in this org. */
-export async function touchAgent(ctx: MetadataContext, orgId: string, agentId: string): Promise<void> {
-  await ctx.sql.execute("UPDATE agents SET last_active_at = ? WHERE org_id = ? AND id = ?", [nowIso(ctx.clock), orgId, agentId]);
+/** Most agent_ids one touch statement takes: D1 binds at most 100 values per statement. */
+export const TOUCH_AGENTS_MAX = 40;
+
+/**
+ * Marks the agents these memory agent_ids name (generated id or name, as memories carry either)
+ * active now, in one statement; ids of no agent in this org are ignored. Never moves
+ * `last_active_at` back, so processes whose touches land out of order cannot undo a later one.
+ */
+export async function touchAgents(ctx: MetadataContext, orgId: string, agentIds: readonly string[]): Promise<void> {
+  if (agentIds.length === 0) return;
+  if (agentIds.length > TOUCH_AGENTS_MAX) throw new RangeError(`touch at most ${TOUCH_AGENTS_MAX} agents at once`);
+  const now = nowIso(ctx.clock);
+  const list = agentIds.map(() => "?").join(", ");
+  await ctx.sql.execute(
+    `UPDATE agents SET last_active_at = ?
+     WHERE org_id = ? AND (id IN (${list}) OR name IN (${list})) AND (last_active_at IS NULL OR last_active_at < ?)`,
+    [now, orgId, ...agentIds, ...agentIds, now],
+  );
 }

@@ -68,7 +68,7 @@ export class SqlMetadataStore {
     agents.listAgents(this.ctx, orgId, options);
   getAgent = (orgId: string, idOrName: string): Promise<Agent | null> => agents.getAgent(this.ctx, orgId, idOrName);
   deleteAgent = (orgId: string, idOrName: string): Promise<boolean> => agents.deleteAgent(this.ctx, orgId, idOrName);
-  touchAgent = (orgId: string, agentId: string): Promise<void> => agents.touchAgent(this.ctx, orgId, agentId);
+  touchAgents = (orgId: string, agentIds: readonly string[]): Promise<void> => agents.touchAgents(this.ctx, orgId, agentIds);
 
   // ---- sessions ----
   createSession = (orgId: string, input: CreateSessionInput): Promise<Session> => sessions.createSession(this.ctx, orgId, input);

@@ -1,18 +1,34 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { looksLikeAgentToken } from "../../core/auth/agent-token";
+import type { AppEnv } from "../env";
 import type { Router } from "../app";
+import { extractApiKey } from "../middleware/auth";
 import { jsonContent } from "../openapi";
+import { isOperator } from "./admin/access";
+
+const ARC_DESCRIPTION =
+  "Reachability of each Arc in use: `default` (orgs without an Arc of their own) and, for an admin key of the operator " +
+  "organization, each org with its own Arc by id; for any other caller `bound_orgs` instead (every such Arc reachable)";
+
+const arcSchema = z.record(z.string(), z.boolean()).describe(ARC_DESCRIPTION);
+const arcOrgsSchema = z
+  .object({ up: z.number().int(), down: z.number().int() })
+  .describe("How many orgs with an Arc of their own can and cannot reach it");
 
 export const healthSchema = z.object({
   status: z.literal("ok"),
   service: z.literal("memtrace"),
   uptime: z.string(),
   uptime_sec: z.number(),
-  arc: z.record(z.string(), z.boolean()),
+  arc: arcSchema,
+  arc_orgs: arcOrgsSchema,
 });
 
 export const readySchema = z.looseObject({
   status: z.enum(["ready", "not ready"]),
-  arc: z.record(z.string(), z.boolean()).optional(),
+  arc: arcSchema.optional(),
+  arc_orgs: arcOrgsSchema.optional(),
   reason: z.string().optional(),
   hint: z.string().optional(),
 });
@@ -20,12 +36,14 @@ export const readySchema = z.looseObject({
 const healthRoute = createRoute({
   method: "get",
   path: "/health",
+  description: "Needs no key. With an operator's admin key, `arc` names each org that has its own Arc.",
   responses: { 200: jsonContent(healthSchema, "The server is up") },
 });
 
 const readyRoute = createRoute({
   method: "get",
   path: "/ready",
+  description: "Needs no key; answers from a probe at most 5 s old. With an operator's admin key, `arc` names each org that has its own Arc.",
   responses: {
     200: jsonContent(readySchema, "Ready to serve"),
     503: jsonContent(readySchema, "Not ready: an Arc instance is unreachable or none is configured"),
@@ -40,20 +58,52 @@ function goDuration(ms: number): string {
   return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
 }
 
+/**
+ * Whether the caller may see which orgs have an Arc of their own: only an operator, as on the
+ * admin routes, so ids do not leak to anyone who can reach the port. A missing or bad key is no
+ * error here (load balancers send none); it just gets the aggregate.
+ */
+async function seesOrgIds(c: Context<AppEnv>): Promise<boolean> {
+  const credential = extractApiKey(c.req.raw.headers);
+  if (!credential || looksLikeAgentToken(credential)) return false;
+  const services = c.get("services");
+  const key = await services.verifier.verify(credential);
+  return key !== null && isOperator({ keyId: key.keyId, keyName: key.name, orgId: key.orgId, permissions: key.permissions }, services);
+}
+
+/**
+ * The router's reachability map (`default` plus one entry per bound org) as the caller may see
+ * it. `arc` stays an object of booleans, so "every value true" still means every Arc is up.
+ */
+function arcView(health: Record<string, boolean>, orgIds: boolean) {
+  const { default: defaultUp, ...bound } = health;
+  const states = Object.values(bound);
+  const arc_orgs = { up: states.filter((up) => up).length, down: states.filter((up) => !up).length };
+  if (orgIds) return { arc: health, arc_orgs };
+  const arc = { ...(defaultUp !== undefined ? { default: defaultUp } : {}), ...(states.length > 0 ? { bound_orgs: arc_orgs.down === 0 } : {}) };
+  return { arc, arc_orgs };
+}
+
 /** Liveness and readiness, without auth, for load balancers and the original's tooling. */
 export function registerHealth(app: Router) {
-  app.openapi(healthRoute, (c) => {
+  app.openapi(healthRoute, async (c) => {
     const { clock, startedAt, arc } = c.get("services");
     const uptimeMs = clock.now() - startedAt;
     return c.json(
-      { status: "ok" as const, service: "memtrace" as const, uptime: goDuration(uptimeMs), uptime_sec: Math.floor(uptimeMs / 1000), arc: arc.health() },
+      {
+        status: "ok" as const,
+        service: "memtrace" as const,
+        uptime: goDuration(uptimeMs),
+        uptime_sec: Math.floor(uptimeMs / 1000),
+        ...arcView(arc.health(), await seesOrgIds(c)),
+      },
       200,
     );
   });
 
   app.openapi(readyRoute, async (c) => {
     const { arc, settings } = c.get("services");
-    const health = await arc.checkHealth();
+    const [health, orgIds] = await Promise.all([arc.checkHealth(), seesOrgIds(c)]);
     const entries = Object.values(health);
     if (entries.length === 0 && !settings.embeddedArc) {
       return c.json(
@@ -61,7 +111,7 @@ export function registerHealth(app: Router) {
         503,
       );
     }
-    if (entries.some((ok) => !ok)) return c.json({ status: "not ready" as const, arc: health }, 503);
-    return c.json({ status: "ready" as const, arc: health }, 200);
+    const status = entries.every((up) => up) ? ("ready" as const) : ("not ready" as const);
+    return c.json({ status, ...arcView(health, orgIds) }, status === "ready" ? 200 : 503);
   });
 }

@@ -4,6 +4,7 @@ import { registerAdminFlush } from "./admin/flush";
 import { registerAdminKeys } from "./admin/keys";
 import { registerAdminOrgs } from "./admin/orgs";
 import { registerAgents } from "./agents";
+import { registerAgentMemories } from "./agents/memories";
 import { registerAgentStats } from "./agents/stats";
 import { registerCreateMemories } from "./memories/create";
 import { registerGetMemory } from "./memories/get";
@@ -20,6 +21,7 @@ import { registerTokens } from "./tokens";
 export function registerRoutes(app: Router) {
   registerHealth(app);
   registerAgents(app);
+  registerAgentMemories(app);
   registerSessions(app);
   registerSessionContext(app);
   registerCreateMemories(app);

@@ -11,7 +11,8 @@ import type { WriteCoordinatorRpc } from "./coordinator-rpc";
 const WORKER_SETTINGS = {
   server: ["max_body_bytes"],
   log: ["level", "format"],
-  auth: ["db_url", "db_token", "key_cache_ttl"],
+  // `enabled` only so that MEMTRACE_AUTH_ENABLED=false is refused, as on Node, not ignored.
+  auth: ["enabled", "db_url", "db_token", "key_cache_ttl"],
   arc: ["url", "api_key", "measurement", "query_timeout", "visibility_delay"],
   deduplication: ["enabled", "window", "memory_keys"],
   dedup: ["enabled", "window_hours"],

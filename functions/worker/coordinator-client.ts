@@ -1,8 +1,9 @@
-import type { AcceptResult, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, WriteCoordinator } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
-import type { MemoryFilter } from "../../core/memory/filter";
+import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { fromOutcome, type RpcOutcome, type WriteCoordinatorRpc } from "./coordinator-rpc";
+import { restOfPage } from "./recent-chunk";
 
 /** Workers marks errors of an overloaded or restarting object; the call may succeed if repeated. */
 const isTransient = (error: unknown): boolean =>
@@ -23,8 +24,22 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.accept(orgId, records));
   }
 
-  recent(orgId: string, filter: MemoryFilter): Promise<MemoryRecord[]> {
-    return this.call(orgId, (object) => object.recent(orgId, filter));
+  /** Chunk by chunk, each within what one RPC value may carry, until the page is complete. */
+  async recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {
+    const records: MemoryRecord[] = [];
+    for (let next = page; ; next = restOfPage(page, records)) {
+      const chunk = await this.call(orgId, (object) => object.recent(orgId, next));
+      records.push(...chunk.records);
+      if (chunk.complete) return records;
+    }
+  }
+
+  /**
+   * One call: ids are a small part of each row the object holds in its 128 MB, so every id of
+   * its window stays well inside one RPC value.
+   */
+  recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds> {
+    return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
   /** Objects cannot be listed from a Worker, so a flush names its org. */

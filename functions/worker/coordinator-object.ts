@@ -3,10 +3,10 @@ import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
-import { memoryFilterSchema, type MemoryFilter } from "../../core/memory/filter";
+import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
 import { memoryRecordSchema, type MemoryRecord } from "../../core/memory/schema";
 import { SqlMetadataStore } from "../../core/metadata/store";
 import { DurableObjectAlarmScheduler } from "./alarm-scheduler";
@@ -14,6 +14,7 @@ import { parseWorkerBindings, type WorkerConfig } from "./bindings";
 import { toOutcome, type RpcOutcome, type WriteCoordinatorRpc } from "./coordinator-rpc";
 import { DurableObjectSqlExecutor } from "./durable-sql-executor";
 import { createArcRouter, importMasterKeys, openMetadataSql, outboxConfig, workerLogger } from "./platform";
+import { firstChunk, type RecentChunk } from "./recent-chunk";
 
 /** What workerd never passes (it constructs with ctx and env only) but a test harness may. */
 export interface CoordinatorObjectDeps {
@@ -55,10 +56,17 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async recent(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<MemoryRecord[]>> {
+  async recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      return this.coordinator.recent(orgId, memoryFilterSchema.parse(filter));
+      return firstChunk(await this.coordinator.recent(orgId, memoryPageRequestSchema.parse(page)));
+    });
+  }
+
+  async recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>> {
+    return toOutcome(async () => {
+      this.checkOrg(orgId);
+      return this.coordinator.recentIds(orgId, memoryFilterSchema.parse(filter));
     });
   }
 

@@ -1,7 +1,8 @@
-import type { AcceptResult } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds } from "../../core/coordinator/port";
 import { ServiceError, type ErrorCode } from "../../core/errors";
-import type { MemoryFilter } from "../../core/memory/filter";
+import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
+import type { RecentChunk } from "./recent-chunk";
 
 /** A ServiceError as plain data: Workers RPC keeps only an Error's message, not its code or Retry-After. */
 export interface RpcServiceError {
@@ -20,7 +21,9 @@ export type RpcOutcome<T> = { ok: true; value: T } | { ok: false; error: RpcServ
  */
 export interface WriteCoordinatorRpc {
   accept(orgId: string, records: MemoryRecord[]): Promise<RpcOutcome<AcceptResult[]>>;
-  recent(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<MemoryRecord[]>>;
+  /** The page's recent records, in chunks RPC can carry: see `RecentChunk`. */
+  recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
+  recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */
   invalidateArc(orgId: string): Promise<void>;

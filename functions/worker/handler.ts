@@ -1,3 +1,4 @@
+import { redactSecrets } from "../../core/auth/redact";
 import { parseWorkerBindings, WorkerConfigError } from "./bindings";
 import { startWorkerRuntime, type WorkerRuntime } from "./services";
 
@@ -24,11 +25,12 @@ export function createWorkerHandler() {
       try {
         started = await start(env);
       } catch (error) {
+        // Before the services exist there is no logger: these lines are scrubbed as its lines are.
         if (error instanceof WorkerConfigError) {
-          console.error(error.message);
+          console.error(redactSecrets(error.message));
           return Response.json({ error: error.message }, { status: 500 });
         }
-        console.error("memtrace failed to start", error);
+        console.error(redactSecrets(`memtrace failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
         return Response.json({ error: "service unavailable: start-up failed; retry shortly" }, { status: 503, headers: { "retry-after": "5" } });
       }
       try {

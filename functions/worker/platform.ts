@@ -2,6 +2,7 @@ import { MetadataArcRouter } from "../../core/arc-routing/router";
 import type { Clock } from "../../core/clock";
 import { dedupSettings, type Settings } from "../../core/config/schema";
 import { outboxConfigFromSettings, type OutboxConfigInput } from "../../core/coordinator/config";
+import { redactingLogger } from "../../core/auth/redact";
 import { deriveAgentTokenKey } from "../../core/auth/token-key";
 import { parseMasterKey } from "../../core/crypto/envelope";
 import { createConsoleLogger, type Logger } from "../../core/logger";
@@ -36,8 +37,12 @@ export async function importMasterKeys(config: WorkerConfig): Promise<{ key: Cry
   }
 }
 
+/**
+ * The Worker's and its Durable Object's logger: the console, scrubbed of credentials as on Node
+ * (an upstream Arc can echo the `Bearer` credential it was sent into an error that gets logged).
+ */
 export function workerLogger(settings: Settings): Logger {
-  return createConsoleLogger({ level: settings.log.level, format: settings.log.format });
+  return redactingLogger(createConsoleLogger({ level: settings.log.level, format: settings.log.format }));
 }
 
 /**

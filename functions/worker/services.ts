@@ -6,6 +6,7 @@ import { dedupSettings } from "../../core/config/schema";
 import { MemoryService } from "../../core/memory/service";
 import { createRateLimiter } from "../../core/rate-limit/limiter";
 import { SqlMetadataStore } from "../../core/metadata/store";
+import { AgentActivity } from "../../core/metadata/agent-activity";
 import { createApp, type App } from "../app";
 import type { Services } from "../env";
 import { WaitUntilTasks } from "./background";
@@ -64,7 +65,14 @@ export async function startWorkerRuntime(config: WorkerConfig, options: { clock?
     rateLimiter: createRateLimiter(settings.rate_limit, clock),
     coordinator,
     arc,
-    memories: new MemoryService({ coordinator, arc, clock, dedup }),
+    memories: new MemoryService({
+      coordinator,
+      arc,
+      clock,
+      dedup,
+      // Per isolate: each isolate throttles the agents it sees write.
+      activity: new AgentActivity({ touch: (orgId, agentIds) => store.touchAgents(orgId, agentIds), clock, background: tasks.add, logger }),
+    }),
     masterKey,
     background: tasks.add,
     startedAt: clock.now(),

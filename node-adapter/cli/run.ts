@@ -6,6 +6,7 @@ import { keyCommand } from "./commands/key";
 import { orgCommand } from "./commands/org";
 import { serveCommand } from "./commands/serve";
 import { CliError, type CliIo, type ParsedArgs } from "./types";
+import { versionLine } from "./version";
 
 const USAGE = `memtrace — memory layer for AI agents
 
@@ -22,7 +23,9 @@ Usage:
   memtrace import FILE.jsonl|FILE.parquet [--batch-size N] [--progress auto|always|never] [--url U] [--api-key K]
 
 Options:
-  --config <path>   memtrace.toml to read (default: ./memtrace.toml, /etc/memtrace/, ~/.memtrace/)`;
+  --config <path>   memtrace.toml to read (default: ./memtrace.toml, /etc/memtrace/, ~/.memtrace/)
+  -v, --version     print the version
+  -h, --help        print this help`;
 
 /**
  * Commands that talk to a running server over HTTP: they parse their own flags, need no local
@@ -49,6 +52,7 @@ function parse(argv: string[]): ParsedArgs {
       name: { type: "string" },
       permissions: { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
   const flags: Record<string, string | undefined> = {};
@@ -65,6 +69,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const [command = "serve", ...rest] = args.positionals;
     if (args.flags.help === "true" || command === "help") {
       io.out(USAGE);
+      return 0;
+    }
+    if (args.flags.version === "true") {
+      io.out(versionLine());
       return 0;
     }
     if (command === "keygen") {

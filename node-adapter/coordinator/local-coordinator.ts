@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, WriteCoordinator } from "../../core/coordinator/port";
-import type { MemoryFilter } from "../../core/memory/filter";
+import type { AcceptResult, RecentIds, WriteCoordinator } from "../../core/coordinator/port";
+import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
 import type { SqlExecutor } from "../../core/sql/executor";
 import { ThreadedLibsqlExecutor } from "../sql/threaded-libsql-executor";
@@ -42,8 +42,12 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
-  recent(orgId: string, filter: MemoryFilter): Promise<MemoryRecord[]> {
-    return this.inner.recent(orgId, filter);
+  recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {
+    return this.inner.recent(orgId, page);
+  }
+
+  recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds> {
+    return this.inner.recentIds(orgId, filter);
   }
 
   flush(orgId?: string): Promise<void> {

@@ -37,6 +37,12 @@ describe("buildListCandidatesQuery", () => {
     );
   });
 
+  it("matches an agent by any of its agent_ids, each value through the one literal writer", () => {
+    const sql = buildListCandidatesQuery("events", page({ agent_ids: ["agent_0123", "O'Brien\\"] }));
+    expect(sql).toContain("WHERE org_id = 'org_a' AND agent_id IN ('agent_0123', concat('O', chr(39), 'Brien', chr(92)))");
+    expect(buildListCandidatesQuery("events", page({ agent_ids: [] }))).toContain("AND FALSE");
+  });
+
   it("matches tags exactly and content without LIKE wildcards", () => {
     const sql = buildListCandidatesQuery("events", page({ tags_all: ["prod"], tags_any: ["a", "b"], content_contains: "50%_off" }));
     expect(sql).toContain("list_contains(string_split(tags_csv, ','), 'prod')");
@@ -106,6 +112,7 @@ describe("Arc's partition pruner reading our SQL", () => {
       content_contains: fc.oneof(hostileString(6), hostileString(6).map((s) => `${s} time > '2020-01-01' time < '2030-01-01'`)),
       tags_all: fc.array(hostileString(3), { maxLength: 2 }),
       agent_id: hostileString(3),
+      agent_ids: fc.array(hostileString(3), { minLength: 1, maxLength: 2 }),
     });
     fc.assert(
       fc.property(filterArb, hostile, fc.boolean(), (filter, values, cursor) => {

@@ -1,7 +1,8 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateMasterKey } from "../../core/crypto/envelope";
-import { runCliProcess, startServeProcess } from "../support/child";
+import { repoRoot, runCliProcess, startServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
 const dirs: string[] = [];
@@ -96,6 +97,30 @@ describe("memtrace CLI", () => {
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain("server.port");
     expect(res.stderr).toContain("MEMTRACE_SERVER_PORT");
+  });
+
+  it("refuses to start with auth disabled instead of ignoring the setting", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const env = { MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0", MEMTRACE_AUTH_ENABLED: "false" };
+    const started = await startServeProcess(env).then(
+      async (server) => {
+        await server.stop();
+        return "it started and listened";
+      },
+      (error: Error) => error.message,
+    );
+    expect(started).toContain("server exited (1) before listening");
+    expect(started).toContain("auth.enabled (MEMTRACE_AUTH_ENABLED): auth cannot be disabled: every request needs an API key or agent token");
+  });
+
+  it("prints its version with --version or -v and exits 0, as the original's CLI did", async () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const res = await runCliProcess([flag], {});
+      expect(res.code, flag).toBe(0);
+      expect(res.stdout, flag).toBe(`memtrace version ${version}\n`);
+    }
   });
 
   it("prints a master key with keygen", async () => {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLocalWriteCoordinator } from "../../node-adapter/coordinator/local-coordinator";
-import { FakeSink, tempDir } from "./support";
+import { allOf, FakeSink, tempDir } from "./support";
 
 const repoRoot = join(import.meta.dirname, "../..");
 const child = join(import.meta.dirname, "fixtures/crash-child.ts");
@@ -53,7 +53,7 @@ describe("crash safety", () => {
       logger: { warn: () => undefined, error: () => undefined },
     });
     try {
-      const recent = await coordinator.recent("org_crash", { org_id: "org_crash" });
+      const recent = await coordinator.recent("org_crash", allOf("org_crash"));
       expect(new Set(recent.map((r) => r.id))).toEqual(new Set(Array.from({ length: count }, (_, i) => `crash-${i}`)));
       await coordinator.flush("org_crash");
       expect(sink.deliveries.size).toBe(count);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createLocalWriteCoordinator, type LocalWriteCoordinator } from "../../node-adapter/coordinator/local-coordinator";
-import { FakeSink, makeRecord, tempDir } from "./support";
+import { allOf, FakeSink, makeRecord, tempDir } from "./support";
 
 const dirs: Array<ReturnType<typeof tempDir>> = [];
 const open: LocalWriteCoordinator[] = [];
@@ -29,8 +29,8 @@ describe("createLocalWriteCoordinator", () => {
     open.push(coordinator);
     const results = await coordinator.accept("org_a", [makeRecord({ dedup_key: "k", tags: ["x"] }), makeRecord({ dedup_key: "k" })]);
     expect(results.map((r) => r.status)).toEqual(["created", "duplicate"]);
-    expect(await coordinator.recent("org_a", { org_id: "org_a", tags_any: ["x"] })).toHaveLength(1);
-    expect(await coordinator.recent("org_a", { org_id: "org_a", tags_any: ["y"] })).toHaveLength(0);
+    expect(await coordinator.recent("org_a", allOf("org_a", { tags_any: ["x"] }))).toHaveLength(1);
+    expect(await coordinator.recent("org_a", allOf("org_a", { tags_any: ["y"] }))).toHaveLength(0);
     await waitFor(() => sink.total === 1);
     expect(sink.total).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dedupHash } from "../../core/coordinator/dedup-index";
 import { ServiceError } from "../../core/errors";
-import { FakeSink, filterFor, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
+import { allOf, FakeSink, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 
 const HOUR = 3_600_000;
 const { open } = useOutboxFile();
@@ -43,7 +43,7 @@ describe("dedup", () => {
     expect(created).toHaveLength(1);
     const winner = created[0]!.status === "created" ? created[0]!.record.id : "";
     expect(results.filter((r) => r.status === "duplicate" && r.existing_id === winner)).toHaveLength(19);
-    expect(await h.coordinator.recent("org_a", filterFor("org_a"))).toHaveLength(1);
+    expect(await h.coordinator.recent("org_a", allOf("org_a"))).toHaveLength(1);
     expect(await storedIds(h)).toEqual([winner]);
   });
 

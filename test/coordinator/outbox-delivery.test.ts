@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { pageOf } from "../../core/arc/filter-match";
 import type { AcceptResult } from "../../core/coordinator/port";
+import type { MemoryPageRequest } from "../../core/memory/filter";
 import { notFound } from "../../core/errors";
-import { dedupLogKeys, FakeSink, filterFor, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
+import { allOf, dedupLogKeys, FakeSink, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 
 const { open } = useOutboxFile();
 
@@ -60,7 +62,7 @@ describe("delivery", () => {
     expect(h.logs.some((l) => l.level === "error" && l.fields?.org_id === "org_a")).toBe(true);
     // random() is 0.5 in the harness: the delay is 3/4 of the cap.
     expect(h.scheduler.pending()).toContain(start + 22_500);
-    expect(await h.coordinator.recent("org_a", filterFor("org_a"))).toHaveLength(2);
+    expect(await h.coordinator.recent("org_a", allOf("org_a"))).toHaveLength(2);
     await expect(h.coordinator.flush("org_a")).rejects.toMatchObject({ code: "arc_unavailable" });
     expect(h.coordinator.pendingRows("org_a")).toBe(2);
     expect(await storedIds(h)).toHaveLength(2);
@@ -86,10 +88,10 @@ describe("recent", () => {
   it("shows pending and recently delivered rows, then forgets them and purges the outbox", async () => {
     const h = await open({ config: { visibilityDelayMs: 10_000 } });
     const [a, b] = idsOf(await h.coordinator.accept("org_a", [makeRecord({ agent_id: "ann" }), makeRecord({ agent_id: "bob" })]));
-    const seen = async (filter = filterFor("org_a")) => (await h.coordinator.recent("org_a", filter)).map((r) => r.id);
+    const seen = async (page = allOf("org_a")) => (await h.coordinator.recent("org_a", page)).map((r) => r.id);
     expect(await seen()).toEqual([a, b]);
-    expect(await seen({ org_id: "org_a", agent_id: "bob" } as never)).toEqual([b]);
-    expect(await h.coordinator.recent("org_b", filterFor("org_b"))).toEqual([]);
+    expect(await seen(allOf("org_a", { agent_id: "bob" }))).toEqual([b]);
+    expect(await h.coordinator.recent("org_b", allOf("org_b"))).toEqual([]);
 
     await h.coordinator.flush("org_a");
     expect(h.sink.total).toBe(2);
@@ -100,6 +102,44 @@ describe("recent", () => {
     await h.coordinator.whenIdle();
     expect(await seen()).toEqual([]);
     expect(await storedIds(h)).toEqual([]);
+  });
+
+  it("answers only the page asked for: its order, cursor, offset and limit, never the whole window", async () => {
+    const h = await open();
+    const base = 1_767_225_600_000_000;
+    // Accepted out of time order, so the window's own order (accept order) is not the page's.
+    const records = [5, 1, 4, 2, 6, 3].map((t) => makeRecord({ time_us: base + t, importance: t % 3 }));
+    await h.coordinator.accept("org_a", records);
+    const pages: MemoryPageRequest[] = [
+      { ...allOf("org_a"), order: "desc", limit: 2 },
+      { ...allOf("org_a"), order: "asc", limit: 2, offset: 1 },
+      { ...allOf("org_a"), order: "asc", limit: 3, after: { time_us: base + 2, id: records[3]!.id } },
+      { ...allOf("org_a"), order: "desc", order_by: "importance", limit: 4 },
+      { ...allOf("org_a", { ids: [records[2]!.id] }), limit: 1 },
+    ];
+    for (const page of pages) {
+      const got = await h.coordinator.recent("org_a", page);
+      expect(got.length).toBeLessThanOrEqual(page.limit);
+      expect(got.map((r) => r.id)).toEqual(pageOf(records, page).map((r) => r.id));
+    }
+    expect((await h.coordinator.recent("org_a", { ...allOf("org_a"), order: "desc", limit: 2 })).map((r) => r.time_us)).toEqual([base + 6, base + 5]);
+  });
+
+  it("gives counts the ids of the matches by memory type and the oldest ingest time, not the memories", async () => {
+    const h = await open();
+    const decision = makeRecord({ agent_id: "ann", memory_type: "decision", ingested_at_us: 2_000 });
+    const oldest = makeRecord({ agent_id: "ann", memory_type: "episodic", ingested_at_us: 1_000 });
+    const newest = makeRecord({ agent_id: "ann", memory_type: "episodic", ingested_at_us: 3_000 });
+    const bobs = makeRecord({ agent_id: "bob", memory_type: "episodic", ingested_at_us: 500 });
+    await h.coordinator.accept("org_a", [decision, oldest, bobs, newest]);
+    const got = await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "ann" });
+    expect(got.oldestIngestedAtUs).toBe(1_000);
+    expect(Object.fromEntries(got.byType.map((t) => [t.memory_type, [...t.ids].sort()]))).toEqual({
+      decision: [decision.id],
+      episodic: [oldest.id, newest.id].sort(),
+    });
+    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "nobody" })).toEqual({ oldestIngestedAtUs: null, byType: [] });
+    expect(await h.coordinator.recentIds("org_b", { org_id: "org_b" })).toEqual({ oldestIngestedAtUs: null, byType: [] });
   });
 });
 
@@ -187,7 +227,7 @@ describe("restart", () => {
 
     sink.failing = undefined;
     const second = await open({}, { sink, clock: first.clock });
-    expect((await second.coordinator.recent("org_a", filterFor("org_a"))).map((r) => r.id)).toEqual(ids);
+    expect((await second.coordinator.recent("org_a", allOf("org_a"))).map((r) => r.id)).toEqual(ids);
     await second.coordinator.whenIdle();
     expect(ids.map((id) => sink.deliveries.get(id))).toEqual([1, 1, 1]);
     const [next] = idsOf(await second.coordinator.accept("org_a", [makeRecord()]));
@@ -200,7 +240,7 @@ describe("restart", () => {
     await first.close();
     expect(first.sink.total).toBe(2);
     const second = await open({}, { sink: first.sink, clock: first.clock });
-    expect((await second.coordinator.recent("org_a", filterFor("org_a"))).map((r) => r.id)).toEqual(ids);
+    expect((await second.coordinator.recent("org_a", allOf("org_a"))).map((r) => r.id)).toEqual(ids);
     await second.coordinator.whenIdle();
     // Arc acknowledged them from its memory buffer and may have lost them; reads collapse the copies by id.
     expect([...first.sink.deliveries.entries()]).toEqual(ids.map((id) => [id, 2]));
@@ -305,7 +345,7 @@ describe("deleted organizations", () => {
     await h.coordinator.flush("org_a");
     await h.coordinator.flush("org_gone");
     expect(h.coordinator.pendingRows("org_gone")).toBe(0);
-    expect(await h.coordinator.recent("org_gone", filterFor("org_gone"))).toEqual([]);
+    expect(await h.coordinator.recent("org_gone", allOf("org_gone"))).toEqual([]);
     expect(await storedIds(h)).toEqual(kept);
     expect(h.logs.filter((l) => l.fields?.org_id === "org_gone").map((l) => l.message)).toEqual([
       "organization no longer exists; dropped its undelivered memories",

@@ -6,6 +6,7 @@ import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxStore } from "../../core/coordinator/outbox-store";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import { ManualScheduler } from "../../core/coordinator/scheduler";
+import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { afterEach, beforeEach } from "vitest";
 import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
@@ -155,7 +156,13 @@ export async function openHarness(
   };
 }
 
-export const filterFor = (orgId: string) => ({ org_id: orgId });
+/** A page over every recent memory of the org matching `filter`, oldest first. */
+export const allOf = (orgId: string, filter: Omit<MemoryFilter, "org_id"> = {}): MemoryPageRequest => ({
+  filter: { org_id: orgId, ...filter },
+  order: "asc",
+  order_by: "time",
+  limit: 1_000_000,
+});
 
 type OpenArgs = Parameters<typeof openHarness> extends [string, ...infer Rest] ? Rest : never;
 

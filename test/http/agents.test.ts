@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/harness";
+import { waitFor } from "../support/memory-server";
 
 let server: TestServer;
 let key: string;
@@ -73,6 +74,78 @@ describe("agents API", () => {
     const malformed = await server.api("POST", "/api/v1/agents", { key, rawBody: "{not json", headers: { "content-type": "application/json" } });
     expect(malformed.status).toBe(400);
     expect((await server.api("GET", "/api/v1/agents?limit=1000", { key })).body.count).toBe(before);
+  });
+
+  it("counts and lists a registered agent's memories under its name and its generated id, by either path value", async () => {
+    const agent = (await server.api("POST", "/api/v1/agents", { key, body: { name: "cook" } })).body;
+    const write = (agent_id: string, content: string, event_type?: string) =>
+      server.api("POST", "/api/v1/memories", { key, body: { agent_id, content, ...(event_type ? { event_type } : {}) } });
+    expect((await write("cook", "by name one")).status).toBe(201);
+    expect((await write("cook", "by name two", "error")).status).toBe(201);
+    expect((await write(agent.id, "by generated id")).status).toBe(201);
+    expect((await write("not-cook", "someone else")).status).toBe(201);
+
+    for (const value of ["cook", agent.id]) {
+      const stats = await server.api("GET", `/api/v1/agents/${value}/stats`, { key });
+      expect(stats.status, value).toBe(200);
+      expect(stats.body, value).toMatchObject({ agent_id: value, memory_count: 3, memories_24h: 3, errors_24h: 1, memory_types: { episodic: 3 } });
+      const list = await server.api("GET", `/api/v1/agents/${value}/memories?order=asc`, { key });
+      expect(list.status, value).toBe(200);
+      expect(list.body.memories.map((m: { content: string }) => m.content), value).toEqual(["by name one", "by name two", "by generated id"]);
+    }
+
+    // An agent token for "cook" may name its agent either way, and still sees only what it may write (agent_id "cook").
+    const token = (await server.api("POST", "/api/v1/tokens", { key, body: { agent_id: "cook" } })).body.token;
+    const byId = await server.api("GET", `/api/v1/agents/${agent.id}/stats`, { key: token });
+    expect(byId.status).toBe(200);
+    expect(byId.body.memory_count).toBe(2);
+    expect((await server.api("GET", "/api/v1/agents/not-cook/stats", { key: token })).status).toBe(403);
+  });
+
+  it("resolves a registered name that is not an agent_id, and serves unregistered agent_ids as written", async () => {
+    const owl = (await server.api("POST", "/api/v1/agents", { key, body: { name: "Night Owl" } })).body;
+    await server.api("POST", "/api/v1/memories", { key, body: { agent_id: owl.id, content: "hoot" } });
+    const named = await server.api("GET", "/api/v1/agents/Night%20Owl/stats", { key });
+    expect(named.status).toBe(200);
+    expect(named.body).toMatchObject({ agent_id: "Night Owl", memory_count: 1 });
+    expect((await server.api("GET", "/api/v1/agents/Night%20Owl/memories", { key })).body.count).toBe(1);
+
+    await server.api("POST", "/api/v1/memories", { key, body: { agent_id: "never-registered", content: "no registry needed" } });
+    expect((await server.api("GET", "/api/v1/agents/never-registered/stats", { key })).body.memory_count).toBe(1);
+    expect((await server.api("GET", "/api/v1/agents/never-registered/memories", { key })).body.count).toBe(1);
+  });
+
+  it("answers 404 for the stats of a value that is no agent and has no memory, 400 for one that cannot be an agent_id", async () => {
+    const stats = await server.api("GET", "/api/v1/agents/nobody-at-all/stats", { key });
+    expect(stats.status).toBe(404);
+    expect(stats.body).toEqual({ error: "agent not found" });
+    const list = await server.api("GET", "/api/v1/agents/nobody-at-all/memories", { key });
+    expect(list.status).toBe(200);
+    expect(list.body.count).toBe(0);
+    expect((await server.api("GET", "/api/v1/agents/bad%20id/stats", { key })).status).toBe(400);
+  });
+
+  it("sets last_active_at from memory writes, by generated id or name, at most once a minute per agent_id", async () => {
+    const bee = (await server.api("POST", "/api/v1/agents", { key, body: { name: "busy-bee" } })).body;
+    const ant = (await server.api("POST", "/api/v1/agents", { key, body: { name: "busy-ant" } })).body;
+    expect(bee).not.toHaveProperty("last_active_at");
+    const lastActive = async (id: string): Promise<string | undefined> =>
+      (await server.api("GET", `/api/v1/agents/${id}`, { key })).body.last_active_at;
+    const write = (agent_id: string, content: string) => server.api("POST", "/api/v1/memories", { key, body: { agent_id, content } });
+
+    const before = Date.now();
+    expect((await write(bee.id, "first by id")).status).toBe(201);
+    expect((await write("busy-ant", "first by name")).status).toBe(201);
+    await waitFor(async () => (await lastActive(bee.id)) !== undefined && (await lastActive(ant.id)) !== undefined, 10_000, "last_active_at");
+    const first = (await lastActive(bee.id))!;
+    expect(Date.parse(first)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(first)).toBeLessThanOrEqual(Date.now() + 1_000);
+
+    // Within the minute more writes under the same agent_id cost no metadata write: the time stays.
+    await new Promise((r) => setTimeout(r, 20));
+    for (let n = 0; n < 5; n++) expect((await write(bee.id, `more ${n}`)).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await lastActive(bee.id)).toBe(first);
   });
 
   it("names the missing field", async () => {

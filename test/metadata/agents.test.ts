@@ -59,15 +59,22 @@ describe("agents", () => {
     expect(await h.store.getAgent(orgB, "secret-agent")).toBeNull();
     expect((await h.store.listAgents(orgB)).agents.map((a) => a.name)).not.toContain("secret-agent");
     expect(await h.store.deleteAgent(orgB, secret.id)).toBe(false);
-    await h.store.touchAgent(orgB, secret.id);
+    await h.store.touchAgents(orgB, [secret.id, "secret-agent"]);
     expect(await h.store.getAgent(orgA, secret.id)).toEqual(secret);
   });
 
-  it("touches last_active_at", async () => {
+  it("touches last_active_at by generated id or name, several agents at once, never backwards", async () => {
     const agent = await h.store.createAgent(orgA, { name: "toucher" });
+    const other = await h.store.createAgent(orgA, { name: "other-toucher" });
     h.clock.advance(60_000);
-    await h.store.touchAgent(orgA, agent.id);
-    expect((await h.store.getAgent(orgA, agent.id))?.last_active_at).toBe(new Date(h.clock.now()).toISOString());
+    await h.store.touchAgents(orgA, [agent.id, "other-toucher", "nobody"]);
+    const touchedAt = new Date(h.clock.now()).toISOString();
+    expect((await h.store.getAgent(orgA, agent.id))?.last_active_at).toBe(touchedAt);
+    expect((await h.store.getAgent(orgA, other.id))?.last_active_at).toBe(touchedAt);
+    // A touch computed earlier (another process's clock) lands late and changes nothing.
+    h.clock.advance(-30_000);
+    await h.store.touchAgents(orgA, ["toucher"]);
+    expect((await h.store.getAgent(orgA, agent.id))?.last_active_at).toBe(touchedAt);
   });
 
   it("deletes by name or id together with the agent's sessions only", async () => {

@@ -50,6 +50,15 @@ describe("configuration", () => {
     expect(dedupSettings(settings)).toEqual({ enabled: false, windowMs: 3 * 3_600_000, memoryKeys: 4_000_000 });
   });
 
+  it("accepts auth.enabled = true (the original's default) and refuses false, from the file or the environment", () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "memtrace.toml"), "[auth]\nenabled = true\n");
+    expect(loadSettings({ cwd, env: {} }).settings.auth.enabled).toBe(true);
+    writeFileSync(join(cwd, "memtrace.toml"), "[auth]\nenabled = false\n");
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/auth\.enabled \(MEMTRACE_AUTH_ENABLED\): auth cannot be disabled/);
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_AUTH_ENABLED: "0" } })).toThrow(ConfigError);
+  });
+
   it("names the key and variable of a bad value", () => {
     expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "soon" } })).toThrow(
       /write_buffer\.max_interval \(MEMTRACE_WRITE_BUFFER_MAX_INTERVAL\)/,

@@ -14,7 +14,7 @@ describe("Worker configuration", () => {
   it("answers every request with a 500 naming the missing and malformed bindings", async () => {
     const workerd = await startWorkerd({
       bundle: inject("workerBundle"),
-      bindings: { MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "soon", MEMTRACE_BOOTSTRAP_ADMIN_KEY: "not-a-key" },
+      bindings: { MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "soon", MEMTRACE_BOOTSTRAP_ADMIN_KEY: "not-a-key", MEMTRACE_AUTH_ENABLED: "false" },
     });
     try {
       const res = await fetch(`${workerd.url}/health`);
@@ -23,6 +23,7 @@ describe("Worker configuration", () => {
       expect(error).toContain("MEMTRACE_MASTER_KEY: required");
       expect(error).toContain("MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: not a duration");
       expect(error).toContain("MEMTRACE_BOOTSTRAP_ADMIN_KEY: must be an API key");
+      expect(error).toContain("MEMTRACE_AUTH_ENABLED: auth cannot be disabled");
     } finally {
       await workerd.dispose();
     }

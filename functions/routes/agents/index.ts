@@ -6,8 +6,7 @@ import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
 import { pageQuerySchema } from "../paging";
-
-const agentParams = z.object({ id: z.string().min(1).max(256) });
+import { agentParams } from "./target";
 
 const createAgent = createRoute({
   method: "post",

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { scopeMemoryFilter } from "../../../core/auth/scope";
-import { idSchema } from "../../../core/validation";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
@@ -19,17 +18,6 @@ const listMemories = createRoute({
 });
 
 const idParams = z.object({ id: z.string().min(1).max(256) });
-const agentParams = z.object({ id: idSchema("agent_id") });
-
-const agentMemories = createRoute({
-  method: "get",
-  path: "/api/v1/agents/{id}/memories",
-  tags: ["agents"],
-  middleware: [requirePermission("read")] as const,
-  request: { params: agentParams, query: listQuerySchema.omit({ agent_id: true }) },
-  responses: { 200: jsonContent(memoryListSchema, "The agent's memories (last 24h unless `since` is given)"), ...READ_ERRORS },
-});
-
 const sessionMemories = createRoute({
   method: "get",
   path: "/api/v1/sessions/{id}/memories",
@@ -39,23 +27,13 @@ const sessionMemories = createRoute({
   responses: { 200: jsonContent(memoryListSchema, "Memories written to the session, by any agent"), ...READ_ERRORS },
 });
 
-/** Memory listing: all of the original's filters on every list route, with cursor paging. */
+/** Memory listing: all of the original's filters on every list route, with cursor paging (an agent's list: agents/memories.ts). */
 export function registerMemoryLists(app: Router) {
   app.openapi(listMemories, async (c) => {
     const { memories, clock } = c.get("services");
     const { orgId, scope } = c.get("caller");
     const q = c.req.valid("query");
     const request = toPageRequest({ ...q, filter: scopeMemoryFilter(scope, filterFromQuery(orgId, q)), limit: q.limit ?? 100 }, clock);
-    return c.json(memoryListBody(await memories.list(request), request), 200);
-  });
-
-  app.openapi(agentMemories, async (c) => {
-    const { memories, clock } = c.get("services");
-    const { orgId, scope } = c.get("caller");
-    const q = c.req.valid("query");
-    // Memories carry the agent_id their writer sent (registration is optional, as in the original).
-    const filter = scopeMemoryFilter(scope, { ...filterFromQuery(orgId, q), agent_id: c.req.valid("param").id });
-    const request = toPageRequest({ ...q, since: q.since ?? "24h", filter, limit: q.limit ?? 100 }, clock);
     return c.json(memoryListBody(await memories.list(request), request), 200);
   });
 

@@ -73,6 +73,7 @@ export const filterArb: fc.Arbitrary<MemoryFilter> = fc
     org_id: fc.constantFrom(...ORGS),
     ids: rare(fc.uniqueArray(fc.constantFrom(...ID_POOL), { maxLength: 4 })),
     agent_id: rare(fc.constantFrom(...AGENTS)),
+    agent_ids: rare(fc.uniqueArray(fc.constantFrom(...AGENTS, "agent_9"), { maxLength: 3 })),
     session_id: rare(fc.constantFrom(...SESSIONS)),
     memory_types: rare(fc.uniqueArray(fc.constantFrom(...MEMORY_TYPES, "other"), { maxLength: 3 })),
     event_types: rare(fc.uniqueArray(fc.constantFrom(...EVENTS), { maxLength: 2 })),
