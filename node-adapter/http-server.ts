@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Settings } from "../core/config/schema";
 import type { Logger } from "../core/logger";
@@ -38,8 +39,32 @@ export function listen(handler: (request: Request) => Response | Promise<Respons
       },
       () => resolve(listening),
     );
+    listening.on("clientError", answerClientError);
     listening.once("error", reject);
   });
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, reason: string, message: string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "request timed out: send the headers and the body within server.read_timeout"],
+  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large", "request headers too large"],
+};
+
+/**
+ * What Node answers itself, before any handler runs (a request too slow to arrive, malformed
+ * HTTP), as a JSON error like every other: Node's own answers have an empty body. As Node does,
+ * only while nothing of a response has gone out; otherwise the socket is just closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inProgress = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || inProgress?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] = CLIENT_ERRORS[error.code ?? ""] ?? [400, "Bad Request", "malformed HTTP request"];
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Stops accepting, lets in-flight requests finish up to the shutdown timeout, then cuts the rest. */

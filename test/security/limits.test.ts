@@ -115,10 +115,17 @@ describe("slow clients", () => {
     });
   }
 
+  /** The body of a raw HTTP answer, which must be JSON like every other error. */
+  const jsonBodyOf = (answer: string): unknown => {
+    expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+    return JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+  };
+
   it("cuts off a client that never finishes its headers with 408", async () => {
     const result = await trickle("GET /health HTTP/1.1\r\nHost: memtrace\r\n", "X-Slow: yes\r\n");
     expect(result.closedEarly).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/) });
   });
 
   it("cuts off a client that never finishes its body with 408", async () => {
@@ -126,5 +133,12 @@ describe("slow clients", () => {
     const result = await trickle(head, " ");
     expect(result.closedEarly).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/) });
+  });
+
+  it("answers a malformed request line with a JSON 400", async () => {
+    const result = await trickle("NOT AN HTTP REQUEST\r\n\r\n", "");
+    expect(result.answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(jsonBodyOf(result.answer)).toEqual({ error: "malformed HTTP request" });
   });
 });
