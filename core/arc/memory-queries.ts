@@ -85,9 +85,9 @@ export function buildDedupLookupQuery(measurement: string, orgId: string, dedupK
 
 function dedupLookupSql(measurement: string, orgId: string, keyList: string, sinceUs: number): string {
   return (
-    `SELECT dedup_key, id FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} ` +
+    `SELECT agent_id, dedup_key, id FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} ` +
     `AND dedup_key IN (${keyList}) AND ingested_at > ${sqlInteger(sinceUs)} ` +
-    "QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY ingested_at, id) = 1 ORDER BY dedup_key"
+    "QUALIFY row_number() OVER (PARTITION BY agent_id, dedup_key ORDER BY ingested_at, id) = 1 ORDER BY agent_id, dedup_key"
   );
 }
 

@@ -1,5 +1,6 @@
 import { uuidv7Millis } from "../ids";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
+import { dedupClaim, splitDedupClaim } from "../memory/dedup-key";
 import type { MemoryRecord } from "../memory/schema";
 import { arcCount, arcText, rowsByName } from "./arc-values";
 import type { ArcQueryPort } from "./client";
@@ -77,11 +78,15 @@ export class ArcMemoryReader {
    * Dedup keys that already belong to a memory accepted after `sinceUs`, mapped to that
    * memory's id. Any number of keys: the lookup is split to fit Arc's SQL length limit.
    */
-  async findDedupKeys(orgId: string, keys: readonly string[], sinceUs: number): Promise<Map<string, string>> {
+  async findDedupClaims(orgId: string, claims: readonly string[], sinceUs: number): Promise<Map<string, string>> {
+    const asked = new Set(claims);
+    const keys = claims.map((claim) => splitDedupClaim(claim).dedupKey);
     const found = new Map<string, string>();
     for (const sql of buildDedupLookupQueries(this.client.measurement, orgId, keys, sinceUs)) {
       for (const row of rowsByName(await this.client.query(sql))) {
-        found.set(arcText(row.dedup_key), arcText(row.id));
+        // The query matches keys only; another agent's use of a key is no duplicate.
+        const claim = dedupClaim(arcText(row.agent_id), arcText(row.dedup_key));
+        if (asked.has(claim)) found.set(claim, arcText(row.id));
       }
     }
     return found;

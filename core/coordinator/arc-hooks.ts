@@ -11,7 +11,7 @@ type ArcHooks = Required<Pick<OutboxCoordinatorOptions, "resolveSink" | "arcDedu
 export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHooks {
   return {
     resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
-    arcDedupLookup: async (orgId, keys, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupKeys(orgId, keys, sinceUs),
+    arcDedupLookup: async (orgId, claims, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupClaims(orgId, claims, sinceUs),
     // The default Arc's per-org database only ever received rows through this outbox, whose
     // dedup log therefore knows every key; a bound instance may hold older rows of its own.
     authoritativeSinceUs: async (orgId) => {

@@ -22,8 +22,11 @@ export interface ArcSink {
  */
 export type SinkResolver = (orgId: string) => Promise<ArcSink>;
 
-/** Which of `keys` already exist in the org's Arc rows with `time` after `sinceUs`: key → memory id. */
-export type ArcDedupLookup = (orgId: string, keys: string[], sinceUs: number) => Promise<Map<string, string>>;
+/**
+ * Which of `claims` (see `dedupClaim`: an agent's dedup key) already exist in the org's Arc rows
+ * accepted after `sinceUs`: claim → memory id.
+ */
+export type ArcDedupLookup = (orgId: string, claims: string[], sinceUs: number) => Promise<Map<string, string>>;
 
 /** See `OutboxCoordinatorOptions.confirmDelivered`. */
 export type ConfirmDelivered = (orgId: string, deliveredThroughMs: number) => Promise<void>;

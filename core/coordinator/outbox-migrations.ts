@@ -72,6 +72,26 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "DROP TABLE IF EXISTS dedup_index",
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // Claims are per agent since this version (`dedupClaim`: agent_id, newline, key). A key
+      // whose memory is still in the outbox gets its agent from the stored row (both row forms);
+      // one whose memory has left cannot, and is dropped: within its window a repeat of that
+      // memory is no longer caught. A scratch table keyed by id keeps the join linear.
+      `CREATE TABLE IF NOT EXISTS outbox_v3_owners (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, agent_id TEXT NOT NULL) WITHOUT ROWID`,
+      `INSERT OR IGNORE INTO outbox_v3_owners (id, org_id, agent_id)
+        SELECT CASE WHEN json_array_length(r.value) = 2 THEN r.value ->> '$[1].id' ELSE r.value ->> 1 END,
+               g.org_id,
+               CASE WHEN json_array_length(r.value) = 2 THEN r.value ->> '$[1].agent_id' ELSE r.value ->> 2 END
+        FROM outbox_groups g, json_each(g.rows_json) r`,
+      `UPDATE dedup_log SET dedup_key = o.agent_id || char(10) || dedup_log.dedup_key
+        FROM outbox_v3_owners o
+        WHERE o.id = dedup_log.memory_id AND o.org_id = dedup_log.org_id AND instr(dedup_log.dedup_key, char(10)) = 0`,
+      "DELETE FROM dedup_log WHERE instr(dedup_key, char(10)) = 0",
+      "DROP TABLE IF EXISTS outbox_v3_owners",
+    ],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

@@ -1,6 +1,7 @@
 import { matchesFilter, pageOf } from "../arc/filter-match";
 import { ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
+import { dedupClaim } from "../memory/dedup-key";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import { findArcDuplicates, type KeyedItem } from "./arc-dedup-check";
@@ -125,7 +126,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
     const org = this.org(orgId);
     this.admit(org, records.length);
-    const keyOf = (record: MemoryRecord) => (this.config.dedup.enabled ? record.dedup_key : "");
+    const keyOf = (record: MemoryRecord) =>
+      this.config.dedup.enabled && record.dedup_key !== "" ? dedupClaim(record.agent_id, record.dedup_key) : "";
     const items = records.map((record) => ({ seq: this.nextSeq++, record, dedupKey: keyOf(record) }));
     org.queuedRows += records.length;
     this.queuedTotal += records.length;

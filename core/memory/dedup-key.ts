@@ -34,3 +34,16 @@ function leadingCodePoints(text: string, count: number): string {
 export function dedupKeyOf(agentId: string, eventType: string, content: string, sha256Hex: Sha256Hex = sha256HexSync): string {
   return sha256Hex(`${agentId}|${eventType}|${leadingCodePoints(content, DEDUP_CONTENT_PREFIX_CHARS)}`).slice(0, 32);
 }
+
+/**
+ * What a memory's dedup key claims: the key within its agent. A key repeats only for the agent
+ * that used it first, so one agent (an agent token, say) can neither block another's memories nor
+ * learn their ids by sending a chosen `dedup_key`; derived keys already hash the agent_id. Agent
+ * ids match the id pattern, which has no newline, so the claim splits back unambiguously.
+ */
+export const dedupClaim = (agentId: string, dedupKey: string): string => `${agentId}\n${dedupKey}`;
+
+export function splitDedupClaim(claim: string): { agentId: string; dedupKey: string } {
+  const at = claim.indexOf("\n");
+  return { agentId: claim.slice(0, at), dedupKey: claim.slice(at + 1) };
+}

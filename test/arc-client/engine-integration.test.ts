@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArcClient } from "../../core/arc/client";
 import { wellFormed } from "../../core/arc/duckdb-text";
 import { pageOf } from "../../core/arc/filter-match";
+import { dedupClaim } from "../../core/memory/dedup-key";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import { ArcRequestError } from "../../core/arc/request-error";
 import { uuidv7, uuidv7Millis } from "../../core/ids";
@@ -136,8 +137,9 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     expect(await reader.count({ org_id: "org_a" })).toBe(12);
     expect(await reader.countByType({ org_id: "org_a" })).toEqual({ decision: 4, episodic: 8 });
     expect(await reader.getById("org_a", batch[3]!.id)).toEqual(batch[3]);
-    const found = await reader.findDedupKeys("org_a", ["key1", "key2", "nope"], T);
-    expect(found).toEqual(new Map([["key1", batch[1]!.id], ["key2", batch[2]!.id]]));
+    const claims = ["key1", "key2", "nope"].map((key) => dedupClaim(batch[1]!.agent_id, key));
+    const found = await reader.findDedupClaims("org_a", claims, T);
+    expect(found).toEqual(new Map([[claims[0], batch[1]!.id], [claims[1], batch[2]!.id]]));
   });
 
   it("agrees with pageOf on random data written through the wire", async () => {

@@ -144,10 +144,10 @@ describe("other queries", () => {
     expect(() => buildCountQuery("events", { org_id: "o" }, "content" as GroupableColumn)).toThrow(RangeError);
   });
 
-  it("looks dedup keys up by acceptance time, first accepted memory per key", () => {
+  it("looks dedup keys up by acceptance time, first accepted memory per agent and key", () => {
     expect(buildDedupLookupQuery("events", "o", ["k1", "k'2"], 5)).toBe(
-      "SELECT dedup_key, id FROM events WHERE org_id = 'o' AND dedup_key IN ('k1', concat('k', chr(39), '2')) AND ingested_at > 5 " +
-        "QUALIFY row_number() OVER (PARTITION BY dedup_key ORDER BY ingested_at, id) = 1 ORDER BY dedup_key",
+      "SELECT agent_id, dedup_key, id FROM events WHERE org_id = 'o' AND dedup_key IN ('k1', concat('k', chr(39), '2')) AND ingested_at > 5 " +
+        "QUALIFY row_number() OVER (PARTITION BY agent_id, dedup_key ORDER BY ingested_at, id) = 1 ORDER BY agent_id, dedup_key",
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ArcQueryPort } from "../../core/arc/client";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
+import { dedupClaim } from "../../core/memory/dedup-key";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { createMemoryTable, duckdbArcPort, insertRecords, useDuckdb } from "./support/duckdb";
 
@@ -68,17 +69,24 @@ describe("ArcMemoryReader", () => {
     expect(await reader.countByType({ org_id: "org_a" })).toEqual({});
     expect(await reader.getById("org_a", "m1")).toBeNull();
     expect(await reader.list({ filter: { org_id: "org_a" }, order: "asc", order_by: "time", limit: 5 })).toEqual([]);
-    expect(await reader.findDedupKeys("org_a", ["k"], 0)).toEqual(new Map());
+    expect(await reader.findDedupClaims("org_a", [dedupClaim("a", "k")], 0)).toEqual(new Map());
   });
 
-  it("finds dedup keys accepted after the window start, first accepted id per key, across chunks", async () => {
+  it("finds an agent's dedup keys accepted after the window start, first accepted id per key, across chunks", async () => {
     const keys = Array.from({ length: 400 }, (_, i) => `${i}'\\`.padEnd(100, "x"));
     const first = keys.map((key, i) => memory({ dedup_key: key, ingested_at_us: T + 10 * i + 5 }));
     const later = keys.slice(0, 50).map((key, i) => memory({ dedup_key: key, ingested_at_us: T + 10 * i + 7 }));
     const old = memory({ dedup_key: "old", ingested_at_us: T - 1 });
-    const { reader, port } = await readerOver([...later, ...first, old, memory({ org_id: "org_b", dedup_key: "other" })]);
-    const found = await reader.findDedupKeys("org_a", [...keys, "old", "other", "missing"], T);
+    // Another agent's use of a key is no duplicate for this one.
+    const otherAgent = memory({ agent_id: "someone_else", dedup_key: "theirs", ingested_at_us: T + 1 });
+    const { reader, port } = await readerOver([...later, ...first, old, otherAgent, memory({ org_id: "org_b", dedup_key: "other" })]);
+    const agent = first[0]!.agent_id;
+    const claims = [...keys, "old", "other", "missing", "theirs"].map((key) => dedupClaim(agent, key));
+    const found = await reader.findDedupClaims("org_a", claims, T);
     expect(port.queries.length).toBeGreaterThan(1);
-    expect(found).toEqual(new Map(keys.map((key, i) => [key, first[i]!.id])));
+    expect(found).toEqual(new Map(keys.map((key, i) => [dedupClaim(agent, key), first[i]!.id])));
+    expect(await reader.findDedupClaims("org_a", [dedupClaim("someone_else", "theirs")], T)).toEqual(
+      new Map([[dedupClaim("someone_else", "theirs"), otherAgent.id]]),
+    );
   });
 });

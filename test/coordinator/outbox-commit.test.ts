@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dedupHash } from "../../core/coordinator/dedup-index";
 import { ServiceError } from "../../core/errors";
 import { allOf, FakeSink, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
+import { dedupClaim, splitDedupClaim } from "../../core/memory/dedup-key";
 
 const HOUR = 3_600_000;
 const { open } = useOutboxFile();
@@ -121,6 +122,9 @@ describe("dedup", () => {
   });
 });
 
+/** What a key of makeRecord's agent claims. */
+const claim = (key: string) => dedupClaim("agent_1", key);
+
 describe("dedup against Arc", () => {
   it("asks Arc only for keys the local index misses, and only while the index is not authoritative", async () => {
     const calls: Array<{ orgId: string; keys: string[]; sinceUs: number }> = [];
@@ -128,7 +132,7 @@ describe("dedup against Arc", () => {
     const h = await open({
       arcDedupLookup: async (orgId, keys, sinceUs) => {
         calls.push({ orgId, keys, sinceUs });
-        return new Map(keys.filter((k) => k.startsWith("arc-")).map((k) => [k, `arc-id-for-${k}`]));
+        return new Map(keys.filter((k) => splitDedupClaim(k).dedupKey.startsWith("arc-")).map((k) => [k, `arc-id-for-${splitDedupClaim(k).dedupKey}`]));
       },
       authoritativeSinceUs: () => authoritativeSinceUs,
       config: { dedup: { enabled: true, windowMs: HOUR } },
@@ -142,7 +146,7 @@ describe("dedup against Arc", () => {
       makeRecord({ dedup_key: "arc-1" }),
       makeRecord({ dedup_key: "fresh" }),
     ]);
-    expect(calls).toEqual([{ orgId: "org_a", keys: ["arc-1", "fresh"], sinceUs: (h.clock.now() - HOUR) * 1000 }]);
+    expect(calls).toEqual([{ orgId: "org_a", keys: [claim("arc-1"), claim("fresh")], sinceUs: (h.clock.now() - HOUR) * 1000 }]);
     expect(results.map((r) => r.status)).toEqual(["duplicate", "duplicate", "created"]);
     expect(results[1]).toEqual({ status: "duplicate", existing_id: "arc-id-for-arc-1" });
 
@@ -157,7 +161,7 @@ describe("dedup against Arc", () => {
     const h = await open({
       arcDedupLookup: async (_orgId, keys) => {
         calls.push(keys);
-        return new Map(keys.filter((k) => k === "early").map((k) => [k, "id-in-arc"]));
+        return new Map(keys.filter((k) => k === claim("early")).map((k) => [k, "id-in-arc"]));
       },
       config: { dedup: { enabled: true, windowMs: window, memoryKeys: 2 } },
     });
@@ -175,7 +179,7 @@ describe("dedup against Arc", () => {
       { status: "duplicate", existing_id: "id-in-arc" },
       expect.objectContaining({ status: "created" }),
     ]);
-    expect(calls).toEqual([["early", "new"]]);
+    expect(calls).toEqual([[claim("early"), claim("new")]]);
   });
 
   it("accepts when the Arc lookup fails (fail-open) and logs it", async () => {

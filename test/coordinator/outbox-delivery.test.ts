@@ -3,6 +3,7 @@ import { pageOf } from "../../core/arc/filter-match";
 import type { AcceptResult } from "../../core/coordinator/port";
 import type { MemoryPageRequest } from "../../core/memory/filter";
 import { notFound } from "../../core/errors";
+import { dedupClaim } from "../../core/memory/dedup-key";
 import { allOf, dedupLogKeys, FakeSink, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 
 const { open } = useOutboxFile();
@@ -152,12 +153,12 @@ describe("purge", () => {
     await h.coordinator.flush("org_a");
     h.scheduler.advance(window);
     await h.coordinator.whenIdle();
-    expect(await keys()).toEqual(["old-1", "old-2"]);
+    expect(await keys()).toEqual([dedupClaim("agent_1", "old-1"), dedupClaim("agent_1", "old-2")]);
     await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "new" })]);
     await h.coordinator.flush("org_a");
     h.scheduler.advance(10_000);
     await h.coordinator.whenIdle();
-    expect(await keys()).toEqual(["new"]);
+    expect(await keys()).toEqual([dedupClaim("agent_1", "new")]);
   });
 });
 

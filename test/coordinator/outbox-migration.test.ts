@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
+import { dedupClaim } from "../../core/memory/dedup-key";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 import { dedupLogKeys, makeRecord, storedIds, useOutboxFile } from "./support";
 
@@ -18,7 +19,7 @@ const V1_SCHEMA = [
 
 const { open, file: outboxFile } = useOutboxFile();
 
-describe("outbox schema version 2", () => {
+describe("outbox schema versions 2 and 3", () => {
   it("takes over a version 1 file: every row is delivered again and its live keys still dedup", async () => {
     const file = outboxFile();
     const clock = new ManualClock();
@@ -43,7 +44,9 @@ describe("outbox schema version 2", () => {
 
     const h = await open({}, { clock });
     expect(await storedIds(h)).toEqual([pending.id, delivered.id]);
-    expect(await dedupLogKeys(h)).toEqual(["d", "gone", "p"]);
+    // Version 3 claims keys per agent: the agents come from the rows still in the outbox; "gone"
+    // (expired, its memory no longer held) has no agent to be claimed under and is dropped.
+    expect(await dedupLogKeys(h)).toEqual([dedupClaim("agent_1", "d"), dedupClaim("agent_1", "p")]);
     const tables = await h.sql.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('outbox', 'dedup_index')");
     expect(tables.rows).toEqual([]);
 
@@ -57,12 +60,15 @@ describe("outbox schema version 2", () => {
       { status: "duplicate", existing_id: delivered.id },
     ]);
     expect(again[2]?.status).toBe("created");
+    // Another agent's memory with a taken key is no duplicate.
+    const otherAgent = await h.coordinator.accept("org_a", [makeRecord({ agent_id: "agent_2", dedup_key: "p" })]);
+    expect(otherAgent[0]?.status).toBe("created");
 
     await h.coordinator.flush("org_a");
     expect(h.sink.deliveries.get(pending.id)).toBe(1);
     expect(h.sink.deliveries.get(delivered.id)).toBe(1);
     // New rows continue after the old seqs (the two duplicates used up 10 and 11).
     const seqs = await h.sql.execute("SELECT first_seq FROM outbox_groups ORDER BY first_seq");
-    expect(seqs.rows.map((r) => Number(r.first_seq))).toEqual([7, 9, 12]);
+    expect(seqs.rows.map((r) => Number(r.first_seq))).toEqual([7, 9, 12, 13]);
   });
 });

@@ -110,6 +110,24 @@ describe("POST /api/v1/memories (single)", () => {
     expect(k2.body.existing_id).toBe(k1.body.id);
   });
 
+  it("scopes a client dedup_key to its agent: another agent is neither blocked by it nor told its id", async () => {
+    const first = await api("POST", "/api/v1/memories", { agent_id: "scope_a", content: "mine", dedup_key: "order-77" });
+    expect(first.status).toBe(201);
+    const other = await api("POST", "/api/v1/memories", { agent_id: "scope_b", content: "theirs", dedup_key: "order-77" });
+    expect(other.status).toBe(201);
+    const batch = await api("POST", "/api/v1/memories", {
+      memories: [
+        { agent_id: "scope_c", content: "in a batch", dedup_key: "order-77" },
+        { agent_id: "scope_a", content: "mine again", dedup_key: "order-77" },
+      ],
+    });
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(["created", "duplicate"]);
+    expect(batch.body.results[1].existing_id).toBe(first.body.id);
+    const again = await api("POST", "/api/v1/memories", { agent_id: "scope_b", content: "theirs again", dedup_key: "order-77" });
+    expect(again.status).toBe(409);
+    expect(again.body.existing_id).toBe(other.body.id);
+  });
+
   it("stores exactly one of 20 concurrent identical writes", async () => {
     const body = { agent_id: "racer", event_type: "go", content: "concurrent identical write" };
     const results = await Promise.all(Array.from({ length: 20 }, () => api("POST", "/api/v1/memories", body)));
