@@ -2,11 +2,10 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { badRequest } from "../../core/errors";
 import type { AppEnv } from "../env";
+import { isJsonContentType } from "../json-content-type";
 
 /** Deepest JSON body any route accepts; memory metadata has its own, lower limit. */
 export const MAX_JSON_BODY_DEPTH = 32;
-
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 /**
  * The deepest bracket nesting in JSON text, skipping string contents; stops counting past
@@ -47,7 +46,7 @@ function closingQuote(text: string, open: number): number {
  */
 export const limitJsonDepth = createMiddleware<AppEnv>(async (c, next) => {
   const routed = matchedRoutes(c).some((route) => route.method !== "ALL");
-  if (routed && JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+  if (routed && isJsonContentType(c.req.header("content-type"))) {
     const depth = jsonTextDepth(await c.req.text(), MAX_JSON_BODY_DEPTH);
     if (depth > MAX_JSON_BODY_DEPTH) throw badRequest(`JSON body nests deeper than ${MAX_JSON_BODY_DEPTH} levels`);
   }

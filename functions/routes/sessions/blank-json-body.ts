@@ -1,7 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../env";
-
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+import { isJsonContentType } from "../../json-content-type";
 
 /**
  * For a route whose body is optional: a JSON content type with nothing after it reads as `null`,
@@ -11,7 +10,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
  * validator is told `null`. The cache holds promises at run time, whatever its declared type says.
  */
 export const blankJsonBodyAsNull = createMiddleware<AppEnv>(async (c, next) => {
-  if (JSON_TYPE.test(c.req.header("content-type") ?? "") && (await c.req.text()).trim() === "") {
+  if (isJsonContentType(c.req.header("content-type")) && (await c.req.text()).trim() === "") {
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("null");
   }
   await next();
