@@ -75,9 +75,12 @@ describe("per-org Arc routing", () => {
     await tenantArc.engine.flush();
     expect((await env.server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: tenantArc.url, database: "legacy_db", api_key: TOKEN } })).status).toBe(201);
 
-    const dup = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "new", content: "again", dedup_key: "legacy-key" } });
+    const dup = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "old", content: "again", dedup_key: "legacy-key" } });
     expect(dup.status).toBe(409);
     expect(dup.body.existing_id).toBe("0190aaaa-0000-7000-8000-000000000001");
+    // A key is its agent's own: another agent's memory with it is no duplicate.
+    const otherAgent = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "new", content: "again", dedup_key: "legacy-key" } });
+    expect(otherAgent.status).toBe(201);
     const fresh = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "new", content: "again", dedup_key: "fresh-key" } });
     expect(fresh.status).toBe(201);
   });

@@ -39,10 +39,11 @@ async function craftSurrogateKeyRow(): Promise<void> {
     await sql.execute(
       `INSERT INTO dedup_log (seq, org_id, dedup_key, memory_id, expires_at_us)
        SELECT value ->> 0, 'org_default', value ->> 1, value ->> 2, ? FROM json_each(?)`,
-      [expiresAtUs, `[[1000000, "old\\ud800", "${CRAFTED_ID}"]]`],
+      // Agent "a"'s claim on the key (see dedupClaim).
+      [expiresAtUs, `[[1000000, "a\\nold\\ud800", "${CRAFTED_ID}"]]`],
     );
     const stored = await sql.execute("SELECT hex(dedup_key) AS hex FROM dedup_log WHERE seq = 1000000");
-    expect(stored.rows[0]?.hex).toBe("6F6C64EDA080");
+    expect(stored.rows[0]?.hex).toBe("610A6F6C64EDA080");
   } finally {
     await sql.close();
   }
@@ -60,7 +61,7 @@ describe("dedup keys with lone surrogates", () => {
     try {
       // The old row's key reads as the repaired text, the same a new write with that key gets.
       const same = await post(second, key!, withDedupKey("again", "old\\ud800"));
-      expect(same).toEqual({ status: 409, body: { error: "duplicate memory", existing_id: CRAFTED_ID } });
+      expect(same).toEqual({ status: 409, body: { error: "duplicate memory", existing_id: CRAFTED_ID, request_id: expect.any(String) } });
 
       const created = await post(second, key!, withDedupKey("new", "new\\udfff"));
       expect(created.status).toBe(201);
