@@ -4,6 +4,8 @@ export interface ErrorBody {
   field?: string;
   existing_id?: string;
   hint?: string;
+  /** The id of the failed request (also its `X-Request-Id`), to quote when reporting it. */
+  request_id?: string;
   [key: string]: unknown;
 }
 

@@ -37,6 +37,11 @@ export class SessionsApi {
     return this.update(id, { status: "closed" });
   }
 
+  /** Deletes the session's record; its memories stay and are still listed by `session_id`. */
+  async delete(id: string): Promise<void> {
+    await this.http.request("DELETE", `/api/v1/sessions/${segment(id)}`);
+  }
+
   /** Every agent's memories written to the session. */
   memories(id: string, query: Omit<ListMemoriesQuery, "session_id"> = {}): Promise<MemoryList> {
     return this.http.request("GET", `/api/v1/sessions/${segment(id)}/memories`, { query });

@@ -32,3 +32,14 @@ export function createConsoleLogger(options: { level?: LogLevel; format?: "conso
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A logger that adds `fields` to every line (a line's own fields win), e.g. the request a failure belongs to. */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const merge = (own?: Record<string, unknown>) => ({ ...fields, ...own });
+  return {
+    debug: (m, f) => logger.debug(m, merge(f)),
+    info: (m, f) => logger.info(m, merge(f)),
+    warn: (m, f) => logger.warn(m, merge(f)),
+    error: (m, f) => logger.error(m, merge(f)),
+  };
+}

@@ -8,6 +8,7 @@ import { limitBody } from "./middleware/body-limit";
 import { corsAnyOrigin } from "./middleware/cors";
 import { limitJsonDepth } from "./middleware/json-depth";
 import { rateLimit } from "./middleware/rate-limit";
+import { requestIds } from "./middleware/request-id";
 import { registerRoutes } from "./routes";
 
 /** Every handler validates with zod; a failure is a 400 naming the field, never a 500. */
@@ -25,6 +26,7 @@ export const createRouter = () =>
  */
 export function createApp(services: Services) {
   const app = createRouter();
+  app.use("*", requestIds());
   app.use("*", async (c, next) => {
     c.set("services", services);
     await next();
@@ -35,7 +37,7 @@ export function createApp(services: Services) {
   app.use("/api/v1/*", rateLimit);
   app.use("/api/v1/*", limitJsonDepth);
   registerRoutes(app);
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${redactSecrets(c.req.path)}` }, 404));
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${redactSecrets(c.req.path)}`, request_id: c.get("requestId") }, 404));
   app.onError(onError);
   return app;
 }

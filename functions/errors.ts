@@ -5,6 +5,7 @@ import { ZodError } from "zod";
 import { ArcRequestError } from "../core/arc/request-error";
 import { redactSecrets } from "../core/auth/redact";
 import { ERROR_STATUS, ServiceError, type ErrorCode } from "../core/errors";
+import { withFields, type Logger } from "../core/logger";
 import type { AppEnv } from "./env";
 
 /** HTTP statuses Hono raises itself (bad JSON, media type, body limit), mapped into our codes. */
@@ -22,12 +23,21 @@ const HONO_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
  * message is scrubbed of credential shapes, so even one that echoes input (an unknown path) never
  * hands a key or token back.
  */
-export function errorResponse(c: Context, error: ServiceError): Response {
+export function errorResponse(c: Context<AppEnv>, error: ServiceError): Response {
   const status = ERROR_STATUS[error.code] as ContentfulStatusCode;
   // Every 503 is temporary (Arc down, outbox full): tell clients when to come back.
   const retryAfter = error.retryAfterSeconds ?? (status === 503 ? 5 : undefined);
   if (retryAfter !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
-  return c.json({ ...error.details, error: redactSecrets(error.message) }, status);
+  // The id a user can quote, and an operator finds in the log lines of the failure.
+  const requestId = c.get("requestId");
+  return c.json({ ...error.details, error: redactSecrets(error.message), ...(requestId ? { request_id: requestId } : {}) }, status);
+}
+
+/** The services' logger with the request's id on every line. */
+function requestLogger(c: Context<AppEnv>): Logger | undefined {
+  const logger = c.get("services")?.logger;
+  const requestId = c.get("requestId");
+  return logger && requestId ? withFields(logger, { request_id: requestId }) : logger;
 }
 
 /** Names the failing field, the way the original's messages did (`agent_id is required`). */
@@ -45,12 +55,12 @@ export function describeZodError(error: ZodError, prefix = ""): string {
 export function onError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ServiceError) {
     if (error.code === "internal" || error.code === "arc_error") {
-      c.get("services")?.logger.error("request failed", { path: c.req.path, code: error.code, cause: String(error.cause ?? "") });
+      requestLogger(c)?.error("request failed", { path: c.req.path, code: error.code, cause: String(error.cause ?? "") });
     }
     return errorResponse(c, error);
   }
   if (error instanceof ArcRequestError) {
-    c.get("services")?.logger.warn("arc request failed", { path: c.req.path, kind: error.kind, status: error.status });
+    requestLogger(c)?.warn("arc request failed", { path: c.req.path, kind: error.kind, status: error.status });
     return errorResponse(c, error.toServiceError());
   }
   if (error instanceof ZodError) return errorResponse(c, new ServiceError("bad_request", describeZodError(error)));
@@ -59,6 +69,6 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
     const message = error.status === 415 ? "Content-Type must be application/json" : error.message || code.replace(/_/g, " ");
     return errorResponse(c, new ServiceError(code, message));
   }
-  c.get("services")?.logger.error("unhandled error", { path: c.req.path, error: String(error), stack: error.stack });
+  requestLogger(c)?.error("unhandled error", { path: c.req.path, error: String(error), stack: error.stack });
   return errorResponse(c, new ServiceError("internal", "internal server error"));
 }

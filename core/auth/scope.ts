@@ -7,7 +7,7 @@ import { forbidden } from "../errors";
  *   names another agent or session is a 403; a memory outside the scope fetched by id is a 404.
  * - agents: the registry shows only the token's own agent; registering or deleting agents is a 403.
  * - sessions: only sessions of the token's agent (or only its one session) are visible and
- *   updatable; an agent-wide token may open sessions for its own agent.
+ *   updatable and deletable; an agent-wide token may open sessions for its own agent.
  * - admin routes and minting tokens: never (a token carries read and write only).
  * API keys have no scope: they act for their whole organization.
  */

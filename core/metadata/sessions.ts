@@ -132,3 +132,11 @@ export async function updateSession(
   );
   return row ? toSession(row) : null;
 }
+
+/**
+ * Removes the session's row only: memories that name it stay in Arc (as when an agent is
+ * deleted) and stay readable by `session_id`. False when not in this org.
+ */
+export async function deleteSession(ctx: MetadataContext, orgId: string, id: string): Promise<boolean> {
+  return (await ctx.sql.execute("DELETE FROM sessions WHERE org_id = ? AND id = ?", [orgId, id])).rowsAffected > 0;
+}

@@ -79,6 +79,7 @@ export class SqlMetadataStore {
   getSession = (orgId: string, id: string): Promise<Session | null> => sessions.getSession(this.ctx, orgId, id);
   updateSession = (orgId: string, id: string, input: UpdateSessionInput): Promise<Session | null> =>
     sessions.updateSession(this.ctx, orgId, id, input);
+  deleteSession = (orgId: string, id: string): Promise<boolean> => sessions.deleteSession(this.ctx, orgId, id);
 
   // ---- Arc instances ----
   addArcInstance = (orgId: string, input: AddArcInstanceInput, masterKey: CryptoKey): Promise<ArcInstanceInfo> =>

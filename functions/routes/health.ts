@@ -16,6 +16,14 @@ const arcOrgsSchema = z
   .object({ up: z.number().int(), down: z.number().int() })
   .describe("How many orgs with an Arc of their own can and cannot reach it");
 
+const outboxSchema = z
+  .object({ pending: z.number().int().describe("Memories accepted but not yet delivered to Arc, every org together") })
+  .nullable()
+  .describe(
+    "The write outbox's depth on a Node server; null on Workers, where each org's outbox is a Durable Object of its own " +
+      "and no request can sum them without waking every one",
+  );
+
 export const healthSchema = z.object({
   status: z.literal("ok"),
   service: z.literal("memtrace"),
@@ -23,6 +31,7 @@ export const healthSchema = z.object({
   uptime_sec: z.number(),
   arc: arcSchema,
   arc_orgs: arcOrgsSchema,
+  outbox: outboxSchema,
 });
 
 export const readySchema = z.looseObject({
@@ -36,7 +45,9 @@ export const readySchema = z.looseObject({
 const healthRoute = createRoute({
   method: "get",
   path: "/health",
-  description: "Needs no key. With an operator's admin key, `arc` names each org that has its own Arc.",
+  description:
+    "Needs no key. With an operator's admin key, `arc` names each org that has its own Arc. `outbox.pending` counts the " +
+    "memories still waiting for Arc, all orgs together (null on Workers).",
   responses: { 200: jsonContent(healthSchema, "The server is up") },
 });
 
@@ -87,7 +98,7 @@ function arcView(health: Record<string, boolean>, orgIds: boolean) {
 /** Liveness and readiness, without auth, for load balancers and the original's tooling. */
 export function registerHealth(app: Router) {
   app.openapi(healthRoute, async (c) => {
-    const { clock, startedAt, arc } = c.get("services");
+    const { clock, startedAt, arc, coordinator } = c.get("services");
     const uptimeMs = clock.now() - startedAt;
     return c.json(
       {
@@ -96,6 +107,8 @@ export function registerHealth(app: Router) {
         uptime: goDuration(uptimeMs),
         uptime_sec: Math.floor(uptimeMs / 1000),
         ...arcView(arc.health(), await seesOrgIds(c)),
+        // A sum over every org: no org id, so anyone who may ask /health may see it.
+        outbox: coordinator.pendingRows ? { pending: coordinator.pendingRows() } : null,
       },
       200,
     );

@@ -41,6 +41,7 @@ describe("the typed client (memtrace/client)", () => {
     expect(duplicate.status).toBe(409);
     expect(duplicate.body.existing_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(duplicate.isNoArcInstance).toBe(false);
+    expect(duplicate.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("reports an unreachable server as status 0", async () => {

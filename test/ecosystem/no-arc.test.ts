@@ -61,6 +61,7 @@ describe("an org without an Arc instance", () => {
     expect(error.body).toEqual({
       error: "no arc instance configured for this org",
       hint: "ask an admin to run `memtrace org add-arc <org_id>`",
+      request_id: expect.any(String),
     });
     expect(error.retryAfterSeconds).toBeGreaterThan(0);
     expect(error.isNoArcInstance).toBe(true);

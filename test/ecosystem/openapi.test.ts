@@ -72,6 +72,8 @@ describe("OpenAPI document", () => {
     // Search pages like the list, and the context's body may be null (the original Go SDK's "no options").
     const search = paths["/api/v1/search"].post.requestBody.content["application/json"].schema;
     expect(search.properties.offset).toEqual(offset.schema);
+    // A session delete says what it leaves behind.
+    expect(paths["/api/v1/sessions/{id}"].delete.description).toMatch(/memories stay in Arc/);
     expect(paths["/api/v1/sessions/{id}/context"].post.requestBody.content["application/json"].schema.type).toEqual(["object", "null"]);
   });
 });
@@ -182,7 +184,10 @@ describe("responses validate against the document", () => {
     expect((await raw(`${env.server.url}/mcp`, { headers })).status).toBe(405);
     expect((await raw(`${env.server.url}/mcp`, { method: "DELETE", headers })).status).toBe(405);
 
-    // last: deleting the agent (its sessions go with it)
+    // deleting a session (its memories stay), then the agent (its sessions go with it)
+    await api.sessions.delete(session.id);
+    expect((await apiError(api.sessions.delete(session.id))).status).toBe(404);
+    expect((await api.memories.list({ session_id: session.id })).count).toBe(2);
     await api.agents.delete(agent.id);
     expect((await apiError(api.agents.delete(agent.id))).status).toBe(404);
 

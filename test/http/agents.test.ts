@@ -118,7 +118,7 @@ describe("agents API", () => {
   it("answers 404 for the stats of a value that is no agent and has no memory, 400 for one that cannot be an agent_id", async () => {
     const stats = await server.api("GET", "/api/v1/agents/nobody-at-all/stats", { key });
     expect(stats.status).toBe(404);
-    expect(stats.body).toEqual({ error: "agent not found" });
+    expect(stats.body).toEqual({ error: "agent not found", request_id: stats.headers.get("x-request-id") });
     const list = await server.api("GET", "/api/v1/agents/nobody-at-all/memories", { key });
     expect(list.status).toBe(200);
     expect(list.body.count).toBe(0);

@@ -12,7 +12,7 @@ describe("authentication", () => {
   it("401s without a key, with the original's message", async () => {
     const res = await server.api("GET", "/api/v1/agents", { key: null });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: "missing API key" });
+    expect(res.body).toEqual({ error: "missing API key", request_id: res.headers.get("x-request-id") });
   });
 
   it("401s a wrong key, and unknown /api/v1 paths before 404", async () => {

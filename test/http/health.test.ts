@@ -2,19 +2,24 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../core/auth/api-key";
-import { startTestServer, type TestServer } from "../support/harness";
+import { startTestServer, testTarget, type TestServer } from "../support/harness";
+import { waitFor } from "../support/memory-server";
 
-/** An Arc's /health endpoint on a loopback port that counts how often it is asked. */
-async function startCountingArc(): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+/** An Arc on a loopback port that takes every call and counts the health probes and writes it gets. */
+async function startCountingArc(): Promise<{ url: string; hits: () => number; writes: () => number; close(): Promise<void> }> {
   let hits = 0;
+  let writes = 0;
   const server: Server = createServer((req, res) => {
     if (req.url === "/health") hits++;
+    if (req.url?.startsWith("/api/v1/write")) writes++;
+    req.resume();
     res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits: () => hits,
+    writes: () => writes,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -26,7 +31,8 @@ let down: { orgId: string; key: string };
 
 beforeAll(async () => {
   arc = await startCountingArc();
-  server = await startTestServer();
+  // Deliveries within a fraction of a second, so the outbox's count is seen going down.
+  server = await startTestServer({ settings: { write_buffer: { max_interval: "200ms" } } });
   up = await server.newOrg("health-up", ["read", "write", "admin"]);
   down = await server.newOrg("health-down", ["read", "write", "admin"]);
   expect((await server.api("POST", `/api/v1/admin/orgs/${up.orgId}/arc`, { body: { url: arc.url, database: "up" } })).status).toBe(201);
@@ -62,6 +68,27 @@ describe("/health and /ready", () => {
     expect(ready.status).toBe(503);
     expect(ready.body).toEqual({ status: "not ready", arc: detail, arc_orgs: { up: 1, down: 1 } });
     expect((await server.api("GET", "/health", { key: server.adminKey })).body.arc).toEqual(detail);
+  });
+
+  it("report the outbox's depth, every org together, on Node; null on Workers, where each org's outbox is its own object", async () => {
+    const outbox = async () => (await server.api("GET", "/health", { key: null })).body.outbox;
+    if (testTarget() === "workerd") {
+      expect(await outbox()).toBeNull();
+      return;
+    }
+    expect(await outbox()).toEqual({ pending: 0 });
+    // The down org's Arc refuses connections, so what it writes waits in the outbox.
+    const written = await server.api("POST", "/api/v1/memories", {
+      key: down.key,
+      body: { memories: [1, 2, 3].map((i) => ({ agent_id: "waiting", content: `undelivered ${i}` })) },
+    });
+    expect(written.status).toBe(201);
+    const health = await server.api("GET", "/health", { key: null });
+    expect(health.body.outbox).toEqual({ pending: 3 });
+    expect(health.text).not.toContain(down.orgId);
+    // The up org's Arc takes its memories: they leave the count once delivered, the down org's stay.
+    expect((await server.api("POST", "/api/v1/memories", { key: up.key, body: { agent_id: "delivered", content: "to an Arc that is up" } })).status).toBe(201);
+    await waitFor(async () => (await outbox())?.pending === 3 && arc.writes() > 0, 15_000, "the up org's memory to be delivered");
   });
 
   it("answer /ready from one probe for a few seconds, and probe again once a binding changes or the probe is old", async () => {

@@ -3,11 +3,12 @@ import { startTestServer, type TestServer } from "../support/harness";
 
 let server: TestServer;
 let key: string;
+let orgId: string;
 let agentId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  ({ key } = await server.newOrg("sessions-org"));
+  ({ key, orgId } = await server.newOrg("sessions-org"));
   agentId = (await server.api("POST", "/api/v1/agents", { key, body: { name: "worker" } })).body.id;
 });
 afterAll(() => server.close());
@@ -91,5 +92,78 @@ describe("sessions API", () => {
     const put = await server.api("PUT", "/api/v1/sessions/sess_nope", { key, body: { status: "closed" } });
     expect(put.status).toBe(404);
     expect(put.body.error).toBe("session not found");
+  });
+});
+
+describe("DELETE /api/v1/sessions/:id", () => {
+  const newSession = async (agent = agentId): Promise<string> => {
+    const res = await server.api("POST", "/api/v1/sessions", { key, body: { agent_id: agent } });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  };
+  const exists = async (id: string) => (await server.api("GET", `/api/v1/sessions/${id}`, { key })).status === 200;
+  const mint = async (body: Record<string, unknown>): Promise<string> => {
+    const res = await server.api("POST", "/api/v1/tokens", { key, body });
+    expect(res.status, res.text).toBe(201);
+    return res.body.token;
+  };
+
+  it("deletes the session's record (204) and keeps its memories, still found by session_id", async () => {
+    const id = await newSession();
+    const memory = await server.api("POST", "/api/v1/memories", { key, body: { agent_id: agentId, session_id: id, content: "kept after the session goes" } });
+    expect(memory.status).toBe(201);
+    const deleted = await server.api("DELETE", `/api/v1/sessions/${id}`, { key });
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe("");
+    expect(await exists(id)).toBe(false);
+    const listed = (await server.api("GET", "/api/v1/sessions?limit=1000", { key })).body.sessions.map((s: { id: string }) => s.id);
+    expect(listed).not.toContain(id);
+    // The session's own routes know it no more; its memories stay, as when an agent is deleted.
+    expect((await server.api("GET", `/api/v1/sessions/${id}/memories`, { key })).status).toBe(404);
+    expect((await server.api("POST", `/api/v1/sessions/${id}/context`, { key, body: {} })).status).toBe(404);
+    const memories = await server.api("GET", `/api/v1/memories?session_id=${id}`, { key });
+    expect(memories.body.memories.map((m: { id: string }) => m.id)).toEqual([memory.body.id]);
+    const again = await server.api("DELETE", `/api/v1/sessions/${id}`, { key });
+    expect(again.status).toBe(404);
+    expect(again.body.error).toBe("session not found");
+  });
+
+  it("404s a session of another org and a read-only key gets 403; neither deletes anything", async () => {
+    const id = await newSession();
+    const outsider = await server.newOrg("sessions-outsider", ["read", "write", "admin"]);
+    const other = await server.api("DELETE", `/api/v1/sessions/${id}`, { key: outsider.key });
+    expect(other.status).toBe(404);
+    expect(other.body.error).toBe("session not found");
+    const readOnly = await server.newKey(orgId, "sessions-read-only", ["read"]);
+    const refused = await server.api("DELETE", `/api/v1/sessions/${id}`, { key: readOnly });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toContain("'write' permission");
+    expect(await exists(id)).toBe(true);
+  });
+
+  it("lets an agent token delete only its agent's sessions, or only its own session", async () => {
+    const otherAgent = (await server.api("POST", "/api/v1/agents", { key, body: { name: "delete-other" } })).body.id as string;
+    const [mine, alsoMine, theirs, bound, boundSibling] = [
+      await newSession(),
+      await newSession(),
+      await newSession(otherAgent),
+      await newSession(),
+      await newSession(),
+    ];
+    const agentToken = await mint({ agent_id: "worker" });
+    expect((await server.api("DELETE", `/api/v1/sessions/${theirs}`, { key: agentToken })).status).toBe(404);
+    expect(await exists(theirs)).toBe(true);
+    expect((await server.api("DELETE", `/api/v1/sessions/${mine}`, { key: agentToken })).status).toBe(204);
+    expect(await exists(mine)).toBe(false);
+
+    const readToken = await mint({ agent_id: "worker", permissions: ["read"] });
+    expect((await server.api("DELETE", `/api/v1/sessions/${alsoMine}`, { key: readToken })).status).toBe(403);
+    expect(await exists(alsoMine)).toBe(true);
+
+    const sessionToken = await mint({ agent_id: "worker", session_id: bound });
+    expect((await server.api("DELETE", `/api/v1/sessions/${boundSibling}`, { key: sessionToken })).status).toBe(404);
+    expect(await exists(boundSibling)).toBe(true);
+    expect((await server.api("DELETE", `/api/v1/sessions/${bound}`, { key: sessionToken })).status).toBe(204);
+    expect(await exists(bound)).toBe(false);
   });
 });

@@ -100,7 +100,7 @@ describe("POST /api/v1/memories (single)", () => {
     const first = await api("POST", "/api/v1/memories", { agent_id: "d", event_type: "ping", content: "same content" });
     const again = await api("POST", "/api/v1/memories", { agent_id: "d", event_type: "ping", content: "same content" });
     expect(again.status).toBe(409);
-    expect(again.body).toEqual({ error: "duplicate memory", existing_id: first.body.id });
+    expect(again.body).toEqual({ error: "duplicate memory", existing_id: first.body.id, request_id: again.headers.get("x-request-id") });
     const otherAgent = await api("POST", "/api/v1/memories", { agent_id: "e", event_type: "ping", content: "same content" });
     expect(otherAgent.status).toBe(201);
     const k1 = await api("POST", "/api/v1/memories", { agent_id: "d", content: "one", dedup_key: "order-42" });

@@ -95,7 +95,17 @@ describe("sessions", () => {
     expect(await h.store.updateSession(orgB, s.id, { status: "closed", metadata: { hacked: 1 } })).toBeNull();
     expect((await h.store.listSessions(orgB)).sessions.map((x) => x.id)).not.toContain(s.id);
     expect((await h.store.listSessions(orgB, { agentId: agentA.id })).sessions).toEqual([]);
+    expect(await h.store.deleteSession(orgB, s.id)).toBe(false);
     expect(await h.store.getSession(orgA, s.id)).toEqual(s);
+  });
+
+  it("deletes one session of the org, once, leaving the agent and its other sessions", async () => {
+    const [doomed, kept] = [await h.store.createSession(orgA, { agent_id: agentA.id }), await h.store.createSession(orgA, { agent_id: agentA.id })];
+    expect(await h.store.deleteSession(orgA, doomed.id)).toBe(true);
+    expect(await h.store.getSession(orgA, doomed.id)).toBeNull();
+    expect(await h.store.deleteSession(orgA, doomed.id)).toBe(false);
+    expect(await h.store.getSession(orgA, kept.id)).toEqual(kept);
+    expect(await h.store.getAgent(orgA, agentA.id)).toEqual(agentA);
   });
 
   it("lists newest first, filtered by agent (id or name) and status, in keyset pages", async () => {

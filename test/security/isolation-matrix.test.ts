@@ -43,6 +43,7 @@ const probes = (w: SecurityWorld): Record<string, Probe> => {
     "GET /api/v1/sessions": { path: `/api/v1/sessions?agent_id=${a.alpha.id}`, outsider: "own-org", token: "refused" },
     "GET /api/v1/sessions/:id": { path: `/api/v1/sessions/${a.s1}`, outsider: "refused", token: "refused" },
     "PUT /api/v1/sessions/:id": { path: `/api/v1/sessions/${a.s1}`, body: { status: "closed", metadata: { owned: true } }, outsider: "refused", token: "refused" },
+    "DELETE /api/v1/sessions/:id": { path: `/api/v1/sessions/${a.s1}`, outsider: "refused", token: "refused" },
     "GET /api/v1/sessions/:id/memories": { path: `/api/v1/sessions/${a.s1}/memories`, outsider: "refused", token: "refused" },
     "POST /api/v1/sessions/:id/context": { path: `/api/v1/sessions/${a.s1}/context`, body: {}, outsider: "refused", token: "refused" },
     "GET /api/v1/admin/orgs": { path: "/api/v1/admin/orgs", outsider: "refused", token: "refused" },

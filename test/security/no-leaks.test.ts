@@ -58,7 +58,7 @@ describe("no credential, stack trace or SQL leaks", () => {
     };
     const res = await createApp(failing).request("/api/v1/agents", { headers: { "x-api-key": running.adminKey! } });
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: "internal server error" });
+    expect(await res.json()).toEqual({ error: "internal server error", request_id: res.headers.get("x-request-id") });
     const logged = lines.find((l) => l.includes("unhandled error"));
     expect(logged).toContain("SQLITE_ERROR");
     expect(logged).not.toContain(running.adminKey!);

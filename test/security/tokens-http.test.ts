@@ -119,7 +119,7 @@ describe("refusing a token", () => {
     const { token } = await w.services.tokens.mint({ orgId: w.a.orgId, keyId: w.a.keyId, agentId: "alpha", permissions: ["read"], expiresAtMs: Date.now() - 1000 });
     const res = await as(token).get("/api/v1/memories");
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: "agent token expired" });
+    expect(res.body).toEqual({ error: "agent token expired", request_id: res.headers.get("x-request-id") });
   });
 
   it("wrong signature or tampered claims: 401", async () => {

@@ -162,7 +162,7 @@ describe("POST /api/v1/sessions/:id/context", () => {
   it("404s an unknown session and another org's session, and rejects bad input", async () => {
     const missing = await api("POST", "/api/v1/sessions/sess_000000000000000000000000/context", {});
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ error: "session not found" });
+    expect(missing.body).toEqual({ error: "session not found", request_id: missing.headers.get("x-request-id") });
     const session = await newSession("private");
     await api("POST", "/api/v1/memories", { agent_id: "private", session_id: session, content: "secret plan", time: at(1) });
     const other = await env.server.newOrg("other-org");

@@ -70,9 +70,22 @@ const updateSession = createRoute({
   },
 });
 
+const deleteSession = createRoute({
+  method: "delete",
+  path: "/api/v1/sessions/{id}",
+  tags: ["sessions"],
+  description:
+    "Deletes the session's record. Its memories stay in Arc, as when an agent is deleted: they keep their `session_id` and " +
+    "`GET /api/v1/memories?session_id=` still finds them, while the session's own routes (`/memories`, `/context`) answer 404. " +
+    "An agent token may delete only its agent's sessions, or only its own session.",
+  middleware: [requirePermission("write")] as const,
+  request: { params: sessionParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(...AUTH_ERRORS, 404) },
+});
+
 /**
- * Session lifecycle, scoped to the caller's organization. An agent token sees and updates only
- * its agent's sessions (or only its one session) and opens sessions only for its own agent.
+ * Session lifecycle, scoped to the caller's organization. An agent token sees, updates and deletes
+ * only its agent's sessions (or only its one session) and opens sessions only for its own agent.
  */
 export function registerSessions(app: Router) {
   app.openapi(createSession, async (c) => {
@@ -116,5 +129,15 @@ export function registerSessions(app: Router) {
     const session = await services.store.updateSession(caller.orgId, id, c.req.valid("json"));
     if (!session) throw notFound("session not found");
     return c.json(session, 200);
+  });
+
+  // Out of the token's scope is the same 404 as another org's session (see visibleSession).
+  app.openapi(deleteSession, async (c) => {
+    const services = c.get("services");
+    const caller = c.get("caller");
+    const { id } = c.req.valid("param");
+    await visibleSession(services, caller, id);
+    if (!(await services.store.deleteSession(caller.orgId, id))) throw notFound("session not found");
+    return c.body(null, 204);
   });
 }
