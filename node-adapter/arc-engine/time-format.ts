@@ -4,8 +4,6 @@
  * `time.Duration` string for uptimes.
  */
 
-const INFINITY = 2n ** 63n - 1n;
-
 /** Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's civil_from_days). */
 function civilDate(days: number): string {
   const z = days + 719_468;
@@ -50,12 +48,11 @@ function splitSeconds(value: bigint, per: number): [number, number] {
 
 /**
  * RFC3339 text of an instant given as integer `units` per second since the epoch (1 for
- * seconds, 1000 for ms, 1e6 for µs, 1e9 for ns). DuckDB's ±infinity sentinels print as
- * `infinity` / `-infinity`.
+ * seconds, 1000 for ms, 1e6 for µs, 1e9 for ns). DuckDB's ±infinity sentinels get no special
+ * text: Arc hands their raw values to Go's time formatting, which prints a far-off date
+ * (`294247-01-10T04:00:54.775807Z` for `'infinity'::TIMESTAMPTZ`), and so does this.
  */
 export function formatEpoch(value: bigint, unitsPerSecond: 1 | 1000 | 1_000_000 | 1_000_000_000): string {
-  if (value === INFINITY) return "infinity";
-  if (value === -INFINITY) return "-infinity";
   const [s, rest] = splitSeconds(value, unitsPerSecond);
   const days = Math.floor(s / 86_400);
   const secondOfDay = s - days * 86_400;
@@ -69,7 +66,10 @@ export function formatEpoch(value: bigint, unitsPerSecond: 1 | 1000 | 1_000_000 
 /** RFC3339 of a `Date` at second precision (Go's `time.RFC3339`), used for envelope timestamps. */
 export const rfc3339Seconds = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
 
-/** A date (days since the epoch) as midnight UTC, the way Arc prints DATE cells. */
+/**
+ * A date (days since the epoch) as midnight UTC, the way Arc prints DATE cells; DuckDB's ±infinity
+ * dates are ±(2^31-1) days and print as those days, as Go's `AddDate` gives them.
+ */
 export const formatDate = (days: number): string => `${civilDate(days)}T00:00:00Z`;
 
 /** Go's `time.Duration.String()` for a span in milliseconds, e.g. `1h2m3.5s` or `150ms`. */

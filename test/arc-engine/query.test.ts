@@ -95,6 +95,22 @@ describe("success envelope and values (items 13, 14)", () => {
     expect(res.json.data).toEqual([["2026-02-03T00:00:00Z", "2026-02-03T04:05:06.5Z", "2026-02-03T04:05:06.123456789Z"]]);
   });
 
+  it("prints DuckDB's ±infinity dates and timestamps as Arc does: Go's calendar text of the raw value", async () => {
+    // Arc's streamer formats the Arrow value with Go's time package and knows no sentinels.
+    const res = await arc.query(
+      "SELECT 'infinity'::DATE AS a, '-infinity'::DATE AS b, 'infinity'::TIMESTAMPTZ AS c, '-infinity'::TIMESTAMPTZ AS d, 'infinity'::TIMESTAMP AS e",
+    );
+    expect(res.json.data).toEqual([
+      [
+        "5881580-07-11T00:00:00Z",
+        "-5877641-06-24T00:00:00Z",
+        "294247-01-10T04:00:54.775807Z",
+        "-290308-12-21T19:59:05.224193Z",
+        "294247-01-10T04:00:54.775807Z",
+      ],
+    ]);
+  });
+
   it("turns NaN and Infinity into null", async () => {
     const res = await arc.query("SELECT score FROM events ORDER BY time");
     expect(res.json.data).toEqual([[0.5], [null], [null]]);
@@ -108,6 +124,35 @@ describe("success envelope and values (items 13, 14)", () => {
   it("prints lists and UUIDs as text", async () => {
     const res = await arc.query("SELECT [1, 2] AS l, '00000000-0000-0000-0000-000000000001'::UUID AS u");
     expect(res.json.data).toEqual([["[1, 2]", "00000000-0000-0000-0000-000000000001"]]);
+  });
+});
+
+describe("x-arc-profile (items 13, 3.4)", () => {
+  const PROFILE_KEYS = ["total_ms", "planner_ms", "execution_ms", "rows_scanned", "latency_ms"];
+  const profiled = { headers: { "x-arc-profile": "true" } };
+
+  it("adds Arc's profile object, after timestamp, when the header is exactly true", async () => {
+    const res = await arc.query("SELECT id FROM events ORDER BY time", profiled);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.json)).toEqual([...ENVELOPE_KEYS, "profile"]);
+    expect(res.json.data).toEqual([["a"], ["b"], ["c"]]);
+    const profile = res.json.profile;
+    expect(Object.keys(profile)).toEqual(PROFILE_KEYS);
+    for (const key of PROFILE_KEYS) expect(typeof profile[key], key).toBe("number");
+    expect(Number.isInteger(profile.total_ms)).toBe(true);
+    expect(profile.rows_scanned).toBe(0);
+    expect(profile.execution_ms).toBeCloseTo(profile.total_ms - profile.planner_ms, 6);
+  });
+
+  it.each([["false"], ["1"], ["TRUE"]])("adds none for x-arc-profile: %s", async (value) => {
+    const res = await arc.query("SELECT 1 AS x", { headers: { "x-arc-profile": value } });
+    expect(Object.keys(res.json)).toEqual(ENVELOPE_KEYS);
+  });
+
+  it("adds none to SHOW, to the empty answer for a missing measurement, or to an error", async () => {
+    expect(Object.keys((await arc.query("SHOW TABLES", profiled)).json)).toEqual(ENVELOPE_KEYS);
+    expect(Object.keys((await arc.query("SELECT * FROM missing", profiled)).json)).toEqual(ENVELOPE_KEYS);
+    expect(Object.keys((await arc.query("SELECT nope FROM events", profiled)).json)).toEqual(ERROR_KEYS);
   });
 });
 
@@ -194,6 +239,105 @@ describe("table resolution (item 16)", () => {
     const quoted = await arc.query('SELECT * FROM "bad name"');
     expect(quoted.status).toBe(400);
     expect(quoted.json.error).toMatch(/^Quoted identifier in table position is not a valid database or measurement name/);
+  });
+});
+
+describe("comma-separated FROM lists (items 16, 18)", () => {
+  const LITERAL = "String literal not allowed in table position (replacement scans are disabled); reference a table by name";
+
+  it.each([
+    ["SELECT * FROM events, '/etc/passwd'"],
+    ["SELECT * FROM events e, (SELECT 1 AS x) s, 'events.csv' f"],
+    ["SELECT count(*) FROM events a JOIN events b ON a.id = b.id, '/etc/passwd'"],
+    ["SELECT * FROM (SELECT * FROM events) a, '/etc/passwd'"],
+    ["SELECT * FROM tenant.events, '/etc/passwd'"],
+  ])("refuses a string literal in a comma cross-join: %s", async (sql) => {
+    const res = await arc.query(sql, { database: "default" });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe(LITERAL);
+  });
+
+  it("refuses a quoted name that is no valid measurement after a comma", async () => {
+    const res = await arc.query('SELECT * FROM events, "/etc/passwd"');
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe(
+      "Quoted identifier in table position is not a valid database or measurement name (replacement scans are disabled): /etc/passwd",
+    );
+  });
+
+  it("does not resolve a comma-joined name, as Arc does not, nor name other databases' tables", async () => {
+    for (const sql of ["SELECT count(*) FROM events a, events b", "SELECT * FROM events, tenant.events"]) {
+      const res = await arc.query(sql, { database: "default" });
+      expect(res.status, sql).toBe(500);
+      expect(res.json.error, sql).toMatch(/^Catalog Error: Table with name \S+ does not exist/);
+      expect(res.json.error, sql).not.toMatch(/Did you mean|arc_engine/);
+    }
+  });
+
+  it("still joins a CTE or a table function after a comma, and leaves other commas alone", async () => {
+    expect((await arc.query("WITH k AS (SELECT 1 AS x) SELECT count(*) AS c FROM events, k")).json.data).toEqual([[3]]);
+    expect((await arc.query("SELECT count(*) AS c FROM events, range(2)")).json.data).toEqual([[6]]);
+    const commas = await arc.query("SELECT id, n FROM events WHERE n IN (1, 2) GROUP BY id, n ORDER BY id, n LIMIT 2");
+    expect(commas.json.data).toEqual([["a", 1], ["b", 2]]);
+    expect((await arc.query("FROM events SELECT id, n ORDER BY id LIMIT 1")).json.data).toEqual([["a", 1]]);
+  });
+});
+
+describe("DuckDB's own catalog (§3.2: information_schema, pg_, duckdb_ are not rewritten)", () => {
+  // Arc's DuckDB holds no tables (it reads Parquet through read_parquet), so its catalog lists
+  // none of anyone's data; the engine keeps every database in DuckDB, and must not show them.
+  it.each([
+    ["SELECT table_schema, table_name FROM information_schema.tables", ["table_schema", "table_name"]],
+    ["SELECT table_name, column_name FROM information_schema.columns", ["table_name", "column_name"]],
+    ["SELECT database_name, schema_name, table_name FROM duckdb_tables()", ["database_name", "schema_name", "table_name"]],
+    ['SELECT table_name FROM "duckdb_columns"() WHERE NOT internal', ["table_name"]],
+    ["SELECT schemaname, tablename FROM pg_catalog.pg_tables", ["schemaname", "tablename"]],
+  ])("lists no table of any database: %s", async (sql, columns) => {
+    for (const database of [undefined, "default", "tenant"]) {
+      const res = await arc.query(sql, { database });
+      expect(res.status, sql).toBe(200);
+      expect(res.json.columns).toEqual(columns);
+      expect(res.json.data, sql).toEqual([]);
+    }
+  });
+
+  it("names no database of the engine, and still answers what DuckDB itself holds", async () => {
+    const databases = await arc.query("SELECT database_name FROM duckdb_databases() ORDER BY 1", { database: "default" });
+    expect(databases.json.data).toEqual([["memory"], ["system"], ["temp"]]);
+    const settings = await arc.query("SELECT value FROM duckdb_settings() WHERE name = 'TimeZone'");
+    expect(settings.json.data).toEqual([["UTC"]]);
+  });
+
+  it("reveals no table through DESCRIBE-like statements, pragma_ functions or auto-completion", async () => {
+    const options = { database: "default" };
+    expect((await arc.query("SHOW ALL TABLES", options)).json.data).toEqual([]);
+    const info = await arc.query("SELECT name FROM pragma_table_info('arc_engine.tenant.events')", options);
+    expect(info.status).toBe(500);
+    expect(info.json.error).toMatch(/^Binder Error: Catalog "arc_engine" does not exist!/);
+    const completion = await arc.query("SELECT suggestion FROM sql_auto_complete('SELECT * FROM arc_engine.tenant.ev')", options);
+    expect(completion.status).toBe(200);
+    expect(JSON.stringify(completion.json.data)).not.toMatch(/events|tenant/);
+  });
+
+  it("still describes a query over measurements, as Arc does, and names no table in a failed DESCRIBE", async () => {
+    const described = await arc.query("DESCRIBE SELECT id, n FROM events", { database: "default" });
+    expect(described.status).toBe(200);
+    expect(described.json.data.map((row: unknown[]) => row.slice(0, 2))).toEqual([
+      ["id", "VARCHAR"],
+      ["n", "BIGINT"],
+    ]);
+    const missing = await arc.query("DESCRIBE events", { database: "default" });
+    expect(missing.status).toBe(500);
+    expect(missing.json.error).not.toMatch(/arc_engine|tenant/);
+  });
+
+  it("refuses json_execute_serialized_sql, which runs SQL past the table rewrite", async () => {
+    const res = await arc.query(
+      "SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT id FROM arc_engine.tenant.events'))",
+      { database: "default" },
+    );
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe("Dangerous SQL operation not allowed");
   });
 });
 
@@ -297,6 +441,8 @@ describe("SHOW statements (item 19)", () => {
     const here = await arc.query("SHOW TABLES");
     expect(here.json.columns).toEqual(columns);
     expect(here.json.data.map((r: unknown[]) => r[1])).toEqual(["Mixed", "events"]);
+    // The path names the measurement as written, never the engine's case encoding of it.
+    expect(here.json.data.map((r: unknown[]) => r[2])).toEqual(["default/Mixed", "default/events"]);
     const tenant = await arc.query("show measurements from tenant;");
     expect(tenant.json.data.map((r: unknown[]) => r.slice(0, 2))).toEqual([["tenant", "events"]]);
     const header = await arc.query("SHOW MEASUREMENTS", { database: "tenant" });

@@ -19,6 +19,14 @@ describe("rewriteTableReferences", () => {
     ['SELECT * FROM "my-m"', 'SELECT * FROM "arc_engine"."default"."my-m"'],
     ["SELECT * FROM Mem", 'SELECT * FROM "arc_engine"."default"."^mem" AS "Mem"'],
     ["SELECT * FROM Mem x", 'SELECT * FROM "arc_engine"."default"."^mem" x'],
+    [
+      "SELECT a, b FROM m WHERE c IN (1, 2) GROUP BY a, b ORDER BY a, b",
+      'SELECT a, b FROM "arc_engine"."default"."m" WHERE c IN (1, 2) GROUP BY a, b ORDER BY a, b',
+    ],
+    ["FROM m SELECT a, b", 'FROM "arc_engine"."default"."m" SELECT a, b'],
+    ["SELECT * FROM m, range(3) r, (SELECT 1) s, LATERAL (SELECT 2) l", 'SELECT * FROM "arc_engine"."default"."m", range(3) r, (SELECT 1) s, LATERAL (SELECT 2) l'],
+    ["WITH k AS (SELECT 1) SELECT * FROM m, k", 'WITH k AS (SELECT 1) SELECT * FROM "arc_engine"."default"."m", k'],
+    ["SELECT (SELECT max(v) FROM m), b FROM n", 'SELECT (SELECT max(v) FROM "arc_engine"."default"."m"), b FROM "arc_engine"."default"."n"'],
   ])("rewrites %s", (sql, expected) => {
     expect(rewrite(sql).sql).toBe(expected);
   });
@@ -60,6 +68,19 @@ describe("rewriteTableReferences", () => {
     expect(rewrite("SELECT * FROM m", "tenant").tables).toEqual([{ database: "tenant", measurement: "m" }]);
     const cross = rewriteTableReferences("SELECT * FROM other.m", "tenant");
     expect(cross.ok).toBe(false);
+  });
+
+  it.each([
+    ["SELECT * FROM m, n", "Catalog Error: Table with name n does not exist!"],
+    ["SELECT * FROM m a JOIN n b ON a.x = b.x, db.o", 'Catalog Error: Table with name "db.o" does not exist because schema "db" does not exist.'],
+    ["SELECT * FROM (SELECT * FROM m) a, n", "Catalog Error: Table with name n does not exist!"],
+  ])("does not resolve a name after a comma, as Arc does not: %s", (sql, error) => {
+    expect(rewriteTableReferences(sql, null)).toEqual({ ok: false, status: 500, error });
+  });
+
+  it("refuses a string literal after a comma before anything else", () => {
+    const result = rewriteTableReferences("SELECT * FROM other.m, n, 'x.csv'", "tenant");
+    expect(result).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/^String literal not allowed in table position/) });
   });
 
   it("refuses string literals and invalid quoted names in table position", () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { encode } from "@msgpack/msgpack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,49 @@ beforeAll(async () => {
 afterAll(() => arc.close());
 
 const T0 = micros("2026-01-01T00:00:00Z");
+
+/**
+ * The columnar write compressed in `fixtures/rows.msgpack.zst`: that file is `zstd -19` (zstd
+ * 1.5.4) of `encode(zstdRows)` read from stdin, so its one frame declares no content size and an
+ * 8 MiB window. Node 20 has no zstd compressor to make it here.
+ */
+const ZSTD_ROWS = 200;
+const zstdRows = {
+  m: "zstd_rows",
+  columns: {
+    time: Array.from({ length: ZSTD_ROWS }, (_, i) => T0 + i * 1000),
+    host: Array.from({ length: ZSTD_ROWS }, (_, i) => `host-${i % 5}`),
+    v: Array.from({ length: ZSTD_ROWS }, (_, i) => i),
+    note: Array.from({ length: ZSTD_ROWS }, (_, i) => `the same few words, again and again (${i % 7})`),
+  },
+};
+const zstdFixture = new Uint8Array(readFileSync(new URL("./fixtures/rows.msgpack.zst", import.meta.url)));
+
+type ZstdBlock = { raw: Uint8Array } | { rle: number; size: number };
+
+/**
+ * One zstd frame of raw and RLE blocks, built by hand to test framing and limits: with
+ * `contentSize` it is a single-segment frame declaring that size, else it declares a window of
+ * 2^`windowLog` bytes and no size.
+ */
+function zstdFrame(blocks: ZstdBlock[], header: { contentSize?: number; windowLog?: number } = {}): Uint8Array {
+  const out = [0x28, 0xb5, 0x2f, 0xfd];
+  if (header.contentSize !== undefined) {
+    const size = header.contentSize;
+    out.push(0xa0, size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, (size >>> 24) & 0xff);
+  } else {
+    out.push(0x00, ((header.windowLog ?? 17) - 10) << 3);
+  }
+  blocks.forEach((block, i) => {
+    const last = i === blocks.length - 1 ? 1 : 0;
+    const [type, size, bytes] = "raw" in block ? [0, block.raw.length, [...block.raw]] : [1, block.size, [block.rle]];
+    const head = last | (type << 1) | (size << 3);
+    out.push(head & 0xff, (head >>> 8) & 0xff, (head >>> 16) & 0xff, ...bytes);
+  });
+  return new Uint8Array(out);
+}
+
+const concat = (...parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => [...p]));
 
 describe("POST /api/v1/write/msgpack", () => {
   it("answers 204 with an empty body (item 1)", async () => {
@@ -86,6 +130,40 @@ describe("POST /api/v1/write/msgpack", () => {
     ]);
   });
 
+  it("takes host from h as Arc's row decoder does: unknown without one, whatever tags say (row form)", async () => {
+    const res = await arc.write({
+      batch: [
+        { m: "hosts", t: T0, tags: { host: "from-tags" }, fields: { v: 1 } },
+        { m: "hosts", t: T0 + 1, h: 42, fields: { v: 2 } },
+        { m: "hosts", t: T0 + 2, h: 1.5, fields: { v: 3 } },
+        { m: "hosts", t: T0 + 3, h: true, fields: { v: 4 } },
+        { m: "hosts", t: T0 + 4, h: "", tags: { host: "kept" }, fields: { v: 5 } },
+        { m: "hosts", t: T0 + 5, h: "box", tags: { host: "replaced" }, fields: { v: 6 } },
+      ],
+    });
+    expect(res.status).toBe(204);
+    expect((await arc.query("SELECT host, v FROM hosts ORDER BY time")).json.data).toEqual([
+      ["unknown", 1],
+      ["host_42", 2],
+      ["unknown", 3],
+      ["unknown", 4],
+      ["kept", 5],
+      ["box", 6],
+    ]);
+  });
+
+  it("reads an f that is no array as no fields, and a fields that is no map as absent (row form)", async () => {
+    expect((await arc.write({ m: "compact", t: T0, f: "not an array" })).status).toBe(204);
+    expect((await arc.write({ m: "compact", t: T0 + 1, fields: "not a map", f: [7] })).status).toBe(204);
+    expect((await arc.query("SELECT host, field_0 FROM compact ORDER BY time")).json.data).toEqual([
+      ["unknown", null],
+      ["unknown", 7],
+    ]);
+    const neither = await arc.write({ m: "compact", t: T0, fields: "not a map", f: null });
+    expect(neither.status).toBe(400);
+    expect(neither.json.error).toMatch(/^Invalid MessagePack payload: .*'fields'/);
+  });
+
   it.each([
     ["missing m", { columns: { time: [T0] } }, /missing required field 'm'/],
     ["empty columns", { m: "x", columns: {} }, /columns/],
@@ -144,6 +222,42 @@ describe("compression and size (item 10)", () => {
     const zstd = await arc.writeRaw(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]));
     expect(zstd.status).toBe(400);
     expect(zstd.json.error).toMatch(/^Invalid zstd compression: /);
+  });
+
+  it("decompresses a zstd body from the zstd tool, recognised by its magic bytes", async () => {
+    const res = await arc.writeRaw(zstdFixture, { headers: { "content-encoding": "gzip" } });
+    expect(res.status).toBe(204);
+    const rows = await arc.query("SELECT count(*) AS c, sum(v)::BIGINT AS s, count(DISTINCT host) AS h, min(note) AS n FROM zstd_rows");
+    expect(rows.json.data).toEqual([[ZSTD_ROWS, (ZSTD_ROWS * (ZSTD_ROWS - 1)) / 2, 5, zstdRows.columns.note[0]]]);
+  });
+
+  it("reads a zstd body made of several frames, skippable ones included", async () => {
+    const body = encode({ m: "zstd_frames", columns: { time: [T0, T0 + 1], s: ["first", "second"] } });
+    const half = Math.floor(body.length / 2);
+    const skippable = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9]);
+    const frames = concat(
+      zstdFrame([{ raw: body.subarray(0, 5) }, { raw: body.subarray(5, half) }]),
+      skippable,
+      zstdFrame([{ raw: body.subarray(half) }], { contentSize: body.length - half }),
+    );
+    expect((await arc.writeRaw(frames)).status).toBe(204);
+    expect((await arc.query("SELECT s FROM zstd_frames ORDER BY time")).json.data).toEqual([["first"], ["second"]]);
+  });
+
+  it.each([
+    ["output past maxBodyBytes", zstdFrame([{ rle: 0x90, size: 40_000 }, { rle: 0x90, size: 40_000 }]), /exceeds the limit of 65536 bytes/],
+    ["a declared content size past maxBodyBytes", zstdFrame([{ rle: 0x90, size: 10 }], { contentSize: 100_000 }), /exceeds the limit of 65536 bytes/],
+    ["a window larger than zstd's default limit", zstdFrame([{ rle: 0x90, size: 10 }], { windowLog: 28 }), /window/],
+    [
+      "tiny blocks under a huge window, which would take the decoder seconds",
+      zstdFrame(Array.from({ length: 129 }, () => ({ rle: 0x90, size: 1 })), { windowLog: 27 }),
+      /too costly/,
+    ],
+  ])("answers 400 Invalid zstd compression for %s", async (_name, body, detail) => {
+    const res = await arc.writeRaw(body);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatch(/^Invalid zstd compression: /);
+    expect(res.json.error).toMatch(detail);
   });
 
   it("answers 413 above maxBodyBytes, and caps the decompressed size too", async () => {

@@ -1,8 +1,11 @@
 import type { Hono } from "hono";
 import { DEFAULT_DATABASE, queryDatabaseError } from "../names";
 import { errorBody, jsonResponse, startQueryClock, successBody, type QueryClock } from "../query/envelope";
+import { profileJson } from "../query/profile";
 import { runSelect } from "../query/run-select";
 import { answerShow } from "../query/show-answer";
+import { unspecifiedOrder } from "../query/unspecified-order";
+import { readsDuckDBCatalog } from "../sql/catalog-reads";
 import { rewriteTableReferences } from "../sql/rewrite";
 import { parseShowCommand } from "../sql/show";
 import { DANGEROUS_SQL, stripTrailingSemicolons, validateQuerySql } from "../sql/validate";
@@ -16,7 +19,9 @@ const fail = (status: number, error: string, clock: QueryClock) => jsonResponse(
  * `POST /api/v1/query`: body and header checks, Arc's SQL validation, SHOW statements answered
  * from the catalog, table references rewritten to DuckDB tables; a query touching a measurement
  * that has no flushed data yet gets Arc's empty success (`columns: []`), even for `count(*)`.
- * Engine errors are 500 with DuckDB's message, a timeout 504.
+ * Row and column orders that Arc leaves open come back shuffled, and a query reading DuckDB's
+ * own catalog runs where no database's tables are (Arc's DuckDB has none). Engine errors are 500
+ * with DuckDB's message, a timeout 504.
  */
 export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices): void {
   const { options, store } = services;
@@ -45,10 +50,15 @@ export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices):
     const anyMissing = () => rewritten.tables.some((t) => !store.catalog.has(t.database, t.measurement));
     if (anyMissing()) return jsonResponse(successBody([], [], clock), 200);
     try {
-      const outcome = await runSelect(store, rewritten.sql, options.queryTimeoutMs);
+      const outcome = await runSelect(store, rewritten.sql, options.queryTimeoutMs, {
+        shuffle: unspecifiedOrder(sql),
+        emptyCatalog: readsDuckDBCatalog(sql, rewritten.tables.length > 0),
+      });
       if (outcome.kind === "timeout") return fail(504, "Query timed out", clock);
       if (outcome.kind === "rejected") return fail(400, DANGEROUS_SQL, clock);
-      return jsonResponse(successBody(outcome.columns, outcome.rows, clock), 200);
+      // Arc profiles only a query DuckDB answered: not SHOW, nor the empty answer for missing data.
+      const profile = c.req.header("x-arc-profile") === "true" ? profileJson(outcome.timing) : undefined;
+      return jsonResponse(successBody(outcome.columns, outcome.rows, clock, profile), 200);
     } catch (error) {
       // a delete may have dropped an emptied measurement since the check above
       if (anyMissing()) return jsonResponse(successBody([], [], clock), 200);

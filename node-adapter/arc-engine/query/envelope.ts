@@ -12,13 +12,14 @@ const elapsedMs = (clock: QueryClock) => Math.floor(performance.now() - clock.st
 
 /**
  * Arc's success envelope, written by hand for its key order: `success, columns, data, row_count,
- * execution_time_ms, timestamp`. `rows` are JSON arrays already, row-major.
+ * execution_time_ms, timestamp`, then `profile` (a JSON object) when one was asked for. `rows`
+ * are JSON arrays already, row-major.
  */
-export function successBody(columns: readonly string[], rows: readonly string[], clock: QueryClock): string {
+export function successBody(columns: readonly string[], rows: readonly string[], clock: QueryClock, profile?: string): string {
   return (
     `{"success":true,"columns":${JSON.stringify(columns)},"data":[${rows.join(",")}],` +
     `"row_count":${rows.length},"execution_time_ms":${elapsedMs(clock)},` +
-    `"timestamp":${JSON.stringify(rfc3339Seconds(clock.startedAt))}}`
+    `"timestamp":${JSON.stringify(rfc3339Seconds(clock.startedAt))}${profile === undefined ? "" : `,"profile":${profile}`}}`
   );
 }
 

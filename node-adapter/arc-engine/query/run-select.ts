@@ -1,29 +1,40 @@
 import { StatementType, type DuckDBConnection } from "@duckdb/node-api";
 import type { DuckDBStore } from "../storage/duckdb-store";
 import { cellWriterFor } from "./json-cells";
+import type { QueryTiming } from "./profile";
+import { shuffledIndexes, shuffleInPlace, type UnspecifiedOrder } from "./unspecified-order";
 
 export type SelectOutcome =
-  | { readonly kind: "rows"; readonly columns: string[]; readonly rows: string[] }
+  | { readonly kind: "rows"; readonly columns: string[]; readonly rows: string[]; readonly timing: QueryTiming }
   | { readonly kind: "timeout" }
   | { readonly kind: "rejected" };
 
 const READ_ONLY = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
 
+const AS_DUCKDB_GIVES: UnspecifiedOrder = { rows: false, columns: false };
+
 /**
  * Runs one already-validated statement on its own connection and renders each row as a JSON
  * array. Anything DuckDB does not classify as SELECT or EXPLAIN is `rejected` (a second guard
  * behind Arc's text deny-list, since here the data itself lives in DuckDB). After `timeoutMs` the
- * query is interrupted and the outcome is `timeout`. DuckDB errors are thrown as they are.
+ * query is interrupted and the outcome is `timeout`. DuckDB errors are thrown as they are. The
+ * orders Arc leaves open (`shuffle`) come back shuffled. With `emptyCatalog` it runs on the
+ * DuckDB that holds no table (for queries reading DuckDB's catalog).
  */
-export async function runSelect(store: DuckDBStore, sql: string, timeoutMs: number): Promise<SelectOutcome> {
-  const connection = await store.connect();
+export async function runSelect(
+  store: DuckDBStore,
+  sql: string,
+  timeoutMs: number,
+  { shuffle = AS_DUCKDB_GIVES, emptyCatalog = false }: { shuffle?: UnspecifiedOrder; emptyCatalog?: boolean } = {},
+): Promise<SelectOutcome> {
+  const connection = await store.connect({ emptyCatalog });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     connection.interrupt();
   }, timeoutMs);
   try {
-    return await execute(connection, sql, () => timedOut);
+    return await execute(connection, sql, () => timedOut, shuffle);
   } catch (error) {
     if (timedOut) return { kind: "timeout" };
     throw error;
@@ -33,19 +44,30 @@ export async function runSelect(store: DuckDBStore, sql: string, timeoutMs: numb
   }
 }
 
-async function execute(connection: DuckDBConnection, sql: string, timedOut: () => boolean): Promise<SelectOutcome> {
+async function execute(
+  connection: DuckDBConnection,
+  sql: string,
+  timedOut: () => boolean,
+  shuffle: UnspecifiedOrder,
+): Promise<SelectOutcome> {
+  const started = performance.now();
   const prepared = await connection.prepare(sql);
+  const planned = performance.now();
   try {
     if (!READ_ONLY.has(prepared.statementType)) return { kind: "rejected" };
     const result = await prepared.run();
-    const columns = result.columnNames();
-    const writers = Array.from({ length: result.columnCount }, (_, i) => cellWriterFor(result.columnTypeId(i)));
+    const timing = { planningMs: planned - started, runningMs: performance.now() - planned };
+    const names = result.columnNames();
+    // Columns are permuted as the rows are written, so every row follows `columns`.
+    const order = shuffle.columns ? shuffledIndexes(result.columnCount) : names.map((_, i) => i);
+    const columns = order.map((c) => names[c] as string);
+    const writers = order.map((c) => cellWriterFor(result.columnTypeId(c)));
     const rows: string[] = [];
     if (timedOut()) return { kind: "timeout" };
     // The result is materialized: its chunks are read in place, not fetched one hop at a time.
     for (let index = 0; index < result.chunkCount; index++) {
       const chunk = result.getChunk(index);
-      const vectors = writers.map((_, c) => chunk.getColumnVector(c));
+      const vectors = order.map((c) => chunk.getColumnVector(c));
       for (let r = 0; r < chunk.rowCount; r++) {
         let row = "[";
         for (let c = 0; c < vectors.length; c++) {
@@ -56,7 +78,8 @@ async function execute(connection: DuckDBConnection, sql: string, timedOut: () =
         rows.push(`${row}]`);
       }
     }
-    return { kind: "rows", columns, rows };
+    if (shuffle.rows) shuffleInPlace(rows);
+    return { kind: "rows", columns, rows, timing };
   } finally {
     prepared.destroySync();
   }

@@ -1,4 +1,4 @@
-import { qualifiedTable, storageName } from "../names";
+import { qualifiedTable } from "../names";
 import type { DuckDBStore } from "../storage/duckdb-store";
 import type { ShowCommand } from "../sql/show";
 
@@ -24,7 +24,8 @@ export async function answerShow(store: DuckDBStore, command: ShowCommand, datab
   const rows: string[] = [];
   for (const measurement of store.catalog.measurements(target)) {
     const [rowGroups, blocks] = await storageStats(store, qualifiedTable(target, measurement));
-    const storagePath = `${storageName(target)}/${storageName(measurement)}`;
+    // Arc's path holds the names as written; `storageName` is this engine's own business.
+    const storagePath = `${target}/${measurement}`;
     const sizeMb = Math.round(((blocks * BLOCK_BYTES) / (1024 * 1024)) * 100) / 100;
     rows.push(JSON.stringify([target, measurement, storagePath, rowGroups, sizeMb]));
   }

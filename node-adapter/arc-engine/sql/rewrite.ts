@@ -17,11 +17,28 @@ const UNREWRITTEN_PREFIXES = ["read_parquet", "information_schema", "pg_", "duck
 export const CROSS_DATABASE_ERROR =
   "Cross-database queries (db.table syntax) not allowed when x-arc-database header is set";
 
+export const STRING_LITERAL_ERROR =
+  "String literal not allowed in table position (replacement scans are disabled); reference a table by name";
+
 function nameOf(token: Token): string | { error: string } {
   if (token.kind === "word") return token.text;
   return isSqlTableIdentifier(token.value)
     ? token.value
-    : { error: `Quoted identifier in table position is not a valid database or measurement name: "${token.value}"` };
+    : {
+        error: `Quoted identifier in table position is not a valid database or measurement name (replacement scans are disabled): ${token.value}`,
+      };
+}
+
+/**
+ * DuckDB's answer to a table it cannot find, which is what Arc passes on for a name after a comma
+ * (Arc rewrites only FROM/JOIN targets). Written here rather than left to DuckDB, whose "Did you
+ * mean" would name the engine's tables in other databases.
+ */
+function unresolvedTableError(names: readonly string[]): string {
+  const [head, tail] = names as [string, string | undefined];
+  return tail === undefined
+    ? `Catalog Error: Table with name ${head} does not exist!`
+    : `Catalog Error: Table with name "${head}.${tail}" does not exist because schema "${head}" does not exist.`;
 }
 
 const isNameToken = (t: Token | undefined): t is Token => t?.kind === "word" || t?.kind === "quoted";
@@ -49,20 +66,22 @@ function catalogQualifiedName(code: readonly Token[]): string | undefined {
  * becomes the measurement's table in the header database (or `default`), `FROM db.m` the table
  * in `db` (refused when the header is set). Names keep their case, as Arc's paths do. CTE names,
  * DuckDB catalog names and anything inside literals or quoted identifiers are left as written.
- * A table whose name has capitals gets an alias, so `Mem.col` still binds.
+ * A table whose name has capitals gets an alias, so `Mem.col` still binds. A string literal in
+ * any table position is refused first, as Arc's validation does before it rewrites; a name after
+ * a comma is not resolved, as in Arc, where DuckDB then fails to find it.
  */
 export function rewriteTableReferences(sql: string, headerDatabase: string | null): RewriteResult {
   const code = significant(lex(sql));
   const catalog = catalogQualifiedName(code);
   if (catalog) return { ok: false, status: 500, error: `Catalog Error: Catalog with name ${catalog} does not exist!` };
+  const references = findTableReferences(code);
+  if (references.some((ref) => ref.parts[0]?.kind === "string")) return { ok: false, status: 400, error: STRING_LITERAL_ERROR };
   const ctes = cteNames(code);
   const edits: { start: number; end: number; text: string }[] = [];
   const tables: MeasurementRef[] = [];
-  for (const ref of findTableReferences(code)) {
+  let unresolved: string | null = null;
+  for (const ref of references) {
     const [head, tail] = ref.parts as [Token, Token | undefined];
-    if (head.kind === "string") {
-      return { ok: false, status: 400, error: `String literal not allowed in table position: '${head.value}'` };
-    }
     const lower = head.value.toLowerCase();
     if (UNREWRITTEN_PREFIXES.some((p) => lower.startsWith(p))) continue;
     if (!tail && ctes.has(lower)) continue;
@@ -71,6 +90,10 @@ export function rewriteTableReferences(sql: string, headerDatabase: string | nul
     const names = [head, ...(tail ? [tail] : [])].map(nameOf);
     const invalid = names.find((n): n is { error: string } => typeof n !== "string");
     if (invalid) return { ok: false, status: 400, error: invalid.error };
+    if (ref.afterComma) {
+      unresolved ??= unresolvedTableError(names as string[]);
+      continue;
+    }
     if (tail && headerDatabase !== null) return { ok: false, status: 400, error: CROSS_DATABASE_ERROR };
     const [database, measurement] = tail
       ? (names as [string, string])
@@ -80,6 +103,7 @@ export function rewriteTableReferences(sql: string, headerDatabase: string | nul
     const text = qualifiedTable(database, measurement) + (alias ? ` AS ${quoteIdent(measurement)}` : "");
     edits.push({ start: head.start, end: (code[ref.last] as Token).end, text });
   }
+  if (unresolved !== null) return { ok: false, status: 500, error: unresolved };
   let out = "";
   let cursor = 0;
   for (const edit of edits) {

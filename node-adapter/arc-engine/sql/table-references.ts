@@ -1,12 +1,17 @@
 import { isPunct, isWord, type Token } from "./lexer";
 
-/** A table reference after FROM or JOIN: one or two name parts, as written. */
+/**
+ * A table reference after FROM or JOIN, or after a comma in a FROM list: one or two name parts,
+ * as written.
+ */
 export interface RawTableReference {
   /** Index of the first name token in the significant-token list. */
   readonly first: number;
   /** Index of the last name token. */
   readonly last: number;
   readonly parts: readonly Token[];
+  /** True when a comma put it in table position (`FROM a, b`): Arc's rewriter never resolves those. */
+  readonly afterComma: boolean;
 }
 
 /**
@@ -49,41 +54,66 @@ function closingParen(code: readonly Token[], open: number): number {
 const isName = (t: Token | undefined): t is Token => t?.kind === "word" || t?.kind === "quoted";
 
 /**
- * Finds each FROM / JOIN target the way Arc's rewriter sees them: `ident` or `ident.ident`,
- * skipping subqueries, table functions (a name followed by `(`), `LATERAL`, `IS [NOT] DISTINCT
- * FROM`, and FROMs inside function arguments. A string literal in table position is returned as
- * a one-token reference so the caller can refuse it.
+ * Words that close a FROM clause's table list at their depth, so that a later comma there is not
+ * another table (Arc's `fromClauseTerminator`, plus SELECT for DuckDB's FROM-first form).
+ */
+const FROM_LIST_END = new Set(
+  "WHERE GROUP HAVING ORDER LIMIT OFFSET WINDOW QUALIFY UNION EXCEPT INTERSECT FETCH FOR SELECT".split(" "),
+);
+
+/**
+ * Finds each table position the way Arc's checks see them: after FROM or JOIN, and after a comma
+ * that continues a FROM clause's table list (`FROM a, b`, `FROM a JOIN b ON …, c`), until a
+ * clause such as WHERE ends that list. A reference is `ident` or `ident.ident`; subqueries, table
+ * functions (a name followed by `(`), `LATERAL`, `IS [NOT] DISTINCT FROM` and FROMs inside
+ * function arguments are skipped. A string literal in table position is returned as a one-token
+ * reference so the caller can refuse it.
  */
 export function findTableReferences(code: readonly Token[]): RawTableReference[] {
   const found: RawTableReference[] = [];
   const functionParens: boolean[] = [];
+  // Per parenthesis depth (index 0 outside any): whether a FROM list is open there.
+  const fromListOpen: boolean[] = [false];
   code.forEach((token, i) => {
     const prev = code[i - 1];
     if (isPunct(token, "(")) {
       const isCall = prev?.kind === "quoted" || (prev?.kind === "word" && !NOT_A_FUNCTION.has(prev.text.toUpperCase()));
       functionParens.push(isCall);
+      fromListOpen.push(false);
       return;
     }
     if (isPunct(token, ")")) {
       functionParens.pop();
+      if (fromListOpen.length > 1) fromListOpen.pop();
       return;
     }
+    const depth = fromListOpen.length - 1;
+    if (isPunct(token, ",")) {
+      if (fromListOpen[depth]) addReference(code, i + 1, true, found);
+      return;
+    }
+    if (token.kind === "word" && FROM_LIST_END.has(token.text.toUpperCase())) fromListOpen[depth] = false;
     if (!isWord(token, "FROM", "JOIN") || functionParens.at(-1) === true) return;
     if (isWord(token, "FROM") && isWord(prev, "DISTINCT") && isWord(code[i - 2], "IS", "NOT")) return;
-    let j = i + 1;
-    if (isWord(code[j], "LATERAL")) j++;
-    const first = code[j];
-    if (first?.kind === "string") {
-      found.push({ first: j, last: j, parts: [first] });
-      return;
-    }
-    if (!isName(first) || isWord(first, "LATERAL", "VALUES", "SELECT")) return;
-    const second = isPunct(code[j + 1], ".") ? code[j + 2] : undefined;
-    const last = isName(second) ? j + 2 : j;
-    if (isPunct(code[last + 1], "(") || isPunct(code[last + 1], ".")) return; // table function, or a 3-part name
-    found.push({ first: j, last, parts: isName(second) ? [first, second] : [first] });
+    fromListOpen[depth] = true;
+    addReference(code, i + 1, false, found);
   });
   return found;
+}
+
+/** Adds the table reference that starts at `at`, if what stands there is one. */
+function addReference(code: readonly Token[], at: number, afterComma: boolean, found: RawTableReference[]): void {
+  const j = isWord(code[at], "LATERAL") ? at + 1 : at;
+  const first = code[j];
+  if (first?.kind === "string") {
+    found.push({ first: j, last: j, parts: [first], afterComma });
+    return;
+  }
+  if (!isName(first) || isWord(first, "LATERAL", "VALUES", "SELECT")) return;
+  const second = isPunct(code[j + 1], ".") ? code[j + 2] : undefined;
+  const last = isName(second) ? j + 2 : j;
+  if (isPunct(code[last + 1], "(") || isPunct(code[last + 1], ".")) return; // table function, or a 3-part name
+  found.push({ first: j, last, parts: isName(second) ? [first, second] : [first], afterComma });
 }
 
 /** Words that end a table reference, so what follows the table name is not an alias. */

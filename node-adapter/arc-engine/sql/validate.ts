@@ -19,11 +19,11 @@ const DENY_LIST: readonly RegExp[] = [
 ];
 
 /**
- * Table functions that run a string as SQL or name a table by string. Arc has nothing to reach
- * with them; here they would bypass the per-database table resolution, so the engine refuses
- * them as it refuses DDL.
+ * Table functions that run a string as SQL or name a table by string (`json_execute_serialized_sql`
+ * runs what `json_serialize_sql('…')` made of a literal). Arc has nothing to reach with them; here
+ * they would bypass the per-database table resolution, so the engine refuses them as it refuses DDL.
  */
-const DYNAMIC_SQL = /\b(query|query_table)\s*\(/i;
+const DYNAMIC_SQL = /\b(query|query_table|json_execute_serialized_sql)\s*\(/i;
 
 /** Table functions that read files (or remote stores); Arc refuses them in user SQL. */
 const FILE_FUNCTION = new RegExp(

@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, STORE_CATALOG } from "../names";
 import { Catalog } from "./catalog";
+import { openEmptyCatalog } from "./empty-catalog";
 import { Mutex } from "./mutex";
 import { TableWriter } from "./table-writer";
 import { keepByteOrderMarks } from "./text-decoding";
@@ -32,11 +33,18 @@ const IDLE_CONNECTIONS = 4;
 /** How long `close` waits for interrupted queries to hand their connections back. */
 const CLOSE_WAIT_MS = 5000;
 
+/** What a query connection is for. */
+export interface ConnectOptions {
+  /** A connection to a DuckDB that holds no table at all (see `openEmptyCatalog`). */
+  readonly emptyCatalog?: boolean;
+}
+
 /**
  * The DuckDB side of the engine: one database file (or memory), one writer connection guarded by
  * a FIFO mutex, a connection of its own for each running query (so a timed-out query can be
  * interrupted alone), kept for the next query once it is free, and the catalog of flushed
- * measurements.
+ * measurements. Queries reading DuckDB's own catalog get a connection to a second, empty DuckDB,
+ * opened on first use; those connections are not kept.
  */
 export class DuckDBStore {
   private readonly mutex = new Mutex();
@@ -48,6 +56,8 @@ export class DuckDBStore {
   private halted = false;
   /** Query connections DuckDB is opening. */
   private opening = 0;
+  private emptyCatalog: Promise<DuckDBInstance> | null = null;
+  private readonly emptyCatalogConnections = new WeakSet<DuckDBConnection>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -99,15 +109,15 @@ export class DuckDBStore {
   }
 
   /** A connection for one query, reused from an earlier one when one is free; release it with `release`. */
-  async connect(): Promise<DuckDBConnection> {
+  async connect(options: ConnectOptions = {}): Promise<DuckDBConnection> {
     if (this.closed) throw new Error("engine is closed");
     this.refuseIfHalted();
-    let connection = this.idle.pop();
+    let connection = options.emptyCatalog ? undefined : this.idle.pop();
     if (!connection) {
       // Counted while DuckDB opens it, so that `halt` and `close` wait for the open too.
       this.opening++;
       try {
-        connection = await this.instance.connect();
+        connection = options.emptyCatalog ? await (await this.openEmptyCatalog()).connect() : await this.instance.connect();
       } finally {
         this.opening--;
       }
@@ -115,6 +125,7 @@ export class DuckDBStore {
         connection.closeSync();
         throw new Error("engine is closed");
       }
+      if (options.emptyCatalog) this.emptyCatalogConnections.add(connection);
     }
     this.active.add(connection);
     return connection;
@@ -123,8 +134,17 @@ export class DuckDBStore {
   /** Hands a connection back; one whose query was interrupted is closed rather than reused. */
   release(connection: DuckDBConnection, reusable = true): void {
     this.active.delete(connection);
-    if (reusable && !this.closed && this.idle.length < IDLE_CONNECTIONS) this.idle.push(connection);
+    const keep = reusable && !this.closed && this.idle.length < IDLE_CONNECTIONS;
+    if (keep && !this.emptyCatalogConnections.has(connection)) this.idle.push(connection);
     else connection.closeSync();
+  }
+
+  private openEmptyCatalog(): Promise<DuckDBInstance> {
+    this.emptyCatalog ??= openEmptyCatalog(SETUP).catch((error: unknown) => {
+      this.emptyCatalog = null; // the next catalog query tries again
+      throw error;
+    });
+    return this.emptyCatalog;
   }
 
   /**
@@ -150,6 +170,7 @@ export class DuckDBStore {
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.writeConnection.closeSync();
     this.instance.closeSync();
+    (await this.emptyCatalog?.catch(() => null))?.closeSync();
   }
 
   private async settleQueries(): Promise<void> {

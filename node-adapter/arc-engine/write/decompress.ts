@@ -1,11 +1,14 @@
 import * as zlib from "node:zlib";
+import { zstdDecompress } from "./zstd";
 
 export type Decompressed = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly error: string };
 
-type ZstdDecompress = (buffer: Uint8Array, options: { maxOutputLength: number }) => Buffer;
+type ZstdDecompress = (buffer: Uint8Array, options: { maxOutputLength: number }) => Uint8Array;
 
-/** Node 22.15+ ships zstd in zlib; older Node has none, and such a body is refused with 400. */
-const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync;
+/** Node 22.15+ ships zstd in zlib; on older Node a pure-JS decoder does the same job, more slowly. */
+const zstdDecompressSync: ZstdDecompress =
+  (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync ??
+  ((buffer, options) => zstdDecompress(buffer, options.maxOutputLength));
 
 const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
 const isZstd = (b: Uint8Array) => b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd;
@@ -25,9 +28,6 @@ export function decompressBody(body: Uint8Array, maxBytes: number): Decompressed
     }
   }
   if (isZstd(body)) {
-    if (!zstdDecompressSync) {
-      return { ok: false, error: "Invalid zstd compression: zstd is not available in this Node.js version" };
-    }
     try {
       return { ok: true, bytes: zstdDecompressSync(body, { maxOutputLength: maxBytes }) };
     } catch (error) {

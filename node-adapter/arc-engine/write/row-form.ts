@@ -1,5 +1,5 @@
-import { isMsgMap, msgKindName, type MsgMap, type MsgValue } from "../msgpack/values";
-import { asMap, isDroppedColumn, readMeasurement, tagString, type DecodedItem } from "./decoded-item";
+import { isMsgMap, type MsgMap, type MsgValue } from "../msgpack/values";
+import { isDroppedColumn, readMeasurement, tagString, type DecodedItem } from "./decoded-item";
 import { PayloadError } from "./errors";
 import { timeColumnToMicros } from "./time-column";
 
@@ -11,19 +11,27 @@ export interface RowRecord {
   readonly fields: Map<string, MsgValue>;
 }
 
-function readHost(item: MsgMap): string | null {
+/**
+ * Arc's `extractHost`: a string as it is, an integer as `host_<n>`, and anything else, absence
+ * included, as "unknown". Only an empty string leaves the host tag to `tags`.
+ */
+function readHost(item: MsgMap): string {
   const h = item.get("h");
-  if (h === undefined || h === null) return null;
   if (typeof h === "string") return h;
   if (typeof h === "number" || typeof h === "bigint") return `host_${h}`;
-  throw new PayloadError(`row format: 'h' must be a string or an integer, got ${msgKindName(h)}`);
+  return "unknown";
 }
 
+/**
+ * Arc reads `fields` only when it is a map, and otherwise falls back to `f`: an array becomes
+ * `field_0`, `field_1`, …, and any other non-null value no fields at all (Arc logs and goes on).
+ */
 function readFields(item: MsgMap): Map<string, MsgValue> {
   const named = item.get("fields");
-  if (named !== undefined && named !== null) return new Map(asMap(named, "row format: 'fields'"));
+  if (isMsgMap(named)) return new Map(named);
   const positional = item.get("f");
   if (Array.isArray(positional)) return new Map(positional.map((v, i) => [`field_${i}`, v]));
+  if (positional !== undefined && positional !== null) return new Map();
   throw new PayloadError("row format: 'fields' (map) or 'f' (array) is required");
 }
 
@@ -37,7 +45,8 @@ export function decodeRow(item: MsgMap, now: bigint): RowRecord {
   if (isMsgMap(rawTags)) {
     for (const [name, value] of rawTags) if (value !== null) tags.set(name, tagString(name, value));
   }
-  tags.set("host", readHost(item) ?? tags.get("host") ?? "unknown"); // Arc always stores a host tag
+  const host = readHost(item);
+  if (host !== "") tags.set("host", host);
   return { measurement, time, tags, fields: readFields(item) };
 }
 

@@ -1,0 +1,25 @@
+import { isWord, lex, significant } from "./lexer";
+
+/**
+ * Names through which DuckDB shows what its catalogs hold: the `information_schema` and
+ * `pg_catalog` views, `pg_*` views, `duckdb_*()` and `pragma_*()` table functions, and
+ * `sql_auto_complete()`, which completes table names. Arc leaves `information_schema…`, `pg_…` and
+ * `duckdb_…` unrewritten in table position (§3.2), and the others are functions it never touches.
+ */
+const CATALOG_NAME = /^(information_schema|pg_catalog|sql_auto_complete|(duckdb|pragma|pg)_\w+)$/i;
+
+/** Statements DuckDB answers from its catalog (Arc answers `SHOW DATABASES|TABLES` itself, before). */
+const CATALOG_STATEMENTS = ["DESCRIBE", "DESC", "SHOW", "SUMMARIZE"];
+
+/**
+ * True when `sql` may read DuckDB's catalog, so that it must run where no table of the engine is
+ * visible. It looks at names alone, wherever they stand: a column named like one of these sends
+ * its query there too, where its measurements cannot be found (a loud 500, never a leak). A
+ * DESCRIBE-like statement over measurements (`DESCRIBE SELECT … FROM m`, whose tables the
+ * rewrite has pinned to one database) reads only those, as in Arc, and stays where they are.
+ */
+export function readsDuckDBCatalog(sql: string, readsMeasurements: boolean): boolean {
+  const code = significant(lex(sql));
+  if (!readsMeasurements && isWord(code[0], ...CATALOG_STATEMENTS)) return true;
+  return code.some((t) => (t.kind === "word" || t.kind === "quoted") && CATALOG_NAME.test(t.value));
+}
