@@ -56,4 +56,4 @@ export const emptyAsAbsent = <T extends z.ZodType<string>>(schema: T) =>
   schema.nullish().transform((value) => (value || undefined) as Exclude<z.output<T>, ""> | undefined);
 
 /** A pattern-checked string that may also be "" (its own message still names what is wrong). */
-export const orEmpty = <T extends z.ZodType<string>>(schema: T) => z.union([z.literal(""), schema]);
+export const orEmpty = <T extends z.ZodType<string>>(schema: T) => z.union([schema, z.literal("")]);

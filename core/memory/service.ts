@@ -41,7 +41,7 @@ export class MemoryService {
     const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
     const results = await this.options.coordinator.accept(orgId, records);
     // A duplicate is activity too: the agent did write.
-    this.options.activity?.record(orgId, records.map((record) => record.agent_id));
+    this.options.activity?.record(orgId, new Set(records.map((record) => record.agent_id)));
     return results;
   }
 

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "../env";
 
@@ -14,23 +14,26 @@ export const MAX_REQUEST_ID_LENGTH = 128;
 /**
  * Gives every request an id (`c.get("requestId")`) and every answer an `X-Request-Id`, so a user
  * can quote the id of a failure and an operator can find its log lines. Hono's middleware sets
- * the header on the prepared headers, which every `c.json`/`c.body` answer takes; a handler that
- * built its own Response (MCP, the docs page) did not, so it is added there afterwards.
+ * the header on the prepared headers, which every `c.json`/`c.body` answer takes. Nothing here
+ * reads the answer afterwards: on @hono/node-server touching `c.res.headers` turns its cheap
+ * response into a full one on every request (see cors.ts); a handler that builds its own Response
+ * adds the header with `withRequestIdHeader`.
  */
 export function requestIds(): MiddlewareHandler<AppEnv> {
-  const assign = requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH });
-  return (c, next) =>
-    assign(c, async () => {
-      await next();
-      const id = c.get("requestId");
-      if (c.res.headers.has(REQUEST_ID_HEADER)) return;
-      try {
-        c.res.headers.set(REQUEST_ID_HEADER, id);
-      } catch {
-        // immutable headers (a fetched Response): copy it
-        const copy = new Response(c.res.body, c.res);
-        copy.headers.set(REQUEST_ID_HEADER, id);
-        c.res = copy;
-      }
-    });
+  return requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH });
+}
+
+/** `response` with the request's `X-Request-Id`, for a handler that built the Response itself (MCP). */
+export function withRequestIdHeader(c: Context<AppEnv>, response: Response): Response {
+  const id = c.get("requestId");
+  if (!id || response.headers.has(REQUEST_ID_HEADER)) return response;
+  try {
+    response.headers.set(REQUEST_ID_HEADER, id);
+    return response;
+  } catch {
+    // immutable headers (a fetched Response): copy it
+    const copy = new Response(response.body, response);
+    copy.headers.set(REQUEST_ID_HEADER, id);
+    return copy;
+  }
 }

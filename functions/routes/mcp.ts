@@ -5,6 +5,7 @@ import type { Router } from "../app";
 import { createMemtraceMcpServer } from "../mcp/server";
 import { authenticate, extractApiKey } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../openapi";
+import { withRequestIdHeader } from "../middleware/request-id";
 
 export const MCP_PATH = "/mcp";
 
@@ -83,7 +84,7 @@ export function registerMcp(app: Router): void {
     });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(c.req.raw);
+      return withRequestIdHeader(c, await transport.handleRequest(c.req.raw));
     } finally {
       await server.close();
     }
