@@ -47,6 +47,15 @@ export function buildListCandidatesQuery(measurement: string, page: MemoryPageRe
   );
 }
 
+/**
+ * The id and memory type of each memory matching a filter, once per memory (redelivered copies
+ * share both): what counting by type needs, without reading whole memories.
+ */
+export function buildIdTypeQuery(measurement: string, filter: MemoryFilter, limit: number, options: PredicateOptions = {}): string {
+  const where = filterConditions(filter, options).join(" AND ");
+  return fitted(`SELECT DISTINCT id, memory_type FROM ${sqlMeasurement(measurement)} WHERE ${where} LIMIT ${sqlInteger(limit)}`);
+}
+
 /** Where to look for a memory by its ingest time: one exact value, or a range. */
 export type IngestedHint = { atUs: number } | { sinceUs: number; beforeUs: number };
 

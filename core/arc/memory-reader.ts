@@ -4,7 +4,14 @@ import { dedupClaim, splitDedupClaim } from "../memory/dedup-key";
 import type { MemoryRecord } from "../memory/schema";
 import { arcCount, arcText, rowsByName } from "./arc-values";
 import type { ArcQueryPort } from "./client";
-import { buildCountQuery, buildDedupLookupQueries, buildGetByIdQuery, buildListCandidatesQuery, type IngestedHint } from "./memory-queries";
+import {
+  buildCountQuery,
+  buildDedupLookupQueries,
+  buildGetByIdQuery,
+  buildIdTypeQuery,
+  buildListCandidatesQuery,
+  type IngestedHint,
+} from "./memory-queries";
 import type { PredicateOptions } from "./memory-predicates";
 import { rowsToMemoryRecords } from "./rows";
 
@@ -72,6 +79,12 @@ export class ArcMemoryReader {
     const counts: Record<string, number> = {};
     for (const row of rowsByName(result)) counts[arcText(row.memory_type)] = arcCount(row.cnt);
     return counts;
+  }
+
+  /** The id and memory type of up to `limit` memories matching the filter, one entry per memory. */
+  async idsAndTypes(filter: MemoryFilter, limit: number): Promise<Array<{ id: string; memory_type: string }>> {
+    const result = await this.client.query(buildIdTypeQuery(this.client.measurement, filter, limit, this.options));
+    return rowsByName(result).map((row) => ({ id: arcText(row.id), memory_type: arcText(row.memory_type) }));
   }
 
   /**

@@ -81,7 +81,7 @@ export class MemoryService {
     if (floor === null) return target.reader.countByType(filter);
     const [older, overlapping] = await Promise.all([
       target.reader.countByType({ ...filter, ingested_before_us: floor }),
-      target.reader.list({ filter: { ...filter, ingested_since_us: floor }, order: "asc", order_by: "time", limit: MAX_OVERLAP_ROWS }),
+      target.reader.idsAndTypes({ ...filter, ingested_since_us: floor }, MAX_OVERLAP_ROWS),
     ]);
     const out: Record<string, number> = { ...older };
     const counted = new Set<string>();

@@ -8,6 +8,7 @@ import {
   buildDedupLookupQueries,
   buildDedupLookupQuery,
   buildGetByIdQuery,
+  buildIdTypeQuery,
   buildListCandidatesQuery,
 } from "../../core/arc/memory-queries";
 import { ServiceError } from "../../core/errors";
@@ -142,6 +143,12 @@ describe("other queries", () => {
       "SELECT memory_type, count(DISTINCT id) AS cnt FROM events WHERE org_id = 'o' GROUP BY memory_type ORDER BY memory_type",
     );
     expect(() => buildCountQuery("events", { org_id: "o" }, "content" as GroupableColumn)).toThrow(RangeError);
+  });
+
+  it("reads only id and memory type, once per memory, for counts", () => {
+    expect(buildIdTypeQuery("events", { org_id: "o", agent_id: "a", ingested_since_us: 5 }, 10)).toMatch(
+      /^SELECT DISTINCT id, memory_type FROM events WHERE org_id = 'o' AND agent_id = 'a' AND .*ingested_at >= 5.* LIMIT 10$/,
+    );
   });
 
   it("looks dedup keys up by acceptance time, first accepted memory per agent and key", () => {
