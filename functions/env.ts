@@ -21,15 +21,6 @@ export interface RuntimeSettings {
 }
 
 /**
- * What /health reports of the outbox: memories accepted but not yet delivered to Arc, every org
- * together. The Node coordinator holds every org's outbox in the process and has it; on Workers
- * each org's outbox is a Durable Object of its own, which no isolate can sum, so it is absent.
- */
-export interface OutboxDepth {
-  pendingRows(): number;
-}
-
-/**
  * Everything a handler needs, built once per process or isolate and set on each request's
  * context. Handlers never reach for globals, `process` or the Workers execution context.
  */
@@ -43,7 +34,7 @@ export interface Services {
   tokens: AgentTokens;
   /** Per key and per org request budgets (`[rate_limit]`); in memory per process or isolate. */
   rateLimiter: RateLimiter;
-  coordinator: WriteCoordinator & Partial<OutboxDepth>;
+  coordinator: WriteCoordinator;
   arc: ArcRouter;
   memories: MemoryService;
   /** Encrypts Arc credentials stored per org (AES-GCM). */

@@ -6,9 +6,6 @@
 
 import { wellFormed } from "../well-formed";
 
-/** Arc repairs UTF-8 the same way: every column of every delivered row passes through here. */
-export { wellFormed };
-
 /** The text a SQL literal carries for `value`: well-formed, NUL removed (a NUL ends DuckDB's SQL text early). */
 export function sqlTextValue(value: string): string {
   return wellFormed(value).replaceAll("\0", "");

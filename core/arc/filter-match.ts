@@ -1,8 +1,9 @@
 import { badRequest } from "../errors";
 import type { MemoryFilter, MemoryPageRequest, SortKey } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
-import { compareText, duckdbLower, sqlTextValue, wellFormed } from "./duckdb-text";
+import { compareText, duckdbLower, sqlTextValue } from "./duckdb-text";
 import { tagsToCsv } from "./memory-columns";
+import { wellFormed } from "../well-formed";
 
 /**
  * The memory query builder's semantics in JS, for memories accepted but not yet visible in

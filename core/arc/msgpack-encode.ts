@@ -1,8 +1,9 @@
 import { Encoder } from "@msgpack/msgpack";
 import type { MemoryRecord } from "../memory/schema";
-import { utf8Length, wellFormed } from "./duckdb-text";
+import { utf8Length } from "./duckdb-text";
 import { ARC_MAX_TIME_US, ARC_MIN_TIME_US, MEMORY_COLUMN_KINDS, MEMORY_COLUMNS, memoryCell, type WireKind } from "./memory-columns";
 import { isValidMeasurement } from "./sql-names";
+import { wellFormed } from "../well-formed";
 
 /** One column of a batch: its wire kind and one value per row (`null` is SQL NULL). */
 export interface ColumnValues {

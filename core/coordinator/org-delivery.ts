@@ -1,9 +1,10 @@
 import { memoryWireBytes } from "../arc/msgpack-encode";
+import { leadingWithin } from "../budget";
 import type { Clock } from "../clock";
 import { ServiceError } from "../errors";
 import { backoffDelayMs, type BatchingLimits } from "./batching-policy";
 import type { CoordinatorLogger, SinkResolver } from "./options";
-import type { CachedRow, OrgOutbox } from "./org-outbox";
+import type { OrgOutbox } from "./org-outbox";
 
 /** `orgGone`: the org no longer exists, so its rows have nowhere to go (the owner drops them). */
 export type DeliveryOutcome = { ok: true; delivered: number } | { ok: false; error: unknown; orgGone?: true };
@@ -26,19 +27,6 @@ const isTooLarge = (error: unknown): boolean =>
 /** The resolver's word that the org was deleted (see `SinkResolver`). */
 const isOrgGone = (error: unknown): boolean => error instanceof ServiceError && error.code === "not_found";
 
-/** The oldest pending rows that fit one delivery: at most `maxRows`, and `maxBytes` unless one row is more. */
-function takeChunk(pending: readonly CachedRow[], maxRows: number, maxBytes: number): { rows: CachedRow[]; bytes: number } {
-  let bytes = 0;
-  let count = 0;
-  while (count < pending.length && count < maxRows) {
-    const size = memoryWireBytes(pending[count]!.record);
-    if (count > 0 && bytes + size > maxBytes) break;
-    bytes += size;
-    count++;
-  }
-  return { rows: pending.slice(0, count), bytes };
-}
-
 /**
  * Sends the org's oldest pending rows (at most one batch) to its sink; once the sink succeeded
  * they count as delivered, in memory only: the outbox keeps them unmarked until the purge, and a
@@ -48,7 +36,10 @@ function takeChunk(pending: readonly CachedRow[], maxRows: number, maxBytes: num
  * can fire and forget. The caller guarantees one delivery per org at a time.
  */
 export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: DeliveryDeps): Promise<DeliveryOutcome> {
-  const { rows: chunk, bytes } = takeChunk(org.pending, deps.limits.maxBatchSize, org.chunkBytesLimit ?? deps.limits.maxBatchBytes);
+  // The oldest pending rows that fit one delivery: at most a batch, and the byte bound unless one row is more.
+  const maxBytes = org.chunkBytesLimit ?? deps.limits.maxBatchBytes;
+  const { count, bytes } = leadingWithin(org.pending, maxBytes, (row) => memoryWireBytes(row.record), deps.limits.maxBatchSize);
+  const chunk = org.pending.slice(0, count);
   if (chunk.length === 0) return { ok: true, delivered: 0 };
   let resolved = false;
   try {

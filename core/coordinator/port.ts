@@ -34,6 +34,12 @@ export interface WriteCoordinator {
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
+  /**
+   * Memories accepted but not yet delivered to Arc, for one org or every org together (/health).
+   * Node's coordinator holds every org's outbox in the process; on Workers each org's outbox is a
+   * Durable Object of its own, which no isolate can sum, so that coordinator has no such count.
+   */
+  pendingRows?(orgId?: string): number;
   /** Deliver what is pending for one org (or all) to Arc now. */
   flush(orgId?: string): Promise<void>;
   close(): Promise<void>;

@@ -39,7 +39,13 @@ async function tokenCaller(services: Services, credential: string): Promise<Call
   };
 }
 
-/** Verifies the API key (cached, so bcrypt runs once per key per process) or agent token, and sets the caller. */
+/** An API key's caller (verified through the cache, so bcrypt runs once per key per process), or null for no valid key. */
+export async function apiKeyCaller(services: Services, credential: string): Promise<Caller | null> {
+  const verified = await services.verifier.verify(credential);
+  return verified && { keyId: verified.keyId, keyName: verified.name, orgId: verified.orgId, permissions: verified.permissions };
+}
+
+/** Verifies the API key or agent token, and sets the caller. */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const credential = extractApiKey(c.req.raw.headers);
   if (!credential) throw unauthorized("missing API key");
@@ -47,9 +53,9 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (looksLikeAgentToken(credential)) {
     c.set("caller", await tokenCaller(services, credential));
   } else {
-    const verified = await services.verifier.verify(credential);
-    if (!verified) throw unauthorized("invalid API key");
-    c.set("caller", { keyId: verified.keyId, keyName: verified.name, orgId: verified.orgId, permissions: verified.permissions });
+    const caller = await apiKeyCaller(services, credential);
+    if (!caller) throw unauthorized("invalid API key");
+    c.set("caller", caller);
   }
   await next();
 });

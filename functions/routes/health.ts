@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { looksLikeAgentToken } from "../../core/auth/agent-token";
 import type { AppEnv } from "../env";
 import type { Router } from "../app";
-import { extractApiKey } from "../middleware/auth";
+import { apiKeyCaller, extractApiKey } from "../middleware/auth";
 import { jsonContent } from "../openapi";
 import { isOperator } from "./admin/access";
 
@@ -78,8 +78,8 @@ async function seesOrgIds(c: Context<AppEnv>): Promise<boolean> {
   const credential = extractApiKey(c.req.raw.headers);
   if (!credential || looksLikeAgentToken(credential)) return false;
   const services = c.get("services");
-  const key = await services.verifier.verify(credential);
-  return key !== null && isOperator({ keyId: key.keyId, keyName: key.name, orgId: key.orgId, permissions: key.permissions }, services);
+  const caller = await apiKeyCaller(services, credential);
+  return caller !== null && isOperator(caller, services);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { leadingWithin } from "../../core/budget";
 import type { MemoryPageRequest } from "../../core/memory/filter";
 import type { MemoryRecord } from "../../core/memory/schema";
 
@@ -29,13 +30,7 @@ export function serializedBytes(record: MemoryRecord): number {
 
 /** The page's leading records up to the byte budget, always at least one so a caller progresses. */
 export function firstChunk(records: MemoryRecord[], budget = RECENT_CHUNK_BYTES): RecentChunk {
-  let bytes = 0;
-  let count = 0;
-  while (count < records.length) {
-    bytes += serializedBytes(records[count]!);
-    if (count > 0 && bytes > budget) break;
-    count++;
-  }
+  const { count } = leadingWithin(records, budget, serializedBytes);
   return count === records.length ? { records, complete: true } : { records: records.slice(0, count), complete: false };
 }
 

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareText, duckdbLower, sqlTextValue, utf8Length, wellFormed } from "../../core/arc/duckdb-text";
+import { compareText, duckdbLower, sqlTextValue, utf8Length } from "../../core/arc/duckdb-text";
 import { hostileString } from "./support/arbitraries";
 import { useDuckdb } from "./support/duckdb";
+import { wellFormed } from "../../core/well-formed";
 
 const duckdb = useDuckdb();
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArcClient } from "../../core/arc/client";
-import { wellFormed } from "../../core/arc/duckdb-text";
+import { wellFormed } from "../../core/well-formed";
 import { pageOf } from "../../core/arc/filter-match";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";

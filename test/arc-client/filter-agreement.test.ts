@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { wellFormed } from "../../core/arc/duckdb-text";
+import { wellFormed } from "../../core/well-formed";
 import { matchesFilter, pageOf } from "../../core/arc/filter-match";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import type { MemoryPageRequest } from "../../core/memory/filter";

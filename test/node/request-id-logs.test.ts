@@ -10,6 +10,7 @@ import { createApp } from "../../functions/app";
 import { closeHttp, listen } from "../../node-adapter/http-server";
 import { startServer, type RunningServer } from "../../node-adapter/server";
 import { tempDir } from "../support/harness";
+import { withFailingListAgents } from "../support/failing-store";
 
 /** The server's log lines as they were emitted, fields and all. */
 const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
@@ -73,17 +74,7 @@ describe("log lines about a request name its request id", () => {
   });
 
   it("an unexpected failure: logged with the id, answered as a bare 500 that quotes it", async () => {
-    const failing = {
-      ...running.services,
-      store: new Proxy(running.services.store, {
-        get(target, prop, receiver) {
-          if (prop !== "listAgents") return Reflect.get(target, prop, receiver);
-          return async () => {
-            throw new Error("SQLITE_ERROR: the metadata database went away");
-          };
-        },
-      }),
-    };
+    const failing = withFailingListAgents(running.services, "SQLITE_ERROR: the metadata database went away");
     const server: ServerType = await listen(createApp(failing).fetch, settingsSchema.parse({ server: { host: "127.0.0.1", port: 0 } }).server);
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/agents`;

@@ -8,6 +8,7 @@ import { createApp } from "../../functions/app";
 import { startServer, type RunningServer } from "../../node-adapter/server";
 import { tempDir } from "../support/harness";
 import { expectNoLeaks, runLeakScenario, startHostileArc, type HostileArc } from "./leak-scenario";
+import { withFailingListAgents } from "../support/failing-store";
 
 const lines: string[] = [];
 const capture: Logger = {
@@ -45,17 +46,7 @@ describe("no credential, stack trace or SQL leaks", () => {
   });
 
   it("answers an unexpected failure with a bare 500: no message, no SQL, no stack", async () => {
-    const failing = {
-      ...running.services,
-      store: new Proxy(running.services.store, {
-        get(target, prop, receiver) {
-          if (prop !== "listAgents") return Reflect.get(target, prop, receiver);
-          return async () => {
-            throw new Error(`SQLITE_ERROR: no such column in SELECT key_hash FROM api_keys WHERE key = '${running.adminKey}'`);
-          };
-        },
-      }),
-    };
+    const failing = withFailingListAgents(running.services, `SQLITE_ERROR: no such column in SELECT key_hash FROM api_keys WHERE key = '${running.adminKey}'`);
     const res = await createApp(failing).request("/api/v1/agents", { headers: { "x-api-key": running.adminKey! } });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: "internal server error", request_id: res.headers.get("x-request-id") });

@@ -12,6 +12,7 @@ import { DANGEROUS_SQL, stripTrailingSemicolons, validateQuerySql } from "../sql
 import { requirePermission } from "./auth";
 import type { ArcEnv, EngineServices } from "./context";
 import { readQueryRequest } from "./query-request";
+import { lex, significant } from "../sql/lexer";
 
 const fail = (status: number, error: string, clock: QueryClock) => jsonResponse(errorBody(error, clock), status);
 
@@ -50,9 +51,10 @@ export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices):
     const anyMissing = () => rewritten.tables.some((t) => !store.catalog.has(t.database, t.measurement));
     if (anyMissing()) return jsonResponse(successBody([], [], clock), 200);
     try {
+      const code = significant(lex(sql));
       const outcome = await runSelect(store, rewritten.sql, options.queryTimeoutMs, {
-        shuffle: unspecifiedOrder(sql),
-        emptyCatalog: readsDuckDBCatalog(sql, rewritten.tables.length > 0),
+        shuffle: unspecifiedOrder(code),
+        emptyCatalog: readsDuckDBCatalog(code, rewritten.tables.length > 0),
       });
       if (outcome.kind === "timeout") return fail(504, "Query timed out", clock);
       if (outcome.kind === "rejected") return fail(400, DANGEROUS_SQL, clock);

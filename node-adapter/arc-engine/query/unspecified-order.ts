@@ -1,4 +1,4 @@
-import { isPunct, isWord, lex, significant, type Token } from "../sql/lexer";
+import { isPunct, isWord, type Token } from "../sql/lexer";
 
 /** Which orders of a result Arc leaves unspecified, and so the engine shuffles. */
 export interface UnspecifiedOrder {
@@ -10,15 +10,14 @@ export interface UnspecifiedOrder {
 const REPORTS = ["EXPLAIN", "DESCRIBE", "DESC", "SHOW", "SUMMARIZE"];
 
 /**
- * Arc leaves row order open without ORDER BY (`preserve_insertion_order` is off) and the column
+ * `code` is the query's significant tokens. Arc leaves row order open without ORDER BY (`preserve_insertion_order` is off) and the column
  * order of `SELECT *` open (each Parquet schema comes from a Go map), so clients must order and
  * look values up by name; shuffling here makes one that does not fail against the engine first.
  * Rows count as unordered only when no ORDER BY appears anywhere, not even in a subquery or a
  * window, since telling which ORDER BY orders the result would take a parser. Columns count as
  * unordered when the outermost select list is a bare `*` (or the FROM-first form has none).
  */
-export function unspecifiedOrder(sql: string): UnspecifiedOrder {
-  const code = significant(lex(sql));
+export function unspecifiedOrder(code: readonly Token[]): UnspecifiedOrder {
   if (isWord(code[0], ...REPORTS)) return { rows: false, columns: false };
   const ordered = code.some((t, i) => isWord(t, "ORDER") && isWord(code[i + 1], "BY"));
   return { rows: !ordered, columns: selectsBareStar(code) };

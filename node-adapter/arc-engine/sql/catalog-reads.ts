@@ -1,4 +1,4 @@
-import { isWord, lex, significant } from "./lexer";
+import { isWord, type Token } from "./lexer";
 
 /**
  * Names through which DuckDB shows what its catalogs hold: the `information_schema` and
@@ -12,14 +12,13 @@ const CATALOG_NAME = /^(information_schema|pg_catalog|sql_auto_complete|(duckdb|
 const CATALOG_STATEMENTS = ["DESCRIBE", "DESC", "SHOW", "SUMMARIZE"];
 
 /**
- * True when `sql` may read DuckDB's catalog, so that it must run where no table of the engine is
+ * True when the query (its significant tokens) may read DuckDB's catalog, so that it must run where no table of the engine is
  * visible. It looks at names alone, wherever they stand: a column named like one of these sends
  * its query there too, where its measurements cannot be found (a loud 500, never a leak). A
  * DESCRIBE-like statement over measurements (`DESCRIBE SELECT … FROM m`, whose tables the
  * rewrite has pinned to one database) reads only those, as in Arc, and stays where they are.
  */
-export function readsDuckDBCatalog(sql: string, readsMeasurements: boolean): boolean {
-  const code = significant(lex(sql));
+export function readsDuckDBCatalog(code: readonly Token[], readsMeasurements: boolean): boolean {
   if (!readsMeasurements && isWord(code[0], ...CATALOG_STATEMENTS)) return true;
   return code.some((t) => (t.kind === "word" || t.kind === "quoted") && CATALOG_NAME.test(t.value));
 }

@@ -7,7 +7,7 @@ import {
 } from "@duckdb/node-api";
 import { afterAll, beforeAll } from "vitest";
 import type { ArcQueryPort, ArcQueryResult } from "../../../core/arc/client";
-import { wellFormed } from "../../../core/arc/duckdb-text";
+import { wellFormed } from "../../../core/well-formed";
 import { memoryToRow } from "../../../core/arc/memory-columns";
 import { ARC_SQL_MAX_BYTES } from "../../../core/arc/memory-queries";
 import type { MemoryRecord } from "../../../core/memory/schema";
