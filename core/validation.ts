@@ -9,19 +9,30 @@ export const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]{0,127}$/;
 export const TYPE_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/;
 export const TAG_PATTERN = /^[a-zA-Z0-9_.-]{1,64}$/;
 
-export const idSchema = (field: string) =>
-  z.string().regex(ID_PATTERN, {
+/** `pattern`, or nothing at all: for fields where "" means "not sent" (see memoryInputSchema). */
+const orEmptyPattern = (pattern: RegExp) => new RegExp(`^(?:${pattern.source.slice(1, -1)})?$`);
+const ID_OR_EMPTY = orEmptyPattern(ID_PATTERN);
+const TYPE_OR_EMPTY = orEmptyPattern(TYPE_PATTERN);
+const TAG_OR_EMPTY = orEmptyPattern(TAG_PATTERN);
+
+/** `orEmpty` also accepts "" (under the same message, which still names what a value must be). */
+interface PatternOptions {
+  orEmpty?: boolean;
+}
+
+export const idSchema = (field: string, options: PatternOptions = {}) =>
+  z.string().regex(options.orEmpty ? ID_OR_EMPTY : ID_PATTERN, {
     message: `invalid ${field}: must start with a letter, then letters, digits, underscores or hyphens, max 128 chars`,
   });
 
-export const typeSchema = (field: string) =>
-  z.string().regex(TYPE_PATTERN, {
+export const typeSchema = (field: string, options: PatternOptions = {}) =>
+  z.string().regex(options.orEmpty ? TYPE_OR_EMPTY : TYPE_PATTERN, {
     message: `invalid ${field}: must start with a letter, then letters, digits or underscores, max 64 chars`,
   });
 
-export const tagSchema = z.string().regex(TAG_PATTERN, {
-  message: "invalid tag: letters, digits, underscores, hyphens or dots, 1 to 64 chars",
-});
+const TAG_MESSAGE = "invalid tag: letters, digits, underscores, hyphens or dots, 1 to 64 chars";
+export const tagSchema = z.string().regex(TAG_PATTERN, { message: TAG_MESSAGE });
+export const tagOrEmptySchema = z.string().regex(TAG_OR_EMPTY, { message: TAG_MESSAGE });
 
 /**
  * Text a client sends and we store or compare as is, made well-formed (see wellFormed) so the
@@ -41,19 +52,3 @@ export const jsonObjectSchema = (message: string) =>
     .unknown()
     .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message })
     .meta({ type: "object", additionalProperties: {} }) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
-
-/*
- * The original decoded JSON with Go's encoding/json, where null leaves a field at its zero value,
- * and took a zero value for "not sent". So null means absent, and so does "" where it cannot be a
- * value. Transforms (not preprocessing), so the OpenAPI document shows what is accepted.
- */
-
-/** Absent when null or left out. */
-export const nullAsAbsent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
-
-/** Absent when "", null or left out; `schema` must accept "" (see `orEmpty`). */
-export const emptyAsAbsent = <T extends z.ZodType<string>>(schema: T) =>
-  schema.nullish().transform((value) => (value || undefined) as Exclude<z.output<T>, ""> | undefined);
-
-/** A pattern-checked string that may also be "" (its own message still names what is wrong). */
-export const orEmpty = <T extends z.ZodType<string>>(schema: T) => z.union([schema, z.literal("")]);

@@ -34,7 +34,7 @@ export function scopeMemoryFilter<F extends { agent_id?: string | undefined; ses
 }
 
 /** A memory to write, checked against the scope; a session-bound token's session is filled in. */
-export function scopeMemoryInput<M extends { agent_id: string; session_id?: string | undefined }>(scope: AgentScope | undefined, input: M): M {
+export function scopeMemoryInput<M extends { agent_id: string; session_id?: string | null | undefined }>(scope: AgentScope | undefined, input: M): M {
   if (!scope) return input;
   if (input.agent_id !== scope.agentId) throw otherAgent(scope);
   if (!scope.sessionId) return input;

@@ -114,6 +114,15 @@ export class OutboxStore {
   private *storedParts(rows: OutboxGroup["rows"]): Iterable<{ firstSeq: number; lastSeq: number; rowsJson: string }> {
     // JSON.stringify leaves text unescaped, so a UTF-16 unit is at most 3 bytes of it.
     const maxUnits = Math.floor(this.valueMaxBytes / 3);
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    if (!first || !last) return;
+    // Nearly every commit fits whole: one native stringify, and only an oversized one is cut.
+    const whole = JSON.stringify(rows.map((row) => packRow(row.seq, row.record)));
+    if (whole.length <= maxUnits || rows.length === 1) {
+      yield { firstSeq: first.seq, lastSeq: last.seq, rowsJson: whole };
+      return;
+    }
     let packed: string[] = [];
     let units = 2;
     let firstSeq = 0;

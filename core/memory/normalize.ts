@@ -6,7 +6,7 @@ import { badRequest } from "../errors";
 import { uuidv7 } from "../ids";
 import { formatTimestamp, parseInstant } from "../time/instant";
 import { dedupKeyOf } from "./dedup-key";
-import { MEMORY_LIMITS, type Memory, type MemoryInput, type MemoryRecord } from "./schema";
+import { DEFAULT_EVENT_TYPE, DEFAULT_MEMORY_TYPE, MEMORY_LIMITS, type Memory, type MemoryInput, type MemoryRecord } from "./schema";
 
 /** Event times may be backfilled freely, but not set far ahead: Arc prunes future rows from time-bounded reads. */
 const MAX_FUTURE_MS = 24 * 3_600_000;
@@ -20,12 +20,13 @@ export interface NormalizeOptions {
 
 /**
  * Turns a validated input into the stored record: server id (UUIDv7), event time (the client's,
- * or now), ingested_at, and the dedup key (the client's, or derived as the original did).
+ * or now), ingested_at, and the dedup key (the client's, or derived as the original did). Null,
+ * and "" where it cannot be a value, read as "not sent" (see memoryInputSchema).
  */
 export function toMemoryRecord(orgId: string, input: MemoryInput, options: NormalizeOptions): MemoryRecord {
   const nowMs = options.clock.now();
   let timeUs = nowMs * 1000;
-  if (input.time !== undefined) {
+  if (input.time != null) {
     const us = parseInstant(input.time);
     // The schema checked the form, so no answer means the microseconds are past a safe integer
     // (beyond about 2255, or before about 1685): which way decides the message.
@@ -34,33 +35,40 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
     if (us === undefined || us < ARC_MIN_TIME_US) throw badRequest(`invalid time: must be ${EARLIEST_TIME} or later`);
     timeUs = us;
   }
-  const metadataJson = input.metadata === undefined ? "{}" : JSON.stringify(input.metadata);
+  const metadataJson = input.metadata == null ? "{}" : JSON.stringify(input.metadata);
   if (utf8Length(metadataJson) > MEMORY_LIMITS.metadataMaxBytes) {
     throw badRequest(`metadata is larger than ${MEMORY_LIMITS.metadataMaxBytes} bytes as JSON`);
   }
+  const eventType = input.event_type || DEFAULT_EVENT_TYPE;
   const dedupKey =
-    input.dedup_key ?? (options.dedupEnabled ? dedupKeyOf(input.agent_id, input.event_type, input.content, options.sha256Hex) : "");
+    input.dedup_key || (options.dedupEnabled ? dedupKeyOf(input.agent_id, eventType, input.content, options.sha256Hex) : "");
   return {
     id: uuidv7(nowMs),
     org_id: orgId,
     agent_id: input.agent_id,
-    session_id: input.session_id ?? "",
-    memory_type: input.memory_type,
-    event_type: input.event_type,
+    session_id: input.session_id || "",
+    memory_type: input.memory_type || DEFAULT_MEMORY_TYPE,
+    event_type: eventType,
     content: input.content,
     metadata_json: metadataJson,
-    tags: input.tags ? uniqueTags(input.tags) : [],
+    tags: input.tags ? storedTags(input.tags) : [],
     dedup_key: dedupKey,
     importance: input.importance ?? 0,
-    parent_id: input.parent_id ?? "",
+    parent_id: input.parent_id || "",
     time_us: timeUs,
     ingested_at_us: nowMs * 1000,
   };
 }
 
-/** Tags without repeats, first occurrences kept; the validated array itself when it has none, as usual. */
-function uniqueTags(tags: string[]): string[] {
-  for (let i = 1; i < tags.length; i++) if (tags.lastIndexOf(tags[i]!, i - 1) !== -1) return [...new Set(tags)];
+/**
+ * Tags as stored: without "" (a comma-joined column cannot hold one) and without repeats, first
+ * occurrences kept; the validated array itself when it has neither, as usual.
+ */
+function storedTags(tags: string[]): string[] {
+  const clean = (all: string[]) => [...new Set(all)].filter((tag) => tag !== "");
+  for (let i = 0; i < tags.length; i++) {
+    if (tags[i] === "" || (i > 0 && tags.lastIndexOf(tags[i]!, i - 1) !== -1)) return clean(tags);
+  }
   return tags;
 }
 

@@ -1,11 +1,15 @@
 import { z } from "zod";
-import { emptyAsAbsent, freeText, idSchema, jsonObjectSchema, nullAsAbsent, orEmpty, tagSchema, typeSchema } from "../validation";
+import { freeText, idSchema, jsonObjectSchema, tagOrEmptySchema, typeSchema } from "../validation";
 
 /** The original's four memory types; anything else breaks the original Python SDK's enum. */
 export const MEMORY_TYPES = ["episodic", "session", "decision", "entity"] as const;
 const MEMORY_TYPE_MESSAGE = `invalid memory_type: must be one of ${MEMORY_TYPES.join(", ")}`;
 export const memoryTypeSchema = z.enum(MEMORY_TYPES, { message: MEMORY_TYPE_MESSAGE });
 export type MemoryType = z.infer<typeof memoryTypeSchema>;
+
+/** What a memory is when the client names no type (or sends "" or null). */
+export const DEFAULT_MEMORY_TYPE: MemoryType = "episodic";
+export const DEFAULT_EVENT_TYPE = "general";
 
 export const MEMORY_LIMITS = {
   contentMaxChars: 65_536,
@@ -32,45 +36,37 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
 
 /**
  * One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). Optional
- * fields read null, and "" where it cannot be a value, as "not sent" (see emptyAsAbsent): the
- * original Go SDK sends `memory_type` and `event_type` even when empty.
+ * fields may be null, and "" where it cannot be a value; both mean "not sent", as Go's zero values
+ * did for the original (its SDK sends `memory_type` and `event_type` even when empty), and
+ * `toMemoryRecord` reads them so. The schema only checks: a transform per field cost every write
+ * an allocation-heavy pipe, for what one `||` does when normalising.
  */
 export const memoryInputSchema = z.object({
   agent_id: idSchema("agent_id"),
   content: freeText({ message: "content is required" })
     .min(1, "content is required")
     .max(MEMORY_LIMITS.contentMaxChars, `content is longer than ${MEMORY_LIMITS.contentMaxChars} characters`),
-  memory_type: emptyAsAbsent(z.enum([...MEMORY_TYPES, ""], { message: MEMORY_TYPE_MESSAGE }))
-    .transform((type) => type ?? "episodic")
-    .meta({ default: "episodic" }),
-  event_type: emptyAsAbsent(orEmpty(typeSchema("event_type")))
-    .transform((type) => type ?? "general")
-    .meta({ default: "general" }),
-  session_id: emptyAsAbsent(orEmpty(idSchema("session_id"))),
+  memory_type: z.enum([...MEMORY_TYPES, ""], { message: MEMORY_TYPE_MESSAGE }).nullish().meta({ default: DEFAULT_MEMORY_TYPE }),
+  event_type: typeSchema("event_type", { orEmpty: true }).nullish().meta({ default: DEFAULT_EVENT_TYPE }),
+  session_id: idSchema("session_id", { orEmpty: true }).nullish(),
   // The OpenAPI generator takes a schema's own `type` as given, without adding null to it.
-  metadata: nullAsAbsent(
-    jsonObjectSchema("metadata must be a JSON object").refine((m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth), {
+  metadata: jsonObjectSchema("metadata must be a JSON object")
+    .refine((m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth), {
       message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels`,
-    }),
-  ).meta({ type: ["object", "null"] }),
-  /** Empty tags are dropped: the original allowed them, but a comma-joined column cannot hold one. */
-  tags: nullAsAbsent(
-    z
-      .array(orEmpty(tagSchema))
-      .max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`)
-      .transform((tags) => tags.filter((tag) => tag !== "")),
-  ),
-  importance: nullAsAbsent(
-    z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1"),
-  ),
-  dedup_key: emptyAsAbsent(
-    freeText().max(MEMORY_LIMITS.dedupKeyMaxChars, `dedup_key is longer than ${MEMORY_LIMITS.dedupKeyMaxChars} characters`),
-  ),
-  parent_id: emptyAsAbsent(
-    freeText().max(MEMORY_LIMITS.parentIdMaxChars, `parent_id is longer than ${MEMORY_LIMITS.parentIdMaxChars} characters`),
-  ),
+    })
+    .nullish()
+    .meta({ type: ["object", "null"] }),
+  /** Empty tags are dropped on normalising: the original allowed them, but a comma-joined column cannot hold one. */
+  tags: z.array(tagOrEmptySchema).max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`).nullish(),
+  importance: z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1").nullish(),
+  dedup_key: freeText()
+    .max(MEMORY_LIMITS.dedupKeyMaxChars, `dedup_key is longer than ${MEMORY_LIMITS.dedupKeyMaxChars} characters`)
+    .nullish(),
+  parent_id: freeText()
+    .max(MEMORY_LIMITS.parentIdMaxChars, `parent_id is longer than ${MEMORY_LIMITS.parentIdMaxChars} characters`)
+    .nullish(),
   /** Event time for backfill (ISO 8601 with offset); the server's clock when absent. Its range is checked on normalising. */
-  time: nullAsAbsent(z.iso.datetime({ offset: true, message: "invalid time: must be ISO 8601 with a timezone" })),
+  time: z.iso.datetime({ offset: true, message: "invalid time: must be ISO 8601 with a timezone" }).nullish(),
 });
 export type MemoryInput = z.infer<typeof memoryInputSchema>;
 

@@ -57,13 +57,15 @@ describe("empty strings and nulls in a memory", () => {
     }
   });
 
-  it("drop empty tags, which the original allowed", async () => {
+  it("drop empty tags, which the original allowed, and repeats", async () => {
     const res = await create({ ...goSdkBody("tagged"), tags: ["", "web", "", "docs"] });
     expect(res.status).toBe(201);
     expect(res.body.tags).toEqual(["web", "docs"]);
     const onlyEmpty = await create({ ...goSdkBody("tagged empty"), tags: [""] });
     expect(onlyEmpty.status).toBe(201);
     expect(onlyEmpty.body).not.toHaveProperty("tags");
+    const repeated = await create({ ...goSdkBody("tagged again"), tags: ["docs", "", "web", "docs", ""] });
+    expect(repeated.body.tags).toEqual(["docs", "web"]);
   });
 
   it("work in a batch (the Go SDK's AddMemories) the same way", async () => {
