@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock";
 import type { WriteCoordinator } from "../core/coordinator/port";
 import type { Logger } from "../core/logger";
 import type { SqlMetadataStore } from "../core/metadata/store";
+import type { ClosedSessions } from "../core/metadata/closed-sessions";
 import type { MemoryService } from "../core/memory/service";
 import type { ArcRouter } from "../core/arc-routing/router";
 import type { RateLimiter } from "../core/rate-limit/limiter";
@@ -37,6 +38,8 @@ export interface Services {
   coordinator: WriteCoordinator;
   arc: ArcRouter;
   memories: MemoryService;
+  /** Session statuses the write path checks, cached per process or isolate; session routes note their changes. */
+  closedSessions: ClosedSessions;
   /** Encrypts Arc credentials stored per org (AES-GCM). */
   masterKey: CryptoKey;
   /** Keeps work alive after the response (waitUntil on Workers, a tracked promise on Node). */

@@ -12,6 +12,7 @@ import { arcHooks, embeddedArcConfirmation } from "../core/coordinator/arc-hooks
 import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
 import { AgentActivity } from "../core/metadata/agent-activity";
+import { ClosedSessions } from "../core/metadata/closed-sessions";
 import { SqlMetadataStore } from "../core/metadata/store";
 import { MemoryService } from "../core/memory/service";
 import { createRateLimiter } from "../core/rate-limit/limiter";
@@ -130,6 +131,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       refreshMs: settings.auth.key_cache_ttl,
     });
     const dedup = dedupSettings(settings);
+    // A close made by another process on the same metadata shows here within SESSION_STATUS_TTL_MS.
+    const closedSessions = new ClosedSessions({ lookup: (orgId, ids) => store.closedSessionIds(orgId, ids), clock });
     const coordinator = await createLocalWriteCoordinator({
       dataDir: settings.data.dir,
       clock,
@@ -164,11 +167,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       rateLimiter: createRateLimiter(settings.rate_limit, clock),
       coordinator,
       arc,
+      closedSessions,
       memories: new MemoryService({
         coordinator,
         arc,
         clock,
         dedup,
+        closedSessions,
         sha256Hex: nativeSha256Hex,
         activity: new AgentActivity({ touch: (orgId, agentIds) => store.touchAgents(orgId, agentIds), clock, background: background.add, logger }),
       }),

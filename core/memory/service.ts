@@ -3,7 +3,9 @@ import type { ArcRouter } from "../arc-routing/router";
 import type { Clock } from "../clock";
 import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
+import { conflict } from "../errors";
 import type { AgentActivity } from "../metadata/agent-activity";
+import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord } from "./normalize";
 import type { MemoryInput, MemoryRecord } from "./schema";
@@ -17,12 +19,20 @@ export interface MemoryServiceOptions {
   sha256Hex?: Sha256Hex;
   /** Told which agent_ids wrote, for agents' `last_active_at` (throttled, off the write path). */
   activity?: Pick<AgentActivity, "record">;
+  /** Which sessions are closed: a memory may not join one. */
+  closedSessions: Pick<ClosedSessions, "closedAmong">;
 }
 
 export interface MemoryPage {
   records: MemoryRecord[];
   hasMore: boolean;
 }
+
+const NONE_CLOSED: ReadonlySet<string> = new Set();
+
+/** Why a memory naming `sessionId` is refused. */
+export const sessionClosed = (sessionId: string) =>
+  conflict(`session ${sessionId} is closed; reopen it (status active) to add memories`, { session_id: sessionId });
 
 /** Rows ingested during the recent window, read back to merge by id; far above one window's worth. */
 const MAX_OVERLAP_ROWS = 1_000_000;
@@ -35,14 +45,27 @@ const MAX_OVERLAP_ROWS = 1_000_000;
 export class MemoryService {
   constructor(private readonly options: MemoryServiceOptions) {}
 
-  /** Normalises and accepts memories for one org; one result per input, in order. */
+  /**
+   * Normalises and accepts memories for one org; one result per input, in order. A memory naming
+   * a closed session is refused (409) and then none is written: a batch sorts those out first
+   * with `closedSessionsOf`.
+   */
   async create(orgId: string, inputs: MemoryInput[]): Promise<AcceptResult[]> {
+    const [closed] = await this.closedSessionsOf(orgId, inputs);
+    if (closed !== undefined) throw sessionClosed(closed);
     const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
     const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
     const results = await this.options.coordinator.accept(orgId, records);
     // A duplicate is activity too: the agent did write.
     this.options.activity?.record(orgId, new Set(records.map((record) => record.agent_id)));
     return results;
+  }
+
+  /** The closed sessions the inputs name (none for most writes, and then no query once cached). */
+  async closedSessionsOf(orgId: string, inputs: readonly MemoryInput[]): Promise<ReadonlySet<string>> {
+    let ids: string[] | undefined;
+    for (const input of inputs) if (input.session_id) (ids ??= []).push(input.session_id);
+    return ids ? this.options.closedSessions.closedAmong(orgId, ids) : NONE_CLOSED;
   }
 
   /** One page of memories in the requested order; `hasMore` only when a further row exists. */

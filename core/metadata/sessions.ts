@@ -98,6 +98,16 @@ export async function getSession(ctx: MetadataContext, orgId: string, id: string
   return row ? toSession(row) : null;
 }
 
+/** The closed sessions among `ids` in the org, in one query (the ids go in as one JSON array). */
+export async function closedSessionIds(ctx: MetadataContext, orgId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const result = await ctx.sql.execute(
+    "SELECT id FROM sessions WHERE org_id = ? AND status = 'closed' AND id IN (SELECT value FROM json_each(?))",
+    [orgId, JSON.stringify(ids)],
+  );
+  return result.rows.map((row) => text(row, "id"));
+}
+
 /**
  * Changes status and/or metadata in one statement, so concurrent updates never lose each other's
  * keys. Closing sets `closed_at` (kept if already closed); reopening clears it. `metadata` is a

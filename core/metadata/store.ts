@@ -80,6 +80,7 @@ export class SqlMetadataStore {
   updateSession = (orgId: string, id: string, input: UpdateSessionInput): Promise<Session | null> =>
     sessions.updateSession(this.ctx, orgId, id, input);
   deleteSession = (orgId: string, id: string): Promise<boolean> => sessions.deleteSession(this.ctx, orgId, id);
+  closedSessionIds = (orgId: string, ids: string[]): Promise<string[]> => sessions.closedSessionIds(this.ctx, orgId, ids);
 
   // ---- Arc instances ----
   addArcInstance = (orgId: string, input: AddArcInstanceInput, masterKey: CryptoKey): Promise<ArcInstanceInfo> =>

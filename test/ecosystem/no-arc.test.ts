@@ -36,7 +36,13 @@ beforeAll(async () => {
   const noDefaultArc: Services = {
     ...services,
     arc,
-    memories: new MemoryService({ coordinator: services.coordinator, arc, clock: services.clock, dedup: services.settings.dedup }),
+    memories: new MemoryService({
+      coordinator: services.coordinator,
+      arc,
+      clock: services.clock,
+      dedup: services.settings.dedup,
+      closedSessions: services.closedSessions,
+    }),
   };
   const app = createApp(noDefaultArc);
   http = await new Promise<ServerType>((resolve) => {

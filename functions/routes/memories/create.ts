@@ -3,6 +3,7 @@ import { scopeMemoryInput } from "../../../core/auth/scope";
 import type { AcceptResult } from "../../../core/coordinator/port";
 import { badRequest, conflict } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
+import { sessionClosed } from "../../../core/memory/service";
 import { MEMORY_LIMITS, memoryInputSchema, memorySchema, type MemoryInput } from "../../../core/memory/schema";
 import type { Router } from "../../app";
 import { describeZodError } from "../../errors";
@@ -71,7 +72,8 @@ const itemResult = (index: number, result: AcceptResult): ItemResult =>
 
 /**
  * Memory ingestion. A 201 means the memory is on disk (the outbox), not just in RAM. A batch is
- * all-or-nothing on validation unless `?partial=true`, and every item gets its own result.
+ * all-or-nothing on validation unless `?partial=true`, and every item gets its own result. A
+ * memory naming a closed session is refused: 409 alone, an invalid item in a batch.
  */
 export function registerCreateMemories(app: Router) {
   app.openAPIRegistry.register("MemoryInput", memoryInputComponent);
@@ -94,13 +96,22 @@ export function registerCreateMemories(app: Router) {
 
     if (items.length > MEMORY_LIMITS.batchMax) throw badRequest(`a batch holds at most ${MEMORY_LIMITS.batchMax} memories`);
     const results: ItemResult[] = [];
-    const valid: Array<{ index: number; input: MemoryInput }> = [];
+    let valid: Array<{ index: number; input: MemoryInput }> = [];
     items.forEach((item, index) => {
       const parsed = memoryInputSchema.safeParse(item);
       // An agent token's batch is refused whole (403) if any item is another agent's.
       if (parsed.success) valid.push({ index, input: scopeMemoryInput(scope, parsed.data) });
       else results[index] = { index, status: "invalid", error: describeZodError(parsed.error) };
     });
+    // A memory may not join a closed session: such items are invalid like any other.
+    const closed = await memories.closedSessionsOf(orgId, valid.map((v) => v.input));
+    if (closed.size > 0) {
+      valid = valid.filter(({ index, input }) => {
+        if (!input.session_id || !closed.has(input.session_id)) return true;
+        results[index] = { index, status: "invalid", error: sessionClosed(input.session_id).message };
+        return false;
+      });
+    }
     const invalid = items.length - valid.length;
     if (invalid > 0 && c.req.valid("query").partial !== "true") {
       for (const { index } of valid) results[index] = { index, status: "not_written" };

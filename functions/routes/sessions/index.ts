@@ -98,6 +98,7 @@ export function registerSessions(app: Router) {
       if (agent && !agentInScope(scope, agent)) throw forbidden(`this token is limited to agent '${scope.agentId}'`);
     }
     const session = await store.createSession(orgId, input);
+    c.get("services").closedSessions.note(orgId, session.id, false);
     return c.json(session, 201);
   });
 
@@ -128,6 +129,7 @@ export function registerSessions(app: Router) {
     await visibleSession(services, caller, id);
     const session = await services.store.updateSession(caller.orgId, id, c.req.valid("json"));
     if (!session) throw notFound("session not found");
+    services.closedSessions.note(caller.orgId, id, session.status === "closed");
     return c.json(session, 200);
   });
 
@@ -138,6 +140,8 @@ export function registerSessions(app: Router) {
     const { id } = c.req.valid("param");
     await visibleSession(services, caller, id);
     if (!(await services.store.deleteSession(caller.orgId, id))) throw notFound("session not found");
+    // A session id no session has is open (writes never required one).
+    services.closedSessions.note(caller.orgId, id, false);
     return c.body(null, 204);
   });
 }
