@@ -126,7 +126,7 @@ export interface MemtraceServerOptions {
 
 /**
  * `memtrace serve` on a free loopback port over `dataDir`: embedded Arc engine, quiet logs, and
- * rate limiting off (its per-key default would cap one benchmark client at 200 requests/s).
+ * rate limiting off (its per-key default would cap one benchmark client at 2,000 requests/s).
  */
 export function startMemtrace(options: MemtraceServerOptions): Promise<ServedProcess> {
   return spawnServed({
