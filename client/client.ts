@@ -40,7 +40,8 @@ export class MemtraceClient {
   }
 
   /** Readiness; a 503 "not ready" resolves too, since it is an answer rather than a failure. */
-  async ready(): Promise<Readiness> {
-    return (await this.http.requestAnyStatus<Readiness>("GET", "/ready")).body;
+  ready(): Promise<Readiness> {
+    const isReadiness = (body: unknown) => typeof (body as Partial<Readiness> | undefined)?.status === "string";
+    return this.http.requestAllowing<Readiness>("GET", "/ready", [503], isReadiness);
   }
 }

@@ -1,8 +1,15 @@
+import type { BatchItemResult } from "./types";
+
 /** The error body every Memtrace error carries, with the extra keys some errors add. */
 export interface ErrorBody {
   error: string;
   field?: string;
+  /** A 409 for a duplicate memory: the id of the memory already stored. */
   existing_id?: string;
+  /** A 409 for a memory naming a closed session: that session (reopen it, or write without it). */
+  session_id?: string;
+  /** A 400 for a batch: each item's outcome; nothing was stored. */
+  results?: BatchItemResult[];
   hint?: string;
   /** The id of the failed request (also its `X-Request-Id`), to quote when reporting it. */
   request_id?: string;
@@ -28,6 +35,30 @@ export class MemtraceApiError extends Error {
   /** The original SDKs' NoArcInstanceError test: a 503 whose message names an arc instance. */
   get isNoArcInstance(): boolean {
     return this.status === 503 && this.message.toLowerCase().includes("arc instance");
+  }
+
+  /** The original SDKs' NotFoundError: unknown, or another organization's. */
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+
+  /**
+   * The original SDKs' ConflictError. A 409 has several causes (a duplicate memory, a closed
+   * session, a name already taken), so test `isDuplicate` or `isSessionClosed` before reading
+   * `existing_id` or `session_id`.
+   */
+  get isConflict(): boolean {
+    return this.status === 409;
+  }
+
+  /** A memory already stored within the dedup window; `body.existing_id` names it. */
+  get isDuplicate(): boolean {
+    return this.status === 409 && typeof this.body.existing_id === "string";
+  }
+
+  /** A write naming a closed session; `body.session_id` names it. */
+  get isSessionClosed(): boolean {
+    return this.status === 409 && typeof this.body.session_id === "string";
   }
 }
 
@@ -77,23 +108,25 @@ export class HttpTransport {
 
   /** Sends the request and parses the JSON body; a 204 resolves to `undefined`. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.send(method, path, options);
-    const text = await response.text();
+    const { response, text } = await this.send(method, path, options);
     const body = text ? parseJson(text) : undefined;
     if (response.ok) return body as T;
     throw toApiError(response, body, text);
   }
 
-  /** Like `request`, but any status with a JSON body resolves (for /ready, whose 503 is an answer). */
-  async requestAnyStatus<T>(method: string, path: string): Promise<{ status: number; body: T }> {
-    const response = await this.send(method, path, {});
-    const text = await response.text();
+  /**
+   * Like `request`, but the listed error statuses resolve too when their body passes `isAnswer`
+   * (for /ready, whose 503 is an answer). Any other failure, a proxy's 404 or 500 say, still throws.
+   */
+  async requestAllowing<T>(method: string, path: string, statuses: number[], isAnswer: (body: unknown) => boolean): Promise<T> {
+    const { response, text } = await this.send(method, path, {});
     const body = text ? parseJson(text) : undefined;
-    if (body === undefined) throw toApiError(response, body, text);
-    return { status: response.status, body: body as T };
+    if (response.ok || (statuses.includes(response.status) && isAnswer(body))) return body as T;
+    throw toApiError(response, body, text);
   }
 
-  private async send(method: string, path: string, options: RequestOptions): Promise<Response> {
+  /** The response and its whole body: the timeout covers reading the body as well as the headers. */
+  private async send(method: string, path: string, options: RequestOptions): Promise<{ response: Response; text: string }> {
     const headers: Record<string, string> = { accept: "application/json", ...this.options.headers };
     if (this.options.apiKey) headers["x-api-key"] = this.options.apiKey;
     let body: string | undefined;
@@ -104,7 +137,8 @@ export class HttpTransport {
     const url = `${this.baseUrl}${path}${toQueryString(options.query)}`;
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     try {
-      return await this.fetchFn(url, { method, headers, signal, ...(body !== undefined ? { body } : {}) });
+      const response = await this.fetchFn(url, { method, headers, signal, ...(body !== undefined ? { body } : {}) });
+      return { response, text: await response.text() };
     } catch (error) {
       const reason = (error as Error).name === "TimeoutError" ? "request timed out" : `request failed: ${(error as Error).message}`;
       throw new MemtraceApiError(0, { error: reason });

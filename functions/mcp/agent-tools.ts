@@ -46,8 +46,9 @@ export function registerAgentTools(server: McpServer, client: MemtraceClient): v
   server.registerTool(
     "memtrace_agent_stats",
     {
-      description: "Memory counts for an agent id: total, last 24h, errors in the last 24h, by memory type, and its sessions.",
-      inputSchema: { agent_id: agentIdParam },
+      description:
+        "Memory counts for an agent: total, last 24h, errors in the last 24h, by memory type, and its sessions. A registered agent counts the memories written under its id and under its name.",
+      inputSchema: { agent_id: agentIdParam.describe("Agent ID, or a registered agent's name") },
       annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.agents.stats(args.agent_id))),

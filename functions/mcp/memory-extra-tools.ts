@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { MemtraceClient } from "../../client/client";
+import { MAX_OFFSET } from "../routes/memories/query";
 import {
-  agentIdParam,
   cursorParam,
   importanceParam,
   limitParam,
@@ -41,7 +41,8 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
         event_type: z.string().optional().describe("Filter by event type"),
         tags: tagsParam.optional().describe("Memories carrying all of these tags"),
         any_tags: tagsParam.optional().describe("Memories carrying at least one of these tags"),
-        content_contains: z.string().optional().describe("Text within memory content (case-insensitive)"),
+        content_contains: z.string().optional().describe("Text within memory content (case-insensitive unless case_sensitive)"),
+        case_sensitive: z.boolean().optional().describe("Match content_contains with case. Default: false"),
         min_importance: importanceParam.optional().describe("Minimum importance score 0.0 to 1.0"),
         since: sinceParam.optional(),
         until: sinceParam.optional().describe("Upper time bound (e.g. 1h = older than an hour, or an ISO 8601 time)"),
@@ -49,6 +50,13 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
         order_by: z.enum(["time", "importance"]).optional().describe("Sort key; default time"),
         limit: limitParam.optional(),
         cursor: cursorParam.optional(),
+        offset: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_OFFSET)
+          .optional()
+          .describe(`Rows to skip, up to ${MAX_OFFSET}; not with cursor, which is the way to page on`),
       },
       annotations: READ_TOOL,
     },
@@ -59,20 +67,23 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
     "memtrace_remember_batch",
     {
       description:
-        "Store several memories at once (up to 1000). Each gets a result: created (with its id), duplicate (with existing_id) or invalid (with the reason); valid ones are stored even when others are invalid.",
+        "Store several memories at once (up to 1000). Each gets a result: created (with its id), duplicate (with existing_id) or invalid (with the reason, e.g. empty content or a closed session); valid ones are stored even when others are invalid.",
       inputSchema: {
         memories: z
           .array(
+            // Values are checked by the API item by item, so one bad value costs its item, not the call.
             z.object({
-              agent_id: agentIdParam,
-              content: z.string().min(1).describe("Memory content text"),
+              agent_id: z.string().describe("Agent ID"),
+              content: z.string().describe("Memory content text (not empty)"),
               memory_type: memoryTypeParam.optional(),
               event_type: z.string().optional().describe("Event type. Default: general"),
-              session_id: z.string().optional().describe("Session ID"),
+              session_id: z.string().optional().describe("Session ID (an active session)"),
               tags: tagsParam.optional(),
-              importance: importanceParam.optional(),
+              importance: z.number().optional().describe("Importance score 0.0 to 1.0"),
               metadata: metadataParam.optional(),
               time: z.string().optional().describe("When it happened (ISO 8601); default now"),
+              parent_id: z.string().optional().describe("Id of the memory this one follows from (read it with memtrace_get_memory)"),
+              dedup_key: z.string().optional().describe("Your own key for deduplication; default: the event type and content"),
             }),
           )
           .min(1)

@@ -50,7 +50,8 @@ export function registerMemoryTools(server: McpServer, client: MemtraceClient): 
   server.registerTool(
     "memtrace_recall",
     {
-      description: "Retrieve recent memories for an agent. Returns memories in reverse chronological order.",
+      description:
+        "Retrieve recent memories for an agent. Returns memories in reverse chronological order. When has_more is true, read on with memtrace_list_memories: the same filters and cursor = next_cursor.",
       inputSchema: {
         agent_id: agentIdParam,
         since: sinceParam.optional().describe("Time window (e.g. 2h, 24h, 7d). Default: 24h"),
@@ -79,7 +80,7 @@ export function registerMemoryTools(server: McpServer, client: MemtraceClient): 
     "memtrace_search",
     {
       description:
-        "Search memories with structured filters: by content text (case-insensitive), memory types, tags, importance, and time range. Newest first.",
+        "Search memories with structured filters: by content text (case-insensitive), memory types, tags, importance, and time range. Newest first. When has_more is true more matched: narrow the filters, or read on with memtrace_list_memories and cursor = next_cursor.",
       inputSchema: {
         agent_id: z.string().optional().describe("Filter by agent ID"),
         content_contains: z.string().optional().describe("Search text within memory content"),

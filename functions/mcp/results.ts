@@ -13,6 +13,10 @@ export function errorResult(error: unknown): CallToolResult {
   if (!(error instanceof MemtraceApiError)) throw error;
   const extras = [
     error.body.existing_id ? `existing_id: ${error.body.existing_id}` : "",
+    // The API's advice is to reopen the session, which no tool does; say what a tool can do instead.
+    error.isSessionClosed
+      ? `session_id: ${error.body.session_id}; start a new session with memtrace_session_create, or leave session_id out`
+      : "",
     error.body.hint ? `hint: ${error.body.hint}` : "",
     error.retryAfterSeconds ? `retry after ${error.retryAfterSeconds}s` : "",
   ].filter(Boolean);

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { MemtraceClient } from "../../client/client";
 import { SESSION_STATUSES } from "../../core/metadata/schemas";
+import { MAX_CONTEXT_TOKENS } from "../routes/sessions/context";
 import { agentIdParam, cursorParam, memoryTypesParam, metadataParam, orDefault, sinceParam } from "./params";
 import { READ_TOOL, WRITE_TOOL, attempt, jsonResult, textResult } from "./results";
 
@@ -31,7 +32,13 @@ export function registerSessionTools(server: McpServer, client: MemtraceClient):
         session_id: sessionIdParam,
         since: sinceParam.optional().describe("Time window (e.g. 4h, 7d) or an ISO 8601 time. Default: 24h"),
         include_types: memoryTypesParam.optional().describe("Memory types to include (episodic, decision, entity, session)"),
-        max_tokens: z.number().int().min(0).optional().describe("Approximate max token budget for context (0 = no budget)"),
+        max_tokens: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_CONTEXT_TOKENS)
+          .optional()
+          .describe(`Approximate max token budget for context, up to ${MAX_CONTEXT_TOKENS} (0 = no budget)`),
       },
       annotations: READ_TOOL,
     },

@@ -1,5 +1,6 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
-import { MemtraceApiError, MemtraceClient, type Memory } from "memtrace/client";
+import { MemtraceApiError, MemtraceClient, type BatchItemResult, type Memory } from "memtrace/client";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { apiError, startEcosystemServer, type EcosystemServer } from "./support/ecosystem-server";
 
@@ -54,5 +55,53 @@ describe("the typed client (memtrace/client)", () => {
     const error = await apiError(new MemtraceClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: "k" }).health());
     expect(error.status).toBe(0);
     expect(error.message).toMatch(/^request failed/);
+  });
+
+  it("tells a closed session's 409 from a duplicate's, and types a refused batch's results", async () => {
+    const agent = await api.agents.create({ name: "closer" });
+    const session = await api.sessions.close((await api.sessions.create({ agent_id: agent.id })).id);
+    const closed = await apiError(api.memories.create({ agent_id: "closer", content: "late", session_id: session.id }));
+    expect([closed.status, closed.isConflict, closed.isSessionClosed, closed.isDuplicate]).toEqual([409, true, true, false]);
+    expect(closed.body.session_id).toBe(session.id);
+    expect(closed.message).toContain(`session ${session.id} is closed`);
+
+    await api.memories.create({ agent_id: "closer", content: "once" });
+    const duplicate = await apiError(api.memories.create({ agent_id: "closer", content: "once" }));
+    expect([duplicate.isConflict, duplicate.isDuplicate, duplicate.isSessionClosed]).toEqual([true, true, false]);
+
+    const batch = await apiError(
+      api.memories.createBatch([{ agent_id: "closer", content: "in closed", session_id: session.id }, { agent_id: "closer", content: "fine" }]),
+    );
+    expect(batch.status).toBe(400);
+    expectTypeOf(batch.body.results).toEqualTypeOf<BatchItemResult[] | undefined>();
+    expect(batch.body.results?.map((r) => r.status)).toEqual(["invalid", "not_written"]);
+    expect(batch.body.results?.[0]?.error).toContain("is closed");
+    expect((await apiError(api.memories.get("00000000-0000-0000-0000-000000000000"))).isNotFound).toBe(true);
+  });
+
+  it("resolves ready() only with a readiness answer", async () => {
+    expect((await api.ready()).status).toBe("ready");
+    // A base URL with a wrong prefix (as behind a misconfigured proxy) reaches the app's JSON 404.
+    const wrongPrefix = new MemtraceClient({ baseUrl: `${env.server.url}/memtrace` });
+    const error = await apiError(wrongPrefix.ready());
+    expect(error.status).toBe(404);
+  });
+
+  it("reports a body that stops arriving as a timeout (status 0)", async () => {
+    const stalling = createHttpServer((req, res) => {
+      // No document, so this suite's response checker (which reads whole bodies) lets it be.
+      if (req.url === "/openapi.json") return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"status":');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = stalling.address() as { port: number };
+      const error = await apiError(new MemtraceClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }).health());
+      expect([error.status, error.message]).toEqual([0, "request timed out"]);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
   });
 });

@@ -68,4 +68,49 @@ describe("MCP over streamable HTTP at /mcp", () => {
     expect(remembered.isError).toBe(false);
     expect(JSON.stringify(remembered.json.metadata)).toBe(metadata);
   });
+
+  it("names a closed session in a write's error, with what a tool can do about it", async () => {
+    const client = await connect({ "x-api-key": org.key });
+    await callTool(client, "memtrace_agent_register", { name: "closer" });
+    const sessionId: string = (await callTool(client, "memtrace_session_create", { agent_id: "closer" })).json.id;
+    await callTool(client, "memtrace_session_close", { session_id: sessionId });
+    const refused = await callTool(client, "memtrace_remember", { agent_id: "closer", content: "late", session_id: sessionId });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain(`HTTP 409): session ${sessionId} is closed`);
+    expect(refused.text).toContain("memtrace_session_create");
+    expect(refused.text).not.toContain("existing_id");
+  });
+
+  it("stores a batch's good items when others have bad values, parent_id and dedup_key included", async () => {
+    const client = await connect({ "x-api-key": org.key });
+    const parent = await callTool(client, "memtrace_remember", { agent_id: "batcher", content: "root" });
+    const batch = await callTool(client, "memtrace_remember_batch", {
+      memories: [
+        { agent_id: "batcher", content: "" },
+        { agent_id: "batcher", content: "too important", importance: 3 },
+        { agent_id: "batcher", content: "child", parent_id: parent.json.id, dedup_key: "child-1" },
+      ],
+    });
+    expect(batch.isError, batch.text).toBe(false);
+    expect(batch.json.results.map((r: { status: string }) => r.status)).toEqual(["invalid", "invalid", "created"]);
+    const child = await callTool(client, "memtrace_get_memory", { id: batch.json.results[2].id });
+    expect([child.json.parent_id, child.json.dedup_key]).toEqual([parent.json.id, "child-1"]);
+  });
+
+  it("lists with offset and case_sensitive, and states the context budget's limit", async () => {
+    const client = await connect({ "x-api-key": org.key });
+    await callTool(client, "memtrace_remember_batch", {
+      memories: ["Alpha", "Beta", "Gamma"].map((content) => ({ agent_id: "lister", content })),
+    });
+    const all = await callTool(client, "memtrace_list_memories", { agent_id: "lister", order: "asc" });
+    const skipped = await callTool(client, "memtrace_list_memories", { agent_id: "lister", order: "asc", offset: 1, limit: 1 });
+    expect(skipped.json.memories.map((m: { id: string }) => m.id)).toEqual([all.json.memories[1].id]);
+    const anyCase = await callTool(client, "memtrace_list_memories", { agent_id: "lister", content_contains: "beta" });
+    const withCase = await callTool(client, "memtrace_list_memories", { agent_id: "lister", content_contains: "beta", case_sensitive: true });
+    expect([anyCase.json.count, withCase.json.count]).toEqual([1, 0]);
+
+    const { tools } = await client.listTools();
+    const context = tools.find((t) => t.name === "memtrace_session_context")!;
+    expect((context.inputSchema.properties as Record<string, { maximum?: number }>).max_tokens?.maximum).toBe(1_000_000);
+  });
 });

@@ -9,12 +9,15 @@ import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
 import { toPageRequest } from "../memories/query";
 import { blankJsonBodyAsNull } from "./blank-json-body";
 
+/** The largest token budget a context may ask for. */
+export const MAX_CONTEXT_TOKENS = 1_000_000;
+
 export const contextInputSchema = z.object({
   since: z.string().max(64).optional(),
   until: z.string().max(64).optional(),
   include_types: z.array(memoryTypeSchema).max(8).optional(),
   /** The original accepted and ignored it; 0 still means "no budget" for its clients. */
-  max_tokens: z.number().int("max_tokens must be an integer").min(0).max(1_000_000).optional(),
+  max_tokens: z.number().int("max_tokens must be an integer").min(0).max(MAX_CONTEXT_TOKENS).optional(),
   limit: z.number().int().min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
 });
 
