@@ -16,11 +16,13 @@ Usage:
   memtrace org create <name> | list | delete <org_id>
   memtrace org add-arc <org_id> --url U --database D [--api-key K] [--measurement M]
   memtrace org show-arc <org_id> | remove-arc <org_id>
-  memtrace key create --org <org_id> --name <name> [--permissions read,write,admin]
+  memtrace key create --org <org_id> --name <name> [--permissions read,write,admin] [--expires-at ISO8601]
   memtrace key list --org <org_id> | revoke <key_id>
   memtrace mcp [--url U] [--api-key K]  MCP server on stdio for a running Memtrace (MEMTRACE_URL, MEMTRACE_API_KEY)
-  memtrace export [--agent A | --session S] [--since T] [--out FILE.jsonl|FILE.parquet] [--url U] [--api-key K]
+  memtrace export [--agent A | --session S] [--since T] [--until T] [--out FILE.jsonl|FILE.parquet] [--format jsonl|parquet]
+                  [--url U] [--api-key K]
   memtrace import FILE.jsonl|FILE.parquet [--batch-size N] [--progress auto|always|never] [--url U] [--api-key K]
+  memtrace <mcp|export|import> --help   that command's own options
 
 Options:
   --config <path>   memtrace.toml to read (default: ./memtrace.toml, /etc/memtrace/, ~/.memtrace/)
@@ -51,6 +53,7 @@ function parse(argv: string[]): ParsedArgs {
       org: { type: "string" },
       name: { type: "string" },
       permissions: { type: "string" },
+      "expires-at": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -60,11 +63,33 @@ function parse(argv: string[]): ParsedArgs {
   return { positionals, flags };
 }
 
+/** How many positionals each local command takes at most (after the command word): a surplus is a mistake, such as an unquoted `org create Acme Corp`. */
+const MAX_POSITIONALS: Record<string, number> = { serve: 0, keygen: 1, org: 2, key: 2 };
+
+/** Node's own errors (a port in use, a data dir that is a file) as one line an operator can act on. */
+function systemErrorMessage(error: NodeJS.ErrnoException): string | undefined {
+  if (error.code === "EADDRINUSE") return `${error.message}: another process is listening there; set server.port (MEMTRACE_SERVER_PORT)`;
+  if (error.code === "EACCES" && error.syscall === "listen") return `${error.message}: not allowed to listen there; use a port above 1023 (MEMTRACE_SERVER_PORT)`;
+  if (error.code === "EEXIST" && error.syscall === "mkdir") return `${error.message}: the data dir must be a directory (data.dir, MEMTRACE_DATA_DIR)`;
+  return undefined;
+}
+
 /** Runs one CLI invocation; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const clientCommand = CLIENT_COMMANDS[argv[0] ?? ""];
-    if (clientCommand) return await clientCommand(argv.slice(1), io);
+    if (clientCommand) {
+      try {
+        return await clientCommand(argv.slice(1), io);
+      } catch (error) {
+        // Their own options, not the admin commands' usage, are what the caller needs to see.
+        if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+          io.err(`error: ${(error as Error).message}\n(see \`memtrace ${argv[0]} --help\`)`);
+          return 2;
+        }
+        throw error;
+      }
+    }
     const args = parse(argv);
     const [command = "serve", ...rest] = args.positionals;
     if (args.flags.help === "true" || command === "help") {
@@ -74,6 +99,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (args.flags.version === "true") {
       io.out(versionLine());
       return 0;
+    }
+    const most = MAX_POSITIONALS[command];
+    if (most !== undefined && rest.length > most) {
+      const hint = command === "org" && rest[0] === "create" ? " (quote a name that has spaces)" : "";
+      throw new CliError(`unexpected argument '${rest[most]}' for '${command}'${hint}`);
     }
     if (command === "keygen") {
       if (rest[0] !== "master") throw new CliError("usage: memtrace keygen master");
@@ -109,7 +139,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.err(`error: ${error.message}`);
       return 1;
     }
-    io.err(`error: ${(error as Error).stack ?? String(error)}`);
+    // An operator gets the message; a stack trace only when asked for (it names our files, not their mistake).
+    const message = systemErrorMessage(error as NodeJS.ErrnoException) ?? (error instanceof Error ? error.message : String(error));
+    io.err(`error: ${message}`);
+    if (io.env.MEMTRACE_LOG_LEVEL === "debug" && error instanceof Error && error.stack) io.err(error.stack);
     return 1;
   }
 }

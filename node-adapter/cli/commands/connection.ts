@@ -22,7 +22,10 @@ export function clientFromFlags(
   const url = (flags.url ?? env.MEMTRACE_URL ?? DEFAULT_URL).replace(/\/+$/, "");
   const apiKey = flags["api-key"] ?? env.MEMTRACE_API_KEY;
   if (!apiKey) throw new CliError("an API key is required: set MEMTRACE_API_KEY or pass --api-key");
-  if (!/^https?:\/\//.test(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`);
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`);
+  // Every error message names the URL: a password in it would be printed there (and fetch refuses it anyway).
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) throw new CliError("--url must not carry credentials: pass the key with --api-key or MEMTRACE_API_KEY");
   return { client: new MemtraceClient({ baseUrl: url, apiKey }), url };
 }
 

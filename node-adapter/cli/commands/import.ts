@@ -1,12 +1,13 @@
-import { createReadStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
+import { MemtraceApiError } from "../../../client/http";
 import { CliError, type CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
-import { MemoryImporter, type ImportStats } from "./importer";
+import { MAX_ATTEMPTS, MemoryImporter, type ImportStats } from "./importer";
 
 export const IMPORT_USAGE = `memtrace import <FILE.jsonl|FILE.parquet> [--batch-size N] [--progress auto|always|never]
                 [--url URL] [--api-key KEY]
@@ -56,18 +57,34 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new CliError(`usage: ${IMPORT_USAGE.split("\n")[0]}`);
   if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  if (!statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
   const batchSize = Number(values["batch-size"] ?? 500);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new CliError("--batch-size must be between 1 and 1000");
   const mode = values.progress ?? "auto";
   if (!["auto", "always", "never"].includes(mode)) throw new CliError("--progress must be auto, always or never");
   const { client, url } = clientFromFlags(values, io.env);
+  // A server that is not there at all fails now, not after the retries meant for one restarting mid-import.
+  await client.health().catch((error: unknown) => {
+    if (error instanceof MemtraceApiError && error.status === 0) throw new CliError(`cannot reach ${url}: ${error.message}`);
+  });
 
   const staging = file.endsWith(".parquet") ? mkdtempSync(join(tmpdir(), "memtrace-import-")) : undefined;
   try {
     const jsonl = staging ? join(staging, "memories.jsonl") : file;
-    if (staging) await (await import("./parquet")).parquetToJsonl(file, jsonl);
+    if (staging) {
+      await (await import("./parquet")).parquetToJsonl(file, jsonl).catch((error: Error) => {
+        // DuckDB's first line says what is wrong; the rest is our COPY statement.
+        throw new CliError(`cannot read ${file} as a Parquet export of memories: ${error.message.split("\n")[0]}`);
+      });
+    }
     const bar = progressBar(mode, await countLines(jsonl));
-    const importer = new MemoryImporter(client, batchSize, (stats) => bar?.update(stats));
+    const importer = new MemoryImporter(
+      client,
+      batchSize,
+      (stats) => bar?.update(stats),
+      (reason, waitMs, attempt) =>
+        io.err(`${url}: ${reason}; retrying in ${Math.ceil(waitMs / 1000)} s (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`),
+    );
     try {
       await reportingApiErrors(url, async () => {
         let line = 0;

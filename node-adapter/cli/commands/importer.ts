@@ -7,7 +7,7 @@ import type { BatchItemResult, MemoryInput } from "../../../client/types";
 const SERVER_FIELDS = ["id", "org_id", "ingested_at"] as const;
 /** Under the server's 4 MiB body limit with room to spare, whatever the batch size. */
 const MAX_BATCH_BYTES = 1024 * 1024;
-const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = 6;
 
 export interface ImportStats {
   lines: number;
@@ -38,6 +38,8 @@ export class MemoryImporter {
     private readonly client: MemtraceClient,
     private readonly batchSize: number,
     private readonly onBatch: (stats: ImportStats) => void = () => {},
+    /** Told before each wait, so a long pause for an unreachable server is not silent. */
+    private readonly onRetry: (reason: string, waitMs: number, attempt: number) => void = () => {},
   ) {}
 
   /** Takes one line of the file (1-based `line` for messages); sends a batch when one is full. */
@@ -62,7 +64,7 @@ export class MemoryImporter {
     if (parent && this.pending.some((p) => p.oldId === parent)) await this.flush();
     if (parent && this.newIds.has(parent)) record.parent_id = this.newIds.get(parent);
 
-    const bytes = text.length;
+    const bytes = Buffer.byteLength(text);
     if (this.pending.length > 0 && this.pendingBytes + bytes > MAX_BATCH_BYTES) await this.flush();
     this.pending.push({ line, oldId, input: record as MemoryInput });
     this.pendingBytes += bytes;
@@ -75,9 +77,28 @@ export class MemoryImporter {
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    const result = await this.sendWithRetry(batch.map((p) => p.input));
-    result.results.forEach((item, i) => this.record(batch[i]!, item));
+    await this.send(batch);
     this.onBatch(this.stats);
+  }
+
+  /**
+   * One batch; a body the server finds too large (413) is halved until it fits, so one oversized
+   * line is refused on its own instead of ending the import with everything after it unsent.
+   */
+  private async send(batch: Pending[]): Promise<void> {
+    try {
+      const result = await this.sendWithRetry(batch.map((p) => p.input));
+      result.results.forEach((item, i) => this.record(batch[i]!, item));
+    } catch (error) {
+      if (!(error instanceof MemtraceApiError) || error.status !== 413) throw error;
+      if (batch.length === 1) {
+        this.stats.invalid.push({ line: batch[0]!.line, error: `too large for one request: ${error.message}` });
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await this.send(batch.slice(0, half));
+      await this.send(batch.slice(half));
+    }
   }
 
   private record(pending: Pending, item: BatchItemResult): void {
@@ -96,8 +117,9 @@ export class MemoryImporter {
       } catch (error) {
         const retryable = error instanceof MemtraceApiError && [0, 429, 503].includes(error.status);
         if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
-        const waitMs = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 500 * 2 ** attempt;
-        await delay(Math.min(waitMs, 30_000));
+        const waitMs = Math.min(error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 500 * 2 ** attempt, 30_000);
+        this.onRetry(error.status === 0 ? error.message : `${error.status} ${error.message}`, waitMs, attempt);
+        await delay(waitMs);
       }
     }
   }

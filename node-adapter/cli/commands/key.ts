@@ -4,6 +4,8 @@ import { openMetadataStore } from "../metadata";
 import { formatTable } from "../table";
 import { CliError, type CliIo, type ParsedArgs } from "../types";
 
+const CREATE_USAGE = "memtrace key create --org <org_id> --name <name> [--permissions read,write] [--expires-at ISO8601]";
+
 /** `memtrace key create|list|revoke`, as the original's CLI; the key is printed once. */
 export async function keyCommand(args: ParsedArgs, settings: Settings, io: CliIo): Promise<void> {
   const [sub, target] = args.positionals;
@@ -13,36 +15,42 @@ export async function keyCommand(args: ParsedArgs, settings: Settings, io: CliIo
       case "create": {
         const orgId = args.flags.org;
         const name = args.flags.name;
-        if (!orgId || !name) throw new CliError("usage: memtrace key create --org <org_id> --name <name> [--permissions read,write]");
+        if (!orgId || !name) throw new CliError(`usage: ${CREATE_USAGE}`);
         const { key, plaintext } = await store.createApiKey({
           orgId,
           name,
           permissions: parsePermissions(args.flags.permissions ?? "read,write"),
+          ...(args.flags["expires-at"] ? { expiresAt: args.flags["expires-at"] } : {}),
         });
-        io.out(`API key created (shown only once)\n  ID:          ${key.id}\n  Name:        ${key.name}\n  Org:         ${key.org_id}\n  Permissions: ${key.permissions.join(",")}\n${plaintext}`);
+        const expires = key.expires_at ? `\n  Expires:     ${key.expires_at}` : "";
+        io.out(`API key created (shown only once)\n  ID:          ${key.id}\n  Name:        ${key.name}\n  Org:         ${key.org_id}\n  Permissions: ${key.permissions.join(",")}${expires}\n${plaintext}`);
         return;
       }
       case "list": {
         const orgId = args.flags.org;
         if (!orgId) throw new CliError("usage: memtrace key list --org <org_id>");
+        // An empty table for a mistyped org id would read as "this org has no keys".
+        if (!(await store.getOrg(orgId))) throw new CliError(`organization '${orgId}' not found`);
         const keys = await store.listApiKeys(orgId);
+        // EXPIRES comes last, so scripts that read the original's five columns keep working.
         io.out(
           formatTable(
-            ["ID", "NAME", "PERMS", "ENABLED", "CREATED"],
-            keys.map((k) => [String(k.id), k.name, k.permissions.join(","), String(k.enabled), k.created_at]),
+            ["ID", "NAME", "PERMS", "ENABLED", "CREATED", "EXPIRES"],
+            keys.map((k) => [String(k.id), k.name, k.permissions.join(","), String(k.enabled), k.created_at, k.expires_at ?? "never"]),
           ),
         );
         return;
       }
       case "revoke": {
+        // Digits only: Number() would read `0x2` or `1e0` as another key's id and revoke that one.
+        if (!target || !/^[1-9][0-9]{0,15}$/.test(target)) throw new CliError("usage: memtrace key revoke <key_id> (the numeric ID from `key list`)");
         const id = Number(target);
-        if (!Number.isInteger(id) || id <= 0) throw new CliError("usage: memtrace key revoke <key_id>");
         if (!(await store.revokeApiKey(id))) throw new CliError(`API key ${id} not found`);
         io.out(`API key ${id} revoked`);
         return;
       }
       default:
-        throw new CliError("usage: memtrace key create --org <org_id> --name <name> [--permissions read,write] | list --org <org_id> | revoke <key_id>");
+        throw new CliError(`usage: ${CREATE_USAGE} | list --org <org_id> | revoke <key_id>`);
     }
   } finally {
     await close();

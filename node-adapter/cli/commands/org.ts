@@ -36,12 +36,13 @@ export async function orgCommand(args: ParsedArgs, settings: Settings, io: CliIo
         const master = await resolveMasterKey(settings.data.dir, io.env, { generate: false });
         const url = requireArg(args.flags.url, "--url");
         const database = requireArg(args.flags.database, "--database");
-        await store.addArcInstance(
+        const added = await store.addArcInstance(
           id,
           { url, database, measurement: args.flags.measurement ?? "events", apiKey: args.flags["api-key"] ?? "" },
           master.key,
         );
-        io.out(`Arc instance added for ${id}\n  URL:         ${url}\n  Database:    ${database}\n  Measurement: ${args.flags.measurement ?? "events"}`);
+        // What was stored (the URL without its trailing slash), as show-arc will print it.
+        io.out(`Arc instance added for ${id}\n  URL:         ${added.url}\n  Database:    ${added.database}\n  Measurement: ${added.measurement}`);
         return;
       }
       case "show-arc": {
