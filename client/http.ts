@@ -140,7 +140,7 @@ export class HttpTransport {
       const response = await this.fetchFn(url, { method, headers, signal, ...(body !== undefined ? { body } : {}) });
       return { response, text: await response.text() };
     } catch (error) {
-      const reason = (error as Error).name === "TimeoutError" ? "request timed out" : `request failed: ${(error as Error).message}`;
+      const reason = (error as Error).name === "TimeoutError" ? "request timed out" : `request failed: ${failureText(error as Error)}`;
       throw new MemtraceApiError(0, { error: reason });
     }
   }
@@ -161,4 +161,11 @@ function toApiError(response: Response, body: unknown, text: string): MemtraceAp
       : { error: text || `HTTP ${response.status}` };
   const retryAfter = Number(response.headers.get("retry-after"));
   return new MemtraceApiError(response.status, errorBody, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+}
+
+/** fetch's own message is only "fetch failed": the cause says why (ECONNREFUSED, a DNS failure). */
+function failureText(error: Error): string {
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : "";
+  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
 }
