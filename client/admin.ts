@@ -43,6 +43,11 @@ export class AdminApi {
   }
 
   /** Delivers the caller's org's pending memories to Arc now. */
+  /** The server's figures in Prometheus' text format (Node; the operator org's admin keys). */
+  metrics(): Promise<string> {
+    return this.http.requestText("GET", "/api/v1/admin/metrics");
+  }
+
   flush(): Promise<{ flushed: true; org_id: string }> {
     return this.http.request("POST", "/api/v1/admin/flush");
   }

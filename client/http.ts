@@ -114,6 +114,13 @@ export class HttpTransport {
     throw toApiError(response, body, text);
   }
 
+  /** Sends the request and resolves with the body as text (a non-JSON answer, such as metrics). */
+  async requestText(method: string, path: string): Promise<string> {
+    const { response, text } = await this.send(method, path, {});
+    if (response.ok) return text;
+    throw toApiError(response, parseJson(text), text);
+  }
+
   /**
    * Like `request`, but the listed error statuses resolve too when their body passes `isAnswer`
    * (for /ready, whose 503 is an answer). Any other failure, a proxy's 404 or 500 say, still throws.

@@ -7,6 +7,7 @@ import { authenticate } from "./middleware/auth";
 import { limitBody } from "./middleware/body-limit";
 import { corsAnyOrigin } from "./middleware/cors";
 import { limitJsonDepth } from "./middleware/json-depth";
+import { observeRequests } from "./middleware/metrics";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestIds } from "./middleware/request-id";
 import { registerRoutes } from "./routes";
@@ -31,6 +32,7 @@ export function createApp(services: Services) {
     c.set("services", services);
     await next();
   });
+  if (services.metrics) app.use("*", observeRequests(services.metrics));
   app.use("*", corsAnyOrigin());
   app.use("/api/*", limitBody(services.settings.maxBodyBytes));
   app.use("/api/v1/*", authenticate);

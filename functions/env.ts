@@ -5,6 +5,7 @@ import type { Permission } from "../core/auth/permissions";
 import type { Clock } from "../core/clock";
 import type { WriteCoordinator } from "../core/coordinator/port";
 import type { Logger } from "../core/logger";
+import type { Metrics } from "../core/metrics";
 import type { SqlMetadataStore } from "../core/metadata/store";
 import type { ClosedSessions } from "../core/metadata/closed-sessions";
 import type { MemoryService } from "../core/memory/service";
@@ -42,6 +43,8 @@ export interface Services {
   closedSessions: ClosedSessions;
   /** Encrypts Arc credentials stored per org (AES-GCM). */
   masterKey: CryptoKey;
+  /** Prometheus figures (Node); none on Workers, where Cloudflare's analytics take their place. */
+  metrics?: Metrics;
   /** Keeps work alive after the response (waitUntil on Workers, a tracked promise on Node). */
   background(task: Promise<unknown>): void;
   startedAt: number;

@@ -22,6 +22,7 @@ import { ThreadedArcEngine } from "./arc-engine/threaded-engine";
 import { metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
+import { createPrometheusMetrics } from "./metrics/prometheus-metrics";
 import { nativeSha256Hex } from "./crypto/native-sha256";
 import { startIdleCollector } from "./heap/idle-collector";
 import { BackgroundTasks, closeHttp, listen } from "./http-server";
@@ -146,6 +147,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     closers.push(() => coordinator.close());
 
+    const metrics = settings.metrics.enabled
+      ? createPrometheusMetrics({ pendingRows: () => coordinator.pendingRows() })
+      : undefined;
     const services: Services = {
       settings: {
         dedup,
@@ -174,9 +178,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         clock,
         dedup,
         closedSessions,
+        ...(metrics ? { metrics } : {}),
         sha256Hex: nativeSha256Hex,
         activity: new AgentActivity({ touch: (orgId, agentIds) => store.touchAgents(orgId, agentIds), clock, background: background.add, logger }),
       }),
+      ...(metrics ? { metrics } : {}),
       masterKey: master.key,
       background: background.add,
       startedAt: clock.now(),

@@ -114,6 +114,8 @@ export const settingsSchema = z.object({
    * Token buckets per API key and per org. The defaults stop a runaway client without capping a
    * busy agent fleet (one node serves on the order of 10k requests/s); tighten per deployment.
    */
+  /** Prometheus figures at GET /api/v1/admin/metrics (Node; operator admin keys). */
+  metrics: z.object({ enabled: bool.default(true) }).prefault({}),
   rate_limit: z
     .object({
       enabled: bool.default(true),

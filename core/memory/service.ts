@@ -6,6 +6,7 @@ import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
 import { conflict } from "../errors";
 import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
+import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord } from "./normalize";
 import type { MemoryInput, MemoryRecord } from "./schema";
@@ -19,6 +20,8 @@ export interface MemoryServiceOptions {
   sha256Hex?: Sha256Hex;
   /** Told which agent_ids wrote, for agents' `last_active_at` (throttled, off the write path). */
   activity?: Pick<AgentActivity, "record">;
+  /** Told how many memories each write call stored and refused as duplicates. */
+  metrics?: Pick<Metrics, "memoriesWritten">;
   /** Which sessions are closed: a memory may not join one. */
   closedSessions: Pick<ClosedSessions, "closedAmong">;
 }
@@ -56,6 +59,10 @@ export class MemoryService {
     const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
     const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
     const results = await this.options.coordinator.accept(orgId, records);
+    if (this.options.metrics) {
+      const created = results.filter((result) => result.status === "created").length;
+      this.options.metrics.memoriesWritten(created, results.length - created);
+    }
     // A duplicate is activity too: the agent did write.
     this.options.activity?.record(orgId, new Set(records.map((record) => record.agent_id)));
     return results;

@@ -2,6 +2,7 @@ import type { Router } from "../app";
 import { registerAdminArc } from "./admin/arc";
 import { registerAdminFlush } from "./admin/flush";
 import { registerAdminKeys } from "./admin/keys";
+import { registerAdminMetrics } from "./admin/metrics";
 import { registerAdminOrgs } from "./admin/orgs";
 import { registerAgents } from "./agents";
 import { registerAgentMemories } from "./agents/memories";
@@ -33,6 +34,7 @@ export function registerRoutes(app: Router) {
   registerAdminKeys(app);
   registerAdminArc(app);
   registerAdminFlush(app);
+  registerAdminMetrics(app);
   registerTokens(app);
   registerMcp(app);
   registerDocs(app);

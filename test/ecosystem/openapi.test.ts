@@ -112,6 +112,7 @@ describe("responses validate against the document", () => {
     await admin.admin.deleteOrg(spare.id);
     await admin.admin.revokeKey(org.id, readOnly.id);
     expect((await admin.admin.flush()).flushed).toBe(true);
+    expect(await admin.admin.metrics()).toContain("# TYPE memtrace_http_requests_total counter");
 
     // agents and sessions
     const api = env.client(key.key);
