@@ -56,6 +56,7 @@ const probes = (w: SecurityWorld): Record<string, Probe> => {
     "POST /api/v1/admin/orgs/:org_id/arc": { path: `/api/v1/admin/orgs/${a.orgId}/arc`, body: { url: "http://127.0.0.1:9", database: "stolen" }, outsider: "refused", token: "refused" },
     "DELETE /api/v1/admin/orgs/:org_id/arc": { path: `/api/v1/admin/orgs/${a.orgId}/arc`, outsider: "refused", token: "refused" },
     "POST /api/v1/admin/flush": { path: "/api/v1/admin/flush", body: {}, outsider: "own-org", token: "refused" },
+    "GET /api/v1/admin/metrics": { path: "/api/v1/admin/metrics", outsider: "refused", token: "refused" },
     "POST /api/v1/tokens": { path: "/api/v1/tokens", body: { agent_id: "alpha", session_id: a.s1 }, outsider: "refused", token: "refused" },
   };
 };
