@@ -8,6 +8,8 @@ export interface Metrics {
   request(method: string, route: string, status: number, seconds: number): void;
   /** Memories a write call accepted: stored, and refused as duplicates. */
   memoriesWritten(created: number, duplicates: number): void;
+  /** One chunk of memories sent to an Arc: taken (`ok`) or refused/failed, and how long it took. */
+  delivery(rows: number, ok: boolean, seconds: number): void;
   /** The current figures as exposition text. */
   render(): Promise<{ contentType: string; text: string }>;
 }

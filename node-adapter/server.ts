@@ -134,10 +134,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const dedup = dedupSettings(settings);
     // A close made by another process on the same metadata shows here within SESSION_STATUS_TTL_MS.
     const closedSessions = new ClosedSessions({ lookup: (orgId, ids) => store.closedSessionIds(orgId, ids), clock });
+    // Read at each scrape, once the coordinator below exists.
+    const metrics = settings.metrics.enabled
+      ? createPrometheusMetrics({ pendingRows: () => coordinator.pendingRows() })
+      : undefined;
     const coordinator = await createLocalWriteCoordinator({
       dataDir: settings.data.dir,
       clock,
       logger,
+      ...(metrics ? { onDelivery: ({ rows, ok, seconds }) => metrics.delivery(rows, ok, seconds) } : {}),
       ...arcHooks(arc, () => coordinator.createdAtUs),
       ...(arcEngine ? { confirmDelivered: embeddedArcConfirmation(arc, clock) } : {}),
       config: outboxConfigFromSettings(
@@ -147,9 +152,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     closers.push(() => coordinator.close());
 
-    const metrics = settings.metrics.enabled
-      ? createPrometheusMetrics({ pendingRows: () => coordinator.pendingRows() })
-      : undefined;
     const services: Services = {
       settings: {
         dedup,

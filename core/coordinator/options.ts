@@ -73,6 +73,8 @@ export interface OutboxCoordinatorOptions {
    * it, rows past the visibility delay are taken as stored, which is Arc's own promise.
    */
   confirmDelivered?: ConfirmDelivered;
+  /** Told of each delivery that sent rows, for metrics: how many, whether Arc took them, how long it took. */
+  onDelivery?: (delivery: { rows: number; ok: boolean; seconds: number }) => void;
   /** Defaults to a console logger. */
   logger?: CoordinatorLogger;
   /** Source of jitter, in [0, 1). */

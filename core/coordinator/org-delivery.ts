@@ -3,7 +3,7 @@ import { leadingWithin } from "../budget";
 import type { Clock } from "../clock";
 import { ServiceError } from "../errors";
 import { backoffDelayMs, type BatchingLimits } from "./batching-policy";
-import type { CoordinatorLogger, SinkResolver } from "./options";
+import type { CoordinatorLogger, OutboxCoordinatorOptions, SinkResolver } from "./options";
 import type { OrgOutbox } from "./org-outbox";
 
 /** `orgGone`: the org no longer exists, so its rows have nowhere to go (the owner drops them). */
@@ -15,6 +15,8 @@ export interface DeliveryDeps {
   limits: BatchingLimits;
   logger: CoordinatorLogger;
   random: () => number;
+  /** Told of each chunk sent to Arc (see `OutboxCoordinatorOptions.onDelivery`). */
+  onDelivery?: OutboxCoordinatorOptions["onDelivery"];
 }
 
 /** Sink errors say `retryable: false` when retrying cannot help; anything else is worth a retry. */
@@ -42,17 +44,23 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
   const chunk = org.pending.slice(0, count);
   if (chunk.length === 0) return { ok: true, delivered: 0 };
   let resolved = false;
+  let sentAtMs = 0;
+  const observe = (ok: boolean) => deps.onDelivery?.({ rows: chunk.length, ok, seconds: (deps.clock.now() - sentAtMs) / 1000 });
   try {
     const sink = await deps.resolveSink(orgId);
     resolved = true;
+    sentAtMs = deps.clock.now();
     await sink.write(chunk.map((row) => row.record));
     const deliveredAtMs = deps.clock.now();
     org.markDelivered(chunk, deliveredAtMs);
     org.consecutiveFailures = 0;
     org.retryAtMs = undefined;
+    observe(true);
     return { ok: true, delivered: chunk.length };
   } catch (error) {
     if (!resolved && isOrgGone(error)) return { ok: false, error, orgGone: true };
+    // Only a chunk that reached its sink counts: one whose Arc could not be resolved was never sent.
+    if (resolved) observe(false);
     if (isTooLarge(error) && chunk.length > 1) {
       // The chunk, not Arc, was at fault: cut the next ones to half its size (down to one row) and go again.
       org.chunkBytesLimit = Math.max(1, Math.floor(bytes / 2));

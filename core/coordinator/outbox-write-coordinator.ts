@@ -76,6 +76,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       limits,
       logger: this.logger,
       random: options.random ?? Math.random,
+      ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
     };
     this.commits = new GroupCommitQueue((items) => this.commitGroup(items));
     this.timers = new FlushTimers({

@@ -11,8 +11,8 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /**
  * The Node server's metrics in Prometheus' text format (prom-client): the process and runtime
- * (CPU, memory, event loop lag, GC), requests by route and status, memories written, and the
- * outbox's backlog, which grows while an Arc is down.
+ * (CPU, memory, event loop lag, GC), requests by route and status, memories written, deliveries
+ * to Arc, and the outbox's backlog, which grows while an Arc is down.
  */
 export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metrics {
   const registry = new Registry();
@@ -34,6 +34,23 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
     name: "memtrace_memories_written_total",
     help: "Memories accepted by write calls: created (durable) or duplicate (refused within the dedup window)",
     labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: "memtrace_arc_deliveries_total",
+    help: "Chunks of memories sent to an Arc, by result: ok, or failed (kept in the outbox and retried)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const deliveredRows = new Counter({
+    name: "memtrace_arc_delivered_memories_total",
+    help: "Memories an Arc acknowledged",
+    registers: [registry],
+  });
+  const deliveryTime = new Histogram({
+    name: "memtrace_arc_delivery_duration_seconds",
+    help: "Time an Arc took to answer a delivery, whatever the answer",
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
   new Gauge({
@@ -68,6 +85,11 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
     memoriesWritten(createdCount, duplicateCount) {
       if (createdCount > 0) created.inc(createdCount);
       if (duplicateCount > 0) duplicate.inc(duplicateCount);
+    },
+    delivery(rows, ok, seconds) {
+      deliveries.inc({ result: ok ? "ok" : "failed" });
+      if (ok) deliveredRows.inc(rows);
+      deliveryTime.observe(seconds);
     },
     async render() {
       return { contentType: registry.contentType, text: await registry.metrics() };

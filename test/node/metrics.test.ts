@@ -50,6 +50,25 @@ describe("GET /api/v1/admin/metrics on Node", () => {
     expect(after).not.toContain("no/such/route");
   });
 
+  it("counts deliveries to Arc, and the backlog an unreachable Arc leaves", async () => {
+    const write = (key: string, content: string) => server.api("POST", "/api/v1/memories", { key, body: { agent_id: "d", content } });
+    expect((await write(orgKey, "delivered")).status).toBe(201);
+    expect((await server.api("POST", "/api/v1/admin/flush", { key: orgKey })).status).toBe(200);
+    const delivered = (await scrape()).text;
+    expect(sample(delivered, 'memtrace_arc_deliveries_total{result="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(delivered, "memtrace_arc_delivered_memories_total")).toBeGreaterThanOrEqual(1);
+    expect(sample(delivered, "memtrace_arc_delivery_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+
+    const stranded = await server.newOrg("metrics-stranded", ["read", "write", "admin"]);
+    const bound = await server.api("POST", `/api/v1/admin/orgs/${stranded.orgId}/arc`, { body: { url: "http://127.0.0.1:9", database: "nowhere" } });
+    expect(bound.status, bound.text).toBe(201);
+    expect((await write(stranded.key, "stranded")).status).toBe(201);
+    expect((await server.api("POST", "/api/v1/admin/flush", { key: stranded.key })).status).toBe(503);
+    const failed = (await scrape()).text;
+    expect(sample(failed, 'memtrace_arc_deliveries_total{result="failed"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(failed, "memtrace_outbox_pending_memories")).toBeGreaterThanOrEqual(1);
+  });
+
   it("is for the operator's admin keys only", async () => {
     expect((await server.api("GET", "/api/v1/admin/metrics", { key: null })).status).toBe(401);
     expect((await server.api("GET", "/api/v1/admin/metrics", { key: orgKey })).status).toBe(403);
