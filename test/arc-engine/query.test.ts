@@ -242,6 +242,38 @@ describe("table resolution (item 16)", () => {
   });
 });
 
+describe("table position as Arc's check sees it: after every FROM and JOIN (§3.3)", () => {
+  // Arc's scan tracks only parentheses, so a FROM inside a function's arguments or after IS
+  // DISTINCT counts too, and DuckDB's FROM-first SELECT list continues the FROM list.
+  it.each([
+    ["SELECT trim('x' FROM 'xax') AS t"],
+    ["SELECT id || upper(trim(BOTH FROM ' x ')) FROM events"],
+    ["SELECT id FROM events WHERE id IS DISTINCT FROM 'a'"],
+    ["SELECT count(*) FILTER (WHERE id IS NOT DISTINCT FROM 'b') FROM events"],
+    ["FROM events SELECT id, 'x' AS x"],
+  ])("refuses the string literal in %s", async (sql) => {
+    const res = await arc.query(sql);
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe("String literal not allowed in table position (replacement scans are disabled); reference a table by name");
+  });
+
+  it("refuses an invalid quoted name there too", async () => {
+    const res = await arc.query('SELECT extract(year FROM "bad name") FROM events');
+    expect(res.status).toBe(400);
+    expect(res.json.error).toBe(
+      "Quoted identifier in table position is not a valid database or measurement name (replacement scans are disabled): bad name",
+    );
+  });
+
+  it("leaves names, numbers and later literals after such a FROM alone", async () => {
+    const res = await arc.query(
+      `SELECT substring(id FROM 1 FOR 1) AS s, extract(year FROM "time") AS y, trim(BOTH FROM id) AS t, 'x' AS l FROM events WHERE id = 'a'`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.data).toEqual([["a", 2026, "a", "x"]]);
+  });
+});
+
 describe("comma-separated FROM lists (items 16, 18)", () => {
   const LITERAL = "String literal not allowed in table position (replacement scans are disabled); reference a table by name";
 
@@ -338,6 +370,57 @@ describe("DuckDB's own catalog (§3.2: information_schema, pg_, duckdb_ are not 
     );
     expect(res.status).toBe(400);
     expect(res.json.error).toBe("Dangerous SQL operation not allowed");
+  });
+});
+
+describe("a measurement together with DuckDB's catalog", () => {
+  // Arc would answer these from its table-less DuckDB; here no DuckDB holds both the measurement
+  // and a catalog that shows nothing else, so the engine refuses them in words rather than with a
+  // 500 saying that a measurement holding rows does not exist.
+  it.each([
+    ["SELECT id FROM events WHERE id IN (SELECT table_name FROM information_schema.tables)"],
+    ["SELECT id, (SELECT count(*) FROM duckdb_tables()) AS n FROM events"],
+    ["SELECT e.id, c.name FROM events e JOIN pragma_table_info('events') c ON true"],
+    ["SELECT id FROM events WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_tables)"],
+  ])("answers 400 for %s", async (sql) => {
+    const res = await arc.query(sql, { database: "default" });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json)).toEqual(ERROR_KEYS);
+    expect(res.json.error).toMatch(/^Query mixes measurements with DuckDB's catalog/);
+  });
+
+  it("still gives Arc's empty answer when the measurement has no data", async () => {
+    const res = await arc.query("SELECT m.id FROM missing m JOIN duckdb_tables() t ON true");
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ success: true, columns: [], data: [], row_count: 0 });
+  });
+});
+
+describe("DuckDB maintenance functions (item 18)", () => {
+  it.each([
+    ["SELECT * FROM checkpoint()"],
+    ["SELECT * FROM force_checkpoint()"],
+    ["SELECT * FROM checkpoint('arc_engine')"],
+    [`SELECT * FROM "checkpoint"()`],
+    ["SELECT * FROM system.main.checkpoint()"],
+    ["SELECT * FROM enable_logging()"],
+    ["SELECT * FROM truncate_duckdb_logs()"],
+    ["SELECT * FROM enable_profiling()"],
+    ["SELECT * FROM disable_peg_parser()"],
+    ["SELECT count(*) FROM events, checkpoint()"],
+    ["SELECT * FROM arrow_scan(0, 0, 0)"],
+    ["SELECT setseed(0.5)"],
+  ])("refuses %s as it refuses CHECKPOINT: 400 Dangerous SQL operation not allowed", async (sql) => {
+    const res = await arc.query(sql);
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json)).toEqual(ERROR_KEYS);
+    expect(res.json.error).toBe("Dangerous SQL operation not allowed");
+  });
+
+  it("still accepts the names as columns, aliases and literals", async () => {
+    const res = await arc.query("SELECT 'checkpoint()' AS checkpoint, n AS force_checkpoint FROM events WHERE n = 1");
+    expect(res.status).toBe(200);
+    expect(res.json.data).toEqual([["checkpoint()", 1]]);
   });
 });
 

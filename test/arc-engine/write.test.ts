@@ -152,6 +152,31 @@ describe("POST /api/v1/write/msgpack", () => {
     ]);
   });
 
+  it("stores tag values that are not strings as Go's %v text, null and lists included (row form)", async () => {
+    const tags = {
+      nil: null,
+      list: ["x", 1, null, [true]],
+      map: { k: 2, a: "z" },
+      bin: new Uint8Array([104, 105]),
+      float: 1.5,
+      big: 1234567.5,
+      tiny: 0.00001,
+      int: 7,
+      bool: false,
+      empty: [],
+      stamp: new Date("2026-01-02T03:04:05.5Z"),
+    };
+    expect((await arc.write({ m: "tag_text", t: T0, tags, fields: { v: 1 } })).status).toBe(204);
+    // A float32 keeps float32's shortest digits, as Go formats a float32.
+    const narrow = await arc.write({ m: "tag_text", t: T0 + 1, tags: { float: 0.1 }, fields: { v: 2 } }, { encoder: { forceFloat32: true } });
+    expect(narrow.status).toBe(204);
+    const res = await arc.query("SELECT nil, list, map, bin, float, big, tiny, int, bool, empty, stamp FROM tag_text ORDER BY time");
+    expect(res.json.data).toEqual([
+      ["<nil>", "[x 1 <nil> [true]]", "map[a:z k:2]", "[104 105]", "1.5", "1.2345675e+06", "1e-05", "7", "false", "[]", "2026-01-02 03:04:05.5 +0000 UTC"],
+      [null, null, null, null, "0.1", null, null, null, null, null, null],
+    ]);
+  });
+
   it("reads an f that is no array as no fields, and a fields that is no map as absent (row form)", async () => {
     expect((await arc.write({ m: "compact", t: T0, f: "not an array" })).status).toBe(204);
     expect((await arc.write({ m: "compact", t: T0 + 1, fields: "not a map", f: [7] })).status).toBe(204);

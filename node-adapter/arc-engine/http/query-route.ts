@@ -5,7 +5,7 @@ import { profileJson } from "../query/profile";
 import { runSelect } from "../query/run-select";
 import { answerShow } from "../query/show-answer";
 import { unspecifiedOrder } from "../query/unspecified-order";
-import { readsDuckDBCatalog } from "../sql/catalog-reads";
+import { CATALOG_MIX_ERROR, readsDuckDBCatalog } from "../sql/catalog-reads";
 import { rewriteTableReferences } from "../sql/rewrite";
 import { parseShowCommand } from "../sql/show";
 import { DANGEROUS_SQL, stripTrailingSemicolons, validateQuerySql } from "../sql/validate";
@@ -21,8 +21,9 @@ const fail = (status: number, error: string, clock: QueryClock) => jsonResponse(
  * from the catalog, table references rewritten to DuckDB tables; a query touching a measurement
  * that has no flushed data yet gets Arc's empty success (`columns: []`), even for `count(*)`.
  * Row and column orders that Arc leaves open come back shuffled, and a query reading DuckDB's
- * own catalog runs where no database's tables are (Arc's DuckDB has none). Engine errors are 500
- * with DuckDB's message, a timeout 504.
+ * own catalog runs where no database's tables are (Arc's DuckDB has none); one that also reads a
+ * measurement with data is refused (`CATALOG_MIX_ERROR`). Engine errors are 500 with DuckDB's
+ * message, a timeout 504.
  */
 export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices): void {
   const { options, store } = services;
@@ -50,11 +51,14 @@ export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices):
     if (!rewritten.ok) return fail(rewritten.status, rewritten.error, clock);
     const anyMissing = () => rewritten.tables.some((t) => !store.catalog.has(t.database, t.measurement));
     if (anyMissing()) return jsonResponse(successBody([], [], clock), 200);
+    const code = significant(lex(sql));
+    const readsMeasurements = rewritten.tables.length > 0;
+    const emptyCatalog = readsDuckDBCatalog(code, readsMeasurements);
+    if (emptyCatalog && readsMeasurements) return fail(400, CATALOG_MIX_ERROR, clock);
     try {
-      const code = significant(lex(sql));
       const outcome = await runSelect(store, rewritten.sql, options.queryTimeoutMs, {
         shuffle: unspecifiedOrder(code),
-        emptyCatalog: readsDuckDBCatalog(code, rewritten.tables.length > 0),
+        emptyCatalog,
       });
       if (outcome.kind === "timeout") return fail(504, "Query timed out", clock);
       if (outcome.kind === "rejected") return fail(400, DANGEROUS_SQL, clock);

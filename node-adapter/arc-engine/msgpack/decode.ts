@@ -47,7 +47,7 @@ class Reader {
       case 0xc7: return this.ext(this.u8());
       case 0xc8: return this.ext(this.u16());
       case 0xc9: return this.ext(this.u32());
-      case 0xca: return new MsgFloat(this.view.getFloat32(this.advance(4)));
+      case 0xca: return new MsgFloat(this.view.getFloat32(this.advance(4)), true);
       case 0xcb: return new MsgFloat(this.view.getFloat64(this.advance(8)));
       case 0xcc: return this.u8();
       case 0xcd: return this.u16();

@@ -23,9 +23,15 @@ export type MsgValue =
 
 export type MsgMap = Map<string, MsgValue>;
 
-/** A msgpack float; `value` may be integral, NaN or infinite. */
+/**
+ * A msgpack float; `value` may be integral, NaN or infinite. `float32` remembers a 4-byte float,
+ * whose text in Go (a tag's `%v`) has float32's shortest digits, not those of its float64 value.
+ */
 export class MsgFloat {
-  constructor(readonly value: number) {}
+  constructor(
+    readonly value: number,
+    readonly float32 = false,
+  ) {}
 }
 
 /** A msgpack extension value (including the timestamp ext, type -1), kept opaque. */

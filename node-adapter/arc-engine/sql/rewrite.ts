@@ -1,6 +1,6 @@
 import { DEFAULT_DATABASE, isSqlTableIdentifier, qualifiedTable, quoteIdent, STORE_CATALOG, storageName } from "../names";
 import { isPunct, lex, significant, type Token } from "./lexer";
-import { aliasFollows, cteNames, findTableReferences } from "./table-references";
+import { aliasFollows, arcTablePositionTokens, cteNames, findTableReferences } from "./table-references";
 
 export interface MeasurementRef {
   readonly database: string;
@@ -20,13 +20,12 @@ export const CROSS_DATABASE_ERROR =
 export const STRING_LITERAL_ERROR =
   "String literal not allowed in table position (replacement scans are disabled); reference a table by name";
 
+const invalidQuotedNameError = (name: string): string =>
+  `Quoted identifier in table position is not a valid database or measurement name (replacement scans are disabled): ${name}`;
+
 function nameOf(token: Token): string | { error: string } {
   if (token.kind === "word") return token.text;
-  return isSqlTableIdentifier(token.value)
-    ? token.value
-    : {
-        error: `Quoted identifier in table position is not a valid database or measurement name (replacement scans are disabled): ${token.value}`,
-      };
+  return isSqlTableIdentifier(token.value) ? token.value : { error: invalidQuotedNameError(token.value) };
 }
 
 /**
@@ -67,15 +66,21 @@ function catalogQualifiedName(code: readonly Token[]): string | undefined {
  * in `db` (refused when the header is set). Names keep their case, as Arc's paths do. CTE names,
  * DuckDB catalog names and anything inside literals or quoted identifiers are left as written.
  * A table whose name has capitals gets an alias, so `Mem.col` still binds. A string literal in
- * any table position is refused first, as Arc's validation does before it rewrites; a name after
- * a comma is not resolved, as in Arc, where DuckDB then fails to find it.
+ * any table position, including those only Arc's cruder scan sees (`arcTablePositionTokens`), is
+ * refused first, then an invalid quoted name there, as Arc's validation does before it rewrites;
+ * a name after a comma is not resolved, as in Arc, where DuckDB then fails to find it.
  */
 export function rewriteTableReferences(sql: string, headerDatabase: string | null): RewriteResult {
   const code = significant(lex(sql));
   const catalog = catalogQualifiedName(code);
   if (catalog) return { ok: false, status: 500, error: `Catalog Error: Catalog with name ${catalog} does not exist!` };
   const references = findTableReferences(code);
-  if (references.some((ref) => ref.parts[0]?.kind === "string")) return { ok: false, status: 400, error: STRING_LITERAL_ERROR };
+  const arcPositions = arcTablePositionTokens(code);
+  if (references.some((ref) => ref.parts[0]?.kind === "string") || arcPositions.some((t) => t.kind === "string")) {
+    return { ok: false, status: 400, error: STRING_LITERAL_ERROR };
+  }
+  const badQuoted = arcPositions.find((t) => t.kind === "quoted" && !isSqlTableIdentifier(t.value));
+  if (badQuoted) return { ok: false, status: 400, error: invalidQuotedNameError(badQuoted.value) };
   const ctes = cteNames(code);
   const edits: { start: number; end: number; text: string }[] = [];
   const tables: MeasurementRef[] = [];

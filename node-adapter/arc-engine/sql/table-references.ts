@@ -126,3 +126,43 @@ const AFTER_TABLE = new Set(
 /** True when the token after a table name starts an alias (`AS x`, `x`, `"x"`). */
 export const aliasFollows = (next: Token | undefined): boolean =>
   isWord(next, "AS") || next?.kind === "quoted" || (next?.kind === "word" && !AFTER_TABLE.has(next.text.toUpperCase()));
+
+/** Arc's `fromClauseTerminator`: words after which a comma no longer continues the FROM list. */
+const ARC_FROM_LIST_END = new Set("WHERE GROUP HAVING ORDER LIMIT OFFSET WINDOW QUALIFY UNION EXCEPT INTERSECT FETCH FOR".split(" "));
+
+/**
+ * The string literals and quoted identifiers standing in table position as Arc's validation scan
+ * sees it, which is cruder than `findTableReferences`: it follows parentheses only, so a FROM in
+ * a function's arguments (`trim('x' FROM 'y')`) or after `IS [NOT] DISTINCT` counts as well, and
+ * only a clause word such as WHERE ends a FROM list (not SELECT, in DuckDB's FROM-first form).
+ * Arc refuses what it finds there before running anything, so the engine must too, or a query
+ * that works here would fail on Arc. Numbers, operators and dots are invisible to that scan; any
+ * other token closes the position.
+ */
+export function arcTablePositionTokens(code: readonly Token[]): Token[] {
+  const found: Token[] = [];
+  const fromListOpen: boolean[] = [false];
+  let inTablePosition = false;
+  for (const token of code) {
+    const depth = fromListOpen.length - 1;
+    if (isPunct(token, "(")) {
+      fromListOpen.push(false);
+      inTablePosition = false;
+    } else if (isPunct(token, ")")) {
+      if (depth > 0) fromListOpen.pop();
+      inTablePosition = false;
+    } else if (isPunct(token, ",")) {
+      inTablePosition = fromListOpen[depth] === true;
+    } else if (token.kind === "punct" || token.kind === "number") {
+      continue;
+    } else if (isWord(token, "FROM", "JOIN")) {
+      fromListOpen[depth] = true;
+      inTablePosition = true;
+    } else {
+      if (inTablePosition && (token.kind === "string" || token.kind === "quoted")) found.push(token);
+      inTablePosition = false;
+      if (token.kind === "word" && ARC_FROM_LIST_END.has(token.text.toUpperCase())) fromListOpen[depth] = false;
+    }
+  }
+  return found;
+}

@@ -25,6 +25,26 @@ const DENY_LIST: readonly RegExp[] = [
  */
 const DYNAMIC_SQL = /\b(query|query_table|json_execute_serialized_sql)\s*\(/i;
 
+/**
+ * Table functions that act on the DuckDB instance rather than read: checkpoints, the log, the
+ * profiler and the parser. Arc's deny-list does not name them (arc-wire.md §3.3) and runs them on
+ * its own DuckDB, which holds no data, so there they change nothing anyone reads. Here the instance
+ * holds every database: a reader could checkpoint the file under the writer, or switch logging,
+ * profiling or the parser for every later query, and a log would keep other databases' SQL. The
+ * engine already refuses the CHECKPOINT statement (`runSelect` takes SELECT and EXPLAIN only), so
+ * it refuses the function spellings with the same 400 rather than answer them differently.
+ * `arrow_scan` reads raw memory addresses (a crash, or another buffer's bytes), and `setseed`
+ * would make the next `random()` of a reused connection predictable to whoever set it.
+ */
+const INSTANCE_MAINTENANCE = new RegExp(
+  `\\b(${[
+    "checkpoint", "force_checkpoint", "enable_logging", "disable_logging", "truncate_duckdb_logs",
+    "enable_profiling", "disable_profiling", "enable_peg_parser", "disable_peg_parser",
+    "arrow_scan", "arrow_scan_dumb", "setseed",
+  ].join("|")})\\s*\\(`,
+  "i",
+);
+
 /** Table functions that read files (or remote stores); Arc refuses them in user SQL. */
 const FILE_FUNCTION = new RegExp(
   `\\b(${[
@@ -75,7 +95,9 @@ export function validateQuerySql(sql: string): string | null {
   }
   const masked = maskSql(tokens);
   const calls = maskSql(tokens, true);
-  if (DENY_LIST.some((pattern) => pattern.test(masked)) || DYNAMIC_SQL.test(calls)) return DANGEROUS_SQL;
+  if (DENY_LIST.some((pattern) => pattern.test(masked)) || DYNAMIC_SQL.test(calls) || INSTANCE_MAINTENANCE.test(calls)) {
+    return DANGEROUS_SQL;
+  }
   const file = fileFunctionIn(calls);
   if (file) return `File I/O function not allowed in user SQL: ${file}()`;
   return null;

@@ -1,4 +1,4 @@
-import { isMsgMap, MsgFloat, msgKindName, type MsgMap, type MsgValue } from "../msgpack/values";
+import { isMsgMap, msgKindName, type MsgMap, type MsgValue } from "../msgpack/values";
 import { PayloadError } from "./errors";
 
 /**
@@ -29,11 +29,3 @@ export function asMap(value: MsgValue, what: string): MsgMap {
 
 /** Arc silently drops `_`-prefixed columns when it writes Parquet; the engine drops them on read. */
 export const isDroppedColumn = (name: string): boolean => name.startsWith("_");
-
-/** Stringifies a tag value the way Arc's row decoder does. */
-export function tagString(name: string, value: MsgValue): string {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
-  if (value instanceof MsgFloat) return String(value.value);
-  throw new PayloadError(`tag '${name}' must be a scalar, got ${msgKindName(value)}`);
-}

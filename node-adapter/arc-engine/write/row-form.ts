@@ -1,6 +1,7 @@
 import { isMsgMap, type MsgMap, type MsgValue } from "../msgpack/values";
-import { isDroppedColumn, readMeasurement, tagString, type DecodedItem } from "./decoded-item";
+import { isDroppedColumn, readMeasurement, type DecodedItem } from "./decoded-item";
 import { PayloadError } from "./errors";
+import { goValueText } from "./go-text";
 import { timeColumnToMicros } from "./time-column";
 
 /** One record of Arc's legacy row form `{m, t?, h?, fields | f, tags?}`. */
@@ -43,7 +44,8 @@ export function decodeRow(item: MsgMap, now: bigint): RowRecord {
   const tags = new Map<string, string>();
   const rawTags = item.get("tags");
   if (isMsgMap(rawTags)) {
-    for (const [name, value] of rawTags) if (value !== null) tags.set(name, tagString(name, value));
+    // Arc keeps every tag, a null or a list included, as Go's `%v` text of its value.
+    for (const [name, value] of rawTags) tags.set(name, goValueText(value));
   }
   const host = readHost(item);
   if (host !== "") tags.set("host", host);
