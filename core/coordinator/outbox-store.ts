@@ -40,6 +40,9 @@ const DEDUP_LOAD_PAGE = 50_000;
  */
 const VALUE_MAX_BYTES = 1_500_000;
 
+/** A packed row's JSON apart from its content, metadata and dedup key: ids, names, numbers, tags (an estimate). */
+const ROW_OVERHEAD_UNITS = 160;
+
 const APPEND_GROUP = "INSERT INTO outbox_groups (first_seq, last_seq, org_id, accepted_at_us, rows_json) VALUES (?, ?, ?, ?, ?)";
 
 /**
@@ -117,11 +120,16 @@ export class OutboxStore {
     const first = rows[0];
     const last = rows[rows.length - 1];
     if (!first || !last) return;
-    // Nearly every commit fits whole: one native stringify, and only an oversized one is cut.
-    const whole = JSON.stringify(rows.map((row) => packRow(row.seq, row.record)));
-    if (whole.length <= maxUnits || rows.length === 1) {
-      yield { firstSeq: first.seq, lastSeq: last.seq, rowsJson: whole };
-      return;
+    // A commit that fits is one native stringify. The texts' lengths tell (escapes aside) when it
+    // cannot, so a large group commit is cut at once rather than stringified twice.
+    let textUnits = 0;
+    for (const { record } of rows) textUnits += ROW_OVERHEAD_UNITS + record.content.length + record.metadata_json.length + record.dedup_key.length;
+    if (textUnits <= maxUnits || rows.length === 1) {
+      const whole = JSON.stringify(rows.map((row) => packRow(row.seq, row.record)));
+      if (whole.length <= maxUnits || rows.length === 1) {
+        yield { firstSeq: first.seq, lastSeq: last.seq, rowsJson: whole };
+        return;
+      }
     }
     let packed: string[] = [];
     let units = 2;

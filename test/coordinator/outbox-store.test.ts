@@ -67,6 +67,23 @@ describe("OutboxStore", () => {
     }
   });
 
+  it("cuts a commit whose text looked small but grows with JSON escapes", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql, 50_000, 20_000);
+      // 400 control characters are 400 units of text and 2,400 of JSON (\u0001 each).
+      const rows = Array.from({ length: 10 }, (_, i) => ({ seq: i + 1, record: makeRecord({ content: "\u0001".repeat(400) }) }));
+      await store.commit([{ orgId: "org_a", rows, claims: [] }], 0, 10_000);
+      const stored = await sql.execute("SELECT length(CAST(rows_json AS BLOB)) AS bytes FROM outbox_groups");
+      expect(stored.rows.length).toBeGreaterThan(1);
+      expect(stored.rows.every((row) => Number(row.bytes) <= 20_000)).toBe(true);
+      expect((await store.loadAll()).map((row) => row.record.content)).toEqual(rows.map((row) => row.record.content));
+    } finally {
+      await sql.close();
+    }
+  });
+
   // libSQL panics, killing the process, on reading text that is not UTF-8 back: only hex is read here.
   const storedKeysHex = async (sql: LibsqlExecutor) =>
     (await sql.execute("SELECT hex(dedup_key) AS hex FROM dedup_log ORDER BY seq")).rows.map((row) => row.hex);
