@@ -26,15 +26,24 @@ export function wellFormedJson(value: unknown): unknown {
     return copy ?? value;
   }
   const source = value as Record<string, unknown>;
-  const keys = Object.keys(source);
-  // Built only once something changes: most bodies are well-formed, and this runs on every write.
+  // Built only once something changes: most bodies are well-formed, and this runs on every write
+  // (for-in rather than Object.keys: no array per object; a parsed object's keys are all its own).
   let entries: Array<[string, unknown]> | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  for (const key in source) {
     const fixedKey = wellFormed(key);
     const item = wellFormedJson(source[key]);
-    if (entries === undefined && (fixedKey !== key || item !== source[key])) entries = keys.slice(0, i).map((k): [string, unknown] => [k, source[k]]);
+    if (entries === undefined && (fixedKey !== key || item !== source[key])) entries = entriesBefore(source, key);
     entries?.push([fixedKey, item]);
   }
   return entries ? Object.fromEntries(entries) : value;
+}
+
+/** The entries of `source` that come before `key`, as they are. */
+function entriesBefore(source: Record<string, unknown>, key: string): Array<[string, unknown]> {
+  const entries: Array<[string, unknown]> = [];
+  for (const k in source) {
+    if (k === key) break;
+    entries.push([k, source[k]]);
+  }
+  return entries;
 }

@@ -82,6 +82,33 @@ const toDedupEntry = (row: Record<string, unknown>): DedupEntry => ({
   expiresAtUs: Number(row.expires_at_us),
 });
 
+interface StoredPart {
+  firstSeq: number;
+  lastSeq: number;
+  rowsJson: string;
+}
+
+/** `rows` cut one packed row at a time, for the rare part whose escapes made it too large. */
+function* rowByRow(rows: OutboxGroup["rows"], maxUnits: number): Iterable<StoredPart> {
+  let packed: string[] = [];
+  let units = 2;
+  let firstSeq = 0;
+  let lastSeq = 0;
+  for (const row of rows) {
+    const json = JSON.stringify(packRow(row.seq, row.record));
+    if (packed.length > 0 && units + json.length + 1 > maxUnits) {
+      yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
+      packed = [];
+      units = 2;
+    }
+    if (packed.length === 0) firstSeq = row.seq;
+    packed.push(json);
+    units += json.length + 1;
+    lastSeq = row.seq;
+  }
+  if (packed.length > 0) yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
+}
+
 /**
  * Every SQL statement the outbox runs, over the SqlExecutor port. Both tables only grow at their
  * end and shrink from their start: a commit appends one row per org holding its records and one
@@ -107,47 +134,37 @@ export class OutboxStore {
         statements.push({ sql: APPEND_GROUP, args: [part.firstSeq, part.lastSeq, group.orgId, acceptedAtUs, part.rowsJson] });
       }
       for (const part of chunks(group.claims, ROWS_PER_STATEMENT)) {
-        statements.push({ sql: APPEND_KEYS, args: [group.orgId, keysExpireAtUs, JSON.stringify(part.map(wellFormedClaim))] });
+        const claims = part.every(([, key, memoryId]) => key.isWellFormed() && memoryId.isWellFormed()) ? part : part.map(wellFormedClaim);
+        statements.push({ sql: APPEND_KEYS, args: [group.orgId, keysExpireAtUs, JSON.stringify(claims)] });
       }
     }
     if (statements.length > 0) await this.sql.batch(statements);
   }
 
-  /** `rows` as JSON arrays of packed rows, cut so that none passes `valueMaxBytes` (a row alone may). */
-  private *storedParts(rows: OutboxGroup["rows"]): Iterable<{ firstSeq: number; lastSeq: number; rowsJson: string }> {
+  /**
+   * `rows` as JSON arrays of packed rows, cut so that none passes `valueMaxBytes` (a row alone
+   * may). Parts are cut by the texts' lengths and stringified once each, natively; a part that
+   * JSON escapes pushed past the bound is cut again row by row.
+   */
+  private *storedParts(rows: OutboxGroup["rows"]): Iterable<StoredPart> {
     // JSON.stringify leaves text unescaped, so a UTF-16 unit is at most 3 bytes of it.
     const maxUnits = Math.floor(this.valueMaxBytes / 3);
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    if (!first || !last) return;
-    // A commit that fits is one native stringify. The texts' lengths tell (escapes aside) when it
-    // cannot, so a large group commit is cut at once rather than stringified twice.
-    let textUnits = 0;
-    for (const { record } of rows) textUnits += ROW_OVERHEAD_UNITS + record.content.length + record.metadata_json.length + record.dedup_key.length;
-    if (textUnits <= maxUnits || rows.length === 1) {
-      const whole = JSON.stringify(rows.map((row) => packRow(row.seq, row.record)));
-      if (whole.length <= maxUnits || rows.length === 1) {
-        yield { firstSeq: first.seq, lastSeq: last.seq, rowsJson: whole };
-        return;
+    let start = 0;
+    while (start < rows.length) {
+      let end = start;
+      let units = 2;
+      for (; end < rows.length; end++) {
+        const { record } = rows[end]!;
+        const estimate = ROW_OVERHEAD_UNITS + record.content.length + record.metadata_json.length + record.dedup_key.length;
+        if (end > start && units + estimate > maxUnits) break;
+        units += estimate;
       }
+      const part = rows.slice(start, end);
+      const rowsJson = JSON.stringify(part.map((row) => packRow(row.seq, row.record)));
+      if (rowsJson.length <= maxUnits || part.length === 1) yield { firstSeq: part[0]!.seq, lastSeq: part[part.length - 1]!.seq, rowsJson };
+      else yield* rowByRow(part, maxUnits);
+      start = end;
     }
-    let packed: string[] = [];
-    let units = 2;
-    let firstSeq = 0;
-    let lastSeq = 0;
-    for (const row of rows) {
-      const json = JSON.stringify(packRow(row.seq, row.record));
-      if (packed.length > 0 && units + json.length + 1 > maxUnits) {
-        yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
-        packed = [];
-        units = 2;
-      }
-      if (packed.length === 0) firstSeq = row.seq;
-      packed.push(json);
-      units += json.length + 1;
-      lastSeq = row.seq;
-    }
-    if (packed.length > 0) yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
   }
 
   /** The dedup log rows with these seqs (the candidates the in-memory index named). */
