@@ -11,10 +11,8 @@ import { dedupSettings, type Settings } from "../core/config/schema";
 import { arcHooks, embeddedArcConfirmation } from "../core/coordinator/arc-hooks";
 import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
-import { AgentActivity } from "../core/metadata/agent-activity";
-import { ClosedSessions } from "../core/metadata/closed-sessions";
 import { SqlMetadataStore } from "../core/metadata/store";
-import { MemoryService } from "../core/memory/service";
+import { createMemoryServices } from "../core/memory/memory-services";
 import { createRateLimiter } from "../core/rate-limit/limiter";
 import { createApp, type App } from "../functions/app";
 import type { Services } from "../functions/env";
@@ -132,8 +130,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       refreshMs: settings.auth.key_cache_ttl,
     });
     const dedup = dedupSettings(settings);
-    // A close made by another process on the same metadata shows here within SESSION_STATUS_TTL_MS.
-    const closedSessions = new ClosedSessions({ lookup: (orgId, ids) => store.closedSessionIds(orgId, ids), clock });
     // Read at each scrape, once the coordinator below exists.
     const metrics = settings.metrics.enabled
       ? createPrometheusMetrics({ pendingRows: () => coordinator.pendingRows() })
@@ -173,16 +169,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       rateLimiter: createRateLimiter(settings.rate_limit, clock),
       coordinator,
       arc,
-      closedSessions,
-      memories: new MemoryService({
+      ...createMemoryServices({
+        store,
         coordinator,
         arc,
         clock,
         dedup,
-        closedSessions,
-        ...(metrics ? { metrics } : {}),
+        logger,
+        background: background.add,
         sha256Hex: nativeSha256Hex,
-        activity: new AgentActivity({ touch: (orgId, agentIds) => store.touchAgents(orgId, agentIds), clock, background: background.add, logger }),
+        ...(metrics ? { metrics } : {}),
       }),
       ...(metrics ? { metrics } : {}),
       masterKey: master.key,

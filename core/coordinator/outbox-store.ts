@@ -1,3 +1,4 @@
+import { leadingWithin } from "../budget";
 import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
@@ -90,24 +91,18 @@ interface StoredPart {
 
 /** `rows` cut one packed row at a time, for the rare part whose escapes made it too large. */
 function* rowByRow(rows: OutboxGroup["rows"], maxUnits: number): Iterable<StoredPart> {
-  let packed: string[] = [];
-  let units = 2;
-  let firstSeq = 0;
-  let lastSeq = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(packRow(row.seq, row.record));
-    if (packed.length > 0 && units + json.length + 1 > maxUnits) {
-      yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
-      packed = [];
-      units = 2;
-    }
-    if (packed.length === 0) firstSeq = row.seq;
-    packed.push(json);
-    units += json.length + 1;
-    lastSeq = row.seq;
+  const packed = rows.map((row) => JSON.stringify(packRow(row.seq, row.record)));
+  for (let start = 0; start < rows.length; ) {
+    // Each text plus its comma, within the bound less the brackets.
+    const { count } = leadingWithin(packed.slice(start), maxUnits - 2, (json) => json.length + 1);
+    yield { firstSeq: rows[start]!.seq, lastSeq: rows[start + count - 1]!.seq, rowsJson: `[${packed.slice(start, start + count).join(",")}]` };
+    start += count;
   }
-  if (packed.length > 0) yield { firstSeq, lastSeq, rowsJson: `[${packed.join(",")}]` };
 }
+
+/** What a row's packed JSON will hold, escapes aside, in UTF-16 units. */
+const estimatedUnits = ({ record }: OutboxGroup["rows"][number]): number =>
+  ROW_OVERHEAD_UNITS + record.content.length + record.metadata_json.length + record.dedup_key.length;
 
 /**
  * Every SQL statement the outbox runs, over the SqlExecutor port. Both tables only grow at their
@@ -149,21 +144,13 @@ export class OutboxStore {
   private *storedParts(rows: OutboxGroup["rows"]): Iterable<StoredPart> {
     // JSON.stringify leaves text unescaped, so a UTF-16 unit is at most 3 bytes of it.
     const maxUnits = Math.floor(this.valueMaxBytes / 3);
-    let start = 0;
-    while (start < rows.length) {
-      let end = start;
-      let units = 2;
-      for (; end < rows.length; end++) {
-        const { record } = rows[end]!;
-        const estimate = ROW_OVERHEAD_UNITS + record.content.length + record.metadata_json.length + record.dedup_key.length;
-        if (end > start && units + estimate > maxUnits) break;
-        units += estimate;
-      }
-      const part = rows.slice(start, end);
+    for (let start = 0; start < rows.length; ) {
+      const { count } = leadingWithin(rows.slice(start), maxUnits - 2, estimatedUnits);
+      const part = rows.slice(start, start + count);
       const rowsJson = JSON.stringify(part.map((row) => packRow(row.seq, row.record)));
-      if (rowsJson.length <= maxUnits || part.length === 1) yield { firstSeq: part[0]!.seq, lastSeq: part[part.length - 1]!.seq, rowsJson };
+      if (rowsJson.length <= maxUnits || count === 1) yield { firstSeq: part[0]!.seq, lastSeq: part[count - 1]!.seq, rowsJson };
       else yield* rowByRow(part, maxUnits);
-      start = end;
+      start += count;
     }
   }
 

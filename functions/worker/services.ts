@@ -3,11 +3,9 @@ import { ApiKeyVerifier } from "../../core/auth/verifier";
 import { DEFAULT_ORG_ID } from "../../core/bootstrap";
 import { systemClock, type Clock } from "../../core/clock";
 import { dedupSettings } from "../../core/config/schema";
-import { ClosedSessions } from "../../core/metadata/closed-sessions";
-import { MemoryService } from "../../core/memory/service";
+import { createMemoryServices } from "../../core/memory/memory-services";
 import { createRateLimiter } from "../../core/rate-limit/limiter";
 import { SqlMetadataStore } from "../../core/metadata/store";
-import { AgentActivity } from "../../core/metadata/agent-activity";
 import { createApp, type App } from "../app";
 import type { Services } from "../env";
 import { WaitUntilTasks } from "./background";
@@ -50,8 +48,6 @@ export async function startWorkerRuntime(config: WorkerConfig, options: { clock?
     background: tasks.add,
   });
   const dedup = dedupSettings(settings);
-  // Per isolate: a close made through another isolate shows here within SESSION_STATUS_TTL_MS.
-  const closedSessions = new ClosedSessions({ lookup: (orgId, ids) => store.closedSessionIds(orgId, ids), clock });
   const services: Services = {
     settings: {
       dedup,
@@ -68,16 +64,7 @@ export async function startWorkerRuntime(config: WorkerConfig, options: { clock?
     rateLimiter: createRateLimiter(settings.rate_limit, clock),
     coordinator,
     arc,
-    closedSessions,
-    memories: new MemoryService({
-      coordinator,
-      arc,
-      clock,
-      dedup,
-      closedSessions,
-      // Per isolate: each isolate throttles the agents it sees write.
-      activity: new AgentActivity({ touch: (orgId, agentIds) => store.touchAgents(orgId, agentIds), clock, background: tasks.add, logger }),
-    }),
+    ...createMemoryServices({ store, coordinator, arc, clock, dedup, logger, background: tasks.add }),
     masterKey,
     background: tasks.add,
     startedAt: clock.now(),
