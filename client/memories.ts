@@ -1,7 +1,7 @@
 import { segment, type HttpTransport } from "./http";
 import type { BatchResult, ListMemoriesQuery, Memory, MemoryInput, MemoryList, SearchQuery, SearchResult } from "./types";
 
-/** Memory writes and reads: POST/GET /api/v1/memories, GET /api/v1/memories/{id}, POST /api/v1/search. */
+/** Memory writes and reads: POST/GET /api/v1/memories, GET/DELETE /api/v1/memories/{id}, POST /api/v1/search. */
 export class MemoriesApi {
   constructor(private readonly http: HttpTransport) {}
 
@@ -37,6 +37,14 @@ export class MemoriesApi {
 
   get(id: string): Promise<Memory> {
     return this.http.request("GET", `/api/v1/memories/${segment(id)}`);
+  }
+
+  /**
+   * Deletes the memory from the outbox and from Arc, and releases its dedup key. A 502 means the
+   * org's Arc refuses deletes (nothing changed); after a 503, call again.
+   */
+  async delete(id: string): Promise<void> {
+    await this.http.request("DELETE", `/api/v1/memories/${segment(id)}`);
   }
 
   search(query: SearchQuery = {}): Promise<SearchResult> {

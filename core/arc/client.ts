@@ -32,6 +32,13 @@ export interface ArcQueryPort {
   query(sql: string): Promise<ArcQueryResult>;
 }
 
+/** Arc's `DeleteResponse`; only the keys we use. */
+const deleteEnvelopeSchema = z.object({
+  success: z.boolean(),
+  deleted_count: z.number().int().nonnegative(),
+  error: z.string().nullish(),
+});
+
 /** Arc's success envelope; only the keys we use. A measurement with no data gives `[]` for both. */
 const queryEnvelopeSchema = z.object({
   success: z.boolean().optional(),
@@ -97,6 +104,31 @@ export class ArcClient implements ArcQueryPort {
   async flushBuffers(): Promise<void> {
     await this.exchange("flush", "/api/v1/write/line-protocol/flush", { method: "POST", headers: this.headers("application/json") }, async (response) => {
       await response.body?.cancel();
+    });
+  }
+
+  /**
+   * Arc's delete (`POST /api/v1/delete`, confirmed): rewrites the measurement's files without the
+   * rows `where` matches and answers how many it removed (with `dryRun`, would remove). Rows still
+   * in Arc's buffer are not touched: flush first. Needs an admin token, and Arc's `delete.enabled`
+   * (403 otherwise). `where` must come from core/arc's query builders, like all SQL sent to Arc.
+   */
+  async deleteWhere(where: string, options: { dryRun?: boolean } = {}): Promise<number> {
+    const dryRun = options.dryRun ?? false;
+    const body = JSON.stringify({ database: this.database, measurement: this.measurement, where, dry_run: dryRun, confirm: !dryRun });
+    return this.exchange("delete", "/api/v1/delete", { method: "POST", headers: this.headers("application/json"), body }, async (response) => {
+      const text = await response.text();
+      let parsed: z.infer<typeof deleteEnvelopeSchema>;
+      try {
+        parsed = deleteEnvelopeSchema.parse(JSON.parse(text));
+      } catch (cause) {
+        throw new ArcRequestError({ operation: "delete", kind: "malformed", status: response.status, detail: "unreadable delete response", cause });
+      }
+      // 207: some files could not be rewritten, so their rows may remain.
+      if (!parsed.success || response.status !== 200) {
+        throw new ArcRequestError({ operation: "delete", kind: "http", status: response.status, detail: parsed.error ?? "success: false" });
+      }
+      return parsed.deleted_count;
     });
   }
 

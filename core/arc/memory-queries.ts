@@ -72,6 +72,14 @@ export function buildGetByIdQuery(measurement: string, orgId: string, id: string
 }
 
 /**
+ * The `where` of Arc's delete for one memory and every redelivered copy of it (copies share its
+ * ingest time, which lets Arc skip the files that cannot hold it).
+ */
+export function buildDeleteMemoryWhere(orgId: string, id: string, ingestedAtUs: number): string {
+  return fitted(`org_id = ${sqlString(orgId)} AND id = ${sqlString(id)} AND ingested_at = ${sqlInteger(ingestedAtUs)}`);
+}
+
+/**
  * Memories matching a filter, counted once each (`count(DISTINCT id)` absorbs redelivered
  * copies): one row `cnt`, or one row per group value ordered by it.
  */

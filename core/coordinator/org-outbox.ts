@@ -25,6 +25,8 @@ export class OrgOutbox {
   /** Rows in accept calls still waiting for their commit; they count against the outbox cap. */
   queuedRows = 0;
   deliveryInFlight: Promise<DeliveryOutcome> | undefined;
+  /** A memory being forgotten: no delivery starts until its removal is durable. */
+  forgetting: Promise<unknown> | undefined;
   consecutiveFailures = 0;
   retryAtMs: number | undefined;
   /** Set after the org's Arc refused a body as too large (413): the byte bound its chunks keep to. */
@@ -54,6 +56,28 @@ export class OrgOutbox {
       row.deliveredAtMs = deliveredAtMs;
       this.delivered.push(row);
     }
+  }
+
+  /** The pending or delivered row holding this memory, if any. */
+  rowOf(id: string): CachedRow | undefined {
+    return this.index.get(id);
+  }
+
+  /**
+   * Drops one row (a forgotten memory); true when it was pending. Never while a delivery is in
+   * flight: that delivery's chunk must stay the head of `pending`.
+   */
+  remove(row: CachedRow): boolean {
+    if (this.deliveryInFlight) throw new Error("outbox invariant broken: a row removed while a delivery is in flight");
+    this.index.remove(row);
+    const pendingAt = this.pending.indexOf(row);
+    if (pendingAt !== -1) {
+      this.pending.splice(pendingAt, 1);
+      return true;
+    }
+    const deliveredAt = this.delivered.indexOf(row);
+    if (deliveredAt !== -1) this.delivered.splice(deliveredAt, 1);
+    return false;
   }
 
   /** Forgets every row held (their org is gone and the outbox no longer holds them). */
@@ -109,6 +133,6 @@ export class OrgOutbox {
 
   /** Nothing pending, delivered or in flight: the org can be forgotten. */
   isEmpty(): boolean {
-    return this.pending.length === 0 && this.delivered.length === 0 && this.queuedRows === 0 && !this.deliveryInFlight;
+    return this.pending.length === 0 && this.delivered.length === 0 && this.queuedRows === 0 && !this.deliveryInFlight && !this.forgetting;
   }
 }

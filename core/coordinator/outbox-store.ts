@@ -199,6 +199,41 @@ export class OutboxStore {
     }
   }
 
+  /**
+   * Removes one memory for good, in one transaction: its row from the stored group holding
+   * `seq` (when the outbox holds it), and its dedup claims, found by the log rows `claimSeqs`
+   * names or, with `scanClaims`, by a scan of the whole log (for a claim the in-memory index may
+   * have dropped). Runs in the single writer, so no commit rewrites the group meanwhile; a retire
+   * that removed it first leaves nothing to do.
+   */
+  async forget(orgId: string, memoryId: string, seq: number | undefined, claimSeqs: readonly number[], scanClaims: boolean): Promise<void> {
+    const statements: SqlStatement[] = [];
+    if (seq !== undefined) {
+      const found = await this.sql.execute("SELECT first_seq, rows_json FROM outbox_groups WHERE org_id = ? AND first_seq <= ? AND last_seq >= ?", [
+        orgId,
+        seq,
+        seq,
+      ]);
+      for (const group of found.rows) {
+        const rows = (JSON.parse(String(group.rows_json)) as unknown[][]).filter((row) => Number(row[0]) !== seq);
+        statements.push(
+          rows.length === 0
+            ? { sql: "DELETE FROM outbox_groups WHERE first_seq = ?", args: [Number(group.first_seq)] }
+            : { sql: "UPDATE outbox_groups SET rows_json = ? WHERE first_seq = ?", args: [JSON.stringify(rows), Number(group.first_seq)] },
+        );
+      }
+    }
+    if (scanClaims) {
+      statements.push({ sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id = ?", args: [orgId, memoryId] });
+    } else if (claimSeqs.length > 0) {
+      statements.push({
+        sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id = ? AND seq IN (SELECT value FROM json_each(?))",
+        args: [orgId, memoryId, JSON.stringify(claimSeqs)],
+      });
+    }
+    if (statements.length > 0) await this.sql.batch(statements);
+  }
+
   /** Removes the org's groups whose every row has a seq up to `throughSeq`. */
   async retire(orgId: string, throughSeq: number): Promise<void> {
     await this.sql.execute("DELETE FROM outbox_groups WHERE org_id = ? AND last_seq <= ?", [orgId, throughSeq]);

@@ -127,9 +127,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
     const org = this.org(orgId);
     this.admit(org, records.length);
-    const keyOf = (record: MemoryRecord) =>
-      this.config.dedup.enabled && record.dedup_key !== "" ? dedupClaim(record.agent_id, record.dedup_key) : "";
-    const items = records.map((record) => ({ seq: this.nextSeq++, record, dedupKey: keyOf(record) }));
+    const items = records.map((record) => ({ seq: this.nextSeq++, record, dedupKey: this.claimOf(record) }));
     org.queuedRows += records.length;
     this.queuedTotal += records.length;
     try {
@@ -138,6 +136,54 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       org.queuedRows -= records.length;
       this.queuedTotal -= records.length;
     }
+  }
+
+  /**
+   * Removes a memory from the outbox and releases its dedup claim, durably. A delivery of it in
+   * flight is waited for, so once this resolves no copy of it can reach Arc from here, now or after
+   * a restart; the copy Arc already holds is the caller's to delete.
+   */
+  async forget(orgId: string, record: MemoryRecord): Promise<void> {
+    if (this.closing) throw new ServiceError("overloaded", "server is shutting down", { retryAfterSeconds: 1 });
+    const org = this.orgs.get(orgId);
+    if (!org) return this.forgetRow(orgId, undefined, record);
+    for (let busy = org.deliveryInFlight ?? org.forgetting; busy; busy = org.deliveryInFlight ?? org.forgetting) await busy;
+    const run = this.forgetRow(orgId, org, record);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    org.forgetting = settled;
+    try {
+      await run;
+    } finally {
+      if (org.forgetting === settled) org.forgetting = undefined;
+    }
+  }
+
+  private async forgetRow(orgId: string, org: OrgOutbox | undefined, record: MemoryRecord): Promise<void> {
+    const row = org?.rowOf(record.id);
+    const claim = this.claimOf(record);
+    const claimSeqs = claim === "" ? [] : [...this.dedupIndex.candidates(orgId, claim), ...(row ? [row.seq] : [])];
+    // A claim accepted before the index's coverage may sit in the log without the index knowing it.
+    const ingestedAtMs = record.ingested_at_us / 1000;
+    const live = ingestedAtMs + this.config.dedup.windowMs > this.options.clock.now();
+    const scanClaims = claim !== "" && live && ingestedAtMs < this.dedupIndex.coveredSinceMs;
+    try {
+      await this.store.forget(orgId, record.id, row?.seq, claimSeqs, scanClaims);
+    } catch (error) {
+      this.logger.error("could not remove a memory from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
+      throw new ServiceError("storage_unavailable", "could not remove the memory from the outbox (its storage failed); nothing changed, retry later", {
+        retryAfterSeconds: 1,
+        cause: error,
+      });
+    }
+    if (row && org?.remove(row)) this.pendingTotal--;
+  }
+
+  /** The dedup key a record claims, "" for none. */
+  private claimOf(record: MemoryRecord): string {
+    return this.config.dedup.enabled && record.dedup_key !== "" ? dedupClaim(record.agent_id, record.dedup_key) : "";
   }
 
   async recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {
@@ -341,6 +387,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private startDelivery(orgId: string): Promise<DeliveryOutcome> {
     const org = this.org(orgId);
     if (org.deliveryInFlight) return org.deliveryInFlight;
+    // A memory being forgotten must not leave in this chunk: start once its removal is stored.
+    if (org.forgetting) return org.forgetting.then(() => this.startDelivery(orgId));
     const run = deliverNextChunk(orgId, org, this.delivery).then(async (delivered) => {
       const outcome = !delivered.ok && delivered.orgGone ? await this.dropDeletedOrg(orgId, org, delivered) : delivered;
       org.deliveryInFlight = undefined;

@@ -32,6 +32,12 @@ export interface WriteCoordinator {
    * that merges them with Arc's rows asks for offset 0 and limit offset + limit + 1.
    */
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]>;
+  /**
+   * Takes a memory out of the outbox (pending or delivered, after any delivery of it in flight)
+   * and releases its dedup claim, durably: no copy of it reaches Arc from here afterwards, not
+   * even after a restart. A copy already delivered is left to the caller to delete in Arc.
+   */
+  forget(orgId: string, record: MemoryRecord): Promise<void>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

@@ -30,6 +30,24 @@ export class RecentIndex {
     }
   }
 
+  /** The cached row holding this memory, if any. */
+  get(id: string): CachedRow | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Removes one row wherever it sits (a forgotten memory); `removeOldest` is the common path. */
+  remove(row: CachedRow): void {
+    if (this.byId.get(row.record.id) === row) this.byId.delete(row.record.id);
+    for (const field of INDEXED) {
+      const value = row.record[field];
+      const bucket = this.buckets[field].get(value);
+      const at = bucket?.indexOf(row) ?? -1;
+      if (!bucket || at === -1) continue;
+      bucket.splice(at, 1);
+      if (bucket.length === 0) this.buckets[field].delete(value);
+    }
+  }
+
   /** Removes rows that are the org's oldest (in seq order), so each sits at its buckets' front. */
   removeOldest(rows: CachedRow[]): void {
     for (const row of rows) if (this.byId.get(row.record.id) === row) this.byId.delete(row.record.id);

@@ -3,7 +3,9 @@ import type { ArcRouter } from "../arc-routing/router";
 import type { Clock } from "../clock";
 import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
-import { conflict } from "../errors";
+import { ArcRequestError } from "../arc/request-error";
+import { buildDeleteMemoryWhere } from "../arc/memory-queries";
+import { conflict, ServiceError } from "../errors";
 import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
@@ -98,6 +100,26 @@ export class MemoryService {
   }
 
   /**
+   * Deletes a memory: first out of the outbox (waiting for a delivery of it in flight, so nothing
+   * here can bring it back), then out of Arc, whose delete skips rows still in its buffer, hence
+   * the flush before it. A dry run first asks whether this Arc deletes at all, so an Arc that
+   * refuses changes nothing; a later failure leaves the memory where Arc has it, and repeating the
+   * call finishes the delete.
+   */
+  async delete(orgId: string, record: MemoryRecord): Promise<void> {
+    const target = await this.options.arc.targetFor(orgId);
+    const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us);
+    try {
+      await target.client.deleteWhere(where, { dryRun: true });
+      await this.options.coordinator.forget(orgId, record);
+      await target.client.flushBuffers();
+      await target.client.deleteWhere(where);
+    } catch (error) {
+      throw arcDeleteRefused(error) ?? error;
+    }
+  }
+
+  /**
    * Counts of memories matching the filter, by memory type, including memories Arc cannot show yet.
    * Arc's rows are split at the oldest ingest time still in the recent window: older rows are
    * counted by Arc alone (they left the window, so Arc shows them), newer ones are read as ids and
@@ -125,6 +147,16 @@ export class MemoryService {
     for (const { memory_type, ids } of recent.byType) for (const id of ids) count(id, memory_type);
     return out;
   }
+}
+
+/** Arc refuses deletes without an admin token or with `delete.enabled` off: say which, not just "502". */
+function arcDeleteRefused(error: unknown): ServiceError | undefined {
+  if (!(error instanceof ArcRequestError) || (error.status !== 401 && error.status !== 403)) return undefined;
+  return new ServiceError(
+    "arc_error",
+    "this organization's Arc refused the delete: it needs a token with the admin permission and delete.enabled in Arc's config",
+    { cause: error },
+  );
 }
 
 function mergeById(fromArc: MemoryRecord[], recent: MemoryRecord[]): MemoryRecord[] {

@@ -12,11 +12,11 @@ import {
   sinceParam,
   tagsParam,
 } from "./params";
-import { READ_TOOL, WRITE_TOOL, attempt, jsonResult } from "./results";
+import { DELETE_TOOL, READ_TOOL, WRITE_TOOL, attempt, jsonResult, textResult } from "./results";
 
 /**
  * What an agent needs beyond the original's tools to use memory well: follow an id, read a long
- * range page by page with every filter, and record many observations in one call.
+ * range page by page with every filter, record many observations in one call, and forget one.
  */
 export function registerMemoryExtras(server: McpServer, client: MemtraceClient): void {
   server.registerTool(
@@ -27,6 +27,22 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
       annotations: READ_TOOL,
     },
     (args) => attempt(async () => jsonResult(await client.memories.get(args.id))),
+  );
+
+  server.registerTool(
+    "memtrace_forget",
+    {
+      description:
+        "Delete one memory by its id, for good (for example one recorded by mistake, or that must not be kept). " +
+        "Its dedup key is released, so the same content may be remembered again later.",
+      inputSchema: { id: z.string().min(1).describe("Memory id") },
+      annotations: DELETE_TOOL,
+    },
+    (args) =>
+      attempt(async () => {
+        await client.memories.delete(args.id);
+        return textResult(`Deleted memory ${args.id}.`);
+      }),
   );
 
   server.registerTool(

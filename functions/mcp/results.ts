@@ -39,3 +39,5 @@ export async function attempt(run: () => Promise<CallToolResult>): Promise<CallT
 /** Tool annotations: reads change nothing; writes add memories or records and never delete. */
 export const READ_TOOL = { readOnlyHint: true, openWorldHint: false } as const;
 export const WRITE_TOOL = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
+/** Removes what cannot be brought back; a repeat finds nothing left to remove. */
+export const DELETE_TOOL = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false } as const;

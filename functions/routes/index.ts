@@ -8,6 +8,7 @@ import { registerAgents } from "./agents";
 import { registerAgentMemories } from "./agents/memories";
 import { registerAgentStats } from "./agents/stats";
 import { registerCreateMemories } from "./memories/create";
+import { registerDeleteMemory } from "./memories/delete";
 import { registerGetMemory } from "./memories/get";
 import { registerMemoryLists } from "./memories/list";
 import { registerSearch } from "./search";
@@ -28,6 +29,7 @@ export function registerRoutes(app: Router) {
   registerCreateMemories(app);
   registerMemoryLists(app);
   registerGetMemory(app);
+  registerDeleteMemory(app);
   registerSearch(app);
   registerAgentStats(app);
   registerAdminOrgs(app);

@@ -42,6 +42,10 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
+  async forget(orgId: string, record: MemoryRecord): Promise<void> {
+    await this.call(orgId, (object) => object.forget(orgId, record));
+  }
+
   /** Objects cannot be listed from a Worker, so a flush names its org. */
   async flush(orgId?: string): Promise<void> {
     if (orgId === undefined) throw new ServiceError("internal", "on Workers a flush must name its organization");

@@ -70,6 +70,14 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
+  async forget(orgId: string, record: MemoryRecord): Promise<RpcOutcome<null>> {
+    return toOutcome(async () => {
+      this.checkOrg(orgId);
+      await this.coordinator.forget(orgId, memoryRecordSchema.parse(record));
+      return null;
+    });
+  }
+
   async flush(orgId: string): Promise<RpcOutcome<null>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);

@@ -42,6 +42,10 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
+  forget(orgId: string, record: MemoryRecord): Promise<void> {
+    return this.inner.forget(orgId, record);
+  }
+
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {
     return this.inner.recent(orgId, page);
   }

@@ -92,6 +92,33 @@ describe("ArcClient.query", () => {
   });
 });
 
+describe("ArcClient.deleteWhere", () => {
+  const deleted = (count: number, status = 200, extra: Record<string, unknown> = {}) =>
+    json({ success: status === 200, deleted_count: count, affected_files: 1, rewritten_files: 1, execution_time_ms: 1, dry_run: false, files_processed: [], ...extra }, status);
+
+  it("POSTs the database, measurement and predicate, confirmed unless a dry run, and answers the count", async () => {
+    const { arc, requests } = client(() => deleted(2));
+    expect(await arc.deleteWhere("id = 'm1'")).toBe(2);
+    expect(await arc.deleteWhere("id = 'm1'", { dryRun: true })).toBe(2);
+    expect(requests.map((r) => new URL(r.url).pathname)).toEqual(["/api/v1/delete", "/api/v1/delete"]);
+    expect(requests[0]!.headers.get("authorization")).toBe("Bearer tok");
+    expect(await requests[0]!.json()).toEqual({ database: "org_db", measurement: "events", where: "id = 'm1'", dry_run: false, confirm: true });
+    expect(await requests[1]!.json()).toEqual({ database: "org_db", measurement: "events", where: "id = 'm1'", dry_run: true, confirm: false });
+  });
+
+  it("treats Arc's 207 (some files not rewritten) as a failed delete", async () => {
+    const { arc } = client(() => deleted(1, 207, { failed_files: ["a.parquet"], error: "1 file failed" }));
+    const error = await failure(arc.deleteWhere("id = 'm1'"));
+    expect([error.operation, error.status, error.retryable]).toEqual(["delete", 207, false]);
+  });
+
+  it("reports deletes switched off (403) as final", async () => {
+    const { arc } = client(() => deleted(0, 403, { error: "Delete operations are disabled." }));
+    const error = await failure(arc.deleteWhere("id = 'm1'"));
+    expect([error.status, error.retryable]).toEqual([403, false]);
+  });
+});
+
 describe("failures", () => {
   const secret = "Binder Error: read_parquet('/data/org_secret/events/**')";
 

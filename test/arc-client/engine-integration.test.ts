@@ -5,6 +5,7 @@ import { wellFormed } from "../../core/well-formed";
 import { pageOf } from "../../core/arc/filter-match";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
+import { buildDeleteMemoryWhere } from "../../core/arc/memory-queries";
 import { ArcRequestError } from "../../core/arc/request-error";
 import { uuidv7, uuidv7Millis } from "../../core/ids";
 import type { MemoryRecord } from "../../core/memory/schema";
@@ -99,6 +100,21 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     await client.flushBuffers();
     expect(await reader.getById("org_a", record.id)).toEqual(record);
     await expect(freshClient(transport, "not-the-token").flushBuffers()).rejects.toMatchObject({ operation: "flush", status: 401 });
+  });
+
+  it("deleteWhere removes one memory's stored copies (a dry run only counts them), and needs an admin token", async () => {
+    const client = freshClient(transport);
+    const [gone, kept] = [memory(8), memory(9)];
+    await client.write([gone, kept, gone]);
+    await client.flushBuffers();
+    const where = buildDeleteMemoryWhere("org_a", gone.id, gone.ingested_at_us);
+    expect(await client.deleteWhere(where, { dryRun: true })).toBe(2);
+    expect(await client.deleteWhere(where)).toBe(2);
+    const reader = new ArcMemoryReader(client);
+    expect(await reader.getById("org_a", gone.id)).toBeNull();
+    expect(await reader.getById("org_a", kept.id)).toEqual(kept);
+    expect(await client.deleteWhere(where)).toBe(0);
+    await expect(freshClient(transport, "not-the-token").deleteWhere(where)).rejects.toMatchObject({ operation: "delete", status: 401 });
   });
 
   it("gets by id from the rows ingested near the id's time, and looks everywhere when that misses", async () => {

@@ -30,6 +30,13 @@ describe("the typed client (memtrace/client)", () => {
     expect(seen).toEqual(batch.memories.map((m) => m.id));
   });
 
+  it("deletes a memory, after which it is not found", async () => {
+    const memory = await api.memories.create({ agent_id: "typed", content: "to forget" });
+    await api.memories.delete(memory.id);
+    expect((await apiError(api.memories.get(memory.id))).isNotFound).toBe(true);
+    expect((await apiError(api.memories.delete(memory.id))).isNotFound).toBe(true);
+  });
+
   it("encodes path segments, so an id cannot change the route", async () => {
     const error = await apiError(api.agents.get("a/../../admin/orgs"));
     expect([error.status, error.message]).toEqual([404, "agent not found"]);

@@ -189,6 +189,9 @@ describe("responses validate against the document", () => {
     await api.sessions.delete(session.id);
     expect((await apiError(api.sessions.delete(session.id))).status).toBe(404);
     expect((await api.memories.list({ session_id: session.id })).count).toBe(2);
+    await api.memories.delete(first.id);
+    expect((await apiError(api.memories.delete(first.id))).status).toBe(404);
+    expect((await api.memories.list({ session_id: session.id })).count).toBe(1);
     await api.agents.delete(agent.id);
     expect((await apiError(api.agents.delete(agent.id))).status).toBe(404);
 

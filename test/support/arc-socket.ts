@@ -11,11 +11,12 @@ export class ArcSocket {
     readonly port: number,
   ) {}
 
-  static async start(options: { flushDelayMs?: number; dataDir?: string; token?: string } = {}): Promise<ArcSocket> {
+  static async start(options: { flushDelayMs?: number; dataDir?: string; token?: string; deleteEnabled?: boolean } = {}): Promise<ArcSocket> {
     const engine = await ArcEngine.open({
       dataDir: options.dataDir ?? ":memory:",
       flushDelayMs: options.flushDelayMs ?? 0,
       ...(options.token ? { token: options.token } : {}),
+      ...(options.deleteEnabled === false ? { deleteEnabled: false } : {}),
       logger: { warn() {}, error() {} },
     });
     const served = await serveArcEngine(engine, { host: "127.0.0.1", port: 0 });

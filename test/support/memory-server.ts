@@ -14,9 +14,9 @@ export interface MemoryTestEnv {
  * from Arc itself; `arcFlushDelayMs` is how long Arc hides rows it accepted.
  */
 export async function startMemoryServer(
-  options: { visibility?: string; arcFlushDelayMs?: number; settings?: SettingsInput } = {},
+  options: { visibility?: string; arcFlushDelayMs?: number; arcDeletes?: boolean; settings?: SettingsInput } = {},
 ): Promise<MemoryTestEnv> {
-  const arc = await ArcSocket.start({ flushDelayMs: options.arcFlushDelayMs ?? 0 });
+  const arc = await ArcSocket.start({ flushDelayMs: options.arcFlushDelayMs ?? 0, ...(options.arcDeletes === false ? { deleteEnabled: false } : {}) });
   const server = await startTestServer({
     defaultArc: { url: arc.url },
     settings: {

@@ -20,6 +20,7 @@ export const ORIGINAL_TOOLS: Record<string, { params: string[]; required: string
 
 export const EXTRA_TOOLS = [
   "memtrace_get_memory",
+  "memtrace_forget",
   "memtrace_list_memories",
   "memtrace_remember_batch",
   "memtrace_session_close",
@@ -122,6 +123,11 @@ export async function runToolScenario(client: Client, agentName: string): Promis
   expect(stats.json.memory_count).toBe(3);
   expect((await callTool(client, "memtrace_agent_get", { agent: agentName })).json.id).toBe(agent.json.id);
   expect((await callTool(client, "memtrace_agent_list", {})).json.agents.map((a: { name: string }) => a.name)).toContain(agentName);
+  const forgotten = batch.json.results[0].id;
+  expect((await callTool(client, "memtrace_forget", { id: forgotten })).text).toBe(`Deleted memory ${forgotten}.`);
+  const lookup = await callTool(client, "memtrace_get_memory", { id: forgotten });
+  expect(lookup.isError).toBe(true);
+  expect(lookup.text).toContain("HTTP 404");
   expect((await callTool(client, "memtrace_session_close", { session_id: sessionId })).json.status).toBe("closed");
   const closed = await callTool(client, "memtrace_session_list", { agent_id: agentName, status: "closed" });
   expect(closed.json.sessions.map((s: { id: string }) => s.id)).toEqual([sessionId]);

@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import type { AcceptResult } from "../../core/coordinator/port";
+import type { MemoryRecord } from "../../core/memory/schema";
+import { allOf, dedupLogKeys, makeRecord, storedIds, useOutboxFile } from "./support";
+
+const { open } = useOutboxFile();
+
+const recentIds = async (h: Awaited<ReturnType<typeof open>>) => (await h.coordinator.recent("org_a", allOf("org_a"))).map((r) => r.id);
+const groupCount = async (h: Awaited<ReturnType<typeof open>>) => Number((await h.sql.execute("SELECT count(*) AS n FROM outbox_groups")).rows[0]?.n);
+const statuses = (results: AcceptResult[]) => results.map((r) => r.status);
+
+describe("forgetting a memory in the outbox", () => {
+  it("takes a pending row out of its stored group: never delivered, not read, not loaded again", async () => {
+    let h = await open();
+    const [a, b, c] = [makeRecord(), makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [a, b, c]);
+    expect(await groupCount(h)).toBe(1);
+
+    await h.coordinator.forget("org_a", b);
+    expect(await recentIds(h)).toEqual([a.id, c.id]);
+    expect(await storedIds(h)).toEqual([a.id, c.id]);
+    expect(h.coordinator.pendingRows("org_a")).toBe(2);
+    await h.coordinator.flush("org_a");
+    expect([...h.sink.deliveries.keys()]).toEqual([a.id, c.id]);
+
+    // The last rows of a group take the group with them.
+    await h.coordinator.forget("org_a", a);
+    await h.coordinator.forget("org_a", c);
+    expect(await groupCount(h)).toBe(0);
+    await h.close();
+    h = await open();
+    expect(await storedIds(h)).toEqual([]);
+    expect(h.coordinator.pendingRows()).toBe(0);
+  });
+
+  it("takes out a delivered row waiting for its purge, so a restart does not deliver it again", async () => {
+    let h = await open();
+    const [kept, gone] = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [kept, gone]);
+    await h.coordinator.flush("org_a");
+    await h.coordinator.forget("org_a", gone);
+    expect(await recentIds(h)).toEqual([kept.id]);
+    const sink = h.sink;
+    await h.close();
+
+    h = await open({}, { sink });
+    await h.coordinator.whenIdle();
+    // The restart delivered what the outbox still held: the kept row again, never the forgotten one.
+    expect(sink.deliveries.get(kept.id)).toBe(2);
+    expect(sink.deliveries.get(gone.id)).toBe(1);
+  });
+
+  it("waits for a delivery in flight, and holds back new deliveries until the row is out", async () => {
+    const h = await open();
+    const [first, second] = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [first, second]);
+    let release!: () => void;
+    h.sink.gate = new Promise((resolve) => (release = resolve));
+    const flushing = h.coordinator.flush("org_a");
+
+    let forgotten = false;
+    const forgetting = h.coordinator.forget("org_a", first).then(() => (forgotten = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(forgotten).toBe(false);
+    const later = makeRecord();
+    await h.coordinator.accept("org_a", [later]);
+    release();
+    h.sink.gate = undefined;
+    await Promise.all([flushing, forgetting]);
+    // The chunk in flight arrived whole (the caller deletes Arc's copy); the row is out afterwards.
+    expect(h.sink.deliveries.get(first.id)).toBe(1);
+    expect(await storedIds(h)).toEqual([second.id, later.id]);
+    await h.coordinator.flush("org_a");
+    expect(h.sink.deliveries.get(later.id)).toBe(1);
+  });
+
+  it("releases the dedup claim, also after a restart reloads the log", async () => {
+    let h = await open();
+    const claimed = makeRecord({ dedup_key: "once" });
+    expect(statuses(await h.coordinator.accept("org_a", [claimed]))).toEqual(["created"]);
+    expect(statuses(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "once" })]))).toEqual(["duplicate"]);
+    await h.coordinator.forget("org_a", claimed);
+    expect(await dedupLogKeys(h)).toEqual([]);
+    await h.close();
+
+    h = await open();
+    const again = makeRecord({ dedup_key: "once" });
+    expect(statuses(await h.coordinator.accept("org_a", [again]))).toEqual(["created"]);
+    expect(statuses(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "once" })]))).toEqual(["duplicate"]);
+  });
+
+  it("finds a claim the in-memory index has dropped for space, in the log itself", async () => {
+    const windowMs = 80_000;
+    const h = await open({ config: { dedup: { windowMs, memoryKeys: 1 } } });
+    const stamped = (key: string): MemoryRecord => makeRecord({ dedup_key: key, ingested_at_us: h.clock.now() * 1000 });
+    const old = stamped("old key");
+    await h.coordinator.accept("org_a", [old]);
+    await h.coordinator.flush("org_a");
+    // Past the visibility delay the row leaves the outbox; a key a generation later pushes the
+    // first out of the index (one key fits), so only the log still knows which memory claimed it.
+    h.scheduler.advance(windowMs / 4);
+    await h.coordinator.whenIdle();
+    expect(await storedIds(h)).toEqual([]);
+    await h.coordinator.accept("org_a", [stamped("new key")]);
+    expect((await dedupLogKeys(h)).length).toBe(2);
+
+    await h.coordinator.forget("org_a", old);
+    expect(await dedupLogKeys(h)).toHaveLength(1);
+  });
+
+  it("releases the claim of a memory no longer in the outbox, and is a no-op for one never held", async () => {
+    const h = await open();
+    const claimed = makeRecord({ dedup_key: "left the outbox" });
+    await h.coordinator.accept("org_a", [claimed]);
+    await h.coordinator.flush("org_a");
+    h.scheduler.advance(20_000);
+    await h.coordinator.whenIdle();
+    expect(await storedIds(h)).toEqual([]);
+    expect(await dedupLogKeys(h)).toHaveLength(1);
+
+    await h.coordinator.forget("org_a", claimed);
+    expect(await dedupLogKeys(h)).toEqual([]);
+    await h.coordinator.forget("org_b", makeRecord({ org_id: "org_b" }));
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMemoryServer, waitFor, type MemoryTestEnv } from "../support/memory-server";
+
+/*
+ * The original had no way to delete a memory (its section 15.8). DELETE /api/v1/memories/:id
+ * removes one wherever it is: still waiting in the outbox, delivered but held in Arc's buffer, or
+ * stored in Arc's files; and releases its dedup key. Arc here keeps accepted rows buffered for
+ * 2 s, so a delete that did not flush Arc first would leave them.
+ */
+
+const ARC_BUFFER_MS = 2_000;
+
+let env: MemoryTestEnv;
+let key: string;
+let orgId: string;
+let adminKey: string;
+
+beforeAll(async () => {
+  // A long delivery interval: memories stay in the outbox until a test flushes them.
+  env = await startMemoryServer({ visibility: "4s", arcFlushDelayMs: ARC_BUFFER_MS, settings: { write_buffer: { max_interval: "1h" } } });
+  ({ orgId, key: adminKey } = await env.server.newOrg("delete-org", ["read", "write", "admin"]));
+  key = await env.server.newKey(orgId, "delete-writer", ["read", "write"]);
+});
+afterAll(() => env?.close());
+
+const api = (method: string, path: string, body?: unknown, bearer = key) =>
+  env.server.api(method, path, { key: bearer, ...(body !== undefined ? { body } : {}) });
+
+async function write(content: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await api("POST", "/api/v1/memories", { agent_id: "forgetful", content, ...extra });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id;
+}
+
+const flushToArc = async () => expect((await api("POST", "/api/v1/admin/flush", undefined, adminKey)).status).toBe(200);
+/** Rows with this id in Arc's files and buffer (flushed first, so buffered rows count). */
+async function copiesInArc(id: string): Promise<number> {
+  await env.arc.engine.flush();
+  const rows = await env.arc.query(orgId, `SELECT count(*) FROM events WHERE id = '${id}'`);
+  return Number(rows[0]?.[0] ?? 0);
+}
+const agentContents = async (): Promise<string[]> =>
+  (await api("GET", "/api/v1/memories?agent_id=forgetful&order=asc&limit=1000")).body.memories.map((m: { content: string }) => m.content);
+
+describe("DELETE /api/v1/memories/:id", () => {
+  it("deletes a memory still waiting in the outbox: it never reaches Arc", async () => {
+    const kept = await write("outbox kept");
+    const gone = await write("outbox deleted");
+    const res = await api("DELETE", `/api/v1/memories/${gone}`);
+    expect(res.status, res.text).toBe(204);
+    expect((await api("GET", `/api/v1/memories/${gone}`)).status).toBe(404);
+    expect((await api("GET", `/api/v1/memories/${kept}`)).status).toBe(200);
+    expect(await agentContents()).not.toContain("outbox deleted");
+
+    await flushToArc();
+    expect(await copiesInArc(gone)).toBe(0);
+    expect(await copiesInArc(kept)).toBe(1);
+  });
+
+  it("deletes a delivered memory that Arc still holds in its buffer", async () => {
+    const id = await write("buffered in arc");
+    await flushToArc();
+    const res = await api("DELETE", `/api/v1/memories/${id}`);
+    expect(res.status, res.text).toBe(204);
+    expect(await copiesInArc(id)).toBe(0);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+
+  it("deletes a memory that has left the outbox and lives only in Arc's files", async () => {
+    const id = await write("stored in arc");
+    await flushToArc();
+    // Past the visibility delay the outbox no longer serves it: reads come from Arc alone.
+    await waitFor(async () => (await copiesInArc(id)) === 1, 15_000, "the memory in Arc");
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(200);
+
+    expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(204);
+    expect(await copiesInArc(id)).toBe(0);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+    expect(await agentContents()).not.toContain("stored in arc");
+  });
+
+  it("answers 404 for an unknown id, for a second delete, and for another org's memory", async () => {
+    expect((await api("DELETE", "/api/v1/memories/0190f5a2-0000-7000-8000-000000000000")).status).toBe(404);
+    const id = await write("deleted twice");
+    expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(204);
+    const again = await api("DELETE", `/api/v1/memories/${id}`);
+    expect(again.status).toBe(404);
+    expect(again.body).toMatchObject({ error: "memory not found" });
+
+    const other = await env.server.newOrg("delete-other-org");
+    const foreign = await api("DELETE", `/api/v1/memories/${await write("not yours")}`, undefined, other.key);
+    expect(foreign.status).toBe(404);
+  });
+
+  it("lets an agent token delete its agent's memories only", async () => {
+    const other = await write("another agent's", { agent_id: "someone-else" });
+    const own = await write("the token's own");
+    const minted = await api("POST", "/api/v1/tokens", { agent_id: "forgetful" });
+    expect(minted.status, minted.text).toBe(201);
+    const token: string = minted.body.token;
+    expect((await api("DELETE", `/api/v1/memories/${other}`, undefined, token)).status).toBe(404);
+    expect((await api("GET", `/api/v1/memories/${other}`)).status).toBe(200);
+    expect((await api("DELETE", `/api/v1/memories/${own}`, undefined, token)).status).toBe(204);
+  });
+
+  it("needs the write permission", async () => {
+    const id = await write("read-only cannot delete");
+    const reader = await env.server.newKey(orgId, "delete-reader", ["read"]);
+    expect((await api("DELETE", `/api/v1/memories/${id}`, undefined, reader)).status).toBe(403);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(200);
+  });
+
+  it("releases the dedup key: the same memory may be written again, as a new one", async () => {
+    const first = await write("remember me once", { dedup_key: "once" });
+    const duplicate = await api("POST", "/api/v1/memories", { agent_id: "forgetful", content: "remember me once", dedup_key: "once" });
+    expect(duplicate.status).toBe(409);
+    expect((await api("DELETE", `/api/v1/memories/${first}`)).status).toBe(204);
+
+    const second = await write("remember me once", { dedup_key: "once" });
+    expect(second).not.toBe(first);
+    // And for a memory dedup keyed by its content, delivered to Arc first.
+    const byContent = await write("content keyed");
+    await flushToArc();
+    expect((await api("DELETE", `/api/v1/memories/${byContent}`)).status).toBe(204);
+    expect(await write("content keyed")).not.toBe(byContent);
+  });
+});
+
+describe("DELETE /api/v1/memories/:id against an Arc that refuses deletes", () => {
+  let refusing: MemoryTestEnv;
+  beforeAll(async () => {
+    refusing = await startMemoryServer({ arcDeletes: false, settings: { write_buffer: { max_interval: "1h" } } });
+  });
+  afterAll(() => refusing?.close());
+
+  it("answers 502 saying why, and changes nothing: the memory is still read and still delivered", async () => {
+    const org = await refusing.server.newOrg("refusing-org", ["read", "write", "admin"]);
+    const call = (method: string, path: string, body?: unknown) => refusing.server.api(method, path, { key: org.key, ...(body !== undefined ? { body } : {}) });
+    const id = (await call("POST", "/api/v1/memories", { agent_id: "a", content: "cannot be deleted here" })).body.id;
+
+    const res = await call("DELETE", `/api/v1/memories/${id}`);
+    expect(res.status).toBe(502);
+    expect(res.body.error).toContain("refused the delete");
+    expect((await call("GET", `/api/v1/memories/${id}`)).status).toBe(200);
+    expect((await call("POST", "/api/v1/admin/flush")).status).toBe(200);
+    await refusing.arc.engine.flush();
+    expect(await refusing.arc.query(org.orgId, `SELECT count(*) FROM events WHERE id = '${id}'`)).toEqual([[1]]);
+  });
+});
