@@ -1,7 +1,7 @@
 import { segment, type HttpTransport } from "./http";
-import type { BatchResult, ListMemoriesQuery, Memory, MemoryInput, MemoryList, SearchQuery, SearchResult } from "./types";
+import type { BatchResult, DeleteMemoriesQuery, ListMemoriesQuery, MemoriesDeleted, Memory, MemoryInput, MemoryList, SearchQuery, SearchResult } from "./types";
 
-/** Memory writes and reads: POST/GET /api/v1/memories, GET/DELETE /api/v1/memories/{id}, POST /api/v1/search. */
+/** Memories: POST/GET/DELETE /api/v1/memories, GET/DELETE /api/v1/memories/{id}, POST /api/v1/search. */
 export class MemoriesApi {
   constructor(private readonly http: HttpTransport) {}
 
@@ -45,6 +45,14 @@ export class MemoriesApi {
    */
   async delete(id: string): Promise<void> {
     await this.http.request("DELETE", `/api/v1/memories/${segment(id)}`);
+  }
+
+  /**
+   * Deletes every memory matching the filter written before the call (at least one of agent_id,
+   * session_id or until, e.g. `{ until: "30d" }`), as `delete` does for one.
+   */
+  deleteMatching(query: DeleteMemoriesQuery): Promise<MemoriesDeleted> {
+    return this.http.request("DELETE", "/api/v1/memories", { query });
   }
 
   search(query: SearchQuery = {}): Promise<SearchResult> {

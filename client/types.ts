@@ -17,6 +17,7 @@ import type { createKeyInput } from "../functions/routes/admin/keys";
 import type { agentListSchema } from "../functions/routes/agents";
 import type { agentStatsSchema } from "../functions/routes/agents/stats";
 import type { healthSchema, readySchema } from "../functions/routes/health";
+import type { deleteQuerySchema, memoriesDeletedSchema } from "../functions/routes/memories/delete";
 import type { batchResultSchema, itemResultSchema } from "../functions/routes/memories/create";
 import type { listQuerySchema, memoryListSchema } from "../functions/routes/memories/query";
 import type { searchInputSchema, searchResultSchema } from "../functions/routes/search";
@@ -42,6 +43,9 @@ export type BatchItemResult = z.infer<typeof itemResultSchema>;
 export type ListMemoriesQuery = Partial<z.output<typeof listQuerySchema>>;
 export type MemoryList = z.infer<typeof memoryListSchema>;
 export type SearchQuery = z.output<typeof searchInputSchema>;
+/** Filters for DELETE /api/v1/memories: at least one of agent_id, session_id or until. */
+export type DeleteMemoriesQuery = Partial<z.output<typeof deleteQuerySchema>>;
+export type MemoriesDeleted = z.infer<typeof memoriesDeletedSchema>;
 export type SearchResult = z.infer<typeof searchResultSchema>;
 
 // ---- agents ----

@@ -1,3 +1,4 @@
+import { hexString } from "../hex";
 import { sqlTextValue } from "./duckdb-text";
 
 /**
@@ -28,6 +29,15 @@ export function sqlString(value: string): string {
   // concat(), not a chain of ||: one call stays one level deep however many quotes there are
   // (DuckDB refuses expressions nested over 1000 deep).
   return parts.length === 1 ? parts[0]! : `concat(${parts.join(", ")})`;
+}
+
+/**
+ * A string as its UTF-8 bytes in hex, decoded by DuckDB: for the `where` of Arc's delete, which
+ * Arc refuses when a word such as SET, UPDATE or DELETE, or `--` or `;`, appears anywhere in it,
+ * inside string literals too. Hex digits can spell none of them. Same cleaning as `sqlString`.
+ */
+export function sqlHexText(value: string): string {
+  return `decode(unhex('${hexString(new TextEncoder().encode(sqlTextValue(value)))}'))`;
 }
 
 /**

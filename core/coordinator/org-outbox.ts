@@ -58,6 +58,12 @@ export class OrgOutbox {
     }
   }
 
+  /** Every row held (pending, or delivered and not yet purged) whose memory matches the filter. */
+  held(filter: MemoryFilter, matches: RecordMatcher): CachedRow[] {
+    const lists = this.index.candidates(filter, matches) ?? [this.delivered, this.pending];
+    return lists.flatMap((rows) => rows.filter((row) => matches(row.record, filter)));
+  }
+
   /** The pending or delivered row holding this memory, if any. */
   rowOf(id: string): CachedRow | undefined {
     return this.index.get(id);

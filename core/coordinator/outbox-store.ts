@@ -200,36 +200,50 @@ export class OutboxStore {
   }
 
   /**
-   * Removes one memory for good, in one transaction: its row from the stored group holding
-   * `seq` (when the outbox holds it), and its dedup claims, found by the log rows `claimSeqs`
-   * names or, with `scanClaims`, by a scan of the whole log (for a claim the in-memory index may
-   * have dropped). Runs in the single writer, so no commit rewrites the group meanwhile; a retire
-   * that removed it first leaves nothing to do.
+   * Removes memories for good, in one transaction: the rows with these seqs from the org's stored
+   * groups (a group left empty goes), and dedup claims: the log rows named as `[seq, memory id]`
+   * (checked against the id, since an index candidate may be another memory's), and any row
+   * claimed by a memory of `scanIds`, found by reading the whole log (for claims the in-memory
+   * index may have dropped). Runs in the single writer, so no commit rewrites a group meanwhile;
+   * a retire that removed one first leaves nothing to do.
    */
-  async forget(orgId: string, memoryId: string, seq: number | undefined, claimSeqs: readonly number[], scanClaims: boolean): Promise<void> {
+  async forget(orgId: string, seqs: readonly number[], claims: ReadonlyArray<[seq: number, memoryId: string]>, scanIds: readonly string[]): Promise<void> {
     const statements: SqlStatement[] = [];
-    if (seq !== undefined) {
-      const found = await this.sql.execute("SELECT first_seq, rows_json FROM outbox_groups WHERE org_id = ? AND first_seq <= ? AND last_seq >= ?", [
+    if (seqs.length > 0) {
+      const gone = new Set(seqs);
+      // A loop, not Math.min(...seqs): a delete by filter may name more seqs than a call takes arguments.
+      let lowest = Infinity;
+      let highest = -Infinity;
+      for (const seq of seqs) {
+        lowest = Math.min(lowest, seq);
+        highest = Math.max(highest, seq);
+      }
+      const found = await this.sql.execute("SELECT first_seq, rows_json FROM outbox_groups WHERE org_id = ? AND last_seq >= ? AND first_seq <= ?", [
         orgId,
-        seq,
-        seq,
+        lowest,
+        highest,
       ]);
       for (const group of found.rows) {
-        const rows = (JSON.parse(String(group.rows_json)) as unknown[][]).filter((row) => Number(row[0]) !== seq);
+        const rows = JSON.parse(String(group.rows_json)) as unknown[][];
+        const kept = rows.filter((row) => !gone.has(Number(row[0])));
+        if (kept.length === rows.length) continue;
+        const firstSeq = Number(group.first_seq);
         statements.push(
-          rows.length === 0
-            ? { sql: "DELETE FROM outbox_groups WHERE first_seq = ?", args: [Number(group.first_seq)] }
-            : { sql: "UPDATE outbox_groups SET rows_json = ? WHERE first_seq = ?", args: [JSON.stringify(rows), Number(group.first_seq)] },
+          kept.length === 0
+            ? { sql: "DELETE FROM outbox_groups WHERE first_seq = ?", args: [firstSeq] }
+            : { sql: "UPDATE outbox_groups SET rows_json = ? WHERE first_seq = ?", args: [JSON.stringify(kept), firstSeq] },
         );
       }
     }
-    if (scanClaims) {
-      statements.push({ sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id = ?", args: [orgId, memoryId] });
-    } else if (claimSeqs.length > 0) {
+    for (const part of chunks([...claims], ROWS_PER_STATEMENT)) {
       statements.push({
-        sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id = ? AND seq IN (SELECT value FROM json_each(?))",
-        args: [orgId, memoryId, JSON.stringify(claimSeqs)],
+        sql: `DELETE FROM dedup_log WHERE seq IN (SELECT log.seq FROM json_each(?) AS claim
+                JOIN dedup_log AS log ON log.seq = claim.value ->> 0 AND log.memory_id = claim.value ->> 1 AND log.org_id = ?)`,
+        args: [JSON.stringify(part.map(([seq, id]) => [seq, wellFormed(id)])), orgId],
       });
+    }
+    for (const part of chunks([...scanIds], ROWS_PER_STATEMENT)) {
+      statements.push({ sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id IN (SELECT value FROM json_each(?))", args: [orgId, JSON.stringify(part)] });
     }
     if (statements.length > 0) await this.sql.batch(statements);
   }

@@ -11,7 +11,7 @@ import { FlushTimers } from "./flush-timers";
 import { GroupCommitQueue } from "./group-commit";
 import type { CoordinatorLogger, OutboxCoordinatorOptions, RecordMatcher } from "./options";
 import { deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org-delivery";
-import { OrgOutbox } from "./org-outbox";
+import { OrgOutbox, type CachedRow } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { OutboxStore, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
@@ -139,46 +139,84 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   }
 
   /**
-   * Removes a memory from the outbox and releases its dedup claim, durably. A delivery of it in
-   * flight is waited for, so once this resolves no copy of it can reach Arc from here, now or after
-   * a restart; the copy Arc already holds is the caller's to delete.
+   * Removes memories from the outbox and releases their dedup claims, durably. A delivery in
+   * flight is waited for, so once this resolves no copy of them can reach Arc from here, now or
+   * after a restart; the copies Arc already holds are the caller's to delete.
    */
-  async forget(orgId: string, record: MemoryRecord): Promise<void> {
+  async forget(orgId: string, records: MemoryRecord[]): Promise<void> {
+    await this.exclusively(orgId, async (org) => {
+      const rows = org ? records.flatMap((record) => org.rowOf(record.id) ?? []) : [];
+      await this.forgetRows(orgId, org, records, rows);
+    });
+  }
+
+  /**
+   * As `forget`, for every memory the outbox holds that matches the filter (pending, or delivered
+   * and not yet purged, whether or not reads still show it). Commits under way finish first, so a
+   * memory stamped before the call is seen. Returns how many the outbox held.
+   */
+  async forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
+    await this.commits.idle();
+    return this.exclusively(orgId, async (org) => {
+      const rows = org ? org.held(filter, this.matches) : [];
+      await this.forgetRows(
+        orgId,
+        org,
+        rows.map((row) => row.record),
+        rows,
+      );
+      return rows.length;
+    });
+  }
+
+  /** Runs `work` once no delivery or other forget of the org runs, and holds deliveries back until it ends. */
+  private async exclusively<T>(orgId: string, work: (org: OrgOutbox | undefined) => Promise<T>): Promise<T> {
     if (this.closing) throw new ServiceError("overloaded", "server is shutting down", { retryAfterSeconds: 1 });
     const org = this.orgs.get(orgId);
-    if (!org) return this.forgetRow(orgId, undefined, record);
+    if (!org) return work(undefined);
     for (let busy = org.deliveryInFlight ?? org.forgetting; busy; busy = org.deliveryInFlight ?? org.forgetting) await busy;
-    const run = this.forgetRow(orgId, org, record);
+    const run = work(org);
     const settled = run.then(
       () => undefined,
       () => undefined,
     );
     org.forgetting = settled;
     try {
-      await run;
+      return await run;
     } finally {
       if (org.forgetting === settled) org.forgetting = undefined;
     }
   }
 
-  private async forgetRow(orgId: string, org: OrgOutbox | undefined, record: MemoryRecord): Promise<void> {
-    const row = org?.rowOf(record.id);
-    const claim = this.claimOf(record);
-    const claimSeqs = claim === "" ? [] : [...this.dedupIndex.candidates(orgId, claim), ...(row ? [row.seq] : [])];
-    // A claim accepted before the index's coverage may sit in the log without the index knowing it.
-    const ingestedAtMs = record.ingested_at_us / 1000;
-    const live = ingestedAtMs + this.config.dedup.windowMs > this.options.clock.now();
-    const scanClaims = claim !== "" && live && ingestedAtMs < this.dedupIndex.coveredSinceMs;
+  private async forgetRows(orgId: string, org: OrgOutbox | undefined, records: MemoryRecord[], rows: CachedRow[]): Promise<void> {
+    const claims: Array<[seq: number, memoryId: string]> = [];
+    const scanIds: string[] = [];
+    const nowMs = this.options.clock.now();
+    for (const record of records) {
+      const claim = this.claimOf(record);
+      if (claim === "") continue;
+      for (const seq of this.dedupIndex.candidates(orgId, claim)) claims.push([seq, record.id]);
+      const row = org?.rowOf(record.id);
+      if (row) claims.push([row.seq, record.id]);
+      // A claim accepted before the index's coverage may sit in the log without the index knowing it.
+      const ingestedAtMs = record.ingested_at_us / 1000;
+      if (ingestedAtMs + this.config.dedup.windowMs > nowMs && ingestedAtMs < this.dedupIndex.coveredSinceMs) scanIds.push(record.id);
+    }
     try {
-      await this.store.forget(orgId, record.id, row?.seq, claimSeqs, scanClaims);
+      await this.store.forget(
+        orgId,
+        rows.map((row) => row.seq),
+        claims,
+        scanIds,
+      );
     } catch (error) {
-      this.logger.error("could not remove a memory from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
-      throw new ServiceError("storage_unavailable", "could not remove the memory from the outbox (its storage failed); nothing changed, retry later", {
+      this.logger.error("could not remove memories from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
+      throw new ServiceError("storage_unavailable", "could not remove the memories from the outbox (its storage failed); nothing changed, retry later", {
         retryAfterSeconds: 1,
         cause: error,
       });
     }
-    if (row && org?.remove(row)) this.pendingTotal--;
+    for (const row of rows) if (org?.remove(row)) this.pendingTotal--;
   }
 
   /** The dedup key a record claims, "" for none. */

@@ -33,11 +33,13 @@ export interface WriteCoordinator {
    */
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]>;
   /**
-   * Takes a memory out of the outbox (pending or delivered, after any delivery of it in flight)
-   * and releases its dedup claim, durably: no copy of it reaches Arc from here afterwards, not
-   * even after a restart. A copy already delivered is left to the caller to delete in Arc.
+   * Takes memories out of the outbox (pending or delivered, after any delivery in flight) and
+   * releases their dedup claims, durably: no copy of them reaches Arc from here afterwards, not
+   * even after a restart. Copies already delivered are left to the caller to delete in Arc.
    */
-  forget(orgId: string, record: MemoryRecord): Promise<void>;
+  forget(orgId: string, records: MemoryRecord[]): Promise<void>;
+  /** As `forget`, for every memory the outbox holds that matches the filter; returns how many. */
+  forgetMatching(orgId: string, filter: MemoryFilter): Promise<number>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

@@ -4,8 +4,8 @@ import type { Clock } from "../clock";
 import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
 import { ArcRequestError } from "../arc/request-error";
-import { buildDeleteMemoryWhere } from "../arc/memory-queries";
-import { conflict, ServiceError } from "../errors";
+import { buildDeleteMatchingWhere, buildDeleteMemoryWhere, type DeleteFilter } from "../arc/memory-queries";
+import { badRequest, conflict, ServiceError } from "../errors";
 import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
@@ -38,6 +38,11 @@ const NONE_CLOSED: ReadonlySet<string> = new Set();
 /** Why a memory naming `sessionId` is refused. */
 export const sessionClosed = (sessionId: string) =>
   conflict(`session ${sessionId} is closed; reopen it (status active) to add memories`, { session_id: sessionId });
+
+/** Arc's own ceiling on one delete (`delete.max_rows_per_delete`). */
+export const MAX_DELETE_ROWS = 1_000_000;
+/** Memories whose dedup claims are released per outbox transaction in a delete by filter. */
+const CLAIM_PAGE = 1_000;
 
 /** Rows ingested during the recent window, read back to merge by id; far above one window's worth. */
 const MAX_OVERLAP_ROWS = 1_000_000;
@@ -111,9 +116,49 @@ export class MemoryService {
     const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us);
     try {
       await target.client.deleteWhere(where, { dryRun: true });
-      await this.options.coordinator.forget(orgId, record);
+      await this.options.coordinator.forget(orgId, [record]);
       await target.client.flushBuffers();
       await target.client.deleteWhere(where);
+    } catch (error) {
+      throw arcDeleteRefused(error) ?? error;
+    }
+  }
+
+  /**
+   * Deletes every memory matching the filter that was written before the call (a memory written
+   * meanwhile is left whole, never removed from the outbox but not from Arc or the reverse), as
+   * `delete` does for one: out of the outbox, dedup claims released (for memories still inside
+   * the dedup window, read from Arc), then out of Arc after a flush. Answers how many it deleted.
+   */
+  async deleteMatching(filter: DeleteFilter): Promise<number> {
+    const orgId = filter.org_id;
+    const nowMs = this.options.clock.now();
+    const before: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, nowMs * 1000) };
+    const target = await this.options.arc.targetFor(orgId);
+    const where = buildDeleteMatchingWhere(before);
+    try {
+      const stored = await target.client.deleteWhere(where, { dryRun: true });
+      if (stored > MAX_DELETE_ROWS) {
+        throw badRequest(`the filter matches ${stored} stored rows, more than ${MAX_DELETE_ROWS} in one delete: narrow it with since/until`);
+      }
+      const count = Object.values(await this.countByType(before)).reduce((a, b) => a + b, 0);
+      await this.options.coordinator.forgetMatching(orgId, before);
+      if (this.options.dedup.enabled) {
+        const claimed: MemoryPageRequest = {
+          filter: { ...before, ingested_since_us: (nowMs - this.options.dedup.windowMs) * 1000 },
+          order: "asc",
+          order_by: "time",
+          limit: CLAIM_PAGE,
+        };
+        for (let page = await target.reader.list(claimed); page.length > 0; ) {
+          await this.options.coordinator.forget(orgId, page);
+          const last = page.at(-1)!;
+          page = page.length < CLAIM_PAGE ? [] : await target.reader.list({ ...claimed, after: { time_us: last.time_us, id: last.id } });
+        }
+      }
+      await target.client.flushBuffers();
+      await target.client.deleteWhere(where);
+      return count;
     } catch (error) {
       throw arcDeleteRefused(error) ?? error;
     }

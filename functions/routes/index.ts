@@ -8,7 +8,7 @@ import { registerAgents } from "./agents";
 import { registerAgentMemories } from "./agents/memories";
 import { registerAgentStats } from "./agents/stats";
 import { registerCreateMemories } from "./memories/create";
-import { registerDeleteMemory } from "./memories/delete";
+import { registerDeleteMemories } from "./memories/delete";
 import { registerGetMemory } from "./memories/get";
 import { registerMemoryLists } from "./memories/list";
 import { registerSearch } from "./search";
@@ -29,7 +29,7 @@ export function registerRoutes(app: Router) {
   registerCreateMemories(app);
   registerMemoryLists(app);
   registerGetMemory(app);
-  registerDeleteMemory(app);
+  registerDeleteMemories(app);
   registerSearch(app);
   registerAgentStats(app);
   registerAdminOrgs(app);

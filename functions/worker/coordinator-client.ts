@@ -42,8 +42,13 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
-  async forget(orgId: string, record: MemoryRecord): Promise<void> {
-    await this.call(orgId, (object) => object.forget(orgId, record));
+  async forget(orgId: string, records: MemoryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.call(orgId, (object) => object.forget(orgId, records));
+  }
+
+  forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
+    return this.call(orgId, (object) => object.forgetMatching(orgId, filter));
   }
 
   /** Objects cannot be listed from a Worker, so a flush names its org. */

@@ -70,11 +70,18 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async forget(orgId: string, record: MemoryRecord): Promise<RpcOutcome<null>> {
+  async forget(orgId: string, records: MemoryRecord[]): Promise<RpcOutcome<null>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      await this.coordinator.forget(orgId, memoryRecordSchema.parse(record));
+      await this.coordinator.forget(orgId, recordsSchema.parse(records));
       return null;
+    });
+  }
+
+  async forgetMatching(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<number>> {
+    return toOutcome(async () => {
+      this.checkOrg(orgId);
+      return this.coordinator.forgetMatching(orgId, memoryFilterSchema.parse(filter));
     });
   }
 

@@ -24,7 +24,8 @@ export interface WriteCoordinatorRpc {
   /** The page's recent records, in chunks RPC can carry: see `RecentChunk`. */
   recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
-  forget(orgId: string, record: MemoryRecord): Promise<RpcOutcome<null>>;
+  forget(orgId: string, records: MemoryRecord[]): Promise<RpcOutcome<null>>;
+  forgetMatching(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<number>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */
   invalidateArc(orgId: string): Promise<void>;

@@ -42,8 +42,12 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
-  forget(orgId: string, record: MemoryRecord): Promise<void> {
-    return this.inner.forget(orgId, record);
+  forget(orgId: string, records: MemoryRecord[]): Promise<void> {
+    return this.inner.forget(orgId, records);
+  }
+
+  forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
+    return this.inner.forgetMatching(orgId, filter);
   }
 
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AcceptResult } from "../../core/coordinator/port";
+import { dedupClaim } from "../../core/memory/dedup-key";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { allOf, dedupLogKeys, makeRecord, storedIds, useOutboxFile } from "./support";
 
@@ -7,6 +8,7 @@ const { open } = useOutboxFile();
 
 const recentIds = async (h: Awaited<ReturnType<typeof open>>) => (await h.coordinator.recent("org_a", allOf("org_a"))).map((r) => r.id);
 const groupCount = async (h: Awaited<ReturnType<typeof open>>) => Number((await h.sql.execute("SELECT count(*) AS n FROM outbox_groups")).rows[0]?.n);
+const dedupClaimOf = (record: MemoryRecord) => dedupClaim(record.agent_id, record.dedup_key);
 const statuses = (results: AcceptResult[]) => results.map((r) => r.status);
 
 describe("forgetting a memory in the outbox", () => {
@@ -16,7 +18,7 @@ describe("forgetting a memory in the outbox", () => {
     await h.coordinator.accept("org_a", [a, b, c]);
     expect(await groupCount(h)).toBe(1);
 
-    await h.coordinator.forget("org_a", b);
+    await h.coordinator.forget("org_a", [b]);
     expect(await recentIds(h)).toEqual([a.id, c.id]);
     expect(await storedIds(h)).toEqual([a.id, c.id]);
     expect(h.coordinator.pendingRows("org_a")).toBe(2);
@@ -24,8 +26,8 @@ describe("forgetting a memory in the outbox", () => {
     expect([...h.sink.deliveries.keys()]).toEqual([a.id, c.id]);
 
     // The last rows of a group take the group with them.
-    await h.coordinator.forget("org_a", a);
-    await h.coordinator.forget("org_a", c);
+    await h.coordinator.forget("org_a", [a]);
+    await h.coordinator.forget("org_a", [c]);
     expect(await groupCount(h)).toBe(0);
     await h.close();
     h = await open();
@@ -38,7 +40,7 @@ describe("forgetting a memory in the outbox", () => {
     const [kept, gone] = [makeRecord(), makeRecord()];
     await h.coordinator.accept("org_a", [kept, gone]);
     await h.coordinator.flush("org_a");
-    await h.coordinator.forget("org_a", gone);
+    await h.coordinator.forget("org_a", [gone]);
     expect(await recentIds(h)).toEqual([kept.id]);
     const sink = h.sink;
     await h.close();
@@ -59,7 +61,7 @@ describe("forgetting a memory in the outbox", () => {
     const flushing = h.coordinator.flush("org_a");
 
     let forgotten = false;
-    const forgetting = h.coordinator.forget("org_a", first).then(() => (forgotten = true));
+    const forgetting = h.coordinator.forget("org_a", [first]).then(() => (forgotten = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(forgotten).toBe(false);
     const later = makeRecord();
@@ -79,7 +81,7 @@ describe("forgetting a memory in the outbox", () => {
     const claimed = makeRecord({ dedup_key: "once" });
     expect(statuses(await h.coordinator.accept("org_a", [claimed]))).toEqual(["created"]);
     expect(statuses(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "once" })]))).toEqual(["duplicate"]);
-    await h.coordinator.forget("org_a", claimed);
+    await h.coordinator.forget("org_a", [claimed]);
     expect(await dedupLogKeys(h)).toEqual([]);
     await h.close();
 
@@ -104,8 +106,26 @@ describe("forgetting a memory in the outbox", () => {
     await h.coordinator.accept("org_a", [stamped("new key")]);
     expect((await dedupLogKeys(h)).length).toBe(2);
 
-    await h.coordinator.forget("org_a", old);
+    await h.coordinator.forget("org_a", [old]);
     expect(await dedupLogKeys(h)).toHaveLength(1);
+  });
+
+  it("forgets by filter every row it holds, including delivered ones reads no longer show", async () => {
+    const h = await open();
+    const delivered = [makeRecord({ agent_id: "gone" }), makeRecord({ agent_id: "kept" })];
+    await h.coordinator.accept("org_a", delivered);
+    await h.coordinator.flush("org_a");
+    // Past the visibility delay, before any purge: reads skip the rows, a restart would deliver them.
+    h.clock.advance(20_000);
+    const pending = [makeRecord({ agent_id: "gone", dedup_key: "claimed" }), makeRecord({ agent_id: "kept" })];
+    await h.coordinator.accept("org_a", pending);
+
+    expect(await dedupLogKeys(h)).toContain(dedupClaimOf(pending[0]!));
+    expect(await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "gone" })).toBe(2);
+    expect(await storedIds(h)).toEqual([delivered[1]!.id, pending[1]!.id]);
+    expect(await dedupLogKeys(h)).not.toContain(dedupClaimOf(pending[0]!));
+    expect(h.coordinator.pendingRows("org_a")).toBe(1);
+    expect(await h.coordinator.forgetMatching("org_b", { org_id: "org_b", agent_id: "gone" })).toBe(0);
   });
 
   it("releases the claim of a memory no longer in the outbox, and is a no-op for one never held", async () => {
@@ -118,8 +138,8 @@ describe("forgetting a memory in the outbox", () => {
     expect(await storedIds(h)).toEqual([]);
     expect(await dedupLogKeys(h)).toHaveLength(1);
 
-    await h.coordinator.forget("org_a", claimed);
+    await h.coordinator.forget("org_a", [claimed]);
     expect(await dedupLogKeys(h)).toEqual([]);
-    await h.coordinator.forget("org_b", makeRecord({ org_id: "org_b" }));
+    await h.coordinator.forget("org_b", [makeRecord({ org_id: "org_b" })]);
   });
 });

@@ -192,6 +192,8 @@ describe("responses validate against the document", () => {
     await api.memories.delete(first.id);
     expect((await apiError(api.memories.delete(first.id))).status).toBe(404);
     expect((await api.memories.list({ session_id: session.id })).count).toBe(1);
+    expect(await api.memories.deleteMatching({ session_id: session.id })).toEqual({ deleted: 1 });
+    expect((await apiError(api.memories.deleteMatching({}))).status).toBe(400);
     await api.agents.delete(agent.id);
     expect((await apiError(api.agents.delete(agent.id))).status).toBe(404);
 

@@ -148,3 +148,76 @@ describe("DELETE /api/v1/memories/:id against an Arc that refuses deletes", () =
     expect(await refusing.arc.query(org.orgId, `SELECT count(*) FROM events WHERE id = '${id}'`)).toEqual([[1]]);
   });
 });
+
+describe("DELETE /api/v1/memories?…", () => {
+  const writeAs = async (agent: string, content: string, extra: Record<string, unknown> = {}) => {
+    const res = await api("POST", "/api/v1/memories", { agent_id: agent, content, ...extra });
+    expect(res.status, res.text).toBe(201);
+    return res.body.id as string;
+  };
+  const contentsOf = async (query: string): Promise<string[]> =>
+    (await api("GET", `/api/v1/memories?${query}&order=asc&limit=1000`)).body.memories.map((m: { content: string }) => m.content).sort();
+  async function rowsInArc(where: string): Promise<number> {
+    await env.arc.engine.flush();
+    return Number((await env.arc.query(orgId, `SELECT count(*) FROM events WHERE ${where}`))[0]?.[0] ?? 0);
+  }
+
+  it("deletes an agent's memories wherever they are, and no one else's", async () => {
+    // An agent id made of the words and dashes Arc's delete refuses in a predicate.
+    const agent = "delete-set--update";
+    await writeAs(agent, "bulk delivered one");
+    await writeAs(agent, "bulk delivered two");
+    await flushToArc();
+    await writeAs(agent, "bulk pending");
+    await writeAs("bystander", "bystander stays");
+
+    const res = await api("DELETE", `/api/v1/memories?agent_id=${agent}`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ deleted: 3 });
+    expect(await contentsOf(`agent_id=${agent}`)).toEqual([]);
+    await flushToArc();
+    expect(await rowsInArc(`agent_id = '${agent}'`)).toBe(0);
+    expect(await contentsOf("agent_id=bystander")).toEqual(["bystander stays"]);
+  });
+
+  it("deletes a session's memories, or what is older than a point in time", async () => {
+    const session = `sess_bulk_${Date.now()}`;
+    await writeAs("sessioned", "in the session", { session_id: session });
+    await writeAs("sessioned", "outside the session");
+    expect((await api("DELETE", `/api/v1/memories?session_id=${session}`)).body).toEqual({ deleted: 1 });
+    expect(await contentsOf("agent_id=sessioned")).toEqual(["outside the session"]);
+
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    await writeAs("aging", "forty days old", { time: old });
+    await writeAs("aging", "fresh");
+    expect((await api("DELETE", "/api/v1/memories?agent_id=aging&until=30d")).body).toEqual({ deleted: 1 });
+    expect(await contentsOf("agent_id=aging")).toEqual(["fresh"]);
+  });
+
+  it("releases the dedup keys of memories already stored in Arc alone", async () => {
+    const first = await writeAs("rewriter", "said once");
+    await flushToArc();
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect((await api("POST", "/api/v1/memories", { agent_id: "rewriter", content: "said once" })).status).toBe(409);
+
+    expect((await api("DELETE", "/api/v1/memories?agent_id=rewriter")).body).toEqual({ deleted: 1 });
+    expect(await writeAs("rewriter", "said once")).not.toBe(first);
+  });
+
+  it("needs a filter, keeps an agent token to its own agent, and needs the write permission", async () => {
+    const none = await api("DELETE", "/api/v1/memories");
+    expect(none.status).toBe(400);
+    expect(none.body.error).toContain("agent_id, session_id or until");
+
+    await writeAs("scoped-a", "a's memory");
+    await writeAs("scoped-b", "b's memory");
+    const token = (await api("POST", "/api/v1/tokens", { agent_id: "scoped-a" })).body.token as string;
+    expect((await api("DELETE", "/api/v1/memories?agent_id=scoped-b", undefined, token)).status).toBe(403);
+    expect((await api("DELETE", "/api/v1/memories?until=now", undefined, token)).body).toEqual({ deleted: 1 });
+    expect(await contentsOf("agent_id=scoped-a")).toEqual([]);
+    expect(await contentsOf("agent_id=scoped-b")).toEqual(["b's memory"]);
+
+    const reader = await env.server.newKey(orgId, "bulk-reader", ["read"]);
+    expect((await api("DELETE", "/api/v1/memories?agent_id=scoped-b", undefined, reader)).status).toBe(403);
+  });
+});

@@ -1,9 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { memoryInScope } from "../../../core/auth/scope";
-import { notFound } from "../../../core/errors";
+import { memoryInScope, scopeMemoryFilter } from "../../../core/auth/scope";
+import { badRequest, notFound } from "../../../core/errors";
+import { parseTimeBound } from "../../../core/time/bounds";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
-import { AUTH_ERRORS, errorResponses } from "../../openapi";
+import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
+import { listQuerySchema } from "./query";
+
+const ARC_DELETES =
+  "Deleting in Arc needs the org's Arc to allow deletes (an admin token and `delete.enabled`; the embedded engine does): " +
+  "otherwise 502, and nothing changes. A 503 may leave memories in Arc; repeat the call.";
 
 const deleteMemory = createRoute({
   method: "delete",
@@ -11,16 +17,35 @@ const deleteMemory = createRoute({
   tags: ["memories"],
   description:
     "Deletes a memory for good: from the write outbox (a delivery of it to Arc is waited for) and then from Arc, after Arc's " +
-    "buffer is flushed. Its dedup key is released, so the same memory may be written again. Deleting in Arc needs the org's " +
-    "Arc to allow deletes (an admin token and `delete.enabled`; the embedded engine does): otherwise 502, and the memory stays. " +
-    "A 503 may leave it in Arc; repeat the call. An agent token may delete only memories it can read.",
+    `buffer is flushed. Its dedup key is released, so the same memory may be written again. ${ARC_DELETES} ` +
+    "An agent token may delete only memories it can read.",
   middleware: [requirePermission("write")] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 502, 503) },
 });
 
-/** Memory deletion (the original had none: its memories had no ids to name). */
-export function registerDeleteMemory(app: Router) {
+export const deleteQuerySchema = listQuerySchema.pick({ agent_id: true, session_id: true, since: true, until: true });
+export const memoriesDeletedSchema = z.object({ deleted: z.number().int() }).openapi("MemoriesDeleted");
+
+const deleteMemories = createRoute({
+  method: "delete",
+  path: "/api/v1/memories",
+  tags: ["memories"],
+  description:
+    "Deletes every memory matching the filter that was written before the call, as DELETE /api/v1/memories/{id} does for one: " +
+    "an agent's, a session's, or (with `until`, e.g. `until=30d`) every memory older than a point in time. At least one of " +
+    "`agent_id`, `session_id` or `until` is required. At most 1,000,000 stored rows per call. " +
+    `${ARC_DELETES} An agent token deletes only within its scope.`,
+  middleware: [requirePermission("write")] as const,
+  request: { query: deleteQuerySchema },
+  responses: {
+    200: jsonContent(memoriesDeletedSchema, "How many memories were deleted"),
+    ...errorResponses(400, ...AUTH_ERRORS, 502, 503),
+  },
+});
+
+/** Memory deletion, one by id or many by filter (the original had neither: its memories had no ids to name). */
+export function registerDeleteMemories(app: Router) {
   app.openapi(deleteMemory, async (c) => {
     const { orgId, scope } = c.get("caller");
     const { memories } = c.get("services");
@@ -28,5 +53,23 @@ export function registerDeleteMemory(app: Router) {
     if (!record || !memoryInScope(scope, record)) throw notFound("memory not found");
     await memories.delete(orgId, record);
     return c.body(null, 204);
+  });
+
+  app.openapi(deleteMemories, async (c) => {
+    const { orgId, scope } = c.get("caller");
+    const { memories, clock } = c.get("services");
+    const q = c.req.valid("query");
+    if (!q.agent_id && !q.session_id && !q.until) throw badRequest("name agent_id, session_id or until: a delete never takes every memory by default");
+    const nowMs = clock.now();
+    const since_us = parseTimeBound(q.since, nowMs, "since");
+    const until_us = parseTimeBound(q.until, nowMs, "until");
+    const filter = scopeMemoryFilter(scope, {
+      org_id: orgId,
+      ...(q.agent_id ? { agent_id: q.agent_id } : {}),
+      ...(q.session_id ? { session_id: q.session_id } : {}),
+      ...(since_us !== undefined ? { since_us } : {}),
+      ...(until_us !== undefined ? { until_us } : {}),
+    });
+    return c.json({ deleted: await memories.deleteMatching(filter) }, 200);
   });
 }
