@@ -49,6 +49,16 @@ const queryEnvelopeSchema = z.object({
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Arc's JSON answer read with `schema`; one that is not is a malformed response, never retried. */
+async function readEnvelope<S extends z.ZodType>(response: Response, schema: S, operation: ArcOperation): Promise<z.infer<S>> {
+  const text = await response.text();
+  try {
+    return schema.parse(JSON.parse(text));
+  } catch (cause) {
+    throw new ArcRequestError({ operation, kind: "malformed", status: response.status, detail: `unreadable ${operation} response`, cause });
+  }
+}
+
 /**
  * A fetch-based Arc client for one (database, measurement): columnar msgpack writes, JSON SQL
  * queries, and a health probe. Every failure is an `ArcRequestError` that says whether a retry
@@ -82,13 +92,7 @@ export class ArcClient implements ArcQueryPort {
   async query(sql: string): Promise<ArcQueryResult> {
     const init = { method: "POST", headers: this.headers("application/json"), body: JSON.stringify({ sql }) };
     return this.exchange("query", "/api/v1/query", init, async (response) => {
-      const text = await response.text();
-      let parsed: z.infer<typeof queryEnvelopeSchema>;
-      try {
-        parsed = queryEnvelopeSchema.parse(JSON.parse(text));
-      } catch (cause) {
-        throw new ArcRequestError({ operation: "query", kind: "malformed", status: response.status, detail: "unreadable query response", cause });
-      }
+      const parsed = await readEnvelope(response, queryEnvelopeSchema, "query");
       if (parsed.success === false) {
         throw new ArcRequestError({ operation: "query", kind: "malformed", status: response.status, detail: parsed.error ?? "success: false" });
       }
@@ -117,13 +121,7 @@ export class ArcClient implements ArcQueryPort {
     const dryRun = options.dryRun ?? false;
     const body = JSON.stringify({ database: this.database, measurement: this.measurement, where, dry_run: dryRun, confirm: !dryRun });
     return this.exchange("delete", "/api/v1/delete", { method: "POST", headers: this.headers("application/json"), body }, async (response) => {
-      const text = await response.text();
-      let parsed: z.infer<typeof deleteEnvelopeSchema>;
-      try {
-        parsed = deleteEnvelopeSchema.parse(JSON.parse(text));
-      } catch (cause) {
-        throw new ArcRequestError({ operation: "delete", kind: "malformed", status: response.status, detail: "unreadable delete response", cause });
-      }
+      const parsed = await readEnvelope(response, deleteEnvelopeSchema, "delete");
       // 207: some files could not be rewritten, so their rows may remain.
       if (!parsed.success || response.status !== 200) {
         throw new ArcRequestError({ operation: "delete", kind: "http", status: response.status, detail: parsed.error ?? "success: false" });
