@@ -104,6 +104,22 @@ describe("DELETE /api/v1/memories/:id", () => {
     expect((await api("DELETE", `/api/v1/memories/${own}`, undefined, token)).status).toBe(204);
   });
 
+  it("answers 503 while Arc is down and changes nothing; the same call succeeds once Arc is back", async () => {
+    const id = await write("deleted after the outage");
+    await env.arc.stop();
+    try {
+      const res = await api("DELETE", `/api/v1/memories/${id}`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).not.toBeNull();
+      expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(200);
+    } finally {
+      await env.arc.restart();
+    }
+    expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(204);
+    await flushToArc();
+    expect(await copiesInArc(id)).toBe(0);
+  });
+
   it("needs the write permission", async () => {
     const id = await write("read-only cannot delete");
     const reader = await env.server.newKey(orgId, "delete-reader", ["read"]);
