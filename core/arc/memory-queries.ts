@@ -99,11 +99,26 @@ export function buildDeleteMatchingWhere(filter: DeleteFilter): string {
  * copies): one row `cnt`, or one row per group value ordered by it.
  */
 export function buildCountQuery(measurement: string, filter: MemoryFilter, groupBy?: GroupableColumn, options: PredicateOptions = {}): string {
-  const where = filterConditions(filter, options).join(" AND ");
-  const from = sqlMeasurement(measurement);
-  if (groupBy === undefined) return fitted(`SELECT count(DISTINCT id) AS cnt FROM ${from} WHERE ${where}`);
-  const group = sqlIdentifier(groupBy, GROUPABLE_COLUMNS);
-  return fitted(`SELECT ${group}, count(DISTINCT id) AS cnt FROM ${from} WHERE ${where} GROUP BY ${group} ORDER BY ${group}`);
+  const group = groupBy === undefined ? undefined : sqlIdentifier(groupBy, GROUPABLE_COLUMNS);
+  const from = countedRows(measurement, filter, group, options);
+  if (group === undefined) return fitted(`SELECT count(DISTINCT id) AS cnt FROM ${from}`);
+  return fitted(`SELECT ${group}, count(DISTINCT id) AS cnt FROM ${from} GROUP BY ${group} ORDER BY ${group}`);
+}
+
+/**
+ * What a count reads: the measurement with its WHERE, or for several agent ids (a registered
+ * agent's memories sit under its id and its name) one scan per agent id joined by UNION ALL.
+ * DuckDB pushes an equality into its scan but not an IN list, and at a million memories an
+ * agent's stats took twice as long through the IN. A memory has one agent_id, so no row is read
+ * twice.
+ */
+function countedRows(measurement: string, filter: MemoryFilter, group: string | undefined, options: PredicateOptions): string {
+  const table = sqlMeasurement(measurement);
+  const agents = [...new Set(filter.agent_ids ?? [])];
+  if (agents.length < 2) return `${table} WHERE ${filterConditions(filter, options).join(" AND ")}`;
+  const columns = group === undefined ? "id" : `id, ${group}`;
+  const scans = agents.map((agent) => `SELECT ${columns} FROM ${table} WHERE ${filterConditions({ ...filter, agent_ids: [agent] }, options).join(" AND ")}`);
+  return `(${scans.join(" UNION ALL ")}) AS matched`;
 }
 
 /**

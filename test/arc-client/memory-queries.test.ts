@@ -145,6 +145,18 @@ describe("other queries", () => {
     expect(() => buildCountQuery("events", { org_id: "o" }, "content" as GroupableColumn)).toThrow(RangeError);
   });
 
+  it("counts several agent ids as one scan each, joined by UNION ALL (DuckDB pushes = into a scan, not IN)", () => {
+    expect(buildCountQuery("events", { org_id: "o", agent_ids: ["agent_1", "crawler", "crawler"] }, "memory_type")).toBe(
+      "SELECT memory_type, count(DISTINCT id) AS cnt FROM (" +
+        "SELECT id, memory_type FROM events WHERE org_id = 'o' AND agent_id IN ('agent_1') UNION ALL " +
+        "SELECT id, memory_type FROM events WHERE org_id = 'o' AND agent_id IN ('crawler')" +
+        ") AS matched GROUP BY memory_type ORDER BY memory_type",
+    );
+    expect(buildCountQuery("events", { org_id: "o", agent_ids: ["solo"] })).toBe(
+      "SELECT count(DISTINCT id) AS cnt FROM events WHERE org_id = 'o' AND agent_id IN ('solo')",
+    );
+  });
+
   it("reads only id and memory type, once per memory, for counts", () => {
     expect(buildIdTypeQuery("events", { org_id: "o", agent_id: "a", ingested_since_us: 5 }, 10)).toMatch(
       /^SELECT DISTINCT id, memory_type FROM events WHERE org_id = 'o' AND agent_id = 'a' AND .*ingested_at >= 5.* LIMIT 10$/,
