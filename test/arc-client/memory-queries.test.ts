@@ -38,10 +38,15 @@ describe("buildListCandidatesQuery", () => {
     );
   });
 
-  it("matches an agent by any of its agent_ids, each value through the one literal writer", () => {
+  it("matches an agent by any of its agent_ids, each value through the one literal writer, one scan per id", () => {
     const sql = buildListCandidatesQuery("events", page({ agent_ids: ["agent_0123", "O'Brien\\"] }));
-    expect(sql).toContain("WHERE org_id = 'org_a' AND agent_id IN ('agent_0123', concat('O', chr(39), 'Brien', chr(92)))");
+    expect(sql).toMatch(/^SELECT time, id, .* FROM \(\(SELECT time, id, .* FROM events WHERE org_id = 'org_a' AND agent_id IN \('agent_0123'\) ORDER BY time DESC, id DESC LIMIT 10\) UNION ALL \(SELECT /);
+    expect(sql).toContain("WHERE org_id = 'org_a' AND agent_id IN (concat('O', chr(39), 'Brien', chr(92))) ORDER BY time DESC, id DESC LIMIT 10)) AS matched ORDER BY time DESC, id DESC LIMIT 10");
     expect(buildListCandidatesQuery("events", page({ agent_ids: [] }))).toContain("AND FALSE");
+    // When one scan per id would not fit in one Arc query, the IN list serves.
+    const long = buildListCandidatesQuery("events", page({ agent_ids: ["a1", "a2"], content_contains: "x".repeat(4_600) }));
+    expect(long).toContain("agent_id IN ('a1', 'a2')");
+    expect(long).not.toContain("UNION ALL");
   });
 
   it("matches tags exactly and content without LIKE wildcards", () => {
