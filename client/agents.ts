@@ -19,9 +19,9 @@ export class AgentsApi {
     return this.http.request("GET", `/api/v1/agents/${segment(idOrName)}`);
   }
 
-  /** Deletes the agent and its sessions; its memories stay. */
-  async delete(idOrName: string): Promise<void> {
-    await this.http.request("DELETE", `/api/v1/agents/${segment(idOrName)}`);
+  /** Deletes the agent and its sessions; its memories stay unless `memories` is true. */
+  async delete(idOrName: string, options: { memories?: boolean } = {}): Promise<void> {
+    await this.http.request("DELETE", `/api/v1/agents/${segment(idOrName)}`, { query: options });
   }
 
   /** Memories written with this `agent_id`; the last 24h unless `since` is given. */

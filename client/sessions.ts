@@ -37,9 +37,12 @@ export class SessionsApi {
     return this.update(id, { status: "closed" });
   }
 
-  /** Deletes the session's record; its memories stay and are still listed by `session_id`. */
-  async delete(id: string): Promise<void> {
-    await this.http.request("DELETE", `/api/v1/sessions/${segment(id)}`);
+  /**
+   * Deletes the session's record; its memories stay and are still listed by `session_id`, unless
+   * `memories` is true.
+   */
+  async delete(id: string, options: { memories?: boolean } = {}): Promise<void> {
+    await this.http.request("DELETE", `/api/v1/sessions/${segment(id)}`, { query: options });
   }
 
   /** Every agent's memories written to the session. */

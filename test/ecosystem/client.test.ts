@@ -35,6 +35,11 @@ describe("the typed client (memtrace/client)", () => {
     await api.memories.delete(memory.id);
     expect((await apiError(api.memories.get(memory.id))).isNotFound).toBe(true);
     expect((await apiError(api.memories.delete(memory.id))).isNotFound).toBe(true);
+
+    const agent = await api.agents.create({ name: "forgotten-agent" });
+    await api.memories.create({ agent_id: "forgotten-agent", content: "goes with its agent" });
+    await api.agents.delete(agent.id, { memories: true });
+    expect((await api.memories.list({ agent_id: "forgotten-agent" })).count).toBe(0);
   });
 
   it("encodes path segments, so an id cannot change the route", async () => {

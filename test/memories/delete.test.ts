@@ -237,3 +237,40 @@ describe("DELETE /api/v1/memories?…", () => {
     expect((await api("DELETE", "/api/v1/memories?agent_id=scoped-b", undefined, reader)).status).toBe(403);
   });
 });
+
+describe("deleting an agent or a session with ?memories=true", () => {
+  const writeAs = async (agent: string, content: string, extra: Record<string, unknown> = {}) =>
+    expect((await api("POST", "/api/v1/memories", { agent_id: agent, content, ...extra })).status).toBe(201);
+  const count = async (query: string): Promise<number> => (await api("GET", `/api/v1/memories?${query}&limit=1000`)).body.memories.length;
+
+  it("deletes a registered agent's memories under its name and its id, then the agent", async () => {
+    const agent = (await api("POST", "/api/v1/agents", { name: "retiring" })).body;
+    await writeAs("retiring", "under the name");
+    await writeAs(agent.id, "under the id");
+    await flushToArc();
+    await writeAs("staying", "another agent's");
+
+    expect((await api("DELETE", `/api/v1/agents/retiring?memories=true`)).status).toBe(204);
+    expect((await api("GET", `/api/v1/agents/${agent.id}`)).status).toBe(404);
+    expect(await count("agent_id=retiring")).toBe(0);
+    expect(await count(`agent_id=${agent.id}`)).toBe(0);
+    expect(await count("agent_id=staying")).toBe(1);
+  });
+
+  it("keeps them without it, and deletes a session's memories with it", async () => {
+    const agent = (await api("POST", "/api/v1/agents", { name: "sessions-owner" })).body;
+    const kept = (await api("POST", "/api/v1/sessions", { agent_id: agent.id })).body.id;
+    const purged = (await api("POST", "/api/v1/sessions", { agent_id: agent.id })).body.id;
+    await writeAs("sessions-owner", "kept memory", { session_id: kept });
+    await writeAs("sessions-owner", "purged memory", { session_id: purged });
+    await writeAs("sessions-owner", "loose memory");
+
+    expect((await api("DELETE", `/api/v1/sessions/${kept}`)).status).toBe(204);
+    expect(await count(`session_id=${kept}`)).toBe(1);
+    expect((await api("DELETE", `/api/v1/sessions/${purged}?memories=true`)).status).toBe(204);
+    expect((await api("GET", `/api/v1/sessions/${purged}`)).status).toBe(404);
+    expect(await count(`session_id=${purged}`)).toBe(0);
+    expect(await count("agent_id=sessions-owner")).toBe(2);
+    expect((await api("DELETE", `/api/v1/sessions/${purged}?memories=maybe`)).status).toBe(400);
+  });
+});

@@ -6,7 +6,8 @@ import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
 import { pageQuerySchema } from "../paging";
-import { agentParams } from "./target";
+import { withMemoriesQuery } from "../memories/delete";
+import { agentParams, resolveAgentTarget } from "./target";
 
 const createAgent = createRoute({
   method: "post",
@@ -45,9 +46,13 @@ const deleteAgent = createRoute({
   method: "delete",
   path: "/api/v1/agents/{id}",
   tags: ["agents"],
+  description:
+    "Deletes the agent (by generated id or name) and its sessions. Its memories stay, unless `memories=true`: then every memory " +
+    "written under its id or its name before the call is deleted first, as DELETE /api/v1/memories does (502 if the org's Arc " +
+    "refuses deletes, and then nothing is deleted).",
   middleware: [requirePermission("write")] as const,
-  request: { params: agentParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(...AUTH_ERRORS, 404, 409) },
+  request: { params: agentParams, query: withMemoriesQuery },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 409, 502, 503) },
 });
 
 /**
@@ -83,9 +88,16 @@ export function registerAgents(app: Router) {
   });
 
   app.openapi(deleteAgent, async (c) => {
-    refuseForToken(c.get("caller").scope, "delete agents");
-    const deleted = await c.get("services").store.deleteAgent(c.get("caller").orgId, c.req.valid("param").id);
-    if (!deleted) throw notFound("agent not found");
+    const { orgId, scope } = c.get("caller");
+    const { store, memories } = c.get("services");
+    refuseForToken(scope, "delete agents");
+    const id = c.req.valid("param").id;
+    if (c.req.valid("query").memories) {
+      const { agent, filter } = await resolveAgentTarget(store, orgId, scope, id);
+      if (!agent) throw notFound("agent not found");
+      await memories.deleteMatching({ org_id: orgId, ...filter });
+    }
+    if (!(await store.deleteAgent(orgId, id))) throw notFound("agent not found");
     return c.body(null, 204);
   });
 }

@@ -5,7 +5,10 @@ import { parseTimeBound } from "../../../core/time/bounds";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
-import { listQuerySchema } from "./query";
+import { booleanParam, listQuerySchema, optional } from "./query";
+
+/** `?memories=true` on an agent's or a session's DELETE: its memories go too (see DELETE /api/v1/memories). */
+export const withMemoriesQuery = z.object({ memories: optional(booleanParam) });
 
 const ARC_DELETES =
   "Deleting in Arc needs the org's Arc to allow deletes (an admin token and `delete.enabled`; the embedded engine does): " +

@@ -10,7 +10,7 @@ import { parseTimeBound } from "../../../core/time/bounds";
 import { idSchema, tagSchema, typeSchema } from "../../../core/validation";
 
 /** Query strings send `?x=` for "unset" often enough that empty means absent. */
-const optional = <T extends z.ZodType>(schema: T) =>
+export const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
 const tagCsv = z
@@ -18,7 +18,7 @@ const tagCsv = z
   .transform((csv) => csv.split(",").map((t) => t.trim()).filter(Boolean))
   .pipe(z.array(tagSchema).max(64, "at most 64 tags"));
 
-const booleanParam = z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1");
+export const booleanParam = z.enum(["true", "false", "1", "0"], { message: "must be true or false" }).transform((v) => v === "true" || v === "1");
 
 /**
  * `asc` or `desc` in any case. The original compared with `asc` exactly and sorted anything else,

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { agentInScope, assertAgentParam, refuseForToken } from "../../../core/auth/scope";
+import { agentInScope, assertAgentParam, refuseForToken, scopeMemoryFilter } from "../../../core/auth/scope";
 import { forbidden, notFound } from "../../../core/errors";
 import { createSessionInputSchema, sessionSchema, sessionStatusSchema, updateSessionInputSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
+import { withMemoriesQuery } from "../memories/delete";
 import { pageQuerySchema } from "../paging";
 
 const sessionParams = z.object({ id: z.string().min(1).max(256) });
@@ -77,10 +78,11 @@ const deleteSession = createRoute({
   description:
     "Deletes the session's record. Its memories stay in Arc, as when an agent is deleted: they keep their `session_id` and " +
     "`GET /api/v1/memories?session_id=` still finds them, while the session's own routes (`/memories`, `/context`) answer 404. " +
-    "An agent token may delete only its agent's sessions, or only its own session.",
+    "With `memories=true` they are deleted first, as DELETE /api/v1/memories does (an agent token's own only; 502 if the org's " +
+    "Arc refuses deletes, and then nothing is deleted). An agent token may delete only its agent's sessions, or only its own session.",
   middleware: [requirePermission("write")] as const,
-  request: { params: sessionParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(...AUTH_ERRORS, 404) },
+  request: { params: sessionParams, query: withMemoriesQuery },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 502, 503) },
 });
 
 /**
@@ -139,6 +141,9 @@ export function registerSessions(app: Router) {
     const caller = c.get("caller");
     const { id } = c.req.valid("param");
     await visibleSession(services, caller, id);
+    if (c.req.valid("query").memories) {
+      await services.memories.deleteMatching(scopeMemoryFilter(caller.scope, { org_id: caller.orgId, session_id: id }));
+    }
     if (!(await services.store.deleteSession(caller.orgId, id))) throw notFound("session not found");
     // A session id no session has is open (writes never required one).
     services.closedSessions.note(caller.orgId, id, false);
