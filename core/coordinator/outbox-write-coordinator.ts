@@ -3,7 +3,7 @@ import { ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
 import { dedupClaim } from "../memory/dedup-key";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
-import type { MemoryRecord } from "../memory/schema";
+import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 import { findArcDuplicates, type KeyedItem } from "./arc-dedup-check";
 import { outboxConfigSchema, type OutboxConfig } from "./config";
 import { DedupIndex } from "./dedup-index";
@@ -143,10 +143,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * flight is waited for, so once this resolves no copy of them can reach Arc from here, now or
    * after a restart; the copies Arc already holds are the caller's to delete.
    */
-  async forget(orgId: string, records: MemoryRecord[]): Promise<void> {
+  async forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
     await this.exclusively(orgId, async (org) => {
-      const rows = org ? records.flatMap((record) => org.rowOf(record.id) ?? []) : [];
-      await this.forgetRows(orgId, org, records, rows);
+      const rows = org ? memories.flatMap((memory) => org.rowOf(memory.id) ?? []) : [];
+      await this.forgetRows(orgId, org, memories, rows);
     });
   }
 
@@ -188,7 +188,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
   }
 
-  private async forgetRows(orgId: string, org: OrgOutbox | undefined, records: MemoryRecord[], rows: CachedRow[]): Promise<void> {
+  private async forgetRows(orgId: string, org: OrgOutbox | undefined, records: ForgottenMemory[], rows: CachedRow[]): Promise<void> {
     const claims: Array<[seq: number, memoryId: string]> = [];
     const scanIds: string[] = [];
     const nowMs = this.options.clock.now();
@@ -220,7 +220,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   }
 
   /** The dedup key a record claims, "" for none. */
-  private claimOf(record: MemoryRecord): string {
+  private claimOf(record: Pick<MemoryRecord, "agent_id" | "dedup_key">): string {
     return this.config.dedup.enabled && record.dedup_key !== "" ? dedupClaim(record.agent_id, record.dedup_key) : "";
   }
 

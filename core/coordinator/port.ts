@@ -1,5 +1,5 @@
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
-import type { MemoryRecord } from "../memory/schema";
+import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 
 /** Outcome of one accepted memory: stored (durably), or a duplicate of an existing one. */
 export type AcceptResult =
@@ -37,7 +37,7 @@ export interface WriteCoordinator {
    * releases their dedup claims, durably: no copy of them reaches Arc from here afterwards, not
    * even after a restart. Copies already delivered are left to the caller to delete in Arc.
    */
-  forget(orgId: string, records: MemoryRecord[]): Promise<void>;
+  forget(orgId: string, memories: ForgottenMemory[]): Promise<void>;
   /** As `forget`, for every memory the outbox holds that matches the filter; returns how many. */
   forgetMatching(orgId: string, filter: MemoryFilter): Promise<number>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */

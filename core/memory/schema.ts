@@ -92,6 +92,14 @@ export const memoryRecordSchema = z.object({
 });
 export type MemoryRecord = z.infer<typeof memoryRecordSchema>;
 
+/**
+ * What forgetting a memory needs of it: its id (to find its outbox row), agent and dedup key (its
+ * claim) and ingest time (whether the claim can still be live). Not its texts, which a delete by
+ * filter would otherwise carry to a Durable Object by the thousand.
+ */
+export const forgottenMemorySchema = memoryRecordSchema.pick({ id: true, agent_id: true, dedup_key: true, ingested_at_us: true });
+export type ForgottenMemory = z.infer<typeof forgottenMemorySchema>;
+
 /** A memory as the API returns it: the original's Memory plus `id` and `ingested_at`; empty fields omitted. */
 export const memorySchema = z.object({
   id: z.string(),

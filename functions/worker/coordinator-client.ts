@@ -1,7 +1,7 @@
 import type { AcceptResult, RecentIds, WriteCoordinator } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
-import type { MemoryRecord } from "../../core/memory/schema";
+import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import { fromOutcome, type RpcOutcome, type WriteCoordinatorRpc } from "./coordinator-rpc";
 import { restOfPage } from "./recent-chunk";
 
@@ -42,9 +42,11 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
-  async forget(orgId: string, records: MemoryRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.call(orgId, (object) => object.forget(orgId, records));
+  /** Only the fields forgetting uses cross the RPC: a page of whole records could pass its size limit. */
+  async forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
+    if (memories.length === 0) return;
+    const slim = memories.map(({ id, agent_id, dedup_key, ingested_at_us }) => ({ id, agent_id, dedup_key, ingested_at_us }));
+    await this.call(orgId, (object) => object.forget(orgId, slim));
   }
 
   forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {

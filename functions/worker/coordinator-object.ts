@@ -7,7 +7,7 @@ import type { AcceptResult, RecentIds } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
-import { memoryRecordSchema, type MemoryRecord } from "../../core/memory/schema";
+import { forgottenMemorySchema, memoryRecordSchema, type ForgottenMemory, type MemoryRecord } from "../../core/memory/schema";
 import { SqlMetadataStore } from "../../core/metadata/store";
 import { DurableObjectAlarmScheduler } from "./alarm-scheduler";
 import { parseWorkerBindings, type WorkerConfig } from "./bindings";
@@ -70,10 +70,10 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async forget(orgId: string, records: MemoryRecord[]): Promise<RpcOutcome<null>> {
+  async forget(orgId: string, memories: ForgottenMemory[]): Promise<RpcOutcome<null>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      await this.coordinator.forget(orgId, recordsSchema.parse(records));
+      await this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories));
       return null;
     });
   }

@@ -1,7 +1,7 @@
 import type { AcceptResult, RecentIds } from "../../core/coordinator/port";
 import { ServiceError, type ErrorCode } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
-import type { MemoryRecord } from "../../core/memory/schema";
+import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import type { RecentChunk } from "./recent-chunk";
 
 /** A ServiceError as plain data: Workers RPC keeps only an Error's message, not its code or Retry-After. */
@@ -24,7 +24,7 @@ export interface WriteCoordinatorRpc {
   /** The page's recent records, in chunks RPC can carry: see `RecentChunk`. */
   recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
-  forget(orgId: string, records: MemoryRecord[]): Promise<RpcOutcome<null>>;
+  forget(orgId: string, memories: ForgottenMemory[]): Promise<RpcOutcome<null>>;
   forgetMatching(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<number>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */

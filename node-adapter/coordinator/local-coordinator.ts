@@ -5,7 +5,7 @@ import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import type { AcceptResult, RecentIds, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
-import type { MemoryRecord } from "../../core/memory/schema";
+import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import type { SqlExecutor } from "../../core/sql/executor";
 import { ThreadedLibsqlExecutor } from "../sql/threaded-libsql-executor";
 import { timeoutScheduler } from "./timeout-scheduler";
@@ -42,8 +42,8 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
-  forget(orgId: string, records: MemoryRecord[]): Promise<void> {
-    return this.inner.forget(orgId, records);
+  forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
+    return this.inner.forget(orgId, memories);
   }
 
   forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
