@@ -70,20 +70,21 @@ export class OrgOutbox {
   }
 
   /**
-   * Drops one row (a forgotten memory); true when it was pending. Never while a delivery is in
-   * flight: that delivery's chunk must stay the head of `pending`.
+   * Drops these rows (forgotten memories) in one pass over each list; returns how many were
+   * pending. Never while a delivery is in flight: that delivery's chunk must stay the head of
+   * `pending`.
    */
-  remove(row: CachedRow): boolean {
-    if (this.deliveryInFlight) throw new Error("outbox invariant broken: a row removed while a delivery is in flight");
-    this.index.remove(row);
-    const pendingAt = this.pending.indexOf(row);
-    if (pendingAt !== -1) {
-      this.pending.splice(pendingAt, 1);
-      return true;
-    }
-    const deliveredAt = this.delivered.indexOf(row);
-    if (deliveredAt !== -1) this.delivered.splice(deliveredAt, 1);
-    return false;
+  removeAll(rows: readonly CachedRow[]): number {
+    if (this.deliveryInFlight) throw new Error("outbox invariant broken: rows removed while a delivery is in flight");
+    if (rows.length === 0) return 0;
+    const gone = new Set(rows);
+    this.index.removeAll(gone);
+    const before = this.pending.length;
+    let kept = 0;
+    for (const row of this.pending) if (!gone.has(row)) this.pending[kept++] = row;
+    this.pending.length = kept;
+    this.delivered = this.delivered.filter((row) => !gone.has(row));
+    return before - kept;
   }
 
   /** Forgets every row held (their org is gone and the outbox no longer holds them). */

@@ -216,7 +216,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         cause: error,
       });
     }
-    for (const row of rows) if (org?.remove(row)) this.pendingTotal--;
+    if (org) this.pendingTotal -= org.removeAll(rows);
   }
 
   /** The dedup key a record claims, "" for none. */

@@ -35,16 +35,22 @@ export class RecentIndex {
     return this.byId.get(id);
   }
 
-  /** Removes one row wherever it sits (a forgotten memory); `removeOldest` is the common path. */
-  remove(row: CachedRow): void {
-    if (this.byId.get(row.record.id) === row) this.byId.delete(row.record.id);
+  /**
+   * Removes these rows wherever they sit (forgotten memories), each bucket they touch filtered
+   * once, however many of them it held; `removeOldest` is the common path.
+   */
+  removeAll(rows: ReadonlySet<CachedRow>): void {
+    for (const row of rows) if (this.byId.get(row.record.id) === row) this.byId.delete(row.record.id);
     for (const field of INDEXED) {
-      const value = row.record[field];
-      const bucket = this.buckets[field].get(value);
-      const at = bucket?.indexOf(row) ?? -1;
-      if (!bucket || at === -1) continue;
-      bucket.splice(at, 1);
-      if (bucket.length === 0) this.buckets[field].delete(value);
+      const touched = new Set<string>();
+      for (const row of rows) touched.add(row.record[field]);
+      for (const value of touched) {
+        const bucket = this.buckets[field].get(value);
+        if (!bucket) continue;
+        const kept = bucket.filter((row) => !rows.has(row));
+        if (kept.length === 0) this.buckets[field].delete(value);
+        else this.buckets[field].set(value, kept);
+      }
     }
   }
 
