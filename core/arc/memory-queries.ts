@@ -1,7 +1,7 @@
 import { badRequest } from "../errors";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import { utf8Length } from "./duckdb-text";
-import { GROUPABLE_COLUMNS, MEMORY_COLUMNS, type GroupableColumn } from "./memory-columns";
+import { GROUPABLE_COLUMNS, MEMORY_COLUMNS, type GroupableColumn, type MemoryColumn } from "./memory-columns";
 import { afterCondition, filterConditions, orderClause, type PredicateOptions } from "./memory-predicates";
 import { sqlHexText, sqlInteger, sqlList, sqlString, sqlTypedTimestamp } from "./sql-literal";
 import { sqlIdentifier, sqlMeasurement } from "./sql-names";
@@ -38,16 +38,22 @@ function fitted(sql: string): string {
  * the difference between milliseconds and a second for a content search. `ArcMemoryReader.list`
  * collapses the copies, and asks for more rows when copies took places on the page.
  */
-export function buildListCandidatesQuery(measurement: string, page: MemoryPageRequest, options: PredicateOptions = {}): string {
+export function buildListCandidatesQuery(
+  measurement: string,
+  page: MemoryPageRequest,
+  options: PredicateOptions = {},
+  columns: readonly MemoryColumn[] = MEMORY_COLUMNS,
+): string {
+  const select = columns === MEMORY_COLUMNS ? SELECT_MEMORY : columns.map((column) => sqlIdentifier(column, MEMORY_COLUMNS)).join(", ");
   const tail = `${orderClause(page.order, page.order_by)} LIMIT ${sqlInteger(page.limit)}`;
   const one = (filter: MemoryFilter) => {
     const where = filterConditions(filter, options);
     if (page.after) where.push(afterCondition(page.after, page.order, page.order_by));
-    return `SELECT ${SELECT_MEMORY} FROM ${sqlMeasurement(measurement)} WHERE ${where.join(" AND ")} ${tail}`;
+    return `SELECT ${select} FROM ${sqlMeasurement(measurement)} WHERE ${where.join(" AND ")} ${tail}`;
   };
   // Each agent's own top rows, then the top of those: see `perAgentScans`.
   const scans = perAgentScans(page.filter, (filter) => `(${one(filter)})`);
-  return fitted(scans === undefined ? one(page.filter) : `SELECT ${SELECT_MEMORY} FROM (${scans}) AS matched ${tail}`);
+  return fitted(scans === undefined ? one(page.filter) : `SELECT ${select} FROM (${scans}) AS matched ${tail}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { uuidv7Millis } from "../ids";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import { dedupClaim, splitDedupClaim } from "../memory/dedup-key";
-import type { MemoryRecord } from "../memory/schema";
+import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 import { arcCount, arcText, rowsByName } from "./arc-values";
 import type { ArcQueryPort } from "./client";
 import {
@@ -13,7 +13,11 @@ import {
   type IngestedHint,
 } from "./memory-queries";
 import type { PredicateOptions } from "./memory-predicates";
+import { MEMORY_COLUMNS, type MemoryColumn } from "./memory-columns";
 import { rowsToMemoryRecords } from "./rows";
+
+/** What `keys` reads: a forgotten memory's fields and the (time, id) sort key of a page by time. */
+const KEY_COLUMNS: readonly MemoryColumn[] = ["time", "id", "agent_id", "dedup_key", "ingested_at"];
 
 /** How far `ingested_at` may lie from the time in the id of a memory this server made. */
 const ID_TIME_SLACK_MS = 2_000;
@@ -35,11 +39,24 @@ export class ArcMemoryReader {
    * always suffices, and when copies took places on the page a larger one fills it.
    */
   async list(page: MemoryPageRequest): Promise<MemoryRecord[]> {
+    return this.page(page, MEMORY_COLUMNS);
+  }
+
+  /**
+   * As `list`, reading only what forgetting a memory needs and the page's sort key, not its
+   * texts: a delete by filter walks thousands of memories to release their dedup claims.
+   */
+  async keys(page: MemoryPageRequest): Promise<Array<ForgottenMemory & { time_us: number }>> {
+    const records = await this.page(page, KEY_COLUMNS);
+    return records.map(({ id, agent_id, dedup_key, ingested_at_us, time_us }) => ({ id, agent_id, dedup_key, ingested_at_us, time_us }));
+  }
+
+  private async page(page: MemoryPageRequest, columns: readonly MemoryColumn[]): Promise<MemoryRecord[]> {
     const offset = page.offset ?? 0;
     const wanted = offset + page.limit;
     for (let fetch = wanted; ; ) {
       const rows = rowsToMemoryRecords(
-        await this.client.query(buildListCandidatesQuery(this.client.measurement, { ...page, offset: 0, limit: fetch }, this.options)),
+        await this.client.query(buildListCandidatesQuery(this.client.measurement, { ...page, offset: 0, limit: fetch }, this.options, columns)),
       );
       const distinct = firstCopyPerId(rows);
       if (distinct.length >= wanted || rows.length < fetch) return distinct.slice(offset, wanted);

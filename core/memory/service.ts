@@ -150,10 +150,10 @@ export class MemoryService {
           order_by: "time",
           limit: CLAIM_PAGE,
         };
-        for (let page = await target.reader.list(claimed); page.length > 0; ) {
+        for (let page = await target.reader.keys(claimed); page.length > 0; ) {
           await this.options.coordinator.forget(orgId, page);
           const last = page.at(-1)!;
-          page = page.length < CLAIM_PAGE ? [] : await target.reader.list({ ...claimed, after: { time_us: last.time_us, id: last.id } });
+          page = page.length < CLAIM_PAGE ? [] : await target.reader.keys({ ...claimed, after: { time_us: last.time_us, id: last.id } });
         }
       }
       await target.client.flushBuffers();
