@@ -37,6 +37,11 @@ export class SessionsApi {
     return this.update(id, { status: "closed" });
   }
 
+  /** Makes a closed session take memories again. */
+  reopen(id: string): Promise<Session> {
+    return this.update(id, { status: "active" });
+  }
+
   /**
    * Deletes the session's record; its memories stay and are still listed by `session_id`, unless
    * `memories` is true.

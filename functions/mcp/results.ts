@@ -13,9 +13,9 @@ export function errorResult(error: unknown): CallToolResult {
   if (!(error instanceof MemtraceApiError)) throw error;
   const extras = [
     error.body.existing_id ? `existing_id: ${error.body.existing_id}` : "",
-    // The API's advice is to reopen the session, which no tool does; say what a tool can do instead.
+    // Name the tools that act on the API's advice, and the ways around it.
     error.isSessionClosed
-      ? `session_id: ${error.body.session_id}; start a new session with memtrace_session_create, or leave session_id out`
+      ? `session_id: ${error.body.session_id}; reopen it with memtrace_session_reopen, start a new one with memtrace_session_create, or leave session_id out`
       : "",
     error.body.hint ? `hint: ${error.body.hint}` : "",
     error.retryAfterSeconds ? `retry after ${error.retryAfterSeconds}s` : "",

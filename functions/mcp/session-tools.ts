@@ -60,6 +60,16 @@ export function registerSessionTools(server: McpServer, client: MemtraceClient):
   );
 
   server.registerTool(
+    "memtrace_session_reopen",
+    {
+      description: "Reopen a closed session, so memories may be written to it again (a closed session refuses them).",
+      inputSchema: { session_id: sessionIdParam },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (args) => attempt(async () => jsonResult(await client.sessions.reopen(args.session_id))),
+  );
+
+  server.registerTool(
     "memtrace_session_list",
     {
       description: "List sessions, newest first, optionally for one agent or status; page with cursor = next_cursor.",

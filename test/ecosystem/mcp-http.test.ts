@@ -78,7 +78,10 @@ describe("MCP over streamable HTTP at /mcp", () => {
     expect(refused.isError).toBe(true);
     expect(refused.text).toContain(`HTTP 409): session ${sessionId} is closed`);
     expect(refused.text).toContain("memtrace_session_create");
+    expect(refused.text).toContain("memtrace_session_reopen");
     expect(refused.text).not.toContain("existing_id");
+    expect((await callTool(client, "memtrace_session_reopen", { session_id: sessionId })).json.status).toBe("active");
+    expect((await callTool(client, "memtrace_remember", { agent_id: "closer", content: "after reopening", session_id: sessionId })).isError).toBe(false);
   });
 
   it("stores a batch's good items when others have bad values, parent_id and dedup_key included", async () => {

@@ -24,6 +24,7 @@ export const EXTRA_TOOLS = [
   "memtrace_list_memories",
   "memtrace_remember_batch",
   "memtrace_session_close",
+  "memtrace_session_reopen",
   "memtrace_session_list",
   "memtrace_agent_get",
   "memtrace_agent_list",
