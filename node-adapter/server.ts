@@ -13,6 +13,7 @@ import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
 import { SqlMetadataStore } from "../core/metadata/store";
 import { createMemoryServices } from "../core/memory/memory-services";
+import { RetentionJob } from "../core/memory/retention";
 import { createRateLimiter } from "../core/rate-limit/limiter";
 import { createApp, type App } from "../functions/app";
 import type { Services } from "../functions/env";
@@ -20,6 +21,7 @@ import { ThreadedArcEngine } from "./arc-engine/threaded-engine";
 import { metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
+import { timeoutScheduler } from "./coordinator/timeout-scheduler";
 import { createPrometheusMetrics } from "./metrics/prometheus-metrics";
 import { nativeSha256Hex } from "./crypto/native-sha256";
 import { startIdleCollector } from "./heap/idle-collector";
@@ -188,6 +190,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const app = createApp(services);
     const stopIdleCollector = startIdleCollector({ logger });
     closers.push(async () => stopIdleCollector());
+    if (settings.retention.days > 0) {
+      const orgIds = async () => (await store.listOrgs()).map((org) => org.id);
+      const retention = new RetentionJob({ orgIds, memories: services.memories, clock, logger, scheduler: timeoutScheduler }, settings.retention.days, settings.retention.interval);
+      retention.start();
+      closers.push(() => retention.stop());
+    }
     const server = await listen(app.fetch, settings.server);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
     closers.push(() => background.drain());

@@ -114,6 +114,17 @@ export const settingsSchema = z.object({
    * Token buckets per API key and per org. The defaults stop a runaway client without capping a
    * busy agent fleet (one node serves on the order of 10k requests/s); tighten per deployment.
    */
+  /**
+   * Memories whose event time is more than `days` old are deleted (0 keeps them forever), in
+   * every org, as `DELETE /api/v1/memories?until=<days>d` does: every `interval` on Node, from
+   * the cron trigger on Workers.
+   */
+  retention: z
+    .object({
+      days: z.coerce.number().int().min(0).default(0),
+      interval: duration("1h"),
+    })
+    .prefault({}),
   /** Prometheus figures at GET /api/v1/admin/metrics (Node; operator admin keys). */
   metrics: z.object({ enabled: bool.default(true) }).prefault({}),
   rate_limit: z

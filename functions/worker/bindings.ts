@@ -18,6 +18,8 @@ const WORKER_SETTINGS = {
   dedup: ["enabled", "window_hours"],
   write_buffer: ["max_size", "max_interval", "max_outbox_rows"],
   rate_limit: ["enabled", "per_key_rps", "per_key_burst", "per_org_rps", "per_org_burst"],
+  // The interval is the cron trigger's (wrangler.toml).
+  retention: ["days"],
 } as const;
 
 const bindingName = (section: string, key: string) => `MEMTRACE_${section}_${key}`.toUpperCase();

@@ -1,4 +1,5 @@
 import { redactSecrets } from "../../core/auth/redact";
+import { runRetention } from "../../core/memory/retention";
 import { parseWorkerBindings, WorkerConfigError } from "./bindings";
 import { startWorkerRuntime, type WorkerRuntime } from "./services";
 
@@ -37,6 +38,22 @@ export function createWorkerHandler() {
         return await started.app.fetch(request, env, ctx);
       } finally {
         started.tasks.keepAlive(ctx);
+      }
+    },
+
+    /**
+     * The cron trigger (wrangler.toml): a retention pass when `MEMTRACE_RETENTION_DAYS` is set,
+     * nothing otherwise. A start-up failure throws, so the runtime logs the failed invocation.
+     */
+    async scheduled(_controller: ScheduledController, env: unknown, ctx: ExecutionContext): Promise<void> {
+      const days = parseWorkerBindings(env).settings.retention.days;
+      if (days === 0) return;
+      const { services, tasks } = await start(env);
+      try {
+        const orgIds = async () => (await services.store.listOrgs()).map((org) => org.id);
+        await runRetention({ orgIds, memories: services.memories, clock: services.clock, logger: services.logger }, days);
+      } finally {
+        tasks.keepAlive(ctx);
       }
     },
   };

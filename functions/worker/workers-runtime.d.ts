@@ -12,6 +12,13 @@ interface ExecutionContext {
   readonly props: unknown;
 }
 
+/** What a Cron Trigger's `scheduled` call receives. */
+interface ScheduledController {
+  readonly scheduledTime: number;
+  readonly cron: string;
+  noRetry(): void;
+}
+
 type D1Value = string | number | null | ArrayBuffer | ArrayBufferView;
 
 interface D1Meta {

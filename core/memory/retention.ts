@@ -1,0 +1,78 @@
+import type { Clock } from "../clock";
+import type { Scheduler, TimerHandle } from "../coordinator/scheduler";
+import type { Logger } from "../logger";
+import type { MemoryService } from "./service";
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionDeps {
+  /** Every organization: retention runs org by org. */
+  orgIds(): Promise<string[]>;
+  memories: Pick<MemoryService, "deleteMatching">;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What one pass did: memories deleted, and the orgs it could not finish (logged, tried again next pass). */
+export interface RetentionPass {
+  deleted: number;
+  failedOrgs: number;
+}
+
+/**
+ * One retention pass: in every org, the memories whose event time is more than `days` old are
+ * deleted, as `DELETE /api/v1/memories?until=<days>d` deletes them. An org that fails (its Arc
+ * down or refusing deletes, more than a delete may take at once) is logged and skipped.
+ */
+export async function runRetention(deps: RetentionDeps, days: number): Promise<RetentionPass> {
+  const untilUs = (deps.clock.now() - days * DAY_MS) * 1000;
+  const pass: RetentionPass = { deleted: 0, failedOrgs: 0 };
+  for (const orgId of await deps.orgIds()) {
+    try {
+      const deleted = await deps.memories.deleteMatching({ org_id: orgId, until_us: untilUs });
+      pass.deleted += deleted;
+      if (deleted > 0) deps.logger.info("retention deleted old memories", { org_id: orgId, memories: deleted, days });
+    } catch (error) {
+      pass.failedOrgs++;
+      deps.logger.warn("retention could not delete an organization's old memories; the next pass tries again", {
+        org_id: orgId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return pass;
+}
+
+/**
+ * Runs retention passes one after another, `intervalMs` apart (the first one `intervalMs` after
+ * the start), on a Node server; Workers run a pass from the cron trigger instead. `stop` cancels
+ * the next pass and waits for one under way.
+ */
+export class RetentionJob {
+  private timer: TimerHandle | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: RetentionDeps & { scheduler: Scheduler },
+    private readonly days: number,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = this.deps.scheduler.setTimer(this.intervalMs, () => {
+      this.running = runRetention(this.deps, this.days)
+        .catch((error: unknown) => this.deps.logger.warn("retention pass failed; the next pass tries again", { error: String(error) }))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.start();
+        });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.deps.scheduler.cancel(this.timer);
+    await this.running;
+  }
+}
