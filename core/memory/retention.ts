@@ -1,5 +1,7 @@
+import { ARC_MIN_TIME_US } from "../arc/memory-columns";
 import type { Clock } from "../clock";
 import type { Scheduler, TimerHandle } from "../coordinator/scheduler";
+import { ServiceError } from "../errors";
 import type { Logger } from "../logger";
 import type { MemoryService } from "./service";
 
@@ -22,14 +24,14 @@ export interface RetentionPass {
 /**
  * One retention pass: in every org, the memories whose event time is more than `days` old are
  * deleted, as `DELETE /api/v1/memories?until=<days>d` deletes them. An org that fails (its Arc
- * down or refusing deletes, more than a delete may take at once) is logged and skipped.
+ * down or refusing deletes) is logged and skipped.
  */
 export async function runRetention(deps: RetentionDeps, days: number): Promise<RetentionPass> {
   const untilUs = (deps.clock.now() - days * DAY_MS) * 1000;
   const pass: RetentionPass = { deleted: 0, failedOrgs: 0 };
   for (const orgId of await deps.orgIds()) {
     try {
-      const deleted = await deps.memories.deleteMatching({ org_id: orgId, until_us: untilUs });
+      const deleted = await deleteOlderThan(deps.memories, orgId, untilUs);
       pass.deleted += deleted;
       if (deleted > 0) deps.logger.info("retention deleted old memories", { org_id: orgId, memories: deleted, days });
     } catch (error) {
@@ -41,6 +43,35 @@ export async function runRetention(deps: RetentionDeps, days: number): Promise<R
     }
   }
   return pass;
+}
+
+/** Halvings of the time range before giving up on an org whose rows will not fit one delete. */
+const MAX_HALVINGS = 40;
+
+const isTooMany = (error: unknown): boolean => error instanceof ServiceError && error.details?.matched_rows !== undefined;
+
+/**
+ * Deletes an org's memories older than `untilUs`. A first pass over years of history may hold
+ * more rows than one delete takes (`MAX_DELETE_ROWS`): then the range still left is halved from
+ * its end until its older part fits, that part goes, and the rest follows the same way.
+ */
+async function deleteOlderThan(memories: RetentionDeps["memories"], orgId: string, untilUs: number): Promise<number> {
+  let deleted = 0;
+  // Every memory older than `done` is gone.
+  for (let done = ARC_MIN_TIME_US; ; ) {
+    let bound = untilUs;
+    for (let halvings = 0; ; ) {
+      try {
+        deleted += await memories.deleteMatching({ org_id: orgId, until_us: bound });
+        break;
+      } catch (error) {
+        if (!isTooMany(error) || ++halvings > MAX_HALVINGS) throw error;
+        bound = done + Math.floor((bound - done) / 2);
+      }
+    }
+    if (bound === untilUs) return deleted;
+    done = bound;
+  }
 }
 
 /**

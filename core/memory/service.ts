@@ -138,9 +138,7 @@ export class MemoryService {
     const where = buildDeleteMatchingWhere(before);
     try {
       const stored = await target.client.deleteWhere(where, { dryRun: true });
-      if (stored > MAX_DELETE_ROWS) {
-        throw badRequest(`the filter matches ${stored} stored rows, more than ${MAX_DELETE_ROWS} in one delete: narrow it with since/until`);
-      }
+      if (stored > MAX_DELETE_ROWS) throw tooManyToDelete(stored);
       const count = Object.values(await this.countByType(before)).reduce((a, b) => a + b, 0);
       await this.options.coordinator.forgetMatching(orgId, before);
       if (this.options.dedup.enabled) {
@@ -193,6 +191,13 @@ export class MemoryService {
     return out;
   }
 }
+
+/** A delete by filter over Arc's ceiling; `matched_rows` says by how much. */
+export const tooManyToDelete = (rows: number) =>
+  badRequest(`the filter matches ${rows} stored rows, more than ${MAX_DELETE_ROWS} in one delete: narrow it with since/until`, {
+    matched_rows: rows,
+    max_rows: MAX_DELETE_ROWS,
+  });
 
 /** Arc refuses deletes without an admin token or with `delete.enabled` off: say which, not just "502". */
 function arcDeleteRefused(error: unknown): ServiceError | undefined {

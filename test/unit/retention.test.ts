@@ -4,6 +4,7 @@ import { ManualScheduler } from "../../core/coordinator/scheduler";
 import { ServiceError } from "../../core/errors";
 import type { DeleteFilter } from "../../core/arc/memory-queries";
 import { RetentionJob, runRetention } from "../../core/memory/retention";
+import { tooManyToDelete } from "../../core/memory/service";
 
 const DAY_MS = 86_400_000;
 
@@ -38,6 +39,30 @@ describe("retention", () => {
     const untilUs = (clock.now() - 30 * DAY_MS) * 1000;
     expect(calls).toEqual(["org_a", "org_b", "org_c"].map((org_id) => ({ org_id, until_us: untilUs })));
     expect(logs.filter((l) => l.level === "warn").map((l) => l.fields?.org_id)).toEqual(["org_b"]);
+  });
+
+  it("takes a history too large for one delete in parts, oldest first, however its rows are spread", async () => {
+    const { deps: d, clock } = deps();
+    const cutoffUs = (clock.now() - 30 * DAY_MS) * 1000;
+    // Two rows years back, ten in the hour before the cutoff, three after it; a delete takes three rows.
+    const times = [cutoffUs - 5 * 365 * DAY_MS * 1000, cutoffUs - 4 * 365 * DAY_MS * 1000];
+    for (let i = 0; i < 10; i++) times.push(cutoffUs - (i + 1) * 300_000_000);
+    for (let i = 0; i < 3; i++) times.push(cutoffUs + i * 1_000_000);
+    let rows = times.map((time_us) => ({ org_id: "org_a", time_us }));
+    const sizes: number[] = [];
+    const memories = {
+      deleteMatching: async (filter: DeleteFilter) => {
+        const matching = rows.filter((row) => row.org_id === filter.org_id && row.time_us < filter.until_us!);
+        if (matching.length > 3) throw tooManyToDelete(matching.length);
+        rows = rows.filter((row) => !matching.includes(row));
+        sizes.push(matching.length);
+        return matching.length;
+      },
+    };
+    const pass = await runRetention({ ...d, orgIds: async () => ["org_a"], memories }, 30);
+    expect(pass).toEqual({ deleted: 12, failedOrgs: 0 });
+    expect(rows.map((row) => row.time_us)).toEqual(times.slice(12));
+    expect(sizes.every((n) => n <= 3)).toBe(true);
   });
 
   it("runs a pass every interval until stopped", async () => {
