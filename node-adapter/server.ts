@@ -191,8 +191,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const stopIdleCollector = startIdleCollector({ logger });
     closers.push(async () => stopIdleCollector());
     if (settings.retention.days > 0) {
-      const orgIds = async () => (await store.listOrgs()).map((org) => org.id);
-      const retention = new RetentionJob({ orgIds, memories: services.memories, clock, logger, scheduler: timeoutScheduler }, settings.retention.days, settings.retention.interval);
+      const retention = new RetentionJob({ ...services, scheduler: timeoutScheduler }, settings.retention.days, settings.retention.interval);
       retention.start();
       closers.push(() => retention.stop());
     }

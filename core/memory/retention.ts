@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
 
 export interface RetentionDeps {
   /** Every organization: retention runs org by org. */
-  orgIds(): Promise<string[]>;
+  store: { listOrgs(): Promise<Array<{ id: string }>> };
   memories: Pick<MemoryService, "deleteMatching">;
   clock: Clock;
   logger: Logger;
@@ -29,7 +29,7 @@ export interface RetentionPass {
 export async function runRetention(deps: RetentionDeps, days: number): Promise<RetentionPass> {
   const untilUs = (deps.clock.now() - days * DAY_MS) * 1000;
   const pass: RetentionPass = { deleted: 0, failedOrgs: 0 };
-  for (const orgId of await deps.orgIds()) {
+  for (const { id: orgId } of await deps.store.listOrgs()) {
     try {
       const deleted = await deleteOlderThan(deps.memories, orgId, untilUs);
       pass.deleted += deleted;

@@ -50,8 +50,7 @@ export function createWorkerHandler() {
       if (days === 0) return;
       const { services, tasks } = await start(env);
       try {
-        const orgIds = async () => (await services.store.listOrgs()).map((org) => org.id);
-        await runRetention({ orgIds, memories: services.memories, clock: services.clock, logger: services.logger }, days);
+        await runRetention(services, days);
       } finally {
         tasks.keepAlive(ctx);
       }

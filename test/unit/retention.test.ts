@@ -18,7 +18,7 @@ function deps(failing: Set<string> = new Set()) {
     calls,
     logs,
     deps: {
-      orgIds: async () => ["org_a", "org_b", "org_c"],
+      store: { listOrgs: async () => ["org_a", "org_b", "org_c"].map((id) => ({ id })) },
       memories: {
         deleteMatching: async (filter: DeleteFilter) => {
           calls.push(filter);
@@ -59,7 +59,7 @@ describe("retention", () => {
         return matching.length;
       },
     };
-    const pass = await runRetention({ ...d, orgIds: async () => ["org_a"], memories }, 30);
+    const pass = await runRetention({ ...d, store: { listOrgs: async () => [{ id: "org_a" }] }, memories }, 30);
     expect(pass).toEqual({ deleted: 12, failedOrgs: 0 });
     expect(rows.map((row) => row.time_us)).toEqual(times.slice(12));
     expect(sizes.every((n) => n <= 3)).toBe(true);
