@@ -17,6 +17,13 @@ import { OutboxPurger } from "./outbox-purger";
 import { OutboxStore, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
 import type { AcceptResult, RecentIds, WriteCoordinator } from "./port";
 
+/**
+ * How long a delete by filter also covers matching memories stamped before it that reach the
+ * writer only after it: on Workers a memory is stamped in one isolate and committed by the org's
+ * object a moment later, so one stamped before the delete can arrive after it.
+ */
+const LATE_ARRIVAL_MS = 60_000;
+
 /** Memory ids by org and dedup key, in maps per org: a combined string key cost a string per memory. */
 class KeyOwners {
   private readonly byOrg = new Map<string, Map<string, string>>();
@@ -51,6 +58,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
+  /** Deletes by filter of the last LATE_ARRIVAL_MS, oldest first (see `deletedOnArrival`). */
+  private readonly recentDeletes: Array<{ filter: MemoryFilter; untilMs: number }> = [];
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -153,9 +162,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   /**
    * As `forget`, for every memory the outbox holds that matches the filter (pending, or delivered
    * and not yet purged, whether or not reads still show it). Commits under way finish first, so a
-   * memory stamped before the call is seen. Returns how many the outbox held.
+   * memory stamped before the call is seen; with `ingested_before_us`, one that arrives later
+   * still is deleted on arrival (see `deletedOnArrival`). Returns how many the outbox held.
    */
   async forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
+    if (filter.ingested_before_us !== undefined) {
+      this.recentDeletes.push({ filter, untilMs: this.options.clock.now() + LATE_ARRIVAL_MS });
+    }
     await this.commits.idle();
     return this.exclusively(orgId, async (org) => {
       const rows = org ? org.held(filter, this.matches) : [];
@@ -217,6 +230,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       });
     }
     if (org) this.pendingTotal -= org.removeAll(rows);
+  }
+
+  /**
+   * Whether a delete by filter made in the last LATE_ARRIVAL_MS covers this memory: stamped
+   * before the delete, it arrived after it. It is answered as created and not stored, as if it
+   * had been written and then deleted, which its stamp says it was.
+   */
+  private deletedOnArrival(record: MemoryRecord, nowMs: number): boolean {
+    while (this.recentDeletes.length > 0 && this.recentDeletes[0]!.untilMs <= nowMs) this.recentDeletes.shift();
+    return this.recentDeletes.some((deleted) => this.matches(record, deleted.filter));
   }
 
   /** The dedup key a record claims, "" for none. */
@@ -360,6 +383,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const groups = new Map<string, OutboxGroup>();
     const results = items.map((item): AcceptResult => {
       const { record } = item;
+      if (this.deletedOnArrival(record, nowMs)) return { status: "created", record };
       if (item.dedupKey !== "") {
         const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
         if (existing !== undefined) return { status: "duplicate", existing_id: existing };

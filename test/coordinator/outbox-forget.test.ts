@@ -126,6 +126,27 @@ describe("forgetting a memory in the outbox", () => {
     expect(await dedupLogKeys(h)).not.toContain(dedupClaimOf(pending[0]!));
     expect(h.coordinator.pendingRows("org_a")).toBe(1);
     expect(await h.coordinator.forgetMatching("org_b", { org_id: "org_b", agent_id: "gone" })).toBe(0);
+    // Without a stamp bound the delete covers only what the outbox held: later writes stay.
+    const next = makeRecord({ agent_id: "gone" });
+    await h.coordinator.accept("org_a", [next]);
+    expect(await storedIds(h)).toContain(next.id);
+  });
+
+  it("deletes on arrival, for a minute, a memory stamped before a delete by filter that reaches it late", async () => {
+    const h = await open();
+    const cutoffUs = h.clock.now() * 1000;
+    const stamped = (agent_id: string, offsetUs: number) => makeRecord({ agent_id, ingested_at_us: cutoffUs + offsetUs });
+    await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
+
+    // Another isolate's writes, stamped before the delete and after it, and another agent's.
+    const [late, after, other] = [stamped("late", -1), stamped("late", 1), stamped("other", -1)];
+    expect(statuses(await h.coordinator.accept("org_a", [late, after, other]))).toEqual(["created", "created", "created"]);
+    expect(await storedIds(h)).toEqual([after.id, other.id]);
+
+    h.clock.advance(61_000);
+    const later = stamped("late", -1);
+    await h.coordinator.accept("org_a", [later]);
+    expect(await storedIds(h)).toContain(later.id);
   });
 
   it("releases the claim of a memory no longer in the outbox, and is a no-op for one never held", async () => {
