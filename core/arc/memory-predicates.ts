@@ -22,33 +22,36 @@ export interface PredicateOptions {
    * brand-new hour for that long; turn it off to trade read cost for freshness.
    */
   timePruning?: boolean;
+  /**
+   * How a text value is written: `sqlString` (the default), or `sqlHexText` for the `where` of
+   * Arc's delete, which Arc refuses when words such as SET appear even inside a literal.
+   */
+  text?: (value: string) => string;
 }
 
 const TAG_LIST = "string_split(tags_csv, ',')";
 
-function inList(column: string, values: readonly string[]): string {
-  return values.length === 0 ? "FALSE" : `${column} IN ${sqlList(values, sqlString)}`;
-}
-
 /** The filter as AND-ed conditions, `org_id` first. */
 export function filterConditions(filter: MemoryFilter, options: PredicateOptions = {}): string[] {
-  const where = [`org_id = ${sqlString(filter.org_id)}`];
+  const text = options.text ?? sqlString;
+  const inList = (column: string, values: readonly string[]) => (values.length === 0 ? "FALSE" : `${column} IN ${sqlList(values, text)}`);
+  const where = [`org_id = ${text(filter.org_id)}`];
   if (filter.ids !== undefined) where.push(inList("id", filter.ids));
-  if (filter.agent_id !== undefined) where.push(`agent_id = ${sqlString(filter.agent_id)}`);
+  if (filter.agent_id !== undefined) where.push(`agent_id = ${text(filter.agent_id)}`);
   if (filter.agent_ids !== undefined) where.push(inList("agent_id", filter.agent_ids));
-  if (filter.session_id !== undefined) where.push(`session_id = ${sqlString(filter.session_id)}`);
+  if (filter.session_id !== undefined) where.push(`session_id = ${text(filter.session_id)}`);
   if (filter.memory_types !== undefined) where.push(inList("memory_type", filter.memory_types));
   if (filter.event_types !== undefined) where.push(inList("event_type", filter.event_types));
-  for (const tag of filter.tags_all ?? []) where.push(`list_contains(${TAG_LIST}, ${sqlString(tag)})`);
+  for (const tag of filter.tags_all ?? []) where.push(`list_contains(${TAG_LIST}, ${text(tag)})`);
   if (filter.tags_any !== undefined) {
-    where.push(filter.tags_any.length === 0 ? "FALSE" : `list_has_any(${TAG_LIST}, [${filter.tags_any.map(sqlString).join(", ")}])`);
+    where.push(filter.tags_any.length === 0 ? "FALSE" : `list_has_any(${TAG_LIST}, [${filter.tags_any.map(text).join(", ")}])`);
   }
   if (filter.content_contains !== undefined && sqlTextValue(filter.content_contains) !== "") {
-    const needle = sqlString(filter.content_contains);
+    const needle = text(filter.content_contains);
     where.push(filter.case_sensitive ? `contains(content, ${needle})` : `contains(lower(content), lower(${needle}))`);
   }
   if (filter.min_importance !== undefined) where.push(`importance >= ${sqlNumber(filter.min_importance)}`);
-  if (filter.dedup_key !== undefined) where.push(`dedup_key = ${sqlString(filter.dedup_key)}`);
+  if (filter.dedup_key !== undefined) where.push(`dedup_key = ${text(filter.dedup_key)}`);
   // Arc's pruner assumes 2020-01-01 as the start when only an upper bound is pruned, which
   // would hide older backfilled memories: an upper bound alone is written unpruned.
   const pruned = options.timePruning !== false;

@@ -3,7 +3,7 @@ import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import { utf8Length } from "./duckdb-text";
 import { GROUPABLE_COLUMNS, MEMORY_COLUMNS, type GroupableColumn, type MemoryColumn } from "./memory-columns";
 import { afterCondition, filterConditions, orderClause, type PredicateOptions } from "./memory-predicates";
-import { sqlHexText, sqlInteger, sqlList, sqlString, sqlTypedTimestamp } from "./sql-literal";
+import { sqlHexText, sqlInteger, sqlString } from "./sql-literal";
 import { sqlIdentifier, sqlMeasurement } from "./sql-names";
 
 /** Arc refuses SQL longer than this (Go `len`, so UTF-8 bytes). */
@@ -98,25 +98,21 @@ export function buildGetByIdQuery(measurement: string, orgId: string, id: string
 
 /**
  * The `where` of Arc's delete for one memory and every redelivered copy of it (copies share its
- * ingest time, which lets Arc skip the files that cannot hold it). Texts are hex (see sqlHexText).
+ * ingest time, which lets Arc skip the files that cannot hold it).
  */
 export function buildDeleteMemoryWhere(orgId: string, id: string, ingestedAtUs: number): string {
-  return fitted(`org_id = ${sqlHexText(orgId)} AND id = ${sqlHexText(id)} AND ingested_at = ${sqlInteger(ingestedAtUs)}`);
+  return buildDeleteMatchingWhere({ org_id: orgId, ids: [id], ingested_since_us: ingestedAtUs, ingested_before_us: ingestedAtUs + 1 });
 }
 
 /** What a delete by filter may narrow by: who wrote, where, and when. */
 export type DeleteFilter = Pick<MemoryFilter, "org_id" | "agent_id" | "agent_ids" | "session_id" | "since_us" | "until_us" | "ingested_before_us">;
 
-/** The `where` of Arc's delete for every memory matching the filter, texts in hex. */
-export function buildDeleteMatchingWhere(filter: DeleteFilter): string {
-  const where = [`org_id = ${sqlHexText(filter.org_id)}`];
-  if (filter.agent_id !== undefined) where.push(`agent_id = ${sqlHexText(filter.agent_id)}`);
-  if (filter.agent_ids !== undefined) where.push(`agent_id IN ${sqlList(filter.agent_ids, sqlHexText)}`);
-  if (filter.session_id !== undefined) where.push(`session_id = ${sqlHexText(filter.session_id)}`);
-  if (filter.since_us !== undefined) where.push(`time > ${sqlTypedTimestamp(filter.since_us)}`);
-  if (filter.until_us !== undefined) where.push(`time < ${sqlTypedTimestamp(filter.until_us)}`);
-  if (filter.ingested_before_us !== undefined) where.push(`ingested_at < ${sqlInteger(filter.ingested_before_us)}`);
-  return fitted(where.join(" AND "));
+/**
+ * The `where` of Arc's delete for every memory matching the filter: the read predicates, with
+ * texts in hex (see sqlHexText) and time bounds Arc's pruner does not read.
+ */
+export function buildDeleteMatchingWhere(filter: MemoryFilter): string {
+  return fitted(filterConditions(filter, { timePruning: false, text: sqlHexText }).join(" AND "));
 }
 
 /**

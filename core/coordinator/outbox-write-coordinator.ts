@@ -153,10 +153,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * after a restart; the copies Arc already holds are the caller's to delete.
    */
   async forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
-    await this.exclusively(orgId, async (org) => {
-      const rows = org ? memories.flatMap((memory) => org.rowOf(memory.id) ?? []) : [];
-      await this.forgetRows(orgId, org, memories, rows);
-    });
+    await this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, memories));
   }
 
   /**
@@ -170,16 +167,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       this.recentDeletes.push({ filter, untilMs: this.options.clock.now() + LATE_ARRIVAL_MS });
     }
     await this.commits.idle();
-    return this.exclusively(orgId, async (org) => {
-      const rows = org ? org.held(filter, this.matches) : [];
-      await this.forgetRows(
-        orgId,
-        org,
-        rows.map((row) => row.record),
-        rows,
-      );
-      return rows.length;
-    });
+    return this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, org ? org.held(filter, this.matches).map((row) => row.record) : []));
   }
 
   /** Runs `work` once no delivery or other forget of the org runs, and holds deliveries back until it ends. */
@@ -201,19 +189,22 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
   }
 
-  private async forgetRows(orgId: string, org: OrgOutbox | undefined, records: ForgottenMemory[], rows: CachedRow[]): Promise<void> {
+  /** Removes these memories' rows (those the outbox holds) and claims; returns how many rows it held. */
+  private async forgetHeld(orgId: string, org: OrgOutbox | undefined, memories: ForgottenMemory[]): Promise<number> {
+    const rows: CachedRow[] = [];
     const claims: Array<[seq: number, memoryId: string]> = [];
     const scanIds: string[] = [];
     const nowMs = this.options.clock.now();
-    for (const record of records) {
-      const claim = this.claimOf(record);
+    for (const memory of memories) {
+      const row = org?.rowOf(memory.id);
+      if (row) rows.push(row);
+      const claim = this.claimOf(memory);
       if (claim === "") continue;
-      for (const seq of this.dedupIndex.candidates(orgId, claim)) claims.push([seq, record.id]);
-      const row = org?.rowOf(record.id);
-      if (row) claims.push([row.seq, record.id]);
+      for (const seq of this.dedupIndex.candidates(orgId, claim)) claims.push([seq, memory.id]);
+      if (row) claims.push([row.seq, memory.id]);
       // A claim accepted before the index's coverage may sit in the log without the index knowing it.
-      const ingestedAtMs = record.ingested_at_us / 1000;
-      if (ingestedAtMs + this.config.dedup.windowMs > nowMs && ingestedAtMs < this.dedupIndex.coveredSinceMs) scanIds.push(record.id);
+      const ingestedAtMs = memory.ingested_at_us / 1000;
+      if (ingestedAtMs + this.config.dedup.windowMs > nowMs && ingestedAtMs < this.dedupIndex.coveredSinceMs) scanIds.push(memory.id);
     }
     try {
       await this.store.forget(
@@ -230,6 +221,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       });
     }
     if (org) this.pendingTotal -= org.removeAll(rows);
+    return rows.length;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { pageOf } from "../arc/filter-match";
-import type { ArcRouter } from "../arc-routing/router";
+import type { ArcRouter, ArcTarget } from "../arc-routing/router";
 import type { Clock } from "../clock";
 import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
@@ -105,39 +105,26 @@ export class MemoryService {
   }
 
   /**
-   * Deletes a memory: first out of the outbox (waiting for a delivery of it in flight, so nothing
-   * here can bring it back), then out of Arc, whose delete skips rows still in its buffer, hence
-   * the flush before it. A dry run first asks whether this Arc deletes at all, so an Arc that
-   * refuses changes nothing; a later failure leaves the memory where Arc has it, and repeating the
-   * call finishes the delete.
+   * Deletes a memory: out of the outbox (waiting for a delivery of it in flight, so nothing here
+   * can bring it back), then out of Arc (see `deleteWithArc`). A failure after the outbox part
+   * leaves the memory where Arc has it, and repeating the call finishes the delete.
    */
   async delete(orgId: string, record: MemoryRecord): Promise<void> {
-    const target = await this.options.arc.targetFor(orgId);
     const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us);
-    try {
-      await target.client.deleteWhere(where, { dryRun: true });
-      await this.options.coordinator.forget(orgId, [record]);
-      await target.client.flushBuffers();
-      await target.client.deleteWhere(where);
-    } catch (error) {
-      throw arcDeleteRefused(error) ?? error;
-    }
+    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record]));
   }
 
   /**
    * Deletes every memory matching the filter that was written before the call (a memory written
    * meanwhile is left whole, never removed from the outbox but not from Arc or the reverse), as
    * `delete` does for one: out of the outbox, dedup claims released (for memories still inside
-   * the dedup window, read from Arc), then out of Arc after a flush. Answers how many it deleted.
+   * the dedup window, read from Arc), then out of Arc. Answers how many it deleted.
    */
   async deleteMatching(filter: DeleteFilter): Promise<number> {
     const orgId = filter.org_id;
     const nowMs = this.options.clock.now();
     const before: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, nowMs * 1000) };
-    const target = await this.options.arc.targetFor(orgId);
-    const where = buildDeleteMatchingWhere(before);
-    try {
-      const stored = await target.client.deleteWhere(where, { dryRun: true });
+    return this.deleteWithArc(orgId, buildDeleteMatchingWhere(before), async (stored, target) => {
       if (stored > MAX_DELETE_ROWS) throw tooManyToDelete(stored);
       const count = Object.values(await this.countByType(before)).reduce((a, b) => a + b, 0);
       await this.options.coordinator.forgetMatching(orgId, before);
@@ -154,9 +141,22 @@ export class MemoryService {
           page = page.length < CLAIM_PAGE ? [] : await target.reader.keys({ ...claimed, after: { time_us: last.time_us, id: last.id } });
         }
       }
+      return count;
+    });
+  }
+
+  /**
+   * Arc's side of every delete, around `removeFromOutbox`. A dry run first asks whether this Arc
+   * deletes at all, so one that refuses changes nothing, and how many stored rows match; after the
+   * outbox part Arc's buffer is flushed, since Arc's delete skips buffered rows, and then it deletes.
+   */
+  private async deleteWithArc<T>(orgId: string, where: string, removeFromOutbox: (storedRows: number, target: ArcTarget) => Promise<T>): Promise<T> {
+    const target = await this.options.arc.targetFor(orgId);
+    try {
+      const result = await removeFromOutbox(await target.client.deleteWhere(where, { dryRun: true }), target);
       await target.client.flushBuffers();
       await target.client.deleteWhere(where);
-      return count;
+      return result;
     } catch (error) {
       throw arcDeleteRefused(error) ?? error;
     }

@@ -1,11 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { memoryInScope, scopeMemoryFilter } from "../../../core/auth/scope";
 import { badRequest, notFound } from "../../../core/errors";
-import { parseTimeBound } from "../../../core/time/bounds";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
-import { booleanParam, listQuerySchema, optional } from "./query";
+import { booleanParam, buildFilter, listQuerySchema, optional, withTimeBounds } from "./query";
 
 /** `?memories=true` on an agent's or a session's DELETE: its memories go too (see DELETE /api/v1/memories). */
 export const withMemoriesQuery = z.object({ memories: optional(booleanParam) });
@@ -63,16 +62,7 @@ export function registerDeleteMemories(app: Router) {
     const { memories, clock } = c.get("services");
     const q = c.req.valid("query");
     if (!q.agent_id && !q.session_id && !q.until) throw badRequest("name agent_id, session_id or until: a delete never takes every memory by default");
-    const nowMs = clock.now();
-    const since_us = parseTimeBound(q.since, nowMs, "since");
-    const until_us = parseTimeBound(q.until, nowMs, "until");
-    const filter = scopeMemoryFilter(scope, {
-      org_id: orgId,
-      ...(q.agent_id ? { agent_id: q.agent_id } : {}),
-      ...(q.session_id ? { session_id: q.session_id } : {}),
-      ...(since_us !== undefined ? { since_us } : {}),
-      ...(until_us !== undefined ? { until_us } : {}),
-    });
+    const filter = scopeMemoryFilter(scope, withTimeBounds(buildFilter(orgId, q), q, clock));
     return c.json({ deleted: await memories.deleteMatching(filter) }, 200);
   });
 }

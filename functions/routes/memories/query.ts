@@ -94,15 +94,20 @@ export interface PageShape {
   cursor?: string | undefined;
 }
 
+/** The filter with `since` and `until` (relative or absolute) resolved against the clock. */
+export function withTimeBounds(filter: PageShape["filter"], bounds: Pick<PageShape, "since" | "until">, clock: Clock): MemoryFilter {
+  const nowMs = clock.now();
+  const since_us = parseTimeBound(bounds.since, nowMs, "since");
+  const until_us = parseTimeBound(bounds.until, nowMs, "until");
+  return { ...filter, ...(since_us !== undefined ? { since_us } : {}), ...(until_us !== undefined ? { until_us } : {}) };
+}
+
 /** Resolves relative times against the clock and the cursor against the sort: one page request. */
 export function toPageRequest(shape: PageShape, clock: Clock): MemoryPageRequest {
   if (shape.cursor && shape.offset) throw badRequest("use either cursor or offset, not both");
-  const nowMs = clock.now();
-  const since_us = parseTimeBound(shape.since, nowMs, "since");
-  const until_us = parseTimeBound(shape.until, nowMs, "until");
   const sort = { order: shape.order ?? "desc", order_by: shape.order_by ?? "time" } as const;
   return {
-    filter: { ...shape.filter, ...(since_us !== undefined ? { since_us } : {}), ...(until_us !== undefined ? { until_us } : {}) },
+    filter: withTimeBounds(shape.filter, shape, clock),
     ...sort,
     limit: shape.limit,
     ...(shape.offset ? { offset: shape.offset } : {}),
