@@ -10,9 +10,13 @@ import type { Scheduler } from "./scheduler";
  * Where an org's memories go: in practice an Arc client bound to the org's database. A failed
  * `write` rejects with an error carrying `retryable: false` when retrying cannot help (a type
  * conflict, a rejected batch); anything else is retried with backoff. Either way nothing is dropped.
+ * Deletes go the same way: `flushBuffers` first, since Arc's delete skips rows still buffered,
+ * then `deleteWhere` with a predicate from the Arc predicate builder.
  */
 export interface ArcSink {
   write(records: readonly MemoryRecord[]): Promise<void>;
+  flushBuffers(): Promise<void>;
+  deleteWhere(where: string): Promise<number>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { leadingWithin } from "../budget";
 import type { Clock } from "../clock";
 import { ServiceError } from "../errors";
 import { backoffDelayMs, type BatchingLimits } from "./batching-policy";
-import type { CoordinatorLogger, OutboxCoordinatorOptions, SinkResolver } from "./options";
+import type { ArcSink, CoordinatorLogger, OutboxCoordinatorOptions, SinkResolver } from "./options";
 import type { OrgOutbox } from "./org-outbox";
 
 /** `orgGone`: the org no longer exists, so its rows have nowhere to go (the owner drops them). */
@@ -80,10 +80,7 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
       deps.logger.warn("arc refused a delivery as too large; sending smaller chunks", { org_id: orgId, rows: chunk.length, bytes });
       return { ok: true, delivered: 0 };
     }
-    org.consecutiveFailures++;
-    const retryable = isRetryable(error);
-    const delayMs = backoffDelayMs(org.consecutiveFailures, retryable, deps.limits, deps.random);
-    org.retryAtMs = deps.clock.now() + delayMs;
+    const { delayMs, retryable } = backOff(org, error, deps);
     const fields = {
       org_id: orgId,
       rows: chunk.length,
@@ -93,6 +90,89 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
     };
     if (retryable) deps.logger.warn("arc delivery failed; rows kept, retrying with backoff", fields);
     else deps.logger.error("arc rejected a batch; rows kept in the outbox, retrying at the backoff cap", fields);
+    return { ok: false, error };
+  }
+}
+
+/** After a failure: no automatic attempt before the backoff for this many failures in a row. */
+function backOff(org: OrgOutbox, error: unknown, deps: DeliveryDeps): { delayMs: number; retryable: boolean } {
+  org.consecutiveFailures++;
+  const retryable = isRetryable(error);
+  const delayMs = backoffDelayMs(org.consecutiveFailures, retryable, deps.limits, deps.random);
+  org.retryAtMs = deps.clock.now() + delayMs;
+  return { delayMs, retryable };
+}
+
+/**
+ * Runs the deletes the org's Arc owes (see `OrgOutbox.arcDeletes`), oldest first, after flushing
+ * Arc's buffer, whose rows a delete would skip; `settle` removes the done ones from the outbox
+ * store. They run before the org's next chunk, which waits for them: a new version must not reach
+ * Arc while its old one is still there. So a delete Arc refuses for good (no admin token,
+ * `delete.enabled` off, a predicate or a partial rewrite it rejects: an error that says retrying
+ * cannot help) is logged with its predicate and dropped rather than hold the org's deliveries
+ * forever; a failure worth retrying (Arc unreachable or overloaded) keeps the rest owed and backs
+ * off like a failed delivery. Like `deliverNextChunk`, it never rejects.
+ */
+export async function deleteOwed(
+  orgId: string,
+  org: OrgOutbox,
+  deps: DeliveryDeps,
+  settle: (seqs: number[]) => Promise<void>,
+): Promise<DeliveryOutcome> {
+  const done: number[] = [];
+  const settleDone = async () => {
+    if (done.length === 0) return;
+    await settle(done);
+    const gone = new Set(done);
+    org.arcDeletes = org.arcDeletes.filter((owed) => !gone.has(owed.seq));
+  };
+  try {
+    let sink: ArcSink;
+    try {
+      sink = await deps.resolveSink(orgId);
+    } catch (error) {
+      // The org and its Arc binding are gone, and with them whatever the deletes were for.
+      if (!isOrgGone(error)) throw error;
+      done.push(...org.arcDeletes.map((owed) => owed.seq));
+      await settleDone();
+      return { ok: true, delivered: 0 };
+    }
+    await sink.flushBuffers().catch((error: unknown) => {
+      if (isRetryable(error)) throw error;
+      // Refused for good, as the deletes will then be (and dropped below): hold nothing up for it.
+      deps.logger.error("arc refused the flush before its owed deletes", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
+    });
+    for (const owed of [...org.arcDeletes]) {
+      try {
+        await sink.deleteWhere(owed.where);
+      } catch (error) {
+        if (isRetryable(error)) throw error;
+        deps.logger.error("arc refused a delete it owed; dropped, its rows stay in Arc", {
+          org_id: orgId,
+          where: owed.where,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      done.push(owed.seq);
+    }
+    await settleDone();
+    org.consecutiveFailures = 0;
+    org.retryAtMs = undefined;
+    return { ok: true, delivered: 0 };
+  } catch (error) {
+    try {
+      await settleDone();
+    } catch {
+      // Still owed in the store: run again, harmlessly, at the next attempt.
+    }
+    const { delayMs } = backOff(org, error, deps);
+    deps.logger.warn("arc delete failed; kept, retrying with backoff", {
+      org_id: orgId,
+      deletes: org.arcDeletes.length,
+      failures: org.consecutiveFailures,
+      retry_in_ms: delayMs,
+      error: error instanceof Error ? error.message : String(error),
+    });
     return { ok: false, error };
   }
 }

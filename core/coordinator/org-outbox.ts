@@ -2,6 +2,7 @@ import type { MemoryFilter } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import type { OrgFlushState } from "./batching-policy";
 import type { RecordMatcher } from "./options";
+import type { PendingArcDelete } from "./outbox-store";
 import type { DeliveryOutcome } from "./org-delivery";
 import { RecentIndex } from "./recent-index";
 
@@ -20,6 +21,8 @@ export interface CachedRow {
  */
 export class OrgOutbox {
   readonly pending: CachedRow[] = [];
+  /** Deletes the org's Arc still owes, oldest first; every delivery runs them after its chunk. */
+  arcDeletes: PendingArcDelete[] = [];
   private delivered: CachedRow[] = [];
   private index = new RecentIndex();
   /** Rows in accept calls still waiting for their commit; they count against the outbox cap. */
@@ -32,10 +35,13 @@ export class OrgOutbox {
   /** Set after the org's Arc refused a body as too large (413): the byte bound its chunks keep to. */
   chunkBytesLimit: number | undefined;
 
+  /** An owed delete counts as a pending row: it waits for the same delivery. */
   flushState(): OrgFlushState {
+    const oldestRow = this.pending[0]?.acceptedAtMs;
+    const oldestDelete = this.arcDeletes[0] && Math.floor(this.arcDeletes[0].createdAtUs / 1000);
     return {
-      pendingRows: this.pending.length,
-      oldestPendingAtMs: this.pending[0]?.acceptedAtMs,
+      pendingRows: this.pending.length + this.arcDeletes.length,
+      oldestPendingAtMs: oldestRow === undefined || oldestDelete === undefined ? (oldestRow ?? oldestDelete) : Math.min(oldestRow, oldestDelete),
       deliveryInFlight: this.deliveryInFlight !== undefined,
       retryAtMs: this.retryAtMs,
     };
@@ -92,6 +98,7 @@ export class OrgOutbox {
     this.pending.length = 0;
     this.delivered = [];
     this.index = new RecentIndex();
+    this.arcDeletes = [];
     this.retryAtMs = undefined;
     this.consecutiveFailures = 0;
   }
@@ -138,8 +145,8 @@ export class OrgOutbox {
     return oldest === undefined ? undefined : (oldest.deliveredAtMs ?? 0) + delayMs;
   }
 
-  /** Nothing pending, delivered or in flight: the org can be forgotten. */
+  /** Nothing pending, owed, delivered or in flight: the org can be forgotten. */
   isEmpty(): boolean {
-    return this.pending.length === 0 && this.delivered.length === 0 && this.queuedRows === 0 && !this.deliveryInFlight && !this.forgetting;
+    return this.pending.length === 0 && this.arcDeletes.length === 0 && this.delivered.length === 0 && this.queuedRows === 0 && !this.deliveryInFlight && !this.forgetting;
   }
 }

@@ -92,6 +92,21 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "DROP TABLE IF EXISTS outbox_v3_owners",
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // Deletes Arc still owes: one row per delete or update whose outbox part is committed but
+      // whose Arc part has not been confirmed. Written in the same transaction as that outbox
+      // part, so neither a crash nor an Arc outage can leave a deleted or replaced memory in Arc:
+      // every delivery runs what is left here. `seq` comes from the writer's sequence.
+      `CREATE TABLE IF NOT EXISTS arc_deletes (
+        seq INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        where_sql TEXT NOT NULL,
+        created_at_us INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

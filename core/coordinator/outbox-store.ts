@@ -22,6 +22,17 @@ export interface OutboxGroup {
   claims: Array<[seq: number, key: string, memoryId: string]>;
 }
 
+/**
+ * A delete the org's Arc still owes (see migration 4): a `where` built by the Arc predicate
+ * builder, stored with the outbox change that made it necessary.
+ */
+export interface PendingArcDelete {
+  seq: number;
+  orgId: string;
+  where: string;
+  createdAtUs: number;
+}
+
 /** A claimed dedup key; `seq` is the claiming record's. */
 export interface DedupEntry {
   seq: number;
@@ -122,8 +133,8 @@ export class OutboxStore {
    * org's rows go in as few stored groups as keep each under `valueMaxBytes`; retiring by seq
    * range and loading in seq order read several as one.
    */
-  async commit(groups: OutboxGroup[], acceptedAtUs: number, keysExpireAtUs: number): Promise<void> {
-    const statements: SqlStatement[] = [];
+  async commit(groups: OutboxGroup[], acceptedAtUs: number, keysExpireAtUs: number, alongside: readonly SqlStatement[] = []): Promise<void> {
+    const statements: SqlStatement[] = [...alongside];
     for (const group of groups) {
       for (const part of this.storedParts(group.rows)) {
         statements.push({ sql: APPEND_GROUP, args: [part.firstSeq, part.lastSeq, group.orgId, acceptedAtUs, part.rowsJson] });
@@ -199,15 +210,25 @@ export class OutboxStore {
     }
   }
 
+  /** Runs statements built here (`forgetStatements`, `pendingArcDeleteInsert`) in one transaction. */
+  async apply(statements: readonly SqlStatement[]): Promise<void> {
+    if (statements.length > 0) await this.sql.batch([...statements]);
+  }
+
   /**
-   * Removes memories for good, in one transaction: the rows with these seqs from the org's stored
-   * groups (a group left empty goes), and dedup claims: the log rows named as `[seq, memory id]`
-   * (checked against the id, since an index candidate may be another memory's), and any row
-   * claimed by a memory of `scanIds`, found by reading the whole log (for claims the in-memory
-   * index may have dropped). Runs in the single writer, so no commit rewrites a group meanwhile;
-   * a retire that removed one first leaves nothing to do.
+   * What removes memories for good: the rows with these seqs from the org's stored groups (a
+   * group left empty goes), and dedup claims: the log rows named as `[seq, memory id]` (checked
+   * against the id, since an index candidate may be another memory's), and any row claimed by a
+   * memory of `scanIds`, found by reading the whole log (for claims the in-memory index may have
+   * dropped). Runs in the single writer, so no commit rewrites a group between this read and the
+   * batch that runs the statements; a retire that removed one first leaves nothing to do.
    */
-  async forget(orgId: string, seqs: readonly number[], claims: ReadonlyArray<[seq: number, memoryId: string]>, scanIds: readonly string[]): Promise<void> {
+  async forgetStatements(
+    orgId: string,
+    seqs: readonly number[],
+    claims: ReadonlyArray<[seq: number, memoryId: string]>,
+    scanIds: readonly string[],
+  ): Promise<SqlStatement[]> {
     const statements: SqlStatement[] = [];
     if (seqs.length > 0) {
       const gone = new Set(seqs);
@@ -245,7 +266,24 @@ export class OutboxStore {
     for (const part of chunks([...scanIds], ROWS_PER_STATEMENT)) {
       statements.push({ sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id IN (SELECT value FROM json_each(?))", args: [orgId, JSON.stringify(part)] });
     }
-    if (statements.length > 0) await this.sql.batch(statements);
+    return statements;
+  }
+
+  /** Every delete Arc still owes, oldest first. */
+  async loadArcDeletes(): Promise<PendingArcDelete[]> {
+    const result = await this.sql.execute("SELECT seq, org_id, where_sql, created_at_us FROM arc_deletes ORDER BY seq");
+    return result.rows.map((row) => ({
+      seq: Number(row.seq),
+      orgId: String(row.org_id),
+      where: String(row.where_sql),
+      createdAtUs: Number(row.created_at_us),
+    }));
+  }
+
+  /** Arc confirmed these deletes (or the org is gone): they are owed no more. */
+  async removeArcDeletes(seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.sql.execute("DELETE FROM arc_deletes WHERE seq IN (SELECT value FROM json_each(?))", [JSON.stringify(seqs)]);
   }
 
   /** Removes the org's groups whose every row has a seq up to `throughSeq`. */
@@ -272,7 +310,8 @@ export class OutboxStore {
   /** The highest sequence number ever kept, so a restarted writer continues after it. */
   async maxSeq(): Promise<number> {
     const result = await this.sql.execute(
-      `SELECT MAX(COALESCE((SELECT MAX(last_seq) FROM outbox_groups), 0), COALESCE((SELECT MAX(seq) FROM dedup_log), 0)) AS seq`,
+      `SELECT MAX(COALESCE((SELECT MAX(last_seq) FROM outbox_groups), 0), COALESCE((SELECT MAX(seq) FROM dedup_log), 0),
+                  COALESCE((SELECT MAX(seq) FROM arc_deletes), 0)) AS seq`,
     );
     return Number(result.rows[0]?.seq ?? 0);
   }
@@ -298,3 +337,9 @@ export class OutboxStore {
     return result.rowsAffected;
   }
 }
+
+/** The row that records a delete Arc owes, for the batch of the outbox change it belongs to. */
+export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatement => ({
+  sql: "INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us) VALUES (?, ?, ?, ?)",
+  args: [arcDelete.seq, arcDelete.orgId, arcDelete.where, arcDelete.createdAtUs],
+});

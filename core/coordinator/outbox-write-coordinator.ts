@@ -10,11 +10,12 @@ import { DedupIndex } from "./dedup-index";
 import { FlushTimers } from "./flush-timers";
 import { GroupCommitQueue } from "./group-commit";
 import type { CoordinatorLogger, OutboxCoordinatorOptions, RecordMatcher } from "./options";
-import { deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org-delivery";
+import { deleteOwed, deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org-delivery";
 import { OrgOutbox, type CachedRow } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
-import { OutboxStore, type OutboxGroup, type StoredOutboxRow } from "./outbox-store";
+import { OutboxStore, pendingArcDeleteInsert, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
+import type { SqlStatement } from "../sql/executor";
 import type { AcceptResult, RecentIds, WriteCoordinator } from "./port";
 
 /**
@@ -23,6 +24,21 @@ import type { AcceptResult, RecentIds, WriteCoordinator } from "./port";
  * object a moment later, so one stamped before the delete can arrive after it.
  */
 const LATE_ARRIVAL_MS = 60_000;
+
+/** A record that takes the place of an earlier version of itself (same id): see `replace`. */
+interface Replacement {
+  memory: ForgottenMemory;
+  owed: PendingArcDelete;
+}
+
+/** A record in a group commit; `replaces` when it is a new version of a memory. */
+type CommitItem = KeyedItem & { replaces?: Replacement };
+
+/** What removing memories from the outbox takes: its statements, and the rows to drop from memory after. */
+interface ForgetPlan {
+  statements: SqlStatement[];
+  rows: CachedRow[];
+}
 
 /** Memory ids by org and dedup key, in maps per org: a combined string key cost a string per memory. */
 class KeyOwners {
@@ -51,7 +67,7 @@ class KeyOwners {
  */
 export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly orgs = new Map<string, OrgOutbox>();
-  private readonly commits: GroupCommitQueue<KeyedItem, AcceptResult>;
+  private readonly commits: GroupCommitQueue<CommitItem, AcceptResult>;
   private readonly timers: FlushTimers;
   private readonly purger: OutboxPurger;
   private readonly delivery: DeliveryDeps;
@@ -122,38 +138,66 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       dedupIndex.add(orgId, key, seq, Math.floor(expiresAtUs / 1000));
     });
     const rows = await store.loadAll();
+    const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
-    coordinator.restore(rows);
+    coordinator.restore(rows, owed);
     return coordinator;
   }
 
   async accept(orgId: string, records: MemoryRecord[]): Promise<AcceptResult[]> {
-    if (this.closing) throw new ServiceError("overloaded", "server is shutting down", { retryAfterSeconds: 1 });
     if (records.length === 0) return [];
-    if (records.some((record) => record.org_id !== orgId)) {
+    return this.submit(
+      orgId,
+      records.map((record) => ({ seq: this.nextSeq++, record, dedupKey: this.claimOf(record) })),
+    );
+  }
+
+  /** Admits the items (back-pressure) and has them group-committed. */
+  private async submit(orgId: string, items: CommitItem[]): Promise<AcceptResult[]> {
+    if (this.closing) throw new ServiceError("overloaded", "server is shutting down", { retryAfterSeconds: 1 });
+    if (items.some((item) => item.record.org_id !== orgId)) {
       throw new ServiceError("internal", "a record's org_id differs from the org it is accepted for");
     }
     const org = this.org(orgId);
-    this.admit(org, records.length);
-    const items = records.map((record) => ({ seq: this.nextSeq++, record, dedupKey: this.claimOf(record) }));
-    org.queuedRows += records.length;
-    this.queuedTotal += records.length;
+    this.admit(org, items.length);
+    org.queuedRows += items.length;
+    this.queuedTotal += items.length;
     try {
       return await this.commits.submit(items);
     } finally {
-      org.queuedRows -= records.length;
-      this.queuedTotal -= records.length;
+      org.queuedRows -= items.length;
+      this.queuedTotal -= items.length;
     }
+  }
+
+  /**
+   * Stores `next` as the new version of the memory `old` (same id), in one transaction with
+   * removing `old` from the outbox, releasing its dedup claim and owing Arc the delete `where`
+   * of its copies there; then runs that delete (see `awaitArcDelete`). `next` claims its own key
+   * as any memory does, and is refused as a duplicate of another memory holding it. A delivery in
+   * flight is waited for, so the old version cannot reach Arc after this resolves.
+   */
+  async replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult> {
+    if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
+    const owed = this.owe(orgId, where);
+    const [result] = await this.exclusively(orgId, () =>
+      this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]),
+    );
+    if (result!.status === "created") await this.awaitArcDelete(orgId, owed);
+    return result!;
   }
 
   /**
    * Removes memories from the outbox and releases their dedup claims, durably. A delivery in
    * flight is waited for, so once this resolves no copy of them can reach Arc from here, now or
-   * after a restart; the copies Arc already holds are the caller's to delete.
+   * after a restart. With `where`, their copies in Arc are deleted too: the delete is owed in the
+   * same transaction and then run (see `awaitArcDelete`).
    */
-  async forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
-    await this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, memories));
+  async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
+    const owed = where === undefined ? undefined : this.owe(orgId, where);
+    await this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, memories, owed));
+    if (owed) await this.awaitArcDelete(orgId, owed);
   }
 
   /**
@@ -162,12 +206,42 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * memory stamped before the call is seen; with `ingested_before_us`, one that arrives later
    * still is deleted on arrival (see `deletedOnArrival`). Returns how many the outbox held.
    */
-  async forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
+  async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
     if (filter.ingested_before_us !== undefined) {
       this.recentDeletes.push({ filter, untilMs: this.options.clock.now() + LATE_ARRIVAL_MS });
     }
     await this.commits.idle();
-    return this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, org ? org.held(filter, this.matches).map((row) => row.record) : []));
+    const owed = where === undefined ? undefined : this.owe(orgId, where);
+    const held = await this.exclusively(orgId, (org) =>
+      this.forgetHeld(orgId, org, org ? org.held(filter, this.matches).map((row) => row.record) : [], owed),
+    );
+    if (owed) await this.awaitArcDelete(orgId, owed);
+    return held;
+  }
+
+  /** A delete for the org's Arc to owe, numbered from the writer's sequence. */
+  private owe(orgId: string, where: string): PendingArcDelete {
+    return { seq: this.nextSeq++, orgId, where, createdAtUs: this.options.clock.now() * 1000 };
+  }
+
+  /**
+   * Runs what the org's Arc owes until it has done `owed`, in the org's one delivery slot but
+   * without a chunk of rows (a delete need not cut the batching short). A failure leaves it owed,
+   * durably, and retried with the deliveries' backoff; the caller hears so as a 503, and
+   * repeating the call is harmless.
+   */
+  private async awaitArcDelete(orgId: string, owed: PendingArcDelete): Promise<void> {
+    for (;;) {
+      const org = this.orgs.get(orgId);
+      if (!org?.arcDeletes.includes(owed)) return;
+      const outcome = await this.startDelivery(orgId, { rows: false });
+      if (!outcome.ok) {
+        throw new ServiceError("arc_unavailable", "Arc did not answer the delete; it is kept and retried until Arc has done it", {
+          retryAfterSeconds: 1,
+          cause: outcome.error,
+        });
+      }
+    }
   }
 
   /** Runs `work` once no delivery or other forget of the org runs, and holds deliveries back until it ends. */
@@ -189,8 +263,37 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
   }
 
-  /** Removes these memories' rows (those the outbox holds) and claims; returns how many rows it held. */
-  private async forgetHeld(orgId: string, org: OrgOutbox | undefined, memories: ForgottenMemory[]): Promise<number> {
+  /**
+   * Removes these memories' rows (those the outbox holds) and claims, with the Arc delete they
+   * make owed, in one transaction; returns how many rows it held.
+   */
+  private async forgetHeld(orgId: string, org: OrgOutbox | undefined, memories: ForgottenMemory[], owed?: PendingArcDelete): Promise<number> {
+    let plan: ForgetPlan;
+    try {
+      plan = await this.forgetPlan(orgId, org, memories);
+      if (owed) plan.statements.push(pendingArcDeleteInsert(owed));
+      await this.store.apply(plan.statements);
+    } catch (error) {
+      this.logger.error("could not remove memories from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
+      throw new ServiceError("storage_unavailable", "could not remove the memories from the outbox (its storage failed); nothing changed, retry later", {
+        retryAfterSeconds: 1,
+        cause: error,
+      });
+    }
+    this.forgotten(orgId, plan.rows, owed);
+    return plan.rows.length;
+  }
+
+  /** After a forget committed: its rows leave the in-memory outbox, and its Arc delete is owed. */
+  private forgotten(orgId: string, rows: CachedRow[], owed: PendingArcDelete | undefined): void {
+    const org = rows.length > 0 || owed ? this.org(orgId) : undefined;
+    if (!org) return;
+    this.pendingTotal -= org.removeAll(rows);
+    if (owed) org.arcDeletes.push(owed);
+  }
+
+  /** The statements that remove these memories' rows and claims, and the rows they remove. */
+  private async forgetPlan(orgId: string, org: OrgOutbox | undefined, memories: ForgottenMemory[]): Promise<ForgetPlan> {
     const rows: CachedRow[] = [];
     const claims: Array<[seq: number, memoryId: string]> = [];
     const scanIds: string[] = [];
@@ -206,22 +309,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const ingestedAtMs = memory.ingested_at_us / 1000;
       if (ingestedAtMs + this.config.dedup.windowMs > nowMs && ingestedAtMs < this.dedupIndex.coveredSinceMs) scanIds.push(memory.id);
     }
-    try {
-      await this.store.forget(
-        orgId,
-        rows.map((row) => row.seq),
-        claims,
-        scanIds,
-      );
-    } catch (error) {
-      this.logger.error("could not remove memories from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
-      throw new ServiceError("storage_unavailable", "could not remove the memories from the outbox (its storage failed); nothing changed, retry later", {
-        retryAfterSeconds: 1,
-        cause: error,
-      });
-    }
-    if (org) this.pendingTotal -= org.removeAll(rows);
-    return rows.length;
+    const statements = await this.store.forgetStatements(
+      orgId,
+      rows.map((row) => row.seq),
+      claims,
+      scanIds,
+    );
+    return { statements, rows };
   }
 
   /**
@@ -356,7 +450,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * log does not yet cover the window), then an earlier record of this group. Commits run one at
    * a time, so nothing claims a key between these checks and the commit.
    */
-  private async commitGroup(items: KeyedItem[]): Promise<AcceptResult[]> {
+  private async commitGroup(items: CommitItem[]): Promise<AcceptResult[]> {
     const nowMs = this.options.clock.now();
     const nowUs = nowMs * 1000;
     const windowUs = this.config.dedup.windowMs * 1000;
@@ -373,14 +467,17 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       : new Map<number, string>();
 
     const groups = new Map<string, OutboxGroup>();
+    const replacing: CommitItem[] = [];
     const results = items.map((item): AcceptResult => {
       const { record } = item;
       if (this.deletedOnArrival(record, nowMs)) return { status: "created", record };
       if (item.dedupKey !== "") {
         const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
-        if (existing !== undefined) return { status: "duplicate", existing_id: existing };
+        // A new version may keep its key: the old version's claim is released in this commit.
+        if (existing !== undefined && existing !== item.replaces?.memory.id) return { status: "duplicate", existing_id: existing };
         owners.set(record.org_id, item.dedupKey, record.id);
       }
+      if (item.replaces) replacing.push(item);
       let group = groups.get(record.org_id);
       if (!group) {
         group = { orgId: record.org_id, rows: [], claims: [] };
@@ -391,8 +488,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       return { status: "created", record };
     });
 
+    const removed: ForgetPlan[] = [];
     try {
-      await this.store.commit([...groups.values()], nowUs, nowUs + windowUs);
+      // Before the appends: the old version's claim rows go, then the new version's are added.
+      const alongside: SqlStatement[] = [];
+      for (const { record, replaces } of replacing) {
+        const plan = await this.forgetPlan(record.org_id, this.orgs.get(record.org_id), [replaces!.memory]);
+        alongside.push(...plan.statements, pendingArcDeleteInsert(replaces!.owed));
+        removed.push(plan);
+      }
+      await this.store.commit([...groups.values()], nowUs, nowUs + windowUs, alongside);
     } catch (error) {
       // The transaction rolled back and no in-memory state has changed yet: nothing was accepted.
       const detail = error instanceof Error ? error.message : String(error);
@@ -403,6 +508,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         cause: error,
       });
     }
+    // The old versions leave the in-memory outbox before the new ones, which share their ids, come in.
+    replacing.forEach(({ record, replaces }, i) => this.forgotten(record.org_id, removed[i]!.rows, replaces!.owed));
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);
@@ -437,19 +544,30 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     return owners;
   }
 
-  /** Starts (or joins) the org's one running delivery. */
-  private startDelivery(orgId: string): Promise<DeliveryOutcome> {
+  /**
+   * Starts (or joins) the org's one running delivery: whatever the org's Arc owes, then a chunk
+   * of rows (unless `rows` is false).
+   */
+  private startDelivery(orgId: string, { rows = true } = {}): Promise<DeliveryOutcome> {
     const org = this.org(orgId);
     if (org.deliveryInFlight) return org.deliveryInFlight;
     // A memory being forgotten must not leave in this chunk: start once its removal is stored.
-    if (org.forgetting) return org.forgetting.then(() => this.startDelivery(orgId));
-    const run = deliverNextChunk(orgId, org, this.delivery).then(async (delivered) => {
-      const outcome = !delivered.ok && delivered.orgGone ? await this.dropDeletedOrg(orgId, org, delivered) : delivered;
-      org.deliveryInFlight = undefined;
+    if (org.forgetting) return org.forgetting.then(() => this.startDelivery(orgId, { rows }));
+    const run = (async (): Promise<DeliveryOutcome> => {
+      // What Arc owes goes first: a new version must not reach Arc while its old one is there.
+      if (org.arcDeletes.length > 0) {
+        const deleted = await deleteOwed(orgId, org, this.delivery, (seqs) => this.store.removeArcDeletes(seqs));
+        if (!deleted.ok) return deleted;
+      }
+      if (!rows) return { ok: true, delivered: 0 };
+      const delivered = await deliverNextChunk(orgId, org, this.delivery);
+      return !delivered.ok && delivered.orgGone ? this.dropDeletedOrg(orgId, org, delivered) : delivered;
+    })().then((outcome) => {
       if (outcome.ok && outcome.delivered > 0) {
         this.pendingTotal -= outcome.delivered;
         this.purger.schedule();
       }
+      org.deliveryInFlight = undefined;
       this.timers.reschedule(orgId);
       return outcome;
     });
@@ -469,6 +587,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     try {
       // Delivered rows precede the pending ones, so this removes every row the org has.
       await this.store.retire(orgId, last);
+      await this.store.removeArcDeletes(org.arcDeletes.map((owed) => owed.seq));
     } catch (error) {
       this.logger.warn("could not drop a deleted organization's memories from the outbox; a later delivery tries again", {
         org_id: orgId,
@@ -489,12 +608,12 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * error that stopped it.
    */
   private async drain(orgId: string): Promise<unknown> {
-    const target = this.orgs.get(orgId)?.pending.at(-1)?.seq;
-    if (target === undefined) return undefined;
+    const target = this.orgs.get(orgId)?.pending.at(-1)?.seq ?? Number.NEGATIVE_INFINITY;
     for (;;) {
       const org = this.orgs.get(orgId);
       const head = org?.pending[0];
-      if (!org || !head || head.seq > target) break;
+      const rowsLeft = head !== undefined && head.seq <= target;
+      if (!org || (!rowsLeft && org.arcDeletes.length === 0)) break;
       const joined = org.deliveryInFlight !== undefined;
       const outcome = await this.startDelivery(orgId);
       if (!outcome.ok && !joined) return outcome.error;
@@ -508,14 +627,15 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * of this process with the embedded engine) can lose them. A second copy in Arc is harmless,
    * since every read collapses rows by id.
    */
-  private restore(rows: StoredOutboxRow[]): void {
+  private restore(rows: StoredOutboxRow[], owed: PendingArcDelete[]): void {
     for (const row of rows) {
       const org = this.org(row.record.org_id);
       org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) });
       this.pendingTotal++;
     }
+    for (const arcDelete of owed) this.org(arcDelete.orgId).arcDeletes.push(arcDelete);
     this.purger.schedule();
-    for (const [orgId, org] of this.orgs) if (org.pending.length > 0) void this.startDelivery(orgId);
+    for (const [orgId, org] of this.orgs) if (org.pending.length > 0 || org.arcDeletes.length > 0) void this.startDelivery(orgId);
   }
 
   private org(orgId: string): OrgOutbox {

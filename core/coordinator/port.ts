@@ -35,11 +35,19 @@ export interface WriteCoordinator {
   /**
    * Takes memories out of the outbox (pending or delivered, after any delivery in flight) and
    * releases their dedup claims, durably: no copy of them reaches Arc from here afterwards, not
-   * even after a restart. Copies already delivered are left to the caller to delete in Arc.
+   * even after a restart. With `where` (from the Arc predicate builder), Arc's copies are deleted
+   * too: the delete is stored with the rest and run until Arc has done it, even across a crash or
+   * an outage; a rejection with `arc_unavailable` means only that it has not run yet.
    */
-  forget(orgId: string, memories: ForgottenMemory[]): Promise<void>;
+  forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void>;
   /** As `forget`, for every memory the outbox holds that matches the filter; returns how many. */
-  forgetMatching(orgId: string, filter: MemoryFilter): Promise<number>;
+  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number>;
+  /**
+   * Stores `next` as the new version of `old` (same id) in the transaction that forgets `old`
+   * and owes Arc the delete `where` of its copies, then runs that delete as `forget` does. A
+   * `next` whose dedup key another memory holds is not stored: the answer is that duplicate.
+   */
+  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

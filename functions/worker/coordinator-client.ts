@@ -5,6 +5,9 @@ import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import { fromOutcome, type RpcOutcome, type WriteCoordinatorRpc } from "./coordinator-rpc";
 import { restOfPage } from "./recent-chunk";
 
+/** Only the fields forgetting uses cross the RPC: a page of whole records could pass its size limit. */
+const slim = ({ id, agent_id, dedup_key, ingested_at_us }: ForgottenMemory): ForgottenMemory => ({ id, agent_id, dedup_key, ingested_at_us });
+
 /** Workers marks errors of an overloaded or restarting object; the call may succeed if repeated. */
 const isTransient = (error: unknown): boolean =>
   typeof error === "object" &&
@@ -42,15 +45,17 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
-  /** Only the fields forgetting uses cross the RPC: a page of whole records could pass its size limit. */
-  async forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
-    if (memories.length === 0) return;
-    const slim = memories.map(({ id, agent_id, dedup_key, ingested_at_us }) => ({ id, agent_id, dedup_key, ingested_at_us }));
-    await this.call(orgId, (object) => object.forget(orgId, slim));
+  async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
+    if (memories.length === 0 && where === undefined) return;
+    await this.call(orgId, (object) => object.forget(orgId, memories.map(slim), where));
   }
 
-  forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
-    return this.call(orgId, (object) => object.forgetMatching(orgId, filter));
+  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
+    return this.call(orgId, (object) => object.forgetMatching(orgId, filter, where));
+  }
+
+  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult> {
+    return this.call(orgId, (object) => object.replace(orgId, slim(old), next, where));
   }
 
   /** Objects cannot be listed from a Worker, so a flush names its org. */

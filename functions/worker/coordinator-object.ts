@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks } from "../../core/coordinator/arc-hooks";
@@ -22,6 +23,7 @@ export interface CoordinatorObjectDeps {
 }
 
 const recordsSchema = memoryRecordSchema.array();
+const optionalWhere = z.string().optional();
 
 /**
  * One org's write coordinator on Workers: the core outbox coordinator over this object's SQLite
@@ -70,18 +72,27 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async forget(orgId: string, memories: ForgottenMemory[]): Promise<RpcOutcome<null>> {
+  async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<RpcOutcome<null>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      await this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories));
+      await this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories), optionalWhere.parse(where));
       return null;
     });
   }
 
-  async forgetMatching(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<number>> {
+  async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      return this.coordinator.forgetMatching(orgId, memoryFilterSchema.parse(filter));
+      return this.coordinator.forgetMatching(orgId, memoryFilterSchema.parse(filter), optionalWhere.parse(where));
+    });
+  }
+
+  async replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>> {
+    return toOutcome(async () => {
+      this.checkOrg(orgId);
+      const result = await this.coordinator.replace(orgId, forgottenMemorySchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where));
+      this.keepDeliveryAlive();
+      return result;
     });
   }
 

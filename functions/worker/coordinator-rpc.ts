@@ -24,8 +24,9 @@ export interface WriteCoordinatorRpc {
   /** The page's recent records, in chunks RPC can carry: see `RecentChunk`. */
   recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
-  forget(orgId: string, memories: ForgottenMemory[]): Promise<RpcOutcome<null>>;
-  forgetMatching(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<number>>;
+  forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<RpcOutcome<null>>;
+  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>>;
+  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */
   invalidateArc(orgId: string): Promise<void>;

@@ -42,12 +42,16 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
-  forget(orgId: string, memories: ForgottenMemory[]): Promise<void> {
-    return this.inner.forget(orgId, memories);
+  forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
+    return this.inner.forget(orgId, memories, where);
   }
 
-  forgetMatching(orgId: string, filter: MemoryFilter): Promise<number> {
-    return this.inner.forgetMatching(orgId, filter);
+  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
+    return this.inner.forgetMatching(orgId, filter, where);
+  }
+
+  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult> {
+    return this.inner.replace(orgId, old, next, where);
   }
 
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {

@@ -48,6 +48,10 @@ export class SinkError extends Error {
 /** A fake Arc: counts deliveries per memory id; fails while `failing` is set. */
 export class FakeSink {
   readonly deliveries = new Map<string, number>();
+  /** Writes (`write <ids>`) and deletes (`delete <where>`) in the order Arc saw them. */
+  readonly calls: string[] = [];
+  /** The last copy of each memory delivered. */
+  readonly delivered = new Map<string, MemoryRecord>();
   readonly writes: number[] = [];
   failing: SinkError | undefined;
   /** While set, writes wait for this promise before answering. */
@@ -57,7 +61,29 @@ export class FakeSink {
     if (this.gate) await this.gate;
     if (this.failing) throw this.failing;
     this.writes.push(records.length);
-    for (const r of records) this.deliveries.set(r.id, (this.deliveries.get(r.id) ?? 0) + 1);
+    this.calls.push(`write ${records.map((r) => r.id).join(",")}`);
+    for (const r of records) {
+      this.deliveries.set(r.id, (this.deliveries.get(r.id) ?? 0) + 1);
+      this.delivered.set(r.id, r);
+    }
+  }
+
+  /** Deletes Arc was asked for (their predicates), in order; fails while `deleteFailing` is set. */
+  readonly deletes: string[] = [];
+  deleteFailing: Error | undefined;
+  flushes = 0;
+
+  async flushBuffers(): Promise<void> {
+    if (this.failing) throw this.failing;
+    this.flushes++;
+  }
+
+  async deleteWhere(where: string): Promise<number> {
+    const failure = this.deleteFailing ?? this.failing;
+    if (failure) throw failure;
+    this.deletes.push(where);
+    this.calls.push(`delete ${where}`);
+    return 0;
   }
 
   get total(): number {

@@ -1,0 +1,219 @@
+import { describe, expect, it } from "vitest";
+import { ServiceError } from "../../core/errors";
+import { allOf, makeRecord, SinkError, storedIds, useOutboxFile, type Harness } from "./support";
+
+/*
+ * A delete (or an update's removal of the old version) is owed to Arc in the same outbox
+ * transaction that removes the memory from the outbox, and runs until Arc has done it: an Arc
+ * outage or a crash between the two can no longer leave the memory in Arc.
+ */
+
+const { open } = useOutboxFile();
+
+const owedInStore = async (h: Harness) =>
+  (await h.sql.execute("SELECT where_sql FROM arc_deletes ORDER BY seq")).rows.map((row) => String(row.where_sql));
+const recentOf = async (h: Harness) => h.coordinator.recent("org_a", allOf("org_a"));
+const rejection = async (work: Promise<unknown>) => work.then(() => undefined, (error: unknown) => error);
+
+describe("deletes the outbox owes to Arc", () => {
+  it("runs the delete after flushing Arc's buffer, and owes nothing afterwards", async () => {
+    const h = await open();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    await h.coordinator.flush("org_a");
+
+    await h.coordinator.forget("org_a", [memory], "id = 'x'");
+    expect(h.sink.deletes).toEqual(["id = 'x'"]);
+    expect(h.sink.flushes).toBe(1);
+    expect(await owedInStore(h)).toEqual([]);
+    expect(await storedIds(h)).toEqual([]);
+  });
+
+  it("keeps a delete Arc did not answer, says so, and runs it with the next delivery once Arc is back", async () => {
+    const h = await open();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    h.sink.failing = new SinkError("arc down", true);
+
+    const error = await rejection(h.coordinator.forget("org_a", [memory], "id = 'down'"));
+    expect(error).toBeInstanceOf(ServiceError);
+    expect((error as ServiceError).code).toBe("arc_unavailable");
+    // The outbox part is done: the memory is neither read nor delivered from here.
+    expect(await recentOf(h)).toEqual([]);
+    expect(await storedIds(h)).toEqual([]);
+    expect(await owedInStore(h)).toEqual(["id = 'down'"]);
+
+    h.sink.failing = undefined;
+    // No second call: the backoff timer retries.
+    h.scheduler.advance(60_000);
+    await h.coordinator.whenIdle();
+    expect(h.sink.deletes).toEqual(["id = 'down'"]);
+    expect(await owedInStore(h)).toEqual([]);
+    expect(h.sink.deliveries.has(memory.id)).toBe(false);
+  });
+
+  it("runs what a previous run still owed when the outbox opens again", async () => {
+    let h = await open();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    h.sink.failing = new SinkError("arc down", true);
+    expect(await rejection(h.coordinator.forget("org_a", [memory], "id = 'after restart'"))).toBeInstanceOf(ServiceError);
+    await h.close();
+
+    h = await open();
+    await h.coordinator.whenIdle();
+    expect(h.sink.deletes).toEqual(["id = 'after restart'"]);
+    expect(await owedInStore(h)).toEqual([]);
+    // Its seq is taken: a new memory after the restart does not reuse it.
+    const later = makeRecord();
+    await h.coordinator.accept("org_a", [later]);
+    expect(await storedIds(h)).toEqual([later.id]);
+  });
+
+  it("drops a delete Arc refuses outright, logged with its predicate, and keeps delivering", async () => {
+    const h = await open();
+    const [gone, kept] = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [gone]);
+    h.sink.deleteFailing = Object.assign(new Error("forbidden"), { status: 403, retryable: false });
+    await h.coordinator.forget("org_a", [gone], "id = 'refused'");
+    expect(await owedInStore(h)).toEqual([]);
+    expect(h.logs.some((log) => log.level === "error" && log.fields?.where === "id = 'refused'")).toBe(true);
+
+    await h.coordinator.accept("org_a", [kept]);
+    await h.coordinator.flush("org_a");
+    expect(h.sink.deliveries.get(kept.id)).toBe(1);
+  });
+
+  it("drops what a deleted org owed: its Arc binding went with it", async () => {
+    let gone = false;
+    const h = await open({
+      resolveSink: async () => {
+        if (gone) throw new ServiceError("not_found", "organization not found");
+        return h.sink;
+      },
+    });
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    h.sink.failing = new SinkError("arc down", true);
+    expect(await rejection(h.coordinator.forget("org_a", [memory], "id = 'orphan'"))).toBeInstanceOf(ServiceError);
+    h.sink.failing = undefined;
+    gone = true;
+    await h.coordinator.flush("org_a");
+    expect(await owedInStore(h)).toEqual([]);
+    expect(h.sink.deletes).toEqual([]);
+  });
+});
+
+describe("replacing a memory with a new version", () => {
+  it("stores the new version in place of a pending one: one row, one id, only the new version delivered", async () => {
+    let h = await open();
+    const old = makeRecord({ content: "before" });
+    const other = makeRecord();
+    await h.coordinator.accept("org_a", [old, other]);
+    const next = { ...old, content: "after", ingested_at_us: old.ingested_at_us + 1 };
+
+    const result = await h.coordinator.replace("org_a", old, next, "id = 'old version'");
+    expect(result).toEqual({ status: "created", record: next });
+    expect((await recentOf(h)).map((r) => r.content).sort()).toEqual(["after", other.content].sort());
+    expect(h.coordinator.pendingRows("org_a")).toBe(2);
+    expect(h.sink.deletes).toEqual(["id = 'old version'"]);
+
+    expect(h.sink.deliveries.has(old.id)).toBe(false);
+    await h.close();
+    h = await open({}, { sink: h.sink });
+    expect((await recentOf(h)).map((r) => r.content).sort()).toEqual(["after", other.content].sort());
+    await h.coordinator.flush("org_a");
+    // Only the new version ever left the outbox (at the close, and again at the reopen).
+    expect(h.sink.delivered.get(old.id)?.content).toBe("after");
+    expect(await storedIds(h)).toEqual([other.id, old.id]);
+  });
+
+  it("lets the new version keep its dedup key, and moves a changed key with it", async () => {
+    const h = await open();
+    const old = makeRecord({ dedup_key: "same" });
+    await h.coordinator.accept("org_a", [old]);
+    const kept = await h.coordinator.replace("org_a", old, { ...old, content: "v2", ingested_at_us: old.ingested_at_us + 1 }, "w1");
+    expect(kept.status).toBe("created");
+    // The key still answers with the memory's id.
+    expect(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "same" })])).toEqual([{ status: "duplicate", existing_id: old.id }]);
+
+    const v2 = kept.status === "created" ? kept.record : old;
+    const moved = await h.coordinator.replace("org_a", v2, { ...v2, dedup_key: "moved", ingested_at_us: v2.ingested_at_us + 1 }, "w2");
+    expect(moved.status).toBe("created");
+    // The old key is free again, the new one is the memory's.
+    expect((await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "same" })]))[0]!.status).toBe("created");
+    expect(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "moved" })])).toEqual([{ status: "duplicate", existing_id: old.id }]);
+  });
+
+  it("refuses a new version whose key another memory holds, and changes nothing", async () => {
+    const h = await open();
+    const [holder, old] = [makeRecord({ dedup_key: "taken" }), makeRecord({ dedup_key: "mine" })];
+    await h.coordinator.accept("org_a", [holder, old]);
+    const result = await h.coordinator.replace("org_a", old, { ...old, dedup_key: "taken", content: "clash", ingested_at_us: old.ingested_at_us + 1 }, "w");
+    expect(result).toEqual({ status: "duplicate", existing_id: holder.id });
+    expect((await recentOf(h)).map((r) => r.content)).toEqual([holder.content, old.content]);
+    expect(h.sink.deletes).toEqual([]);
+    expect(await owedInStore(h)).toEqual([]);
+    expect(await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "mine" })])).toEqual([{ status: "duplicate", existing_id: old.id }]);
+  });
+
+  it("waits for a delivery of the old version in flight, then owes its delete", async () => {
+    const h = await open();
+    const old = makeRecord({ content: "in flight" });
+    await h.coordinator.accept("org_a", [old]);
+    let release!: () => void;
+    h.sink.gate = new Promise((resolve) => (release = resolve));
+    const flushing = h.coordinator.flush("org_a");
+    let replaced = false;
+    const replacing = h.coordinator
+      .replace("org_a", old, { ...old, content: "landed after", ingested_at_us: old.ingested_at_us + 1 }, "id = 'in flight'")
+      .then(() => (replaced = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(replaced).toBe(false);
+    release();
+    h.sink.gate = undefined;
+    await Promise.all([flushing, replacing]);
+    // The old version reached Arc whole, and then its delete ran.
+    expect(h.sink.deliveries.get(old.id)).toBe(1);
+    expect(h.sink.deletes).toEqual(["id = 'in flight'"]);
+    expect((await recentOf(h)).map((r) => r.content)).toEqual(["landed after"]);
+  });
+
+  it("deletes the old version in Arc before the new one is delivered", async () => {
+    const h = await open();
+    const old = makeRecord({ content: "v1" });
+    await h.coordinator.accept("org_a", [old]);
+    await h.coordinator.flush("org_a");
+    h.sink.deleteFailing = new SinkError("arc busy", true);
+    const error = await rejection(h.coordinator.replace("org_a", old, { ...old, content: "v2", ingested_at_us: old.ingested_at_us + 1 }, "old v1"));
+    expect((error as ServiceError).code).toBe("arc_unavailable");
+    // While the delete is owed, reads show the new version and Arc gets no copy of it.
+    expect(await rejection(h.coordinator.flush("org_a"))).toBeInstanceOf(ServiceError);
+    expect(h.sink.calls).toEqual([`write ${old.id}`]);
+    expect((await recentOf(h)).map((r) => r.content)).toEqual(["v2"]);
+
+    h.sink.deleteFailing = undefined;
+    await h.coordinator.flush("org_a");
+    expect(h.sink.calls).toEqual([`write ${old.id}`, "delete old v1", `write ${old.id}`]);
+    expect(h.sink.delivered.get(old.id)?.content).toBe("v2");
+  });
+
+  it("is stored or not as a whole when Arc is down: the new version stays, the old one's delete stays owed", async () => {
+    let h = await open();
+    const old = makeRecord({ content: "v1" });
+    await h.coordinator.accept("org_a", [old]);
+    await h.coordinator.flush("org_a");
+    h.sink.failing = new SinkError("arc down", true);
+    const error = await rejection(h.coordinator.replace("org_a", old, { ...old, content: "v2", ingested_at_us: old.ingested_at_us + 1 }, "old v1"));
+    expect((error as ServiceError).code).toBe("arc_unavailable");
+    expect((await recentOf(h)).map((r) => r.content)).toEqual(["v2"]);
+    await h.close();
+
+    h.sink.failing = undefined;
+    h = await open({}, { sink: h.sink });
+    await h.coordinator.whenIdle();
+    expect(h.sink.deletes).toEqual(["old v1"]);
+    expect(await owedInStore(h)).toEqual([]);
+    expect(h.sink.deliveries.get(old.id)).toBe(2);
+  });
+});
