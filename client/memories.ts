@@ -1,7 +1,18 @@
 import { segment, type HttpTransport } from "./http";
-import type { BatchResult, DeleteMemoriesQuery, ListMemoriesQuery, MemoriesDeleted, Memory, MemoryInput, MemoryList, SearchQuery, SearchResult } from "./types";
+import type {
+  BatchResult,
+  DeleteMemoriesQuery,
+  ListMemoriesQuery,
+  MemoriesDeleted,
+  Memory,
+  MemoryInput,
+  MemoryList,
+  MemoryPatch,
+  SearchQuery,
+  SearchResult,
+} from "./types";
 
-/** Memories: POST/GET/DELETE /api/v1/memories, GET/DELETE /api/v1/memories/{id}, POST /api/v1/search. */
+/** Memories: POST/GET/DELETE /api/v1/memories, GET/PATCH/DELETE /api/v1/memories/{id}, POST /api/v1/search. */
 export class MemoriesApi {
   constructor(private readonly http: HttpTransport) {}
 
@@ -40,8 +51,18 @@ export class MemoriesApi {
   }
 
   /**
+   * Changes a memory: fields left out or null stay, "" and [] clear, `metadata` merges (null
+   * removes a key). It keeps its id; its old version is removed from Arc. A 409 names the memory
+   * holding a new dedup key (`existing_id`) or the closed session it would join.
+   */
+  update(id: string, patch: MemoryPatch): Promise<Memory> {
+    return this.http.request("PATCH", `/api/v1/memories/${segment(id)}`, { body: patch });
+  }
+
+  /**
    * Deletes the memory from the outbox and from Arc, and releases its dedup key. A 502 means the
-   * org's Arc refuses deletes (nothing changed); after a 503, call again.
+   * org's Arc refuses deletes (nothing changed); a 503 that Arc has not done its part yet, which
+   * is retried until it has (calling again is harmless).
    */
   async delete(id: string): Promise<void> {
     await this.http.request("DELETE", `/api/v1/memories/${segment(id)}`);

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Permission } from "../core/auth/permissions";
+import type { memoryPatchSchema } from "../core/memory/patch";
 import type { memoryInputSchema, memorySchema, MemoryType } from "../core/memory/schema";
 import type {
   agentSchema,
@@ -37,6 +38,7 @@ export type { MemoryType, Permission, SessionStatus };
 export type Memory = z.infer<typeof memorySchema>;
 /** What a client sends for one memory; `memory_type` and `event_type` have server defaults. */
 export type MemoryInput = z.input<typeof memoryInputSchema>;
+export type MemoryPatch = z.input<typeof memoryPatchSchema>;
 export type BatchResult = z.infer<typeof batchResultSchema>;
 export type BatchItemResult = z.infer<typeof itemResultSchema>;
 /** Filters for GET /api/v1/memories, in their parsed form: arrays and booleans, not query text. */

@@ -10,7 +10,8 @@ import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
-import { toMemoryRecord } from "./normalize";
+import { toMemoryRecord, type NormalizeOptions } from "./normalize";
+import { patchedRecord, type MemoryPatch } from "./patch";
 import type { MemoryInput, MemoryRecord } from "./schema";
 
 export interface MemoryServiceOptions {
@@ -63,7 +64,7 @@ export class MemoryService {
   async create(orgId: string, inputs: MemoryInput[]): Promise<AcceptResult[]> {
     const [closed] = await this.closedSessionsOf(orgId, inputs);
     if (closed !== undefined) throw sessionClosed(closed);
-    const options = { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
+    const options = this.normalizeOptions();
     const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
     const results = await this.options.coordinator.accept(orgId, records);
     if (this.options.metrics) {
@@ -75,8 +76,32 @@ export class MemoryService {
     return results;
   }
 
+  private normalizeOptions(): NormalizeOptions {
+    return { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
+  }
+
+  /**
+   * The memory's new version under `patch` (see `patchedRecord`), in place of `current`: stored
+   * durably in the transaction that removes the old version from the outbox and owes Arc its
+   * delete, which then runs (see `deleteWithArc`). `check` sees the new version first (scope).
+   * A new dedup key another memory holds is a 409, a closed session too; nothing changes then.
+   */
+  async update(orgId: string, current: MemoryRecord, patch: MemoryPatch, check: (next: MemoryRecord) => void = () => undefined): Promise<MemoryRecord> {
+    const next = patchedRecord(current, patch, this.normalizeOptions());
+    check(next);
+    const [closed] = await this.closedSessionsOf(orgId, [next]);
+    if (closed !== undefined) throw sessionClosed(closed);
+    const where = buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us);
+    const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where));
+    if (result.status === "duplicate") {
+      throw conflict("another memory of this agent has the same dedup key", { existing_id: result.existing_id, dedup_key: next.dedup_key });
+    }
+    this.options.activity?.record(orgId, new Set([next.agent_id]));
+    return next;
+  }
+
   /** The closed sessions the inputs name (none for most writes, and then no query once cached). */
-  async closedSessionsOf(orgId: string, inputs: readonly MemoryInput[]): Promise<ReadonlySet<string>> {
+  async closedSessionsOf(orgId: string, inputs: ReadonlyArray<{ session_id?: string | null | undefined }>): Promise<ReadonlySet<string>> {
     let ids: string[] | undefined;
     for (const input of inputs) if (input.session_id) (ids ??= []).push(input.session_id);
     return ids ? this.options.closedSessions.closedAmong(orgId, ids) : NONE_CLOSED;
@@ -106,12 +131,11 @@ export class MemoryService {
 
   /**
    * Deletes a memory: out of the outbox (waiting for a delivery of it in flight, so nothing here
-   * can bring it back), then out of Arc (see `deleteWithArc`). A failure after the outbox part
-   * leaves the memory where Arc has it, and repeating the call finishes the delete.
+   * can bring it back), then out of Arc (see `deleteWithArc`).
    */
   async delete(orgId: string, record: MemoryRecord): Promise<void> {
     const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us);
-    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record]));
+    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where));
   }
 
   /**
@@ -124,10 +148,11 @@ export class MemoryService {
     const orgId = filter.org_id;
     const nowMs = this.options.clock.now();
     const before: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, nowMs * 1000) };
-    return this.deleteWithArc(orgId, buildDeleteMatchingWhere(before), async (stored, target) => {
+    const where = buildDeleteMatchingWhere(before);
+    return this.deleteWithArc(orgId, where, async (stored, target) => {
       if (stored > MAX_DELETE_ROWS) throw tooManyToDelete(stored);
       const count = Object.values(await this.countByType(before)).reduce((a, b) => a + b, 0);
-      await this.options.coordinator.forgetMatching(orgId, before);
+      // Claims first, read from Arc's rows while Arc still has them; the delete comes last.
       if (this.options.dedup.enabled) {
         const claimed: MemoryPageRequest = {
           filter: { ...before, ingested_since_us: (nowMs - this.options.dedup.windowMs) * 1000 },
@@ -141,22 +166,22 @@ export class MemoryService {
           page = page.length < CLAIM_PAGE ? [] : await target.reader.keys({ ...claimed, after: { time_us: last.time_us, id: last.id } });
         }
       }
+      await this.options.coordinator.forgetMatching(orgId, before, where);
       return count;
     });
   }
 
   /**
-   * Arc's side of every delete, around `removeFromOutbox`. A dry run first asks whether this Arc
-   * deletes at all, so one that refuses changes nothing, and how many stored rows match; after the
-   * outbox part Arc's buffer is flushed, since Arc's delete skips buffered rows, and then it deletes.
+   * Every delete and update, around `change`, which hands `where` to the coordinator: it owes
+   * Arc that delete in the same transaction as its outbox change and runs it (flushing Arc's
+   * buffer first, whose rows a delete skips), retrying after a crash or an outage until Arc has
+   * done it. A dry run first asks whether this Arc deletes at all, so one that refuses changes
+   * nothing, and how many stored rows match.
    */
-  private async deleteWithArc<T>(orgId: string, where: string, removeFromOutbox: (storedRows: number, target: ArcTarget) => Promise<T>): Promise<T> {
+  private async deleteWithArc<T>(orgId: string, where: string, change: (storedRows: number, target: ArcTarget) => Promise<T>): Promise<T> {
     const target = await this.options.arc.targetFor(orgId);
     try {
-      const result = await removeFromOutbox(await target.client.deleteWhere(where, { dryRun: true }), target);
-      await target.client.flushBuffers();
-      await target.client.deleteWhere(where);
-      return result;
+      return await change(await target.client.deleteWhere(where, { dryRun: true }), target);
     } catch (error) {
       throw arcDeleteRefused(error) ?? error;
     }
@@ -209,9 +234,16 @@ function arcDeleteRefused(error: unknown): ServiceError | undefined {
   );
 }
 
+/**
+ * One copy per id: Arc's, unless the recent window holds a later version (an update whose old
+ * version Arc has not deleted yet); a redelivered copy is the same version, so Arc's stands.
+ */
 function mergeById(fromArc: MemoryRecord[], recent: MemoryRecord[]): MemoryRecord[] {
   const byId = new Map<string, MemoryRecord>();
   for (const record of fromArc) byId.set(record.id, record);
-  for (const record of recent) if (!byId.has(record.id)) byId.set(record.id, record);
+  for (const record of recent) {
+    const stored = byId.get(record.id);
+    if (!stored || stored.ingested_at_us < record.ingested_at_us) byId.set(record.id, record);
+  }
   return [...byId.values()];
 }

@@ -46,6 +46,26 @@ export function registerMemoryExtras(server: McpServer, client: MemtraceClient):
   );
 
   server.registerTool(
+    "memtrace_update_memory",
+    {
+      description:
+        "Correct or enrich one memory by its id, keeping its id (for example a fact that changed, or tags added later). " +
+        "Only the fields given change; tags replace the old list, metadata keys merge (null removes a key).",
+      inputSchema: {
+        id: z.string().min(1).describe("Memory id"),
+        content: z.string().min(1).optional().describe("New content"),
+        memory_type: memoryTypeParam.optional().describe("New memory type"),
+        event_type: z.string().optional().describe("New event type"),
+        tags: tagsParam.optional().describe("New tags, replacing the old ones ([] removes them)"),
+        importance: importanceParam.optional().describe("New importance 0.0 to 1.0"),
+        metadata: metadataParam.optional().describe("Metadata keys to set; a key set to null is removed"),
+      },
+      annotations: WRITE_TOOL,
+    },
+    ({ id, ...patch }) => attempt(async () => jsonResult(await client.memories.update(id, patch))),
+  );
+
+  server.registerTool(
     "memtrace_list_memories",
     {
       description:

@@ -10,6 +10,7 @@ import { registerAgentStats } from "./agents/stats";
 import { registerCreateMemories } from "./memories/create";
 import { registerDeleteMemories } from "./memories/delete";
 import { registerGetMemory } from "./memories/get";
+import { registerUpdateMemory } from "./memories/update";
 import { registerMemoryLists } from "./memories/list";
 import { registerSearch } from "./search";
 import { registerSessionContext } from "./sessions/context";
@@ -29,6 +30,7 @@ export function registerRoutes(app: Router) {
   registerCreateMemories(app);
   registerMemoryLists(app);
   registerGetMemory(app);
+  registerUpdateMemory(app);
   registerDeleteMemories(app);
   registerSearch(app);
   registerAgentStats(app);

@@ -143,6 +143,9 @@ describe("responses validate against the document", () => {
     expect([partial.count, partial.invalid]).toEqual([1, 1]);
     expect((await api.memories.list({ agent_id: "crawler", tags: ["web"] })).memories.map((m) => m.id)).toEqual([first.id]);
     expect((await api.memories.get(first.id)).content).toBe("Crawled a page");
+    const edited = await api.memories.update(first.id, { importance: 0.8 });
+    expect([edited.id, edited.importance, edited.content]).toEqual([first.id, 0.8, "Crawled a page"]);
+    expect((await apiError(api.memories.update(first.id, {}))).status).toBe(400);
     expect((await apiError(api.memories.get("0190f0f0-0000-7000-8000-000000000000"))).status).toBe(404);
     expect((await api.memories.search({ content_contains: "skip" })).count).toBe(1);
     expect((await apiError(api.memories.search({ limit: 0 }))).status).toBe(400);

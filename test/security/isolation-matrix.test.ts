@@ -32,6 +32,7 @@ const probes = (w: SecurityWorld): Record<string, Probe> => {
     "GET /api/v1/memories": { path: `/api/v1/memories?agent_id=alpha&session_id=${a.s1}`, outsider: "own-org", token: "refused" },
     "GET /api/v1/memories/:id": { path: `/api/v1/memories/${a.memories.alphaInSession}`, outsider: "refused", token: "refused" },
     "DELETE /api/v1/memories": { path: `/api/v1/memories?agent_id=alpha&session_id=${a.s1}`, outsider: "own-org", token: "refused" },
+    "PATCH /api/v1/memories/:id": { path: `/api/v1/memories/${a.memories.alphaInSession}`, body: { content: "hijacked" }, outsider: "refused", token: "refused" },
     "DELETE /api/v1/memories/:id": { path: `/api/v1/memories/${a.memories.alphaInSession}`, outsider: "refused", token: "refused" },
     "POST /api/v1/search": { path: "/api/v1/search", body: { ...alphaTarget, content_contains: "MARKER" }, outsider: "own-org", token: "refused" },
     "POST /api/v1/agents": { path: "/api/v1/agents", body: { name: "alpha-2" }, outsider: "own-org", token: "refused" },

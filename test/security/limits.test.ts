@@ -45,13 +45,13 @@ describe("request limits: each a 4xx whose message names the limit, and nothing 
   }
 
   it("answers 404 to a route that does not exist, whatever its body", async () => {
-    const res = await server.api("PATCH", "/api/v1/memories/some-id", {
+    const res = await server.api("PATCH", "/api/v1/agents/some-id", {
       key,
       rawBody: `${"[".repeat(100)}${"]".repeat(100)}`,
       headers: { "content-type": "application/json" },
     });
     expect(res.status).toBe(404);
-    expect(res.body.error).toBe("no route for PATCH /api/v1/memories/some-id");
+    expect(res.body.error).toBe("no route for PATCH /api/v1/agents/some-id");
   });
 
   it("accepts what is just inside the limits", async () => {

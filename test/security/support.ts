@@ -94,6 +94,7 @@ export async function orgSnapshot(services: Services, orgId: string): Promise<st
     sessions: sessions.sessions,
     keys: keys.map(({ last_used_at: _, ...key }) => key),
     arc,
-    memories: memories.records.map((m) => m.id),
+    // Versions too, not only ids: an update keeps the id.
+    memories: memories.records.map((m) => [m.id, m.ingested_at_us, m.content]),
   });
 }

@@ -11,7 +11,8 @@ export const withMemoriesQuery = z.object({ memories: optional(booleanParam) });
 
 const ARC_DELETES =
   "Deleting in Arc needs the org's Arc to allow deletes (an admin token and `delete.enabled`; the embedded engine does): " +
-  "otherwise 502, and nothing changes. A 503 may leave memories in Arc; repeat the call.";
+  "otherwise 502, and nothing changes. A 503 after the outbox part means Arc has not done its part yet: it is kept and " +
+  "retried until Arc has, even across a restart, and repeating the call is harmless.";
 
 const deleteMemory = createRoute({
   method: "delete",

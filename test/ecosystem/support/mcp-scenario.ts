@@ -21,6 +21,7 @@ export const ORIGINAL_TOOLS: Record<string, { params: string[]; required: string
 export const EXTRA_TOOLS = [
   "memtrace_get_memory",
   "memtrace_forget",
+  "memtrace_update_memory",
   "memtrace_list_memories",
   "memtrace_remember_batch",
   "memtrace_session_close",
@@ -124,6 +125,11 @@ export async function runToolScenario(client: Client, agentName: string): Promis
   expect(stats.json.memory_count).toBe(3);
   expect((await callTool(client, "memtrace_agent_get", { agent: agentName })).json.id).toBe(agent.json.id);
   expect((await callTool(client, "memtrace_agent_list", {})).json.agents.map((a: { name: string }) => a.name)).toContain(agentName);
+  const updated = await callTool(client, "memtrace_update_memory", { id: decided.json.id, tags: ["db"], metadata: { why: "simple" } });
+  expect(updated.json).toMatchObject({ id: decided.json.id, content: "Use SQLite", tags: ["db"], metadata: { why: "simple" } });
+  const notNamed = await callTool(client, "memtrace_update_memory", { id: decided.json.id });
+  expect(notNamed.isError).toBe(true);
+  expect(notNamed.text).toContain("name at least one field to change");
   const forgotten = batch.json.results[0].id;
   expect((await callTool(client, "memtrace_forget", { id: forgotten })).text).toBe(`Deleted memory ${forgotten}.`);
   const lookup = await callTool(client, "memtrace_get_memory", { id: forgotten });

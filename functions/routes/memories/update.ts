@@ -1,0 +1,44 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { memoryInScope } from "../../../core/auth/scope";
+import { forbidden, notFound } from "../../../core/errors";
+import { toApiMemory } from "../../../core/memory/normalize";
+import { memoryPatchSchema } from "../../../core/memory/patch";
+import { memorySchema } from "../../../core/memory/schema";
+import type { Router } from "../../app";
+import { requirePermission } from "../../middleware/auth";
+import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
+
+const updateMemory = createRoute({
+  method: "patch",
+  path: "/api/v1/memories/{id}",
+  tags: ["memories"],
+  description:
+    "Changes a memory. A field left out or null stays as it is; \"\" or [] means what it means on create (no session, no " +
+    "tags, a derived dedup key, the default types). `metadata` is a JSON merge patch: keys set to null are removed. The " +
+    "agent cannot change. The memory keeps its id and event time (unless `time` is sent) and gets a new `ingested_at`; a " +
+    "dedup key the server derived is derived again. The new version is stored durably together with the removal of the " +
+    "old one from Arc, which needs Arc to allow deletes (else 502, and nothing changes); a 503 after that means Arc has " +
+    "not removed the old version yet: it is retried until it has, and repeating the call is harmless. 409 when another " +
+    "memory of the agent holds the new dedup key, or the memory's session (new or kept) is closed.",
+  middleware: [requirePermission("write")] as const,
+  request: { params: z.object({ id: z.string().min(1).max(64) }), body: jsonBody(memoryPatchSchema) },
+  responses: {
+    200: jsonContent(memorySchema, "The memory as it now is"),
+    ...errorResponses(400, ...AUTH_ERRORS, 404, 409, 413, 415, 502, 503),
+  },
+});
+
+/** Memory updates (the original had none; its memories had no id to name). */
+export function registerUpdateMemory(app: Router) {
+  app.openapi(updateMemory, async (c) => {
+    const { orgId, scope } = c.get("caller");
+    const { memories } = c.get("services");
+    const current = await memories.get(orgId, c.req.valid("param").id);
+    if (!current || !memoryInScope(scope, current)) throw notFound("memory not found");
+    // A session-bound token may not move the memory out of its session (nor see it after).
+    const next = await memories.update(orgId, current, c.req.valid("json"), (record) => {
+      if (!memoryInScope(scope, record)) throw forbidden(`this token is limited to session '${scope?.sessionId}'`);
+    });
+    return c.json(toApiMemory(next), 200);
+  });
+}
