@@ -91,7 +91,8 @@ export class MemoryService {
     check(next);
     const [closed] = await this.closedSessionsOf(orgId, [next]);
     if (closed !== undefined) throw sessionClosed(closed);
-    const where = buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us);
+    // Every version before the new one: also one another update stored since `current` was read.
+    const where = buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, next.ingested_at_us);
     const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where));
     if (result.status === "duplicate") {
       throw conflict("another memory of this agent has the same dedup key", { existing_id: result.existing_id, dedup_key: next.dedup_key });
@@ -134,7 +135,9 @@ export class MemoryService {
    * can bring it back), then out of Arc (see `deleteWithArc`).
    */
   async delete(orgId: string, record: MemoryRecord): Promise<void> {
-    const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us);
+    // Every version up to now: also one an update stored since `record` was read.
+    const nowUs = this.options.clock.now() * 1000;
+    const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us, Math.max(nowUs, record.ingested_at_us) + 1);
     await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where));
   }
 

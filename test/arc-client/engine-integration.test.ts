@@ -107,7 +107,7 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     const [gone, kept] = [memory(8), memory(9)];
     await client.write([gone, kept, gone]);
     await client.flushBuffers();
-    const where = buildDeleteMemoryWhere("org_a", gone.id, gone.ingested_at_us);
+    const where = buildDeleteMemoryWhere("org_a", gone.id, gone.ingested_at_us, gone.ingested_at_us + 1);
     expect(await client.deleteWhere(where, { dryRun: true })).toBe(2);
     expect(await client.deleteWhere(where)).toBe(2);
     const reader = new ArcMemoryReader(client);

@@ -79,6 +79,21 @@ describe("PATCH /api/v1/memories/:id", () => {
     expect(await versionsInArc(id)).toEqual(["stored final"]);
   });
 
+  it("leaves one version when updates of the same memory race each other and deliveries", async () => {
+    const { id } = await write("raced");
+    await flushToArc();
+    const edits = Array.from({ length: 6 }, (_, i) => `raced edit ${i}`);
+    const answers = await Promise.all([
+      ...edits.map((content) => patch(id, { content })),
+      ...edits.slice(0, 3).map(() => api("POST", "/api/v1/admin/flush", undefined, adminKey)),
+    ]);
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 200));
+    await flushToArc();
+    const final = (await api("GET", `/api/v1/memories/${id}`)).body.content;
+    expect(edits).toContain(final);
+    expect(await versionsInArc(id)).toEqual([final]);
+  });
+
   it("keeps what is left out or null, clears with \"\" and [], and merges metadata", async () => {
     const { id } = await write("fields", {
       session_id: "s-1",

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ArcSocket } from "../support/arc-socket";
+import { startNodeTestServer, type NodeTestServer } from "../support/harness";
+
+/*
+ * An update or a delete reads the memory first and then changes it. Another update may store a
+ * newer version in between, and a delivery may take that version to Arc: the change must remove
+ * it too, or Arc keeps two versions of one memory (or a deleted one). The services are called
+ * here with the version read before, which HTTP cannot hold still.
+ */
+
+let arc: ArcSocket;
+let server: NodeTestServer;
+let orgId: string;
+let key: string;
+
+beforeAll(async () => {
+  arc = await ArcSocket.start({ flushDelayMs: 0 });
+  server = await startNodeTestServer({ defaultArc: { url: arc.url }, settings: { write_buffer: { max_interval: "1h" } } });
+  ({ orgId, key } = await server.newOrg("stale-org", ["read", "write", "admin"]));
+});
+afterAll(async () => {
+  await server?.close();
+  await arc?.close();
+});
+
+const api = (method: string, path: string, body?: unknown) => server.api(method, path, { key, ...(body !== undefined ? { body } : {}) });
+const flushToArc = async () => expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
+async function versionsInArc(id: string): Promise<string[]> {
+  await arc.engine.flush();
+  return (await arc.query(orgId, `SELECT content FROM events WHERE id = '${id}' ORDER BY ingested_at`)).map((row) => String(row[0]));
+}
+
+/** A memory whose first version the caller holds, while a second version is already in Arc. */
+async function overtaken(content: string) {
+  const { id } = (await api("POST", "/api/v1/memories", { agent_id: "stale", content: `${content} v1` })).body;
+  await flushToArc();
+  const read = (await server.server.services.memories.get(orgId, id))!;
+  expect((await api("PATCH", `/api/v1/memories/${id}`, { content: `${content} v2` })).status).toBe(200);
+  await flushToArc();
+  expect(await versionsInArc(id)).toEqual([`${content} v2`]);
+  return { id, read };
+}
+
+describe("changes made from a version read before another update", () => {
+  it("an update removes the newer version as well: one version stays, its own", async () => {
+    const { id, read } = await overtaken("updated");
+    await server.server.services.memories.update(orgId, read, { content: "updated v3" });
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual(["updated v3"]);
+    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("updated v3");
+  });
+
+  it("a delete removes the newer version as well", async () => {
+    const { id, read } = await overtaken("deleted");
+    await server.server.services.memories.delete(orgId, read);
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual([]);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+});
