@@ -107,6 +107,19 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       )`,
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // Deletes by filter of the last minute, which also cover matching memories stamped before
+      // them that reach this writer after them (see `deletedOnArrival`): kept here, so a writer
+      // restarted within that minute still covers them.
+      `CREATE TABLE IF NOT EXISTS recent_deletes (
+        org_id TEXT NOT NULL,
+        filter_json TEXT NOT NULL,
+        until_ms INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

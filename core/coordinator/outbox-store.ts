@@ -1,4 +1,5 @@
 import { leadingWithin } from "../budget";
+import { memoryFilterSchema, type MemoryFilter } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
@@ -267,6 +268,23 @@ export class OutboxStore {
       statements.push({ sql: "DELETE FROM dedup_log WHERE org_id = ? AND memory_id IN (SELECT value FROM json_each(?))", args: [orgId, JSON.stringify(part)] });
     }
     return statements;
+  }
+
+  /**
+   * The statements that keep a delete by filter for `deletedOnArrival` until `untilMs`, and drop
+   * the ones past theirs (a handful a minute at most, so the table stays tiny).
+   */
+  recentDeleteStatements(orgId: string, filter: MemoryFilter, untilMs: number, nowMs: number): SqlStatement[] {
+    return [
+      { sql: "DELETE FROM recent_deletes WHERE until_ms <= ?", args: [nowMs] },
+      { sql: "INSERT INTO recent_deletes (org_id, filter_json, until_ms) VALUES (?, ?, ?)", args: [orgId, JSON.stringify(filter), untilMs] },
+    ];
+  }
+
+  /** The deletes by filter still within their minute, oldest first. */
+  async loadRecentDeletes(nowMs: number): Promise<Array<{ filter: MemoryFilter; untilMs: number }>> {
+    const result = await this.sql.execute("SELECT filter_json, until_ms FROM recent_deletes WHERE until_ms > ? ORDER BY rowid", [nowMs]);
+    return result.rows.map((row) => ({ filter: memoryFilterSchema.parse(JSON.parse(String(row.filter_json))), untilMs: Number(row.until_ms) }));
   }
 
   /** Every delete Arc still owes, oldest first. */

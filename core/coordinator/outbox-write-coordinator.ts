@@ -74,7 +74,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
-  /** Deletes by filter of the last LATE_ARRIVAL_MS, oldest first (see `deletedOnArrival`). */
+  /** Deletes by filter of the last LATE_ARRIVAL_MS, oldest first (see `deletedOnArrival`), also kept in the outbox. */
   private readonly recentDeletes: Array<{ filter: MemoryFilter; untilMs: number }> = [];
   private pendingTotal = 0;
   private queuedTotal = 0;
@@ -141,6 +141,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
+    coordinator.recentDeletes.push(...(await store.loadRecentDeletes(nowMs)));
     coordinator.restore(rows, owed);
     return coordinator;
   }
@@ -207,14 +208,28 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * still is deleted on arrival (see `deletedOnArrival`). Returns how many the outbox held.
    */
   async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
+    const alongside: SqlStatement[] = [];
+    let recent: { filter: MemoryFilter; untilMs: number } | undefined;
     if (filter.ingested_before_us !== undefined) {
-      this.recentDeletes.push({ filter, untilMs: this.options.clock.now() + LATE_ARRIVAL_MS });
+      // In memory at once, for what arrives while this waits; stored with the rest, for a restart.
+      const nowMs = this.options.clock.now();
+      recent = { filter, untilMs: nowMs + LATE_ARRIVAL_MS };
+      this.recentDeletes.push(recent);
+      alongside.push(...this.store.recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
     }
-    await this.commits.idle();
     const owed = where === undefined ? undefined : this.owe(orgId, where);
-    const held = await this.exclusively(orgId, (org) =>
-      this.forgetHeld(orgId, org, org ? org.held(filter, this.matches).map((row) => row.record) : [], owed),
-    );
+    let held: number;
+    try {
+      await this.commits.idle();
+      held = await this.exclusively(orgId, (org) =>
+        this.forgetHeld(orgId, org, org ? org.held(filter, this.matches).map((row) => row.record) : [], owed, alongside),
+      );
+    } catch (error) {
+      // Nothing was deleted, so nothing arriving late may be either.
+      const at = recent ? this.recentDeletes.indexOf(recent) : -1;
+      if (at !== -1) this.recentDeletes.splice(at, 1);
+      throw error;
+    }
     if (owed) await this.awaitArcDelete(orgId, owed);
     return held;
   }
@@ -265,13 +280,20 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /**
    * Removes these memories' rows (those the outbox holds) and claims, with the Arc delete they
-   * make owed, in one transaction; returns how many rows it held.
+   * make owed and any `alongside` statements, in one transaction; returns how many rows it held.
    */
-  private async forgetHeld(orgId: string, org: OrgOutbox | undefined, memories: ForgottenMemory[], owed?: PendingArcDelete): Promise<number> {
+  private async forgetHeld(
+    orgId: string,
+    org: OrgOutbox | undefined,
+    memories: ForgottenMemory[],
+    owed?: PendingArcDelete,
+    alongside: readonly SqlStatement[] = [],
+  ): Promise<number> {
     let plan: ForgetPlan;
     try {
       plan = await this.forgetPlan(orgId, org, memories);
       if (owed) plan.statements.push(pendingArcDeleteInsert(owed));
+      plan.statements.push(...alongside);
       await this.store.apply(plan.statements);
     } catch (error) {
       this.logger.error("could not remove memories from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });

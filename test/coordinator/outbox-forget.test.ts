@@ -149,6 +149,27 @@ describe("forgetting a memory in the outbox", () => {
     expect(await storedIds(h)).toContain(later.id);
   });
 
+  it("still deletes them on arrival after the writer restarts within the minute, and not after it", async () => {
+    let h = await open();
+    const cutoffUs = h.clock.now() * 1000;
+    const stamped = () => makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
+    await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
+    await h.close();
+
+    h = await open({}, { clock: h.clock });
+    h.clock.advance(30_000);
+    const late = stamped();
+    expect(statuses(await h.coordinator.accept("org_a", [late]))).toEqual(["created"]);
+    expect(await storedIds(h)).toEqual([]);
+    await h.close();
+
+    h = await open({}, { clock: h.clock });
+    h.clock.advance(31_000);
+    const later = stamped();
+    await h.coordinator.accept("org_a", [later]);
+    expect(await storedIds(h)).toEqual([later.id]);
+  });
+
   it("releases the claim of a memory no longer in the outbox, and is a no-op for one never held", async () => {
     const h = await open();
     const claimed = makeRecord({ dedup_key: "left the outbox" });
