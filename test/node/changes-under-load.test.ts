@@ -12,9 +12,18 @@ import { tempDir } from "../support/harness";
  */
 
 const dirs: string[] = [];
-afterAll(() => {
+const started: ServeProcess[] = [];
+afterAll(async () => {
+  // Also the servers a failed assertion left running.
+  for (const proc of started) await proc.stop("SIGKILL");
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+const start = async (env: ReturnType<typeof envFor>) => {
+  const proc = await startServeProcess(env);
+  started.push(proc);
+  return proc;
+};
 
 /** A server's settings over a data folder of its own. */
 const envFor = (dir: string) => ({
@@ -74,7 +83,7 @@ async function checkAcrossKill(proc: ServeProcess, env: ReturnType<typeof envFor
   await check(client(proc.url, key));
   proc.child.kill("SIGKILL");
   await new Promise((r) => proc.child.once("exit", r));
-  const second = await startServeProcess(env);
+  const second = await start(env);
   try {
     const api = client(second.url, key);
     expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
@@ -87,7 +96,7 @@ async function checkAcrossKill(proc: ServeProcess, env: ReturnType<typeof envFor
 describe("deletes under load", () => {
   it("remove exactly what was acknowledged before them, and nothing comes back after a kill and restart", async () => {
     const env = freshEnv();
-    const first = await startServeProcess(env);
+    const first = await start(env);
     const key = adminKey(first)!;
     expect(key).toBeTruthy();
     const api = client(first.url, key);
@@ -140,7 +149,7 @@ describe("deletes under load", () => {
 describe("updates under load", () => {
   it("leave one version of each memory, the last acknowledged, also after a kill and restart", async () => {
     const env = freshEnv();
-    const first = await startServeProcess(env);
+    const first = await start(env);
     const key = adminKey(first)!;
     const api = client(first.url, key);
     const failures: string[] = [];
