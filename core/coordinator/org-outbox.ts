@@ -21,7 +21,7 @@ export interface CachedRow {
  */
 export class OrgOutbox {
   readonly pending: CachedRow[] = [];
-  /** Deletes the org's Arc still owes, oldest first; every delivery runs them after its chunk. */
+  /** Deletes the org's Arc still owes, oldest first; every delivery runs them before its chunk. */
   arcDeletes: PendingArcDelete[] = [];
   private delivered: CachedRow[] = [];
   private index = new RecentIndex();

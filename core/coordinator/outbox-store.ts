@@ -270,17 +270,6 @@ export class OutboxStore {
     return statements;
   }
 
-  /**
-   * The statements that keep a delete by filter for `deletedOnArrival` until `untilMs`, and drop
-   * the ones past theirs (a handful a minute at most, so the table stays tiny).
-   */
-  recentDeleteStatements(orgId: string, filter: MemoryFilter, untilMs: number, nowMs: number): SqlStatement[] {
-    return [
-      { sql: "DELETE FROM recent_deletes WHERE until_ms <= ?", args: [nowMs] },
-      { sql: "INSERT INTO recent_deletes (org_id, filter_json, until_ms) VALUES (?, ?, ?)", args: [orgId, JSON.stringify(filter), untilMs] },
-    ];
-  }
-
   /** The deletes by filter still within their minute, oldest first. */
   async loadRecentDeletes(nowMs: number): Promise<Array<{ filter: MemoryFilter; untilMs: number }>> {
     const result = await this.sql.execute("SELECT filter_json, until_ms FROM recent_deletes WHERE until_ms > ? ORDER BY rowid", [nowMs]);
@@ -355,6 +344,16 @@ export class OutboxStore {
     return result.rowsAffected;
   }
 }
+
+/**
+ * The statements that keep a delete by filter for `deletedOnArrival` until `untilMs`, and drop
+ * the ones past theirs (a handful a minute at most, so the table stays tiny), for the batch of the
+ * delete's outbox change.
+ */
+export const recentDeleteStatements = (orgId: string, filter: MemoryFilter, untilMs: number, nowMs: number): SqlStatement[] => [
+  { sql: "DELETE FROM recent_deletes WHERE until_ms <= ?", args: [nowMs] },
+  { sql: "INSERT INTO recent_deletes (org_id, filter_json, until_ms) VALUES (?, ?, ?)", args: [orgId, JSON.stringify(filter), untilMs] },
+];
 
 /** The row that records a delete Arc owes, for the batch of the outbox change it belongs to. */
 export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatement => ({

@@ -14,7 +14,7 @@ import { deleteOwed, deliverNextChunk, type DeliveryDeps, type DeliveryOutcome }
 import { OrgOutbox, type CachedRow } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
-import { OutboxStore, pendingArcDeleteInsert, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
+import { OutboxStore, pendingArcDeleteInsert, recentDeleteStatements, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
 import type { AcceptResult, RecentIds, WriteCoordinator } from "./port";
 
@@ -215,7 +215,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const nowMs = this.options.clock.now();
       recent = { filter, untilMs: nowMs + LATE_ARRIVAL_MS };
       this.recentDeletes.push(recent);
-      alongside.push(...this.store.recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
+      alongside.push(...recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
     }
     const owed = where === undefined ? undefined : this.owe(orgId, where);
     let held: number;

@@ -58,13 +58,14 @@ export function patchedRecord(current: MemoryRecord, patch: MemoryPatch, options
   const keep = <T>(patched: T | null | undefined, stored: T): T => (patched === undefined || patched === null ? stored : patched);
   const derivedKey =
     options.dedupEnabled && current.dedup_key === dedupKeyOf(current.agent_id, current.event_type, current.content, options.sha256Hex);
+  const metadata = storedMetadata(current.metadata_json);
   const input: MemoryInput = {
     agent_id: current.agent_id,
     content: keep(patch.content, current.content),
     memory_type: keep(patch.memory_type, current.memory_type),
     event_type: keep(patch.event_type, current.event_type),
     session_id: keep(patch.session_id, current.session_id),
-    metadata: patch.metadata == null ? storedMetadata(current.metadata_json) : (applyMergePatch(storedMetadata(current.metadata_json), patch.metadata) as JsonObject),
+    metadata: patch.metadata == null ? metadata : (applyMergePatch(metadata, patch.metadata) as JsonObject),
     tags: keep(patch.tags, current.tags),
     importance: keep(patch.importance, current.importance),
     dedup_key: keep(patch.dedup_key, derivedKey ? "" : current.dedup_key),
