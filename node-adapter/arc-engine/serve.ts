@@ -1,7 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
-import type { ArcEngine } from "./engine";
 
 export interface ServeArcEngineOptions {
   /** Interface to bind; loopback unless told otherwise. */
@@ -23,7 +22,7 @@ export interface ServedArcEngine {
  * Closing frees the port at once, so a fault test can stop "Arc" and serve the same engine again
  * on the same port.
  */
-export function serveArcEngine(engine: ArcEngine, options: ServeArcEngineOptions = {}): Promise<ServedArcEngine> {
+export function serveArcEngine(engine: { fetch(request: Request): Promise<Response> }, options: ServeArcEngineOptions = {}): Promise<ServedArcEngine> {
   const host = options.host ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     // @hono/node-server passes its bindings as fetch's second argument, which is not a RequestInit.

@@ -120,6 +120,21 @@ describe("DELETE /api/v1/memories/:id", () => {
     expect(await copiesInArc(id)).toBe(0);
   });
 
+  it("finishes by itself a delete Arc failed after the outbox part: with the org's next delivery, no second call", async () => {
+    const id = await write("deleted in two steps");
+    await flushToArc();
+    expect(await copiesInArc(id)).toBe(1);
+    env.arc.failDeletes(1);
+    const res = await api("DELETE", `/api/v1/memories/${id}`);
+    expect(res.status).toBe(503);
+    expect(res.body.error).toContain("retried until Arc has done it");
+    expect(await copiesInArc(id)).toBe(1);
+
+    await flushToArc();
+    expect(await copiesInArc(id)).toBe(0);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+
   it("needs the write permission", async () => {
     const id = await write("read-only cannot delete");
     const reader = await env.server.newKey(orgId, "delete-reader", ["read"]);

@@ -199,6 +199,20 @@ describe("PATCH /api/v1/memories/:id", () => {
     expect(res.body).toMatchObject({ session_id: session });
   });
 
+  it("keeps an update Arc failed to finish: reads show the new version, and the next delivery removes the old one", async () => {
+    const { id } = await write("two-step draft");
+    await flushToArc();
+    env.arc.failDeletes(1);
+    const res = await patch(id, { content: "two-step final" });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toContain("retried until Arc has done it");
+    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("two-step final");
+    expect(await listed(id)).toEqual(["two-step final"]);
+
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual(["two-step final"]);
+  });
+
   it("answers 503 while Arc is down and changes nothing", async () => {
     const { id } = await write("edited after the outage");
     await env.arc.stop();
