@@ -1,5 +1,5 @@
 import { matchesFilter, pageOf } from "../arc/filter-match";
-import { ServiceError } from "../errors";
+import { notFound, ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
 import { dedupClaim } from "../memory/dedup-key";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
@@ -74,6 +74,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
+  /** Memories deleted by id in the last LATE_ARRIVAL_MS, oldest first, until when (see `deletedSince`). */
+  private readonly recentlyDeletedIds = new Map<string, number>();
   /** Deletes by filter of the last LATE_ARRIVAL_MS, oldest first (see `deletedOnArrival`), also kept in the outbox. */
   private readonly recentDeletes: Array<{ filter: MemoryFilter; untilMs: number }> = [];
   private pendingTotal = 0;
@@ -179,12 +181,15 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * as any memory does, and is refused as a duplicate of another memory holding it. A delivery in
    * flight is waited for, so the old version cannot reach Arc after this resolves.
    */
-  async replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult> {
     if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
     const owed = this.owe(orgId, where);
-    const [result] = await this.exclusively(orgId, () =>
-      this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]),
-    );
+    const [result] = await this.exclusively(orgId, async () => {
+      // Deletes take effect under this same lock, so one that began first is seen here, and one
+      // that begins later removes this new version too (it was stamped before that delete).
+      if (this.deletedSince(old)) throw notFound("memory not found");
+      return this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]);
+    });
     if (result!.status === "created") await this.awaitArcDelete(orgId, owed);
     return result!;
   }
@@ -197,6 +202,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
     const owed = where === undefined ? undefined : this.owe(orgId, where);
+    if (owed) {
+      const untilMs = this.options.clock.now() + LATE_ARRIVAL_MS;
+      for (const memory of memories) this.recentlyDeletedIds.set(memory.id, untilMs);
+    }
     await this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, memories, owed));
     if (owed) await this.awaitArcDelete(orgId, owed);
   }
@@ -348,6 +357,19 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private deletedOnArrival(record: MemoryRecord, nowMs: number): boolean {
     while (this.recentDeletes.length > 0 && this.recentDeletes[0]!.untilMs <= nowMs) this.recentDeletes.shift();
     return this.recentDeletes.some((deleted) => this.matches(record, deleted.filter));
+  }
+
+  /**
+   * Whether a delete of the last LATE_ARRIVAL_MS took this version of a memory: by id, or by a
+   * filter it matches (an update that read it before must not bring it back).
+   */
+  private deletedSince(record: MemoryRecord): boolean {
+    const nowMs = this.options.clock.now();
+    for (const [id, untilMs] of this.recentlyDeletedIds) {
+      if (untilMs > nowMs) break;
+      this.recentlyDeletedIds.delete(id);
+    }
+    return (this.recentlyDeletedIds.get(record.id) ?? 0) > nowMs || this.deletedOnArrival(record, nowMs);
   }
 
   /** The dedup key a record claims, "" for none. */

@@ -46,8 +46,9 @@ export interface WriteCoordinator {
    * Stores `next` as the new version of `old` (same id) in the transaction that forgets `old`
    * and owes Arc the delete `where` of its copies, then runs that delete as `forget` does. A
    * `next` whose dedup key another memory holds is not stored: the answer is that duplicate.
+   * Rejects with `not_found` when a delete took `old` after the caller read it.
    */
-  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult>;
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

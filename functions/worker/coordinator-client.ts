@@ -54,8 +54,8 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.forgetMatching(orgId, filter, where));
   }
 
-  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult> {
-    return this.call(orgId, (object) => object.replace(orgId, slim(old), next, where));
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult> {
+    return this.call(orgId, (object) => object.replace(orgId, old, next, where));
   }
 
   /** Objects cannot be listed from a Worker, so a flush names its org. */

@@ -87,10 +87,10 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      const result = await this.coordinator.replace(orgId, forgottenMemorySchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where));
+      const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where));
       this.keepDeliveryAlive();
       return result;
     });

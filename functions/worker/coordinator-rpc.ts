@@ -26,7 +26,7 @@ export interface WriteCoordinatorRpc {
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
   forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<RpcOutcome<null>>;
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>>;
-  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>>;
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */
   invalidateArc(orgId: string): Promise<void>;

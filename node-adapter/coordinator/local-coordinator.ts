@@ -50,7 +50,7 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.forgetMatching(orgId, filter, where);
   }
 
-  replace(orgId: string, old: ForgottenMemory, next: MemoryRecord, where: string): Promise<AcceptResult> {
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult> {
     return this.inner.replace(orgId, old, next, where);
   }
 

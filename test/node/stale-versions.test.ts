@@ -5,8 +5,9 @@ import { startNodeTestServer, type NodeTestServer } from "../support/harness";
 /*
  * An update or a delete reads the memory first and then changes it. Another update may store a
  * newer version in between, and a delivery may take that version to Arc: the change must remove
- * it too, or Arc keeps two versions of one memory (or a deleted one). The services are called
- * here with the version read before, which HTTP cannot hold still.
+ * it too, or Arc keeps two versions of one memory (or a deleted one). A delete may come in
+ * between as well: the update must not bring the memory back. The services are called here with
+ * the version read before, which HTTP cannot hold still.
  */
 
 let arc: ArcSocket;
@@ -57,5 +58,28 @@ describe("changes made from a version read before another update", () => {
     await flushToArc();
     expect(await versionsInArc(id)).toEqual([]);
     expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+});
+
+describe("an update made from a version read before a delete", () => {
+  it("answers 404 and brings nothing back, after a delete by id", async () => {
+    const { id } = (await api("POST", "/api/v1/memories", { agent_id: "stale", content: "deleted first" })).body;
+    await flushToArc();
+    const read = (await server.server.services.memories.get(orgId, id))!;
+    expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(204);
+    await expect(server.server.services.memories.update(orgId, read, { content: "brought back" })).rejects.toMatchObject({ code: "not_found" });
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual([]);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+
+  it("answers 404 and brings nothing back, after a delete by filter", async () => {
+    const { id } = (await api("POST", "/api/v1/memories", { agent_id: "stale-filtered", content: "deleted by filter" })).body;
+    await flushToArc();
+    const read = (await server.server.services.memories.get(orgId, id))!;
+    expect((await api("DELETE", "/api/v1/memories?agent_id=stale-filtered")).body).toEqual({ deleted: 1 });
+    await expect(server.server.services.memories.update(orgId, read, { content: "brought back" })).rejects.toMatchObject({ code: "not_found" });
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual([]);
   });
 });
