@@ -202,11 +202,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
     const owed = where === undefined ? undefined : this.owe(orgId, where);
-    if (owed) {
+    await this.exclusively(orgId, async (org) => {
+      await this.forgetHeld(orgId, org, memories, owed);
+      // A delete (the only caller with `where`): under the lock, so an update waiting for it sees it.
+      if (!owed) return;
       const untilMs = this.options.clock.now() + LATE_ARRIVAL_MS;
       for (const memory of memories) this.recentlyDeletedIds.set(memory.id, untilMs);
-    }
-    await this.exclusively(orgId, (org) => this.forgetHeld(orgId, org, memories, owed));
+    });
     if (owed) await this.awaitArcDelete(orgId, owed);
   }
 
@@ -231,7 +233,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     try {
       await this.commits.idle();
       held = await this.exclusively(orgId, (org) =>
-        this.forgetHeld(orgId, org, org ? org.held(filter, this.matches).map((row) => row.record) : [], owed, alongside),
+        this.forgetHeld(orgId, org, org.held(filter, this.matches).map((row) => row.record), owed, alongside),
       );
     } catch (error) {
       // Nothing was deleted, so nothing arriving late may be either.
@@ -268,12 +270,19 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
   }
 
-  /** Runs `work` once no delivery or other forget of the org runs, and holds deliveries back until it ends. */
-  private async exclusively<T>(orgId: string, work: (org: OrgOutbox | undefined) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` once no delivery or other forget, delete or update of the org runs, and holds
+   * deliveries back until it ends. Taken for an org the outbox holds nothing of too: deletes and
+   * updates of its memories in Arc must still take turns.
+   */
+  private async exclusively<T>(orgId: string, work: (org: OrgOutbox) => Promise<T>): Promise<T> {
     if (this.closing) throw new ServiceError("overloaded", "server is shutting down", { retryAfterSeconds: 1 });
-    const org = this.orgs.get(orgId);
-    if (!org) return work(undefined);
-    for (let busy = org.deliveryInFlight ?? org.forgetting; busy; busy = org.deliveryInFlight ?? org.forgetting) await busy;
+    let org = this.org(orgId);
+    // Looked up again after each wait: a purge may have let an emptied org go meanwhile.
+    for (let busy = org.deliveryInFlight ?? org.forgetting; busy; busy = org.deliveryInFlight ?? org.forgetting) {
+      await busy;
+      org = this.org(orgId);
+    }
     const run = work(org);
     const settled = run.then(
       () => undefined,

@@ -179,6 +179,19 @@ describe("replacing a memory with a new version", () => {
     expect((await recentOf(h)).map((r) => r.content)).toEqual(["landed after"]);
   });
 
+  it("takes turns with a delete of the same memory, also when the outbox holds nothing of the org", async () => {
+    const h = await open();
+    // Read from Arc: the outbox never held it.
+    const old = makeRecord({ content: "only in Arc" });
+    const replacing = h.coordinator.replace("org_a", old, { ...old, content: "v2", ingested_at_us: old.ingested_at_us + 1 }, "replace");
+    const deleting = h.coordinator.forget("org_a", [old], "delete");
+    await Promise.all([replacing, deleting]);
+    // The delete came second, so it took the new version too.
+    expect(await storedIds(h)).toEqual([]);
+    expect(await recentOf(h)).toEqual([]);
+    expect(h.sink.deletes).toEqual(["replace", "delete"]);
+  });
+
   it("deletes the old version in Arc before the new one is delivered", async () => {
     const h = await open();
     const old = makeRecord({ content: "v1" });
