@@ -76,6 +76,7 @@ export type QueryValue = string | number | boolean | readonly string[] | null | 
 export interface RequestOptions {
   query?: Record<string, QueryValue>;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Query text as the server parses it: arrays as comma lists, booleans as true/false. */
@@ -134,7 +135,7 @@ export class HttpTransport {
 
   /** The response and its whole body: the timeout covers reading the body as well as the headers. */
   private async send(method: string, path: string, options: RequestOptions): Promise<{ response: Response; text: string }> {
-    const headers: Record<string, string> = { accept: "application/json", ...this.options.headers };
+    const headers: Record<string, string> = { accept: "application/json", ...this.options.headers, ...options.headers };
     if (this.options.apiKey) headers["x-api-key"] = this.options.apiKey;
     let body: string | undefined;
     if (options.body !== undefined) {

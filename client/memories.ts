@@ -53,10 +53,15 @@ export class MemoriesApi {
   /**
    * Changes a memory: fields left out or null stay, "" and [] clear, `metadata` merges (null
    * removes a key). It keeps its id; its old version is removed from Arc. A 409 names the memory
-   * holding a new dedup key (`existing_id`) or the closed session it would join.
+   * holding a new dedup key (`existing_id`) or the closed session it would join. With `ifMatch`
+   * (the `ingested_at` of the version the change was made from) it applies only to that version:
+   * a 412 says another update came first, and its body's `ingested_at` names the current one.
    */
-  update(id: string, patch: MemoryPatch): Promise<Memory> {
-    return this.http.request("PATCH", `/api/v1/memories/${segment(id)}`, { body: patch });
+  update(id: string, patch: MemoryPatch, options: { ifMatch?: string } = {}): Promise<Memory> {
+    return this.http.request("PATCH", `/api/v1/memories/${segment(id)}`, {
+      body: patch,
+      ...(options.ifMatch !== undefined ? { headers: { "if-match": `"${options.ifMatch}"` } } : {}),
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -49,6 +50,8 @@ export const notFound = (message: string) => new ServiceError("not_found", messa
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new ServiceError("conflict", message, { details });
 export const forbidden = (message: string) => new ServiceError("forbidden", message);
+export const preconditionFailed = (message: string, details?: Record<string, unknown>) =>
+  new ServiceError("precondition_failed", message, { details });
 export const unauthorized = (message: string) => new ServiceError("unauthorized", message);
 
 /** The 503 body the original SDKs recognise: their NoArcInstanceError matches on "arc instance". */

@@ -18,6 +18,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "The API key lacks a permission",
   404: "Not found in the caller's organization",
   409: "Conflict",
+  412: "If-Match names another version of the memory than its current one",
   413: "Request body too large",
   415: "Content-Type is not application/json",
   502: "Arc answered with an error",

@@ -16,7 +16,8 @@ import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { OutboxStore, pendingArcDeleteInsert, recentDeleteStatements, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import type { AcceptResult, RecentIds, WriteCoordinator } from "./port";
+import type { AcceptResult, RecentIds, ReplaceOptions, WriteCoordinator } from "./port";
+import { changedSince } from "../memory/version";
 
 /**
  * How long a delete by filter also covers matching memories stamped before it that reach the
@@ -181,13 +182,18 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * as any memory does, and is refused as a duplicate of another memory holding it. A delivery in
    * flight is waited for, so the old version cannot reach Arc after this resolves.
    */
-  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: ReplaceOptions = {}): Promise<AcceptResult> {
     if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
     const owed = this.owe(orgId, where);
     const [result] = await this.exclusively(orgId, async () => {
       // Deletes take effect under this same lock, so one that began first is seen here, and one
       // that begins later removes this new version too (it was stamped before that delete).
       if (this.deletedSince(old)) throw notFound("memory not found");
+      if (options.ifLatest) {
+        // A newer version stays held in the outbox far longer than a request takes to read and write.
+        const held = this.orgs.get(orgId)?.rowOf(old.id);
+        if (held && held.record.ingested_at_us !== old.ingested_at_us) throw changedSince(held.record);
+      }
       return this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]);
     });
     if (result!.status === "created") await this.awaitArcDelete(orgId, owed);

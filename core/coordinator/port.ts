@@ -1,6 +1,11 @@
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 
+export interface ReplaceOptions {
+  /** Only if `old` is still the memory's latest version (a conditional update). */
+  ifLatest?: boolean | undefined;
+}
+
 /** Outcome of one accepted memory: stored (durably), or a duplicate of an existing one. */
 export type AcceptResult =
   | { status: "created"; record: MemoryRecord }
@@ -46,9 +51,10 @@ export interface WriteCoordinator {
    * Stores `next` as the new version of `old` (same id) in the transaction that forgets `old`
    * and owes Arc the delete `where` of its copies, then runs that delete as `forget` does. A
    * `next` whose dedup key another memory holds is not stored: the answer is that duplicate.
-   * Rejects with `not_found` when a delete took `old` after the caller read it.
+   * Rejects with `not_found` when a delete took `old` after the caller read it, and with
+   * `ifLatest`, with `precondition_failed` when another update stored a newer version meanwhile.
    */
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult>;
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: ReplaceOptions): Promise<AcceptResult>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

@@ -12,6 +12,7 @@ import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
+import { changedSince, ifMatchAccepts } from "./version";
 import type { MemoryInput, MemoryRecord } from "./schema";
 
 export interface MemoryServiceOptions {
@@ -85,15 +86,24 @@ export class MemoryService {
    * durably in the transaction that removes the old version from the outbox and owes Arc its
    * delete, which then runs (see `deleteWithArc`). `check` sees the new version first (scope).
    * A new dedup key another memory holds is a 409, a closed session too; nothing changes then.
+   * With `ifMatch` (an If-Match header) the change applies only to the version it names, and only
+   * if no other update came between the read of `current` and this one (412 otherwise).
    */
-  async update(orgId: string, current: MemoryRecord, patch: MemoryPatch, check: (next: MemoryRecord) => void = () => undefined): Promise<MemoryRecord> {
+  async update(
+    orgId: string,
+    current: MemoryRecord,
+    patch: MemoryPatch,
+    options: { ifMatch?: string | undefined; check?: (next: MemoryRecord) => void } = {},
+  ): Promise<MemoryRecord> {
+    const ifLatest = options.ifMatch !== undefined;
+    if (ifLatest && !ifMatchAccepts(options.ifMatch!, current)) throw changedSince(current);
     const next = patchedRecord(current, patch, this.normalizeOptions());
-    check(next);
+    options.check?.(next);
     const [closed] = await this.closedSessionsOf(orgId, [next]);
     if (closed !== undefined) throw sessionClosed(closed);
     // Every version before the new one: also one another update stored since `current` was read.
     const where = buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, next.ingested_at_us);
-    const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where));
+    const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where, { ifLatest }));
     if (result.status === "duplicate") {
       throw conflict("another memory of this agent has the same dedup key", { existing_id: result.existing_id, dedup_key: next.dedup_key });
     }

@@ -1,4 +1,4 @@
-import type { AcceptResult, RecentIds, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, ReplaceOptions, WriteCoordinator } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
@@ -54,8 +54,8 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.forgetMatching(orgId, filter, where));
   }
 
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult> {
-    return this.call(orgId, (object) => object.replace(orgId, old, next, where));
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: ReplaceOptions = {}): Promise<AcceptResult> {
+    return this.call(orgId, (object) => object.replace(orgId, old, next, where, { ifLatest: options.ifLatest === true }));
   }
 
   /** Objects cannot be listed from a Worker, so a flush names its org. */

@@ -4,7 +4,7 @@ import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, RecentIds } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, ReplaceOptions } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
@@ -87,10 +87,12 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<RpcOutcome<AcceptResult>> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: ReplaceOptions = {}): Promise<RpcOutcome<AcceptResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where));
+      const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where), {
+        ifLatest: options.ifLatest === true,
+      });
       this.keepDeliveryAlive();
       return result;
     });

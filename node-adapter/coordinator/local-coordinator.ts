@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, RecentIds, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, ReplaceOptions, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import type { SqlExecutor } from "../../core/sql/executor";
@@ -50,8 +50,8 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.forgetMatching(orgId, filter, where);
   }
 
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string): Promise<AcceptResult> {
-    return this.inner.replace(orgId, old, next, where);
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: ReplaceOptions): Promise<AcceptResult> {
+    return this.inner.replace(orgId, old, next, where, options);
   }
 
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {

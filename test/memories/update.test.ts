@@ -152,6 +152,34 @@ describe("PATCH /api/v1/memories/:id", () => {
     expect((await api("GET", `/api/v1/memories/${chosen.id}`)).body.content).toBe("chosen key, edited");
   });
 
+  it("applies a change with If-Match only to the version it names (the ETag, or the quoted ingested_at)", async () => {
+    const { id, ingested_at } = await write("versioned");
+    const read = await api("GET", `/api/v1/memories/${id}`);
+    expect(read.headers.get("etag")).toBe(`"${ingested_at}"`);
+
+    const first = await env.server.api("PATCH", `/api/v1/memories/${id}`, { key, body: { content: "versioned v2" }, headers: { "if-match": read.headers.get("etag")! } });
+    expect(first.status, first.text).toBe(200);
+    expect(first.headers.get("etag")).toBe(`"${first.body.ingested_at}"`);
+
+    // A second writer still holding the first version loses, and learns the current one.
+    const stale = await env.server.api("PATCH", `/api/v1/memories/${id}`, { key, body: { content: "lost" }, headers: { "if-match": `"${ingested_at}"` } });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ ingested_at: first.body.ingested_at });
+    expect(stale.body.error).toContain("If-Match");
+    const weak = await env.server.api("PATCH", `/api/v1/memories/${id}`, { key, body: { content: "lost" }, headers: { "if-match": `W/"${first.body.ingested_at}"` } });
+    expect(weak.status).toBe(412);
+    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("versioned v2");
+
+    const any = await env.server.api("PATCH", `/api/v1/memories/${id}`, { key, body: { content: "versioned v3" }, headers: { "if-match": "*" } });
+    expect(any.status).toBe(200);
+    const listed = await env.server.api("PATCH", `/api/v1/memories/${id}`, {
+      key,
+      body: { content: "versioned v4" },
+      headers: { "if-match": `"2000-01-01T00:00:00Z", "${any.body.ingested_at}"` },
+    });
+    expect(listed.status).toBe(200);
+  });
+
   it("refuses bad changes with 400 and changes nothing", async () => {
     const { id } = await write("stays as it is");
     for (const body of [{}, { content: null }, { agent_id: "someone" }, { contnet: "typo" }, { content: "" }, { importance: 2 }, { time: "yesterday" }]) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArcSocket } from "../support/arc-socket";
+import { versionTag } from "../../core/memory/version";
 import { startNodeTestServer, type NodeTestServer } from "../support/harness";
 
 /*
@@ -58,6 +59,18 @@ describe("changes made from a version read before another update", () => {
     await flushToArc();
     expect(await versionsInArc(id)).toEqual([]);
     expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+});
+
+describe("a conditional update made from a version read before another update", () => {
+  it("answers 412 naming the current version, even when If-Match matched what it read", async () => {
+    const { id, read } = await overtaken("conditional");
+    const current = (await api("GET", `/api/v1/memories/${id}`)).body;
+    // The read copy passes the header check; the writer, holding the newer version, refuses.
+    const refused = server.server.services.memories.update(orgId, read, { content: "conditional v3" }, { ifMatch: versionTag(read) });
+    await expect(refused).rejects.toMatchObject({ code: "precondition_failed", details: { ingested_at: current.ingested_at } });
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual(["conditional v2"]);
   });
 });
 

@@ -3,6 +3,8 @@ import { memoryInScope } from "../../../core/auth/scope";
 import { notFound } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memorySchema } from "../../../core/memory/schema";
+import { versionTag } from "../../../core/memory/version";
+import { etagHeader } from "./update";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
@@ -13,7 +15,10 @@ const getMemory = createRoute({
   tags: ["memories"],
   middleware: [requirePermission("read")] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { 200: jsonContent(memorySchema, "The memory with this id"), ...errorResponses(400, ...AUTH_ERRORS, 404, 502, 503) },
+  responses: {
+    200: { ...jsonContent(memorySchema, "The memory with this id"), headers: etagHeader },
+    ...errorResponses(400, ...AUTH_ERRORS, 404, 502, 503),
+  },
 });
 
 /** Get by id: memories have server-assigned ids (the original searched content for the path). */
@@ -22,6 +27,7 @@ export function registerGetMemory(app: Router) {
     const { orgId, scope } = c.get("caller");
     const record = await c.get("services").memories.get(orgId, c.req.valid("param").id);
     if (!record || !memoryInScope(scope, record)) throw notFound("memory not found");
+    c.header("etag", versionTag(record));
     return c.json(toApiMemory(record), 200);
   });
 }

@@ -4,9 +4,15 @@ import { forbidden, notFound } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memoryPatchSchema } from "../../../core/memory/patch";
 import { memorySchema } from "../../../core/memory/schema";
+import { versionTag } from "../../../core/memory/version";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
+
+/** The version a memory answer shows, for a later If-Match. */
+export const etagHeader = {
+  ETag: { description: "The version shown: its `ingested_at`, quoted; send it back in If-Match to change only that version", schema: { type: "string" as const } },
+};
 
 const updateMemory = createRoute({
   method: "patch",
@@ -19,12 +25,18 @@ const updateMemory = createRoute({
     "dedup key the server derived is derived again. The new version is stored durably together with the removal of the " +
     "old one from Arc, which needs Arc to allow deletes (else 502, and nothing changes); a 503 after that means Arc has " +
     "not removed the old version yet: it is retried until it has, and repeating the call is harmless. 409 when another " +
-    "memory of the agent holds the new dedup key, or the memory's session (new or kept) is closed.",
+    "memory of the agent holds the new dedup key, or the memory's session (new or kept) is closed. With If-Match (the " +
+    "ETag of a read, or `\"<ingested_at>\"`), the change applies only to that version: 412, naming the current " +
+    "`ingested_at`, when another update came first. Without it, the last update wins.",
   middleware: [requirePermission("write")] as const,
-  request: { params: z.object({ id: z.string().min(1).max(64) }), body: jsonBody(memoryPatchSchema) },
+  request: {
+    params: z.object({ id: z.string().min(1).max(64) }),
+    headers: z.object({ "if-match": z.string().max(1024).optional() }),
+    body: jsonBody(memoryPatchSchema),
+  },
   responses: {
-    200: jsonContent(memorySchema, "The memory as it now is"),
-    ...errorResponses(400, ...AUTH_ERRORS, 404, 409, 413, 415, 502, 503),
+    200: { ...jsonContent(memorySchema, "The memory as it now is"), headers: etagHeader },
+    ...errorResponses(400, ...AUTH_ERRORS, 404, 409, 412, 413, 415, 502, 503),
   },
 });
 
@@ -35,10 +47,14 @@ export function registerUpdateMemory(app: Router) {
     const { memories } = c.get("services");
     const current = await memories.get(orgId, c.req.valid("param").id);
     if (!current || !memoryInScope(scope, current)) throw notFound("memory not found");
-    // A session-bound token may not move the memory out of its session (nor see it after).
-    const next = await memories.update(orgId, current, c.req.valid("json"), (record) => {
-      if (!memoryInScope(scope, record)) throw forbidden(`this token is limited to session '${scope?.sessionId}'`);
+    const next = await memories.update(orgId, current, c.req.valid("json"), {
+      ifMatch: c.req.valid("header")["if-match"],
+      // A session-bound token may not move the memory out of its session (nor see it after).
+      check: (record) => {
+        if (!memoryInScope(scope, record)) throw forbidden(`this token is limited to session '${scope?.sessionId}'`);
+      },
     });
+    c.header("etag", versionTag(next));
     return c.json(toApiMemory(next), 200);
   });
 }
