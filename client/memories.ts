@@ -12,6 +12,9 @@ import type {
   SearchResult,
 } from "./types";
 
+/** The If-Match header naming the version with this `ingested_at`, when one is given. */
+const ifMatchHeader = (ingestedAt: string | undefined) => (ingestedAt === undefined ? {} : { headers: { "if-match": `"${ingestedAt}"` } });
+
 /** Memories: POST/GET/DELETE /api/v1/memories, GET/PATCH/DELETE /api/v1/memories/{id}, POST /api/v1/search. */
 export class MemoriesApi {
   constructor(private readonly http: HttpTransport) {}
@@ -60,17 +63,17 @@ export class MemoriesApi {
   update(id: string, patch: MemoryPatch, options: { ifMatch?: string } = {}): Promise<Memory> {
     return this.http.request("PATCH", `/api/v1/memories/${segment(id)}`, {
       body: patch,
-      ...(options.ifMatch !== undefined ? { headers: { "if-match": `"${options.ifMatch}"` } } : {}),
+      ...ifMatchHeader(options.ifMatch),
     });
   }
 
   /**
    * Deletes the memory from the outbox and from Arc, and releases its dedup key. A 502 means the
    * org's Arc refuses deletes (nothing changed); a 503 that Arc has not done its part yet, which
-   * is retried until it has (calling again is harmless).
+   * is retried until it has (calling again is harmless). `ifMatch` as for `update`.
    */
-  async delete(id: string): Promise<void> {
-    await this.http.request("DELETE", `/api/v1/memories/${segment(id)}`);
+  async delete(id: string, options: { ifMatch?: string } = {}): Promise<void> {
+    await this.http.request("DELETE", `/api/v1/memories/${segment(id)}`, ifMatchHeader(options.ifMatch));
   }
 
   /**

@@ -16,7 +16,7 @@ import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { OutboxStore, pendingArcDeleteInsert, recentDeleteStatements, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import type { AcceptResult, RecentIds, ReplaceOptions, WriteCoordinator } from "./port";
+import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "./port";
 import { changedSince } from "../memory/version";
 
 /**
@@ -182,18 +182,14 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * as any memory does, and is refused as a duplicate of another memory holding it. A delivery in
    * flight is waited for, so the old version cannot reach Arc after this resolves.
    */
-  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: ReplaceOptions = {}): Promise<AcceptResult> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: VersionCheck = {}): Promise<AcceptResult> {
     if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
     const owed = this.owe(orgId, where);
-    const [result] = await this.exclusively(orgId, async () => {
+    const [result] = await this.exclusively(orgId, async (org) => {
       // Deletes take effect under this same lock, so one that began first is seen here, and one
       // that begins later removes this new version too (it was stamped before that delete).
       if (this.deletedSince(old)) throw notFound("memory not found");
-      if (options.ifLatest) {
-        // A newer version stays held in the outbox far longer than a request takes to read and write.
-        const held = this.orgs.get(orgId)?.rowOf(old.id);
-        if (held && held.record.ingested_at_us !== old.ingested_at_us) throw changedSince(held.record);
-      }
+      if (options.ifLatest) this.assertLatest(org, old);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]);
     });
     if (result!.status === "created") await this.awaitArcDelete(orgId, owed);
@@ -206,9 +202,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * after a restart. With `where`, their copies in Arc are deleted too: the delete is owed in the
    * same transaction and then run (see `awaitArcDelete`).
    */
-  async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
+  async forget(orgId: string, memories: ForgottenMemory[], where?: string, options: VersionCheck = {}): Promise<void> {
     const owed = where === undefined ? undefined : this.owe(orgId, where);
     await this.exclusively(orgId, async (org) => {
+      if (options.ifLatest) for (const memory of memories) this.assertLatest(org, memory);
       await this.forgetHeld(orgId, org, memories, owed);
       // A delete (the only caller with `where`): under the lock, so an update waiting for it sees it.
       if (!owed) return;
@@ -249,6 +246,15 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
     if (owed) await this.awaitArcDelete(orgId, owed);
     return held;
+  }
+
+  /**
+   * Under the org's lock: the version named is still the memory's latest. A newer one stays held
+   * in the outbox far longer than a request takes to read and then change a memory.
+   */
+  private assertLatest(org: OrgOutbox, memory: Pick<MemoryRecord, "id" | "ingested_at_us">): void {
+    const held = org.rowOf(memory.id);
+    if (held && held.record.ingested_at_us !== memory.ingested_at_us) throw changedSince(held.record);
   }
 
   /** A delete for the org's Arc to owe, numbered from the writer's sequence. */

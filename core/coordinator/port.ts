@@ -1,8 +1,8 @@
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 
-export interface ReplaceOptions {
-  /** Only if `old` is still the memory's latest version (a conditional update). */
+export interface VersionCheck {
+  /** Only if the version named is still the memory's latest (a conditional update or delete). */
   ifLatest?: boolean | undefined;
 }
 
@@ -42,9 +42,10 @@ export interface WriteCoordinator {
    * releases their dedup claims, durably: no copy of them reaches Arc from here afterwards, not
    * even after a restart. With `where` (from the Arc predicate builder), Arc's copies are deleted
    * too: the delete is stored with the rest and run until Arc has done it, even across a crash or
-   * an outage; a rejection with `arc_unavailable` means only that it has not run yet.
+   * an outage; a rejection with `arc_unavailable` means only that it has not run yet. With
+   * `ifLatest`, `precondition_failed` when a newer version of one of them was stored meanwhile.
    */
-  forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void>;
+  forget(orgId: string, memories: ForgottenMemory[], where?: string, options?: VersionCheck): Promise<void>;
   /** As `forget`, for every memory the outbox holds that matches the filter; returns how many. */
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number>;
   /**
@@ -54,7 +55,7 @@ export interface WriteCoordinator {
    * Rejects with `not_found` when a delete took `old` after the caller read it, and with
    * `ifLatest`, with `precondition_failed` when another update stored a newer version meanwhile.
    */
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: ReplaceOptions): Promise<AcceptResult>;
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: VersionCheck): Promise<AcceptResult>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

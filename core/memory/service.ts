@@ -142,13 +142,16 @@ export class MemoryService {
 
   /**
    * Deletes a memory: out of the outbox (waiting for a delivery of it in flight, so nothing here
-   * can bring it back), then out of Arc (see `deleteWithArc`).
+   * can bring it back), then out of Arc (see `deleteWithArc`). With `ifMatch` (an If-Match
+   * header), only the version it names, as `update` does.
    */
-  async delete(orgId: string, record: MemoryRecord): Promise<void> {
+  async delete(orgId: string, record: MemoryRecord, options: { ifMatch?: string | undefined } = {}): Promise<void> {
+    const ifLatest = options.ifMatch !== undefined;
+    if (ifLatest && !ifMatchAccepts(options.ifMatch!, record)) throw changedSince(record);
     // Every version up to now: also one an update stored since `record` was read.
     const nowUs = this.options.clock.now() * 1000;
     const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us, Math.max(nowUs, record.ingested_at_us) + 1);
-    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where));
+    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where, { ifLatest }));
   }
 
   /**

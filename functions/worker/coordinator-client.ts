@@ -1,4 +1,4 @@
-import type { AcceptResult, RecentIds, ReplaceOptions, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
@@ -45,16 +45,16 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
-  async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
+  async forget(orgId: string, memories: ForgottenMemory[], where?: string, options: VersionCheck = {}): Promise<void> {
     if (memories.length === 0 && where === undefined) return;
-    await this.call(orgId, (object) => object.forget(orgId, memories.map(slim), where));
+    await this.call(orgId, (object) => object.forget(orgId, memories.map(slim), where, { ifLatest: options.ifLatest === true }));
   }
 
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
     return this.call(orgId, (object) => object.forgetMatching(orgId, filter, where));
   }
 
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: ReplaceOptions = {}): Promise<AcceptResult> {
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: VersionCheck = {}): Promise<AcceptResult> {
     return this.call(orgId, (object) => object.replace(orgId, old, next, where, { ifLatest: options.ifLatest === true }));
   }
 

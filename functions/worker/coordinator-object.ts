@@ -4,7 +4,7 @@ import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, RecentIds, ReplaceOptions } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, VersionCheck } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
@@ -72,10 +72,12 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<RpcOutcome<null>> {
+  async forget(orgId: string, memories: ForgottenMemory[], where?: string, options: VersionCheck = {}): Promise<RpcOutcome<null>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      await this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories), optionalWhere.parse(where));
+      await this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories), optionalWhere.parse(where), {
+        ifLatest: options.ifLatest === true,
+      });
       return null;
     });
   }
@@ -87,7 +89,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: ReplaceOptions = {}): Promise<RpcOutcome<AcceptResult>> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: VersionCheck = {}): Promise<RpcOutcome<AcceptResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
       const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where), {

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, RecentIds, ReplaceOptions, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import type { SqlExecutor } from "../../core/sql/executor";
@@ -42,15 +42,15 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
-  forget(orgId: string, memories: ForgottenMemory[], where?: string): Promise<void> {
-    return this.inner.forget(orgId, memories, where);
+  forget(orgId: string, memories: ForgottenMemory[], where?: string, options?: VersionCheck): Promise<void> {
+    return this.inner.forget(orgId, memories, where, options);
   }
 
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
     return this.inner.forgetMatching(orgId, filter, where);
   }
 
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: ReplaceOptions): Promise<AcceptResult> {
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: VersionCheck): Promise<AcceptResult> {
     return this.inner.replace(orgId, old, next, where, options);
   }
 

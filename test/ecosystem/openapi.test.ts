@@ -149,6 +149,7 @@ describe("responses validate against the document", () => {
     const conditional = await api.memories.update(first.id, { importance: 0.9 }, { ifMatch: edited.ingested_at });
     const lost = await apiError(api.memories.update(first.id, { importance: 0.1 }, { ifMatch: edited.ingested_at }));
     expect([lost.status, lost.body.ingested_at]).toEqual([412, conditional.ingested_at]);
+    expect((await apiError(api.memories.delete(first.id, { ifMatch: edited.ingested_at }))).status).toBe(412);
     expect((await apiError(api.memories.get("0190f0f0-0000-7000-8000-000000000000"))).status).toBe(404);
     expect((await api.memories.search({ content_contains: "skip" })).count).toBe(1);
     expect((await apiError(api.memories.search({ limit: 0 }))).status).toBe(400);

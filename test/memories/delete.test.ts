@@ -135,6 +135,21 @@ describe("DELETE /api/v1/memories/:id", () => {
     expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
   });
 
+  it("deletes with If-Match only the version it names", async () => {
+    const id = await write("deleted only as read");
+    const read = await api("GET", `/api/v1/memories/${id}`);
+    const edited = await api("PATCH", `/api/v1/memories/${id}`, { content: "edited before the delete" });
+    expect(edited.status).toBe(200);
+    const stale = await env.server.api("DELETE", `/api/v1/memories/${id}`, { key, headers: { "if-match": read.headers.get("etag")! } });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ ingested_at: edited.body.ingested_at });
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(200);
+
+    const current = await env.server.api("DELETE", `/api/v1/memories/${id}`, { key, headers: { "if-match": edited.headers.get("etag")! } });
+    expect(current.status).toBe(204);
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+  });
+
   it("needs the write permission", async () => {
     const id = await write("read-only cannot delete");
     const reader = await env.server.newKey(orgId, "delete-reader", ["read"]);

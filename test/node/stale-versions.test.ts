@@ -72,6 +72,15 @@ describe("a conditional update made from a version read before another update", 
     await flushToArc();
     expect(await versionsInArc(id)).toEqual(["conditional v2"]);
   });
+
+  it("answers 412 to a conditional delete of the version read, and deletes nothing", async () => {
+    const { id, read } = await overtaken("kept");
+    const refused = server.server.services.memories.delete(orgId, read, { ifMatch: versionTag(read) });
+    await expect(refused).rejects.toMatchObject({ code: "precondition_failed" });
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual(["kept v2"]);
+    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("kept v2");
+  });
 });
 
 describe("an update made from a version read before a delete", () => {

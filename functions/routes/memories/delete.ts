@@ -21,10 +21,11 @@ const deleteMemory = createRoute({
   description:
     "Deletes a memory for good: from the write outbox (a delivery of it to Arc is waited for) and then from Arc, after Arc's " +
     `buffer is flushed. Its dedup key is released, so the same memory may be written again. ${ARC_DELETES} ` +
-    "An agent token may delete only memories it can read.",
+    "An agent token may delete only memories it can read. With If-Match (the ETag of a read), only that version: 412, " +
+    "naming the current `ingested_at`, when an update came first.",
   middleware: [requirePermission("write")] as const,
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 502, 503) },
+  request: { params: z.object({ id: z.string().min(1).max(64) }), headers: z.object({ "if-match": z.string().max(1024).optional() }) },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 412, 502, 503) },
 });
 
 export const deleteQuerySchema = listQuerySchema.pick({ agent_id: true, session_id: true, since: true, until: true });
@@ -54,7 +55,7 @@ export function registerDeleteMemories(app: Router) {
     const { memories } = c.get("services");
     const record = await memories.get(orgId, c.req.valid("param").id);
     if (!record || !memoryInScope(scope, record)) throw notFound("memory not found");
-    await memories.delete(orgId, record);
+    await memories.delete(orgId, record, { ifMatch: c.req.valid("header")["if-match"] });
     return c.body(null, 204);
   });
 
