@@ -80,6 +80,14 @@ function readCases(api: BenchApi, sessionIds: readonly string[], sampleIds: read
       send: () => api.send("GET", `/api/v1/agents/${agent()}/stats`),
       rows: (text) => Number(/"memory_count":(\d+)/.exec(text)?.[1] ?? 0),
     },
+    {
+      // Last, and a change that keeps content and dedup key: the reads above and a seeded folder
+      // reused by a later run (`--reads-data`) see the same memories.
+      name: "update by id",
+      request: "PATCH /api/v1/memories/:id {importance}",
+      send: () => api.send("PATCH", `/api/v1/memories/${sampleIds[random(sampleIds.length)]}`, JSON.stringify({ importance: random(101) / 100 })),
+      rows: () => 1,
+    },
   ];
 }
 

@@ -150,7 +150,7 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
   if (reads) {
-    lines.push(`| Read at ${n(reads.memories)} memories | p50 | p95 | p99 | rows per answer |`, "|---|---|---|---|---|");
+    lines.push(`| At ${n(reads.memories)} memories, one call at a time | p50 | p95 | p99 | rows per answer |`, "|---|---|---|---|---|");
     for (const r of reads.reads) lines.push(`| ${r.name} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p95)} | ${ms(r.latencyMs.p99)} | ${r.meanRows} |`);
     lines.push(
       "",
