@@ -209,8 +209,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       await this.forgetHeld(orgId, org, memories, owed);
       // A delete (the only caller with `where`): under the lock, so an update waiting for it sees it.
       if (!owed) return;
-      const untilMs = this.options.clock.now() + LATE_ARRIVAL_MS;
-      for (const memory of memories) this.recentlyDeletedIds.set(memory.id, untilMs);
+      const nowMs = this.options.clock.now();
+      this.pruneDeletedIds(nowMs);
+      for (const memory of memories) {
+        // Deleted and set again, so the map stays in expiry order for the prune.
+        this.recentlyDeletedIds.delete(memory.id);
+        this.recentlyDeletedIds.set(memory.id, nowMs + LATE_ARRIVAL_MS);
+      }
     });
     if (owed) await this.awaitArcDelete(orgId, owed);
   }
@@ -314,7 +319,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   private async forgetHeld(
     orgId: string,
-    org: OrgOutbox | undefined,
+    org: OrgOutbox,
     memories: ForgottenMemory[],
     owed?: PendingArcDelete,
     alongside: readonly SqlStatement[] = [],
@@ -332,26 +337,24 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         cause: error,
       });
     }
-    this.forgotten(orgId, plan.rows, owed);
+    this.forgotten(org, plan.rows, owed);
     return plan.rows.length;
   }
 
   /** After a forget committed: its rows leave the in-memory outbox, and its Arc delete is owed. */
-  private forgotten(orgId: string, rows: CachedRow[], owed: PendingArcDelete | undefined): void {
-    const org = rows.length > 0 || owed ? this.org(orgId) : undefined;
-    if (!org) return;
+  private forgotten(org: OrgOutbox, rows: CachedRow[], owed: PendingArcDelete | undefined): void {
     this.pendingTotal -= org.removeAll(rows);
     if (owed) org.arcDeletes.push(owed);
   }
 
   /** The statements that remove these memories' rows and claims, and the rows they remove. */
-  private async forgetPlan(orgId: string, org: OrgOutbox | undefined, memories: ForgottenMemory[]): Promise<ForgetPlan> {
+  private async forgetPlan(orgId: string, org: OrgOutbox, memories: ForgottenMemory[]): Promise<ForgetPlan> {
     const rows: CachedRow[] = [];
     const claims: Array<[seq: number, memoryId: string]> = [];
     const scanIds: string[] = [];
     const nowMs = this.options.clock.now();
     for (const memory of memories) {
-      const row = org?.rowOf(memory.id);
+      const row = org.rowOf(memory.id);
       if (row) rows.push(row);
       const claim = this.claimOf(memory);
       if (claim === "") continue;
@@ -386,11 +389,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   private deletedSince(record: MemoryRecord): boolean {
     const nowMs = this.options.clock.now();
+    this.pruneDeletedIds(nowMs);
+    return this.recentlyDeletedIds.has(record.id) || this.deletedOnArrival(record, nowMs);
+  }
+
+  /** Drops the ids past their minute, oldest first; at every insert too, so deletes without updates cannot grow it. */
+  private pruneDeletedIds(nowMs: number): void {
     for (const [id, untilMs] of this.recentlyDeletedIds) {
       if (untilMs > nowMs) break;
       this.recentlyDeletedIds.delete(id);
     }
-    return (this.recentlyDeletedIds.get(record.id) ?? 0) > nowMs || this.deletedOnArrival(record, nowMs);
   }
 
   /** The dedup key a record claims, "" for none. */
@@ -558,7 +566,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // Before the appends: the old version's claim rows go, then the new version's are added.
       const alongside: SqlStatement[] = [];
       for (const { record, replaces } of replacing) {
-        const plan = await this.forgetPlan(record.org_id, this.orgs.get(record.org_id), [replaces!.memory]);
+        // `replace` holds this org's lock, so no delivery moves its rows meanwhile.
+        const plan = await this.forgetPlan(record.org_id, this.org(record.org_id), [replaces!.memory]);
         alongside.push(...plan.statements, pendingArcDeleteInsert(replaces!.owed));
         removed.push(plan);
       }
@@ -574,7 +583,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       });
     }
     // The old versions leave the in-memory outbox before the new ones, which share their ids, come in.
-    replacing.forEach(({ record, replaces }, i) => this.forgotten(record.org_id, removed[i]!.rows, replaces!.owed));
+    replacing.forEach(({ record, replaces }, i) => this.forgotten(this.org(record.org_id), removed[i]!.rows, replaces!.owed));
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);

@@ -12,7 +12,7 @@ import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
-import { changedSince, ifMatchAccepts } from "./version";
+import { versionCheckFor } from "./version";
 import type { MemoryInput, MemoryRecord } from "./schema";
 
 export interface MemoryServiceOptions {
@@ -95,15 +95,14 @@ export class MemoryService {
     patch: MemoryPatch,
     options: { ifMatch?: string | undefined; check?: (next: MemoryRecord) => void } = {},
   ): Promise<MemoryRecord> {
-    const ifLatest = options.ifMatch !== undefined;
-    if (ifLatest && !ifMatchAccepts(options.ifMatch!, current)) throw changedSince(current);
+    const versionCheck = versionCheckFor(options.ifMatch, current);
     const next = patchedRecord(current, patch, this.normalizeOptions());
     options.check?.(next);
     const [closed] = await this.closedSessionsOf(orgId, [next]);
     if (closed !== undefined) throw sessionClosed(closed);
     // Every version before the new one: also one another update stored since `current` was read.
     const where = buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, next.ingested_at_us);
-    const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where, { ifLatest }));
+    const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where, versionCheck));
     if (result.status === "duplicate") {
       throw conflict("another memory of this agent has the same dedup key", { existing_id: result.existing_id, dedup_key: next.dedup_key });
     }
@@ -146,12 +145,11 @@ export class MemoryService {
    * header), only the version it names, as `update` does.
    */
   async delete(orgId: string, record: MemoryRecord, options: { ifMatch?: string | undefined } = {}): Promise<void> {
-    const ifLatest = options.ifMatch !== undefined;
-    if (ifLatest && !ifMatchAccepts(options.ifMatch!, record)) throw changedSince(record);
+    const versionCheck = versionCheckFor(options.ifMatch, record);
     // Every version up to now: also one an update stored since `record` was read.
     const nowUs = this.options.clock.now() * 1000;
     const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us, Math.max(nowUs, record.ingested_at_us) + 1);
-    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where, { ifLatest }));
+    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where, versionCheck));
   }
 
   /**

@@ -4,6 +4,7 @@ import { badRequest, notFound } from "../../../core/errors";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
+import { ifMatchHeaders } from "./version-headers";
 import { booleanParam, buildFilter, listQuerySchema, optional, withTimeBounds } from "./query";
 
 /** `?memories=true` on an agent's or a session's DELETE: its memories go too (see DELETE /api/v1/memories). */
@@ -24,7 +25,7 @@ const deleteMemory = createRoute({
     "An agent token may delete only memories it can read. With If-Match (the ETag of a read), only that version: 412, " +
     "naming the current `ingested_at`, when an update came first.",
   middleware: [requirePermission("write")] as const,
-  request: { params: z.object({ id: z.string().min(1).max(64) }), headers: z.object({ "if-match": z.string().max(1024).optional() }) },
+  request: { params: z.object({ id: z.string().min(1).max(64) }), headers: ifMatchHeaders },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 412, 502, 503) },
 });
 

@@ -4,7 +4,7 @@ import { notFound } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memorySchema } from "../../../core/memory/schema";
 import { versionTag } from "../../../core/memory/version";
-import { etagHeader } from "./update";
+import { etagHeader } from "./version-headers";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";

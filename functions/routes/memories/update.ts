@@ -8,11 +8,7 @@ import { versionTag } from "../../../core/memory/version";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
-
-/** The version a memory answer shows, for a later If-Match. */
-export const etagHeader = {
-  ETag: { description: "The version shown: its `ingested_at`, quoted; send it back in If-Match to change only that version", schema: { type: "string" as const } },
-};
+import { etagHeader, ifMatchHeaders } from "./version-headers";
 
 const updateMemory = createRoute({
   method: "patch",
@@ -31,7 +27,7 @@ const updateMemory = createRoute({
   middleware: [requirePermission("write")] as const,
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
-    headers: z.object({ "if-match": z.string().max(1024).optional() }),
+    headers: ifMatchHeaders,
     body: jsonBody(memoryPatchSchema),
   },
   responses: {
