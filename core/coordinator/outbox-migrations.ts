@@ -111,7 +111,7 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
     version: 5,
     statements: [
       // Deletes by filter of the last minute, which also cover matching memories stamped before
-      // them that reach this writer after them (see `deletedOnArrival`): kept here, so a writer
+      // them that reach this writer after them (see `RecentDeletes`): kept here, so a writer
       // restarted within that minute still covers them.
       `CREATE TABLE IF NOT EXISTS recent_deletes (
         org_id TEXT NOT NULL,

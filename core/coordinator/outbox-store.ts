@@ -5,6 +5,7 @@ import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
 import { wellFormed } from "../well-formed";
 import { packRow, unpackRow } from "./outbox-rows";
+import type { RecentFilterDelete } from "./recent-deletes";
 
 /** One outbox row as loaded at start. */
 export interface StoredOutboxRow {
@@ -271,7 +272,7 @@ export class OutboxStore {
   }
 
   /** The deletes by filter still within their minute, oldest first. */
-  async loadRecentDeletes(nowMs: number): Promise<Array<{ filter: MemoryFilter; untilMs: number }>> {
+  async loadRecentDeletes(nowMs: number): Promise<RecentFilterDelete[]> {
     const result = await this.sql.execute("SELECT filter_json, until_ms FROM recent_deletes WHERE until_ms > ? ORDER BY rowid", [nowMs]);
     return result.rows.map((row) => ({ filter: memoryFilterSchema.parse(JSON.parse(String(row.filter_json))), untilMs: Number(row.until_ms) }));
   }
@@ -346,9 +347,9 @@ export class OutboxStore {
 }
 
 /**
- * The statements that keep a delete by filter for `deletedOnArrival` until `untilMs`, and drop
- * the ones past theirs (a handful a minute at most, so the table stays tiny), for the batch of the
- * delete's outbox change.
+ * The statements that keep a delete by filter for `RecentDeletes.coversArrival` until
+ * `untilMs`, and drop the ones past theirs (a handful a minute at most, so the table stays tiny),
+ * for the batch of the delete's outbox change.
  */
 export const recentDeleteStatements = (orgId: string, filter: MemoryFilter, untilMs: number, nowMs: number): SqlStatement[] => [
   { sql: "DELETE FROM recent_deletes WHERE until_ms <= ?", args: [nowMs] },

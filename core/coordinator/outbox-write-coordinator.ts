@@ -14,17 +14,11 @@ import { deleteOwed, deliverNextChunk, type DeliveryDeps, type DeliveryOutcome }
 import { OrgOutbox, type CachedRow } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
+import { RecentDeletes, type RecentFilterDelete } from "./recent-deletes";
 import { OutboxStore, pendingArcDeleteInsert, recentDeleteStatements, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
 import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "./port";
 import { changedSince } from "../memory/version";
-
-/**
- * How long a delete by filter also covers matching memories stamped before it that reach the
- * writer only after it: on Workers a memory is stamped in one isolate and committed by the org's
- * object a moment later, so one stamped before the delete can arrive after it.
- */
-const LATE_ARRIVAL_MS = 60_000;
 
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
@@ -75,10 +69,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
-  /** Memories deleted by id in the last LATE_ARRIVAL_MS, oldest first, until when (see `deletedSince`). */
-  private readonly recentlyDeletedIds = new Map<string, number>();
-  /** Deletes by filter of the last LATE_ARRIVAL_MS, oldest first (see `deletedOnArrival`), also kept in the outbox. */
-  private readonly recentDeletes: Array<{ filter: MemoryFilter; untilMs: number }> = [];
+  private readonly recentDeletes: RecentDeletes;
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -97,6 +88,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   ) {
     this.logger = options.logger ?? createConsoleLogger();
     this.matches = options.matchesFilter ?? matchesFilter;
+    this.recentDeletes = new RecentDeletes(this.matches);
     const limits = config;
     this.delivery = {
       resolveSink: options.resolveSink,
@@ -144,7 +136,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
-    coordinator.recentDeletes.push(...(await store.loadRecentDeletes(nowMs)));
+    coordinator.recentDeletes.restore(await store.loadRecentDeletes(nowMs));
     coordinator.restore(rows, owed);
     return coordinator;
   }
@@ -188,7 +180,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const [result] = await this.exclusively(orgId, async (org) => {
       // Deletes take effect under this same lock, so one that began first is seen here, and one
       // that begins later removes this new version too (it was stamped before that delete).
-      if (this.deletedSince(old)) throw notFound("memory not found");
+      if (this.recentDeletes.took(old, this.options.clock.now())) throw notFound("memory not found");
       if (options.ifLatest) this.assertLatest(org, old);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]);
     });
@@ -208,14 +200,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       if (options.ifLatest) for (const memory of memories) this.assertLatest(org, memory);
       await this.forgetHeld(orgId, org, memories, owed);
       // A delete (the only caller with `where`): under the lock, so an update waiting for it sees it.
-      if (!owed) return;
-      const nowMs = this.options.clock.now();
-      this.pruneDeletedIds(nowMs);
-      for (const memory of memories) {
-        // Deleted and set again, so the map stays in expiry order for the prune.
-        this.recentlyDeletedIds.delete(memory.id);
-        this.recentlyDeletedIds.set(memory.id, nowMs + LATE_ARRIVAL_MS);
-      }
+      if (owed) this.recentDeletes.addIds(memories.map((memory) => memory.id), this.options.clock.now());
     });
     if (owed) await this.awaitArcDelete(orgId, owed);
   }
@@ -224,16 +209,15 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * As `forget`, for every memory the outbox holds that matches the filter (pending, or delivered
    * and not yet purged, whether or not reads still show it). Commits under way finish first, so a
    * memory stamped before the call is seen; with `ingested_before_us`, one that arrives later
-   * still is deleted on arrival (see `deletedOnArrival`). Returns how many the outbox held.
+   * still is deleted on arrival (see `RecentDeletes`). Returns how many the outbox held.
    */
   async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
     const alongside: SqlStatement[] = [];
-    let recent: { filter: MemoryFilter; untilMs: number } | undefined;
+    let recent: RecentFilterDelete | undefined;
     if (filter.ingested_before_us !== undefined) {
       // In memory at once, for what arrives while this waits; stored with the rest, for a restart.
       const nowMs = this.options.clock.now();
-      recent = { filter, untilMs: nowMs + LATE_ARRIVAL_MS };
-      this.recentDeletes.push(recent);
+      recent = this.recentDeletes.addFilter(filter, nowMs);
       alongside.push(...recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
     }
     const owed = where === undefined ? undefined : this.owe(orgId, where);
@@ -245,8 +229,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       );
     } catch (error) {
       // Nothing was deleted, so nothing arriving late may be either.
-      const at = recent ? this.recentDeletes.indexOf(recent) : -1;
-      if (at !== -1) this.recentDeletes.splice(at, 1);
+      if (recent) this.recentDeletes.withdraw(recent);
       throw error;
     }
     if (owed) await this.awaitArcDelete(orgId, owed);
@@ -371,34 +354,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       scanIds,
     );
     return { statements, rows };
-  }
-
-  /**
-   * Whether a delete by filter made in the last LATE_ARRIVAL_MS covers this memory: stamped
-   * before the delete, it arrived after it. It is answered as created and not stored, as if it
-   * had been written and then deleted, which its stamp says it was.
-   */
-  private deletedOnArrival(record: MemoryRecord, nowMs: number): boolean {
-    while (this.recentDeletes.length > 0 && this.recentDeletes[0]!.untilMs <= nowMs) this.recentDeletes.shift();
-    return this.recentDeletes.some((deleted) => this.matches(record, deleted.filter));
-  }
-
-  /**
-   * Whether a delete of the last LATE_ARRIVAL_MS took this version of a memory: by id, or by a
-   * filter it matches (an update that read it before must not bring it back).
-   */
-  private deletedSince(record: MemoryRecord): boolean {
-    const nowMs = this.options.clock.now();
-    this.pruneDeletedIds(nowMs);
-    return this.recentlyDeletedIds.has(record.id) || this.deletedOnArrival(record, nowMs);
-  }
-
-  /** Drops the ids past their minute, oldest first; at every insert too, so deletes without updates cannot grow it. */
-  private pruneDeletedIds(nowMs: number): void {
-    for (const [id, untilMs] of this.recentlyDeletedIds) {
-      if (untilMs > nowMs) break;
-      this.recentlyDeletedIds.delete(id);
-    }
   }
 
   /** The dedup key a record claims, "" for none. */
@@ -543,7 +498,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const replacing: CommitItem[] = [];
     const results = items.map((item): AcceptResult => {
       const { record } = item;
-      if (this.deletedOnArrival(record, nowMs)) return { status: "created", record };
+      // Stamped before a delete it matches: answered as created and not stored, as if written and then deleted.
+      if (this.recentDeletes.coversArrival(record, nowMs)) return { status: "created", record };
       if (item.dedupKey !== "") {
         const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
         // A new version may keep its key: the old version's claim is released in this commit.
