@@ -120,6 +120,22 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       )`,
     ],
   },
+  {
+    version: 6,
+    statements: [
+      // Deletes and updates by id of the last minute (see `RecentChanges`): an update or a
+      // conditional delete that read a memory before one of them must not undo it, also when
+      // the writer restarted in between (on Workers the request outlives a reset of the object).
+      // `version_us` is the new version's ingest time, NULL for a delete.
+      `CREATE TABLE IF NOT EXISTS recent_id_changes (
+        org_id TEXT NOT NULL,
+        memory_id TEXT NOT NULL,
+        version_us INTEGER,
+        until_ms INTEGER NOT NULL
+      )`,
+      "CREATE INDEX IF NOT EXISTS recent_id_changes_until ON recent_id_changes (until_ms)",
+    ],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

@@ -5,7 +5,7 @@ import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
 import { wellFormed } from "../well-formed";
 import { packRow, unpackRow } from "./outbox-rows";
-import type { RecentFilterDelete } from "./recent-deletes";
+import type { RecentFilterDelete, RecentIdChange } from "./recent-changes";
 
 /** One outbox row as loaded at start. */
 export interface StoredOutboxRow {
@@ -277,6 +277,18 @@ export class OutboxStore {
     return result.rows.map((row) => ({ filter: memoryFilterSchema.parse(JSON.parse(String(row.filter_json))), untilMs: Number(row.until_ms) }));
   }
 
+  /** The deletes and updates by id of the last minute still to remember, oldest first (see `RecentChanges`). */
+  async loadRecentIdChanges(nowMs: number): Promise<RecentIdChange[]> {
+    const result = await this.sql.execute("SELECT memory_id, version_us, until_ms FROM recent_id_changes WHERE until_ms > ? ORDER BY until_ms, rowid", [
+      nowMs,
+    ]);
+    return result.rows.map((row) => ({
+      id: String(row.memory_id),
+      versionUs: row.version_us === null ? null : Number(row.version_us),
+      untilMs: Number(row.until_ms),
+    }));
+  }
+
   /** Every delete Arc still owes, oldest first. */
   async loadArcDeletes(): Promise<PendingArcDelete[]> {
     const result = await this.sql.execute("SELECT seq, org_id, where_sql, created_at_us FROM arc_deletes ORDER BY seq");
@@ -354,6 +366,19 @@ export class OutboxStore {
 export const recentDeleteStatements = (orgId: string, filter: MemoryFilter, untilMs: number, nowMs: number): SqlStatement[] => [
   { sql: "DELETE FROM recent_deletes WHERE until_ms <= ?", args: [nowMs] },
   { sql: "INSERT INTO recent_deletes (org_id, filter_json, until_ms) VALUES (?, ?, ?)", args: [orgId, JSON.stringify(filter), untilMs] },
+];
+
+/**
+ * The statements that keep deletes and updates by id for `RecentChanges` until their `untilMs`,
+ * and drop the ones past theirs, for the batch of the outbox change they record.
+ */
+export const recentIdChangeStatements = (orgId: string, changes: readonly RecentIdChange[], nowMs: number): SqlStatement[] => [
+  { sql: "DELETE FROM recent_id_changes WHERE until_ms <= ?", args: [nowMs] },
+  ...chunks([...changes], ROWS_PER_STATEMENT).map((part) => ({
+    sql: `INSERT INTO recent_id_changes (org_id, memory_id, version_us, until_ms)
+            SELECT ?, change.value ->> 0, change.value ->> 1, change.value ->> 2 FROM json_each(?) AS change`,
+    args: [orgId, JSON.stringify(part.map((change) => [wellFormed(change.id), change.versionUs, change.untilMs]))],
+  })),
 ];
 
 /** The row that records a delete Arc owes, for the batch of the outbox change it belongs to. */

@@ -1,4 +1,5 @@
 import { matchesFilter, pageOf } from "../arc/filter-match";
+import { buildDeleteMemoryWhere } from "../arc/memory-queries";
 import { notFound, ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
 import { dedupClaim } from "../memory/dedup-key";
@@ -14,16 +15,24 @@ import { deleteOwed, deliverNextChunk, type DeliveryDeps, type DeliveryOutcome }
 import { OrgOutbox, type CachedRow } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
-import { RecentDeletes, type RecentFilterDelete } from "./recent-deletes";
-import { OutboxStore, pendingArcDeleteInsert, recentDeleteStatements, type OutboxGroup, type PendingArcDelete, type StoredOutboxRow } from "./outbox-store";
+import { MAX_READ_AGE_MS, RecentChanges, type RecentIdChange } from "./recent-changes";
+import {
+  OutboxStore,
+  pendingArcDeleteInsert,
+  recentDeleteStatements,
+  recentIdChangeStatements,
+  type OutboxGroup,
+  type PendingArcDelete,
+  type StoredOutboxRow,
+} from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "./port";
-import { changedSince } from "../memory/version";
+import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "./port";
 
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
   memory: ForgottenMemory;
   owed: PendingArcDelete;
+  change: RecentIdChange;
 }
 
 /** A record in a group commit; `replaces` when it is a new version of a memory. */
@@ -69,7 +78,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly logger: CoordinatorLogger;
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
-  private readonly recentDeletes: RecentDeletes;
+  private readonly recentChanges: RecentChanges;
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -88,7 +97,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   ) {
     this.logger = options.logger ?? createConsoleLogger();
     this.matches = options.matchesFilter ?? matchesFilter;
-    this.recentDeletes = new RecentDeletes(this.matches);
+    this.recentChanges = new RecentChanges(this.matches);
     const limits = config;
     this.delivery = {
       resolveSink: options.resolveSink,
@@ -136,7 +145,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
-    coordinator.recentDeletes.restore(await store.loadRecentDeletes(nowMs));
+    coordinator.recentChanges.restore(await store.loadRecentDeletes(nowMs), await store.loadRecentIdChanges(nowMs));
     coordinator.restore(rows, owed);
     return coordinator;
   }
@@ -168,81 +177,100 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   }
 
   /**
-   * Stores `next` as the new version of the memory `old` (same id), in one transaction with
-   * removing `old` from the outbox, releasing its dedup claim and owing Arc the delete `where`
-   * of its copies there; then runs that delete (see `awaitArcDelete`). `next` claims its own key
-   * as any memory does, and is refused as a duplicate of another memory holding it. A delivery in
-   * flight is waited for, so the old version cannot reach Arc after this resolves.
+   * Stores `next` as the new version of the memory `old` (same id), stamped here under the org's
+   * lock so versions are ordered as they are stored, in one transaction with removing `old` from
+   * the outbox, releasing its dedup claim and owing Arc the delete of every version from `old`
+   * up to the new one (see `awaitArcDelete`). `next` claims its own key as any memory does, and
+   * is refused as a duplicate of another memory holding it. A delivery in flight is waited for,
+   * so the old version cannot reach Arc after this resolves.
    */
-  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: VersionCheck = {}): Promise<AcceptResult> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, { readAtMs }: ReplaceOptions): Promise<ReplaceResult> {
     if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
-    const owed = this.owe(orgId, where);
-    const [result] = await this.exclusively(orgId, async (org) => {
-      // Deletes take effect under this same lock, so one that began first is seen here, and one
-      // that begins later removes this new version too (it was stamped before that delete).
-      if (this.recentDeletes.took(old, this.options.clock.now())) throw notFound("memory not found");
-      if (options.ifLatest) this.assertLatest(org, old);
-      return this.submit(orgId, [{ seq: this.nextSeq++, record: next, dedupKey: this.claimOf(next), replaces: { memory: old, owed } }]);
+    let owed: PendingArcDelete | undefined;
+    const [result] = await this.exclusively(orgId, async (org): Promise<ReplaceResult[]> => {
+      // Deletes and updates take effect under this same lock, so one that began first is seen
+      // here, and one that begins later removes or replaces this new version too.
+      const nowMs = this.options.clock.now();
+      if (this.recentChanges.took(old, nowMs)) throw notFound("memory not found");
+      if (!this.vouchesFor(old, readAtMs, nowMs)) return [{ status: "stale" }];
+      const stamped = { ...next, ingested_at_us: Math.max(nowMs * 1000, old.ingested_at_us + 1) };
+      owed = this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us));
+      const change = this.recentChanges.idChange(old.id, stamped.ingested_at_us, nowMs);
+      return this.submit(orgId, [{ seq: this.nextSeq++, record: stamped, dedupKey: this.claimOf(stamped), replaces: { memory: old, owed, change } }]);
     });
-    if (result!.status === "created") await this.awaitArcDelete(orgId, owed);
+    if (result!.status === "created") await this.awaitArcDelete(orgId, owed!);
     return result!;
   }
 
   /**
    * Removes memories from the outbox and releases their dedup claims, durably. A delivery in
    * flight is waited for, so once this resolves no copy of them can reach Arc from here, now or
-   * after a restart. With `where`, their copies in Arc are deleted too: the delete is owed in the
-   * same transaction and then run (see `awaitArcDelete`).
+   * after a restart. With `inArc`, their copies in Arc are deleted too, every version of each up
+   * to now: the delete is owed in the same transaction and then run (see `awaitArcDelete`), and
+   * the delete is recorded so an update that read one of them before is refused.
    */
-  async forget(orgId: string, memories: ForgottenMemory[], where?: string, options: VersionCheck = {}): Promise<void> {
-    const owed = where === undefined ? undefined : this.owe(orgId, where);
+  async forget(orgId: string, memories: ForgottenMemory[], options: ForgetOptions = {}): Promise<ForgetResult> {
+    const owed: PendingArcDelete[] = [];
+    const skipped: string[] = [];
     await this.exclusively(orgId, async (org) => {
-      if (options.ifLatest) for (const memory of memories) this.assertLatest(org, memory);
-      await this.forgetHeld(orgId, org, memories, owed);
-      // A delete (the only caller with `where`): under the lock, so an update waiting for it sees it.
-      if (owed) this.recentDeletes.addIds(memories.map((memory) => memory.id), this.options.clock.now());
+      const nowMs = this.options.clock.now();
+      const taken = memories.filter((memory) => {
+        const named = !options.namedVersions || (this.vouchesFor(memory, options.readAtMs, nowMs) && !this.recentChanges.deletedById(memory.id, nowMs));
+        if (!named) skipped.push(memory.id);
+        return named;
+      });
+      if (taken.length === 0) return;
+      if (!options.inArc) return void (await this.forgetHeld(orgId, org, taken));
+      // Every version up to now: also one an update stored since the caller read the memory.
+      for (const memory of taken) {
+        const fromUs = Math.min(memory.ingested_at_us, org.rowOf(memory.id)?.record.ingested_at_us ?? Infinity);
+        owed.push(this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs, Math.max(nowMs * 1000, fromUs) + 1)));
+      }
+      const changes = taken.map((memory) => this.recentChanges.idChange(memory.id, null, nowMs));
+      await this.forgetHeld(orgId, org, taken, owed, recentIdChangeStatements(orgId, changes, nowMs));
+      for (const change of changes) this.recentChanges.addId(change, nowMs);
     });
-    if (owed) await this.awaitArcDelete(orgId, owed);
+    for (const arcDelete of owed) await this.awaitArcDelete(orgId, arcDelete);
+    return { skipped };
   }
 
   /**
    * As `forget`, for every memory the outbox holds that matches the filter (pending, or delivered
    * and not yet purged, whether or not reads still show it). Commits under way finish first, so a
-   * memory stamped before the call is seen; with `ingested_before_us`, one that arrives later
-   * still is deleted on arrival (see `RecentDeletes`). Returns how many the outbox held.
+   * memory stamped before the call is seen; with `ingested_before_us`, one that arrives once this
+   * delete is stored is deleted on arrival (see `RecentChanges`), and one stored meanwhile is
+   * taken too. Returns how many the outbox held.
    */
   async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
-    const alongside: SqlStatement[] = [];
-    let recent: RecentFilterDelete | undefined;
-    if (filter.ingested_before_us !== undefined) {
-      // In memory at once, for what arrives while this waits; stored with the rest, for a restart.
+    const owed = where === undefined ? [] : [this.owe(orgId, where)];
+    await this.commits.idle();
+    const held = await this.exclusively(orgId, async (org) => {
       const nowMs = this.options.clock.now();
-      recent = this.recentDeletes.addFilter(filter, nowMs);
-      alongside.push(...recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
-    }
-    const owed = where === undefined ? undefined : this.owe(orgId, where);
-    let held: number;
-    try {
+      const matching = () => org.held(filter, this.matches).map((row) => row.record);
+      if (filter.ingested_before_us === undefined) return this.forgetHeld(orgId, org, matching(), owed);
+      const recent = this.recentChanges.filterDelete(filter, nowMs);
+      let count = await this.forgetHeld(orgId, org, matching(), owed, recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
+      // Only a stored delete drops what arrives after it (an acknowledged memory is never lost to
+      // one that then failed). What the commits running meanwhile stored is taken now: they
+      // finish before the deliveries this lock holds back can start.
+      this.recentChanges.addFilter(recent);
       await this.commits.idle();
-      held = await this.exclusively(orgId, (org) =>
-        this.forgetHeld(orgId, org, org.held(filter, this.matches).map((row) => row.record), owed, alongside),
-      );
-    } catch (error) {
-      // Nothing was deleted, so nothing arriving late may be either.
-      if (recent) this.recentDeletes.withdraw(recent);
-      throw error;
-    }
-    if (owed) await this.awaitArcDelete(orgId, owed);
+      const late = matching();
+      if (late.length > 0) count += await this.forgetHeld(orgId, org, late);
+      return count;
+    });
+    for (const arcDelete of owed) await this.awaitArcDelete(orgId, arcDelete);
     return held;
   }
 
   /**
-   * Under the org's lock: the version named is still the memory's latest. A newer one stays held
-   * in the outbox far longer than a request takes to read and then change a memory.
+   * Under the org's lock: whether `memory` is still the latest version of its id as far as this
+   * writer can tell, which it can for a read made at most MAX_READ_AGE_MS ago: the update that
+   * stored a later version recorded it for longer than that.
    */
-  private assertLatest(org: OrgOutbox, memory: Pick<MemoryRecord, "id" | "ingested_at_us">): void {
-    const held = org.rowOf(memory.id);
-    if (held && held.record.ingested_at_us !== memory.ingested_at_us) throw changedSince(held.record);
+  private vouchesFor(memory: Pick<MemoryRecord, "id" | "ingested_at_us">, readAtMs: number | undefined, nowMs: number): boolean {
+    if (readAtMs !== undefined && nowMs - readAtMs > MAX_READ_AGE_MS) return false;
+    return !this.recentChanges.replacedSince(memory, nowMs);
   }
 
   /** A delete for the org's Arc to owe, numbered from the writer's sequence. */
@@ -304,13 +332,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     orgId: string,
     org: OrgOutbox,
     memories: ForgottenMemory[],
-    owed?: PendingArcDelete,
+    owed: readonly PendingArcDelete[] = [],
     alongside: readonly SqlStatement[] = [],
   ): Promise<number> {
     let plan: ForgetPlan;
     try {
       plan = await this.forgetPlan(orgId, org, memories);
-      if (owed) plan.statements.push(pendingArcDeleteInsert(owed));
+      plan.statements.push(...owed.map(pendingArcDeleteInsert));
       plan.statements.push(...alongside);
       await this.store.apply(plan.statements);
     } catch (error) {
@@ -324,10 +352,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     return plan.rows.length;
   }
 
-  /** After a forget committed: its rows leave the in-memory outbox, and its Arc delete is owed. */
-  private forgotten(org: OrgOutbox, rows: CachedRow[], owed: PendingArcDelete | undefined): void {
+  /** After a forget committed: its rows leave the in-memory outbox, and its Arc deletes are owed. */
+  private forgotten(org: OrgOutbox, rows: CachedRow[], owed: readonly PendingArcDelete[]): void {
     this.pendingTotal -= org.removeAll(rows);
-    if (owed) org.arcDeletes.push(owed);
+    org.arcDeletes.push(...owed);
   }
 
   /** The statements that remove these memories' rows and claims, and the rows they remove. */
@@ -498,13 +526,19 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const replacing: CommitItem[] = [];
     const results = items.map((item): AcceptResult => {
       const { record } = item;
-      // Stamped before a delete it matches: answered as created and not stored, as if written and then deleted.
-      if (this.recentDeletes.coversArrival(record, nowMs)) return { status: "created", record };
-      if (item.dedupKey !== "") {
+      // Stamped before a delete it matches: answered as created and not stored, as if written and
+      // then deleted. Not a new version: `replace` stamps it under the lock, after any such delete.
+      if (!item.replaces && this.recentChanges.coversArrival(record, nowMs)) return { status: "created", record };
+      let claims = item.dedupKey !== "";
+      if (claims) {
         const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
         // A new version may keep its key: the old version's claim is released in this commit.
-        if (existing !== undefined && existing !== item.replaces?.memory.id) return { status: "duplicate", existing_id: existing };
-        owners.set(record.org_id, item.dedupKey, record.id);
+        if (existing !== undefined && existing !== item.replaces?.memory.id) {
+          // A key kept from the old version that another memory took once its window had passed:
+          // the update is no duplicate (it did not choose the key), and the key stays theirs.
+          if (!item.replaces || this.claimOf(item.replaces.memory) !== item.dedupKey) return { status: "duplicate", existing_id: existing };
+          claims = false;
+        } else owners.set(record.org_id, item.dedupKey, record.id);
       }
       if (item.replaces) replacing.push(item);
       let group = groups.get(record.org_id);
@@ -513,7 +547,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         groups.set(record.org_id, group);
       }
       group.rows.push({ seq: item.seq, record });
-      if (item.dedupKey !== "") group.claims.push([item.seq, item.dedupKey, record.id]);
+      if (claims) group.claims.push([item.seq, item.dedupKey, record.id]);
       return { status: "created", record };
     });
 
@@ -524,7 +558,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       for (const { record, replaces } of replacing) {
         // `replace` holds this org's lock, so no delivery moves its rows meanwhile.
         const plan = await this.forgetPlan(record.org_id, this.org(record.org_id), [replaces!.memory]);
-        alongside.push(...plan.statements, pendingArcDeleteInsert(replaces!.owed));
+        alongside.push(...plan.statements, pendingArcDeleteInsert(replaces!.owed), ...recentIdChangeStatements(record.org_id, [replaces!.change], nowMs));
         removed.push(plan);
       }
       await this.store.commit([...groups.values()], nowUs, nowUs + windowUs, alongside);
@@ -539,7 +573,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       });
     }
     // The old versions leave the in-memory outbox before the new ones, which share their ids, come in.
-    replacing.forEach(({ record, replaces }, i) => this.forgotten(this.org(record.org_id), removed[i]!.rows, replaces!.owed));
+    replacing.forEach(({ record, replaces }, i) => {
+      this.forgotten(this.org(record.org_id), removed[i]!.rows, [replaces!.owed]);
+      this.recentChanges.addId(replaces!.change, nowMs);
+    });
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);

@@ -1,10 +1,37 @@
+import { z } from "zod";
 import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 
-export interface VersionCheck {
-  /** Only if the version named is still the memory's latest (a conditional update or delete). */
-  ifLatest?: boolean | undefined;
+/** How `forget` treats the memories it is given (it crosses an RPC on Workers, hence a schema). */
+export const forgetOptionsSchema = z.object({
+  /** Delete their copies in Arc too: every version of each id, owed in the outbox's transaction. */
+  inArc: z.boolean().optional(),
+  /**
+   * Only the versions named: a memory the writer knows a later version of (stored, or recorded
+   * by an update of the last minute) is left whole, claim included, and its id answered in
+   * `skipped`; with `readAtMs`, also one read too long ago for the writer to vouch for that.
+   */
+  namedVersions: z.boolean().optional(),
+  /** When the caller read the memories (ms): the writer refuses what a later delete took. */
+  readAtMs: z.number().optional(),
+});
+export type ForgetOptions = z.infer<typeof forgetOptionsSchema>;
+
+/** What `forget` left alone (see `namedVersions`). */
+export interface ForgetResult {
+  skipped: string[];
 }
+
+/** `readAtMs`: when the caller read the version it replaces (ms). */
+export const replaceOptionsSchema = z.object({ readAtMs: z.number() });
+export type ReplaceOptions = z.infer<typeof replaceOptionsSchema>;
+
+/**
+ * What `replace` did: stored the new version, found its dedup key taken, or found the version
+ * read no longer the latest (or read too long ago to tell): then nothing changed, and the caller
+ * reads the memory again and starts over.
+ */
+export type ReplaceResult = AcceptResult | { status: "stale" };
 
 /** Outcome of one accepted memory: stored (durably), or a duplicate of an existing one. */
 export type AcceptResult =
@@ -40,22 +67,22 @@ export interface WriteCoordinator {
   /**
    * Takes memories out of the outbox (pending or delivered, after any delivery in flight) and
    * releases their dedup claims, durably: no copy of them reaches Arc from here afterwards, not
-   * even after a restart. With `where` (from the Arc predicate builder), Arc's copies are deleted
-   * too: the delete is stored with the rest and run until Arc has done it, even across a crash or
-   * an outage; a rejection with `arc_unavailable` means only that it has not run yet. With
-   * `ifLatest`, `precondition_failed` when a newer version of one of them was stored meanwhile.
+   * even after a restart. With `inArc`, Arc's copies are deleted too: the delete is stored with
+   * the rest and run until Arc has done it, even across a crash or an outage; a rejection with
+   * `arc_unavailable` means only that it has not run yet. An update that read one of them
+   * before is then refused.
    */
-  forget(orgId: string, memories: ForgottenMemory[], where?: string, options?: VersionCheck): Promise<void>;
+  forget(orgId: string, memories: ForgottenMemory[], options?: ForgetOptions): Promise<ForgetResult>;
   /** As `forget`, for every memory the outbox holds that matches the filter; returns how many. */
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number>;
   /**
-   * Stores `next` as the new version of `old` (same id) in the transaction that forgets `old`
-   * and owes Arc the delete `where` of its copies, then runs that delete as `forget` does. A
-   * `next` whose dedup key another memory holds is not stored: the answer is that duplicate.
-   * Rejects with `not_found` when a delete took `old` after the caller read it, and with
-   * `ifLatest`, with `precondition_failed` when another update stored a newer version meanwhile.
+   * Stores `next` as the new version of `old` (same id), stamped by the writer, in the
+   * transaction that forgets `old` and owes Arc the delete of every earlier version, then runs
+   * that delete as `forget` does. A `next` whose dedup key another memory holds is not stored:
+   * the answer is that duplicate. `stale` when `old` is no longer the latest version or was read
+   * too long ago; rejects with `not_found` when a delete took `old` after the caller read it.
    */
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: VersionCheck): Promise<AcceptResult>;
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<ReplaceResult>;
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**

@@ -5,14 +5,14 @@ import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
 import { ArcRequestError } from "../arc/request-error";
 import { buildDeleteMatchingWhere, buildDeleteMemoryWhere, type DeleteFilter } from "../arc/memory-queries";
-import { badRequest, conflict, ServiceError } from "../errors";
+import { badRequest, conflict, notFound, ServiceError } from "../errors";
 import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
-import { versionCheckFor } from "./version";
+import { assertIfMatch } from "./version";
 import type { MemoryInput, MemoryRecord } from "./schema";
 
 export interface MemoryServiceOptions {
@@ -45,6 +45,25 @@ export const sessionClosed = (sessionId: string) =>
 export const MAX_DELETE_ROWS = 1_000_000;
 /** Memories whose dedup claims are released per outbox transaction in a delete by filter. */
 const CLAIM_PAGE = 1_000;
+
+/**
+ * How often an update or a conditional delete reads the memory again when the writer found a
+ * later version than the one it read: the writer takes changes of an org one at a time, so each
+ * round of racing changes lets at least one through, and only a memory changed by more than this
+ * many callers at once runs out.
+ */
+const MAX_CHANGE_ATTEMPTS = 10;
+
+/** A memory kept changing under an update or a conditional delete: the caller may retry. */
+const keptChanging = () =>
+  new ServiceError("overloaded", "the memory kept changing while this change was applied; retry", { retryAfterSeconds: 1 });
+
+/** Who may see a memory read for a change (a token's scope): one it may not see is a 404. */
+export interface ChangeOptions {
+  visible: (record: MemoryRecord) => boolean;
+  /** An If-Match header: the change applies only to the version it names (see `assertIfMatch`). */
+  ifMatch?: string | undefined;
+}
 
 /** Rows ingested during the recent window, read back to merge by id; far above one window's worth. */
 const MAX_OVERLAP_ROWS = 1_000_000;
@@ -82,32 +101,63 @@ export class MemoryService {
   }
 
   /**
-   * The memory's new version under `patch` (see `patchedRecord`), in place of `current`: stored
-   * durably in the transaction that removes the old version from the outbox and owes Arc its
-   * delete, which then runs (see `deleteWithArc`). `check` sees the new version first (scope).
-   * A new dedup key another memory holds is a 409, a closed session too; nothing changes then.
-   * With `ifMatch` (an If-Match header) the change applies only to the version it names, and only
-   * if no other update came between the read of `current` and this one (412 otherwise).
+   * The memory's new version under `patch` (see `patchedRecord`), in place of the current one:
+   * stored durably in the transaction that removes the old version from the outbox and owes Arc
+   * its delete, which then runs (see `deleteWithArc`). The patch applies to the latest version:
+   * when the writer finds a later one than was read (another update came first), the memory is
+   * read and patched again. `check` sees the new version first (scope). A new dedup key another
+   * memory holds is a 409, a closed session too; nothing changes then. With `ifMatch`, only the
+   * version it names is changed (412 otherwise).
    */
-  async update(
+  async update(orgId: string, id: string, patch: MemoryPatch, options: ChangeOptions & { check?: (next: MemoryRecord) => void }): Promise<MemoryRecord> {
+    return this.changeLatest(orgId, id, options, async (current, readAtMs) => {
+      const next = patchedRecord(current, patch, this.normalizeOptions());
+      options.check?.(next);
+      const [closed] = await this.closedSessionsOf(orgId, [next]);
+      if (closed !== undefined) throw sessionClosed(closed);
+      const result = await this.options.coordinator.replace(orgId, current, next, { readAtMs });
+      if (result.status === "stale") return undefined;
+      if (result.status === "duplicate") {
+        throw conflict("another memory of this agent has the same dedup key", { existing_id: result.existing_id, dedup_key: next.dedup_key });
+      }
+      this.options.activity?.record(orgId, new Set([next.agent_id]));
+      return result.record;
+    });
+  }
+
+  /**
+   * Runs `change` on the memory as read now, and on a fresh read again while it answers
+   * `undefined` (the writer found a later version than the one read). The memory is a 404 when
+   * the caller may not see it, a 412 when If-Match names another version; Arc's dry run, which
+   * asks whether Arc deletes at all, runs once (see `deleteWithArc`).
+   */
+  private async changeLatest<T>(
     orgId: string,
-    current: MemoryRecord,
-    patch: MemoryPatch,
-    options: { ifMatch?: string | undefined; check?: (next: MemoryRecord) => void } = {},
-  ): Promise<MemoryRecord> {
-    const versionCheck = versionCheckFor(options.ifMatch, current);
-    const next = patchedRecord(current, patch, this.normalizeOptions());
-    options.check?.(next);
-    const [closed] = await this.closedSessionsOf(orgId, [next]);
-    if (closed !== undefined) throw sessionClosed(closed);
-    // Every version before the new one: also one another update stored since `current` was read.
-    const where = buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, next.ingested_at_us);
-    const result = await this.deleteWithArc(orgId, where, () => this.options.coordinator.replace(orgId, current, next, where, versionCheck));
-    if (result.status === "duplicate") {
-      throw conflict("another memory of this agent has the same dedup key", { existing_id: result.existing_id, dedup_key: next.dedup_key });
-    }
-    this.options.activity?.record(orgId, new Set([next.agent_id]));
-    return next;
+    id: string,
+    options: ChangeOptions,
+    change: (current: MemoryRecord, readAtMs: number) => Promise<T | undefined>,
+  ): Promise<T> {
+    const read = async () => {
+      const readAtMs = this.options.clock.now();
+      const current = await this.get(orgId, id);
+      if (!current || !options.visible(current)) throw notFound("memory not found");
+      assertIfMatch(options.ifMatch, current);
+      return { current, readAtMs };
+    };
+    let { current, readAtMs } = await read();
+    return this.deleteWithArc(orgId, this.versionsWhere(orgId, current), async () => {
+      for (let attempt = 1; ; attempt++) {
+        const done = await change(current, readAtMs);
+        if (done !== undefined) return done;
+        if (attempt === MAX_CHANGE_ATTEMPTS) throw keptChanging();
+        ({ current, readAtMs } = await read());
+      }
+    });
+  }
+
+  /** Every version of the memory Arc may hold, for the dry run that asks whether Arc deletes (the writer owes the real delete). */
+  private versionsWhere(orgId: string, current: MemoryRecord): string {
+    return buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, Math.max(this.options.clock.now() * 1000, current.ingested_at_us) + 1);
   }
 
   /** The closed sessions the inputs name (none for most writes, and then no query once cached). */
@@ -141,15 +191,16 @@ export class MemoryService {
 
   /**
    * Deletes a memory: out of the outbox (waiting for a delivery of it in flight, so nothing here
-   * can bring it back), then out of Arc (see `deleteWithArc`). With `ifMatch` (an If-Match
-   * header), only the version it names, as `update` does.
+   * can bring it back), then every version of it out of Arc (see `deleteWithArc`). With
+   * `ifMatch`, only the version it names, as `update` does: when the writer finds a later one,
+   * the memory is read again and the header checked against it.
    */
-  async delete(orgId: string, record: MemoryRecord, options: { ifMatch?: string | undefined } = {}): Promise<void> {
-    const versionCheck = versionCheckFor(options.ifMatch, record);
-    // Every version up to now: also one an update stored since `record` was read.
-    const nowUs = this.options.clock.now() * 1000;
-    const where = buildDeleteMemoryWhere(orgId, record.id, record.ingested_at_us, Math.max(nowUs, record.ingested_at_us) + 1);
-    await this.deleteWithArc(orgId, where, () => this.options.coordinator.forget(orgId, [record], where, versionCheck));
+  async delete(orgId: string, id: string, options: ChangeOptions): Promise<void> {
+    await this.changeLatest(orgId, id, options, async (record, readAtMs) => {
+      const conditional = options.ifMatch === undefined ? {} : { namedVersions: true, readAtMs };
+      const { skipped } = await this.options.coordinator.forget(orgId, [record], { inArc: true, ...conditional });
+      return skipped.length === 0 ? true : undefined;
+    });
   }
 
   /**
@@ -161,7 +212,8 @@ export class MemoryService {
   async deleteMatching(filter: DeleteFilter): Promise<number> {
     const orgId = filter.org_id;
     const nowMs = this.options.clock.now();
-    const before: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, nowMs * 1000) };
+    // Through the end of this millisecond: a memory stamped in it may have been answered already.
+    const before: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, (nowMs + 1) * 1000) };
     const where = buildDeleteMatchingWhere(before);
     return this.deleteWithArc(orgId, where, async (stored, target) => {
       if (stored > MAX_DELETE_ROWS) throw tooManyToDelete(stored);
@@ -175,7 +227,8 @@ export class MemoryService {
           limit: CLAIM_PAGE,
         };
         for (let page = await target.reader.keys(claimed); page.length > 0; ) {
-          await this.options.coordinator.forget(orgId, page);
+          // Only the versions read: one an update stored since, maybe no longer matching, stays.
+          await this.options.coordinator.forget(orgId, page, { namedVersions: true });
           const last = page.at(-1)!;
           page = page.length < CLAIM_PAGE ? [] : await target.reader.keys({ ...claimed, after: { time_us: last.time_us, id: last.id } });
         }

@@ -1,6 +1,5 @@
 import { preconditionFailed } from "../errors";
 import { formatTimestamp } from "../time/instant";
-import type { VersionCheck } from "../coordinator/port";
 import type { MemoryRecord } from "./schema";
 
 /**
@@ -23,14 +22,12 @@ function ifMatchAccepts(header: string, record: Pick<MemoryRecord, "ingested_at_
 }
 
 /**
- * What a change made under `ifMatch` (an If-Match header, if sent) asks of the writer: nothing
- * without one; with one, that `current` is the version it names (else 412 here) and is still the
- * latest when the change is stored (the writer checks that under the org's lock).
+ * A change made under `ifMatch` (an If-Match header, if sent) applies to `current` only if it is
+ * the version the header names: 412 otherwise. The writer then checks, under the org's lock, that
+ * `current` is still the latest, or the caller reads it again and comes back here.
  */
-export function versionCheckFor(ifMatch: string | undefined, current: Pick<MemoryRecord, "ingested_at_us">): VersionCheck {
-  if (ifMatch === undefined) return {};
-  if (!ifMatchAccepts(ifMatch, current)) throw changedSince(current);
-  return { ifLatest: true };
+export function assertIfMatch(ifMatch: string | undefined, current: Pick<MemoryRecord, "ingested_at_us">): void {
+  if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, current)) throw changedSince(current);
 }
 
 /** If-Match named another version than the current one, whose `ingested_at` the body gives. */

@@ -1,4 +1,4 @@
-import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
@@ -45,17 +45,17 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
-  async forget(orgId: string, memories: ForgottenMemory[], where?: string, options: VersionCheck = {}): Promise<void> {
-    if (memories.length === 0 && where === undefined) return;
-    await this.call(orgId, (object) => object.forget(orgId, memories.map(slim), where, { ifLatest: options.ifLatest === true }));
+  async forget(orgId: string, memories: ForgottenMemory[], options: ForgetOptions = {}): Promise<ForgetResult> {
+    if (memories.length === 0) return { skipped: [] };
+    return this.call(orgId, (object) => object.forget(orgId, memories.map(slim), options));
   }
 
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
     return this.call(orgId, (object) => object.forgetMatching(orgId, filter, where));
   }
 
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: VersionCheck = {}): Promise<AcceptResult> {
-    return this.call(orgId, (object) => object.replace(orgId, old, next, where, { ifLatest: options.ifLatest === true }));
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<ReplaceResult> {
+    return this.call(orgId, (object) => object.replace(orgId, old, next, options));
   }
 
   /** Objects cannot be listed from a Worker, so a flush names its org. */

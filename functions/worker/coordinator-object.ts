@@ -4,7 +4,7 @@ import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, RecentIds, VersionCheck } from "../../core/coordinator/port";
+import { forgetOptionsSchema, replaceOptionsSchema, type AcceptResult, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
@@ -72,13 +72,10 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async forget(orgId: string, memories: ForgottenMemory[], where?: string, options: VersionCheck = {}): Promise<RpcOutcome<null>> {
+  async forget(orgId: string, memories: ForgottenMemory[], options: ForgetOptions = {}): Promise<RpcOutcome<ForgetResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      await this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories), optionalWhere.parse(where), {
-        ifLatest: options.ifLatest === true,
-      });
-      return null;
+      return this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories), forgetOptionsSchema.parse(options));
     });
   }
 
@@ -89,12 +86,10 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options: VersionCheck = {}): Promise<RpcOutcome<AcceptResult>> {
+  async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<RpcOutcome<ReplaceResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
-      const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), z.string().parse(where), {
-        ifLatest: options.ifLatest === true,
-      });
+      const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), replaceOptionsSchema.parse(options));
       this.keepDeliveryAlive();
       return result;
     });

@@ -1,4 +1,4 @@
-import type { AcceptResult, RecentIds, VersionCheck } from "../../core/coordinator/port";
+import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult } from "../../core/coordinator/port";
 import { ServiceError, type ErrorCode } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
@@ -24,9 +24,9 @@ export interface WriteCoordinatorRpc {
   /** The page's recent records, in chunks RPC can carry: see `RecentChunk`. */
   recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
-  forget(orgId: string, memories: ForgottenMemory[], where?: string, options?: VersionCheck): Promise<RpcOutcome<null>>;
+  forget(orgId: string, memories: ForgottenMemory[], options?: ForgetOptions): Promise<RpcOutcome<ForgetResult>>;
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>>;
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: VersionCheck): Promise<RpcOutcome<AcceptResult>>;
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<RpcOutcome<ReplaceResult>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */
   invalidateArc(orgId: string): Promise<void>;

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, RecentIds, VersionCheck, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import type { SqlExecutor } from "../../core/sql/executor";
@@ -42,16 +42,16 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.accept(orgId, records);
   }
 
-  forget(orgId: string, memories: ForgottenMemory[], where?: string, options?: VersionCheck): Promise<void> {
-    return this.inner.forget(orgId, memories, where, options);
+  forget(orgId: string, memories: ForgottenMemory[], options?: ForgetOptions): Promise<ForgetResult> {
+    return this.inner.forget(orgId, memories, options);
   }
 
   forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
     return this.inner.forgetMatching(orgId, filter, where);
   }
 
-  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, where: string, options?: VersionCheck): Promise<AcceptResult> {
-    return this.inner.replace(orgId, old, next, where, options);
+  replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<ReplaceResult> {
+    return this.inner.replace(orgId, old, next, options);
   }
 
   recent(orgId: string, page: MemoryPageRequest): Promise<MemoryRecord[]> {

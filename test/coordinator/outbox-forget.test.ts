@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { AcceptResult } from "../../core/coordinator/port";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import type { MemoryRecord } from "../../core/memory/schema";
@@ -168,6 +168,73 @@ describe("forgetting a memory in the outbox", () => {
     const later = stamped();
     await h.coordinator.accept("org_a", [later]);
     expect(await storedIds(h)).toEqual([later.id]);
+  });
+
+  it("drops nothing on arrival for a delete by filter that then failed: what was acknowledged stays", async () => {
+    const h = await open();
+    const cutoffUs = h.clock.now() * 1000;
+    const late = makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
+    const batch = h.sql.batch.bind(h.sql);
+    // The delete's own transaction fails (a full disk); the late memory commits meanwhile.
+    let accepting: Promise<AcceptResult[]> | undefined;
+    vi.spyOn(h.sql, "batch").mockImplementation(async (statements) => {
+      if (!statements.some((statement) => statement.sql.includes("recent_deletes"))) return batch(statements);
+      accepting = h.coordinator.accept("org_a", [late]);
+      throw new Error("SQLITE_FULL");
+    });
+    const deleting = h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
+    await expect(deleting).rejects.toMatchObject({ code: "storage_unavailable" });
+    expect(statuses(await accepting!)).toEqual(["created"]);
+    expect(await storedIds(h)).toEqual([late.id]);
+    // Nor after: the failed delete covers no later arrival either.
+    const later = makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
+    await h.coordinator.accept("org_a", [later]);
+    expect(await storedIds(h)).toEqual([late.id, later.id]);
+  });
+
+  it("drops nothing on arrival for a delete by filter refused at a shutdown", async () => {
+    let h = await open();
+    const cutoffUs = h.clock.now() * 1000;
+    const late = makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
+    const accepting = h.coordinator.accept("org_a", [late]);
+    const deleting = h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
+    const closing = h.coordinator.close();
+    expect(statuses(await accepting)).toEqual(["created"]);
+    await expect(deleting).rejects.toMatchObject({ code: "overloaded" });
+    await closing;
+    await h.close();
+    h = await open({}, { sink: h.sink, clock: h.clock });
+    expect((await storedIds(h)).includes(late.id) || h.sink.deliveries.has(late.id)).toBe(true);
+  });
+
+  it("takes, in the same call, what was stored while its own transaction ran", async () => {
+    const h = await open();
+    const cutoffUs = h.clock.now() * 1000;
+    const late = makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
+    const batch = h.sql.batch.bind(h.sql);
+    let accepting: Promise<AcceptResult[]> | undefined;
+    vi.spyOn(h.sql, "batch").mockImplementation(async (statements) => {
+      // The delete's transaction: a commit of a memory it covers starts alongside.
+      if (!accepting && statements.some((statement) => statement.sql.includes("recent_deletes"))) accepting = h.coordinator.accept("org_a", [late]);
+      return batch(statements);
+    });
+    await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
+    expect(statuses(await accepting!)).toEqual(["created"]);
+    expect(await storedIds(h)).toEqual([]);
+    expect(await recentIds(h)).toEqual([]);
+  });
+
+  it("refuses, after a restart, an update of a memory read before its delete by id", async () => {
+    let h = await open();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    await h.coordinator.forget("org_a", [memory], { inArc: true });
+    await h.close();
+
+    h = await open({}, { sink: h.sink, clock: h.clock });
+    const next = { ...memory, content: "brought back", ingested_at_us: memory.ingested_at_us + 1 };
+    await expect(h.coordinator.replace("org_a", memory, next, { readAtMs: h.clock.now() })).rejects.toMatchObject({ code: "not_found" });
+    expect(await storedIds(h)).toEqual([]);
   });
 
   it("releases the claim of a memory no longer in the outbox, and is a no-op for one never held", async () => {

@@ -4,12 +4,29 @@ import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adap
  * The embedded Arc engine served on a loopback port, standing in for a real Arc server. `stop()`
  * closes the socket (Arc down) and `restart()` serves the same data on the same port again;
  * `failDeletes(n)` has the next n deletes (not their dry runs) answer 503, as an Arc that went
- * away between a delete's dry run and the delete itself.
+ * away between a delete's dry run and the delete itself; `hold(match)` keeps the next matching
+ * request waiting, so a test can make another request overtake it.
  */
+/** The fields of Arc's JSON request bodies a hold may match on. */
+export interface ArcRequestBody {
+  sql?: string;
+  where?: string;
+  dry_run?: boolean;
+}
+
+interface Hold {
+  match: (path: string, body: ArcRequestBody) => boolean;
+  after: boolean;
+  released: Promise<void>;
+  reached: Promise<void>;
+  arrive: () => void;
+}
+
 export class ArcSocket {
   private served: ServedArcEngine | null = null;
   private port = 0;
   private deletesToFail = 0;
+  private readonly holds: Hold[] = [];
   /** What the socket serves: the engine, with the faults a test asked for. */
   private readonly front = { fetch: (request: Request) => this.answer(request) };
 
@@ -36,7 +53,49 @@ export class ArcSocket {
     this.deletesToFail = count;
   }
 
+  /**
+   * Holds the next request `match` accepts (its path and JSON body) until `release()`: before
+   * the engine sees it, or with `after`, once the engine has answered (the answer waits).
+   * `reached` resolves when that request arrives.
+   */
+  hold(match: (path: string, body: ArcRequestBody) => boolean, options: { after?: boolean } = {}): { reached: Promise<void>; release(): void } {
+    let release!: () => void;
+    let arrived!: () => void;
+    const hold: Hold = {
+      match,
+      after: options.after ?? false,
+      released: new Promise<void>((resolve) => (release = resolve)),
+      reached: new Promise<void>((resolve) => (arrived = resolve)),
+      arrive: () => arrived(),
+    };
+    this.holds.push(hold);
+    return { reached: hold.reached, release };
+  }
+
   private async answer(request: Request): Promise<Response> {
+    const hold = this.holds.length > 0 ? await this.holdFor(request) : undefined;
+    if (hold && !hold.after) {
+      hold.arrive();
+      await hold.released;
+    }
+    const response = await this.faulted(request);
+    if (hold?.after) {
+      hold.arrive();
+      await hold.released;
+    }
+    return response;
+  }
+
+  private async holdFor(request: Request): Promise<Hold | undefined> {
+    const body = (await request
+      .clone()
+      .json()
+      .catch(() => ({}))) as ArcRequestBody;
+    const at = this.holds.findIndex((hold) => hold.match(new URL(request.url).pathname, body));
+    return at === -1 ? undefined : this.holds.splice(at, 1)[0];
+  }
+
+  private async faulted(request: Request): Promise<Response> {
     if (this.deletesToFail > 0 && new URL(request.url).pathname === "/api/v1/delete") {
       const body = (await request.clone().json()) as { dry_run?: boolean };
       if (!body.dry_run) {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Clock } from "../../core/clock";
 import { settingsSchema, type SettingsInput } from "../../core/config/schema";
 import { generateMasterKey } from "../../core/crypto/envelope";
 import { silentLogger } from "../../core/logger";
@@ -41,6 +42,8 @@ export interface StartTestServerOptions {
   /** An Arc on a socket for orgs without a binding; otherwise each target brings its own engine. */
   defaultArc?: StartServerOptions["defaultArc"];
   masterKey?: string;
+  /** Node only: the server's clock (a test may hold it on one millisecond, or move it on). */
+  clock?: Clock;
 }
 
 /** Which runtime `startTestServer` starts: set per vitest project (see vitest.config.ts). */
@@ -148,6 +151,7 @@ export async function startNodeTestServer(options: StartTestServerOptions = {}):
     logger: silentLogger,
     print: () => {},
     ...(options.defaultArc ? { defaultArc: options.defaultArc } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return new NodeTestServer(server, dir, options.dir === undefined);
 }

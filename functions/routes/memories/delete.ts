@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { memoryInScope, scopeMemoryFilter } from "../../../core/auth/scope";
-import { badRequest, notFound } from "../../../core/errors";
+import { badRequest } from "../../../core/errors";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
@@ -54,9 +54,10 @@ export function registerDeleteMemories(app: Router) {
   app.openapi(deleteMemory, async (c) => {
     const { orgId, scope } = c.get("caller");
     const { memories } = c.get("services");
-    const record = await memories.get(orgId, c.req.valid("param").id);
-    if (!record || !memoryInScope(scope, record)) throw notFound("memory not found");
-    await memories.delete(orgId, record, { ifMatch: c.req.valid("header")["if-match"] });
+    await memories.delete(orgId, c.req.valid("param").id, {
+      visible: (record) => memoryInScope(scope, record),
+      ifMatch: c.req.valid("header")["if-match"],
+    });
     return c.body(null, 204);
   });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { memoryInScope } from "../../../core/auth/scope";
-import { forbidden, notFound } from "../../../core/errors";
+import { forbidden } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memoryPatchSchema } from "../../../core/memory/patch";
 import { memorySchema } from "../../../core/memory/schema";
@@ -41,9 +41,8 @@ export function registerUpdateMemory(app: Router) {
   app.openapi(updateMemory, async (c) => {
     const { orgId, scope } = c.get("caller");
     const { memories } = c.get("services");
-    const current = await memories.get(orgId, c.req.valid("param").id);
-    if (!current || !memoryInScope(scope, current)) throw notFound("memory not found");
-    const next = await memories.update(orgId, current, c.req.valid("json"), {
+    const next = await memories.update(orgId, c.req.valid("param").id, c.req.valid("json"), {
+      visible: (record) => memoryInScope(scope, record),
       ifMatch: c.req.valid("header")["if-match"],
       // A session-bound token may not move the memory out of its session (nor see it after).
       check: (record) => {

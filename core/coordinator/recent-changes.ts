@@ -1,0 +1,110 @@
+import type { MemoryFilter } from "../memory/filter";
+import type { MemoryRecord } from "../memory/schema";
+import type { RecordMatcher } from "./options";
+
+/**
+ * How long the writer remembers a change, and so how old a read may be for a change made on top
+ * of it: on Workers a memory is stamped in one isolate and committed by the org's object a moment
+ * later, so one stamped before a delete can arrive after it; and an update or conditional delete
+ * that read a memory must learn of every delete or update that came after its read.
+ */
+export const LATE_ARRIVAL_MS = 60_000;
+
+/**
+ * How old a read may be for the writer to vouch that no change came after it: half the time
+ * changes are remembered, a margin for the clocks of Workers isolates, which stamp the reads,
+ * against the clock of the org's object, which stamps the changes.
+ */
+export const MAX_READ_AGE_MS = LATE_ARRIVAL_MS / 2;
+
+/** A delete by filter, remembered until `untilMs`. */
+export interface RecentFilterDelete {
+  filter: MemoryFilter;
+  untilMs: number;
+}
+
+/** What became of a memory by id: deleted, or replaced by the version ingested at `versionUs`. */
+export interface RecentIdChange {
+  id: string;
+  /** The new version's ingest time; null when the memory was deleted. */
+  versionUs: number | null;
+  untilMs: number;
+}
+
+/**
+ * The changes of the last LATE_ARRIVAL_MS, for the single writer: deletes by filter (checked for
+ * every accepted memory) and deletes and updates by id (checked by the next update or delete of
+ * that id). The caller stores both with the change itself, so a restarted writer still knows
+ * them. Both stay in expiry order and are pruned as they are used.
+ */
+export class RecentChanges {
+  private readonly ids = new Map<string, RecentIdChange>();
+  private readonly filters: RecentFilterDelete[] = [];
+
+  constructor(private readonly matches: RecordMatcher) {}
+
+  /** What the outbox kept of the last minute, oldest first. */
+  restore(filters: readonly RecentFilterDelete[], ids: readonly RecentIdChange[]): void {
+    this.filters.push(...filters);
+    for (const change of ids) {
+      this.ids.delete(change.id);
+      this.ids.set(change.id, change);
+    }
+  }
+
+  /** A delete by filter to remember from `nowMs`, once it has committed. */
+  filterDelete(filter: MemoryFilter, nowMs: number): RecentFilterDelete {
+    return { filter, untilMs: nowMs + LATE_ARRIVAL_MS };
+  }
+
+  addFilter(entry: RecentFilterDelete): void {
+    this.filters.push(entry);
+  }
+
+  /** The record of a delete (`versionUs` null) or an update of `id` made at `nowMs`, to store and then `addId`. */
+  idChange(id: string, versionUs: number | null, nowMs: number): RecentIdChange {
+    return { id, versionUs, untilMs: nowMs + LATE_ARRIVAL_MS };
+  }
+
+  addId(change: RecentIdChange, nowMs: number): void {
+    this.pruneIds(nowMs);
+    // Deleted and set again, so the map stays in expiry order for the prune.
+    this.ids.delete(change.id);
+    this.ids.set(change.id, change);
+  }
+
+  /** A memory stamped before a recent delete by filter it matches, arriving only now. */
+  coversArrival(record: MemoryRecord, nowMs: number): boolean {
+    while (this.filters.length > 0 && this.filters[0]!.untilMs <= nowMs) this.filters.shift();
+    return this.filters.some((deleted) => this.matches(record, deleted.filter));
+  }
+
+  /** Whether a recent delete took this memory: by its id, or by a filter it matches. */
+  took(record: MemoryRecord, nowMs: number): boolean {
+    return this.deletedById(record.id, nowMs) || this.coversArrival(record, nowMs);
+  }
+
+  deletedById(id: string, nowMs: number): boolean {
+    this.pruneIds(nowMs);
+    return this.ids.get(id)?.versionUs === null;
+  }
+
+  /** Whether a recent update stored a later version of this memory than `record`. */
+  replacedSince(record: Pick<MemoryRecord, "id" | "ingested_at_us">, nowMs: number): boolean {
+    this.pruneIds(nowMs);
+    const versionUs = this.ids.get(record.id)?.versionUs;
+    return versionUs !== undefined && versionUs !== null && versionUs > record.ingested_at_us;
+  }
+
+  /** How many changes it remembers now, by id and by filter. */
+  size(): { ids: number; filters: number } {
+    return { ids: this.ids.size, filters: this.filters.length };
+  }
+
+  private pruneIds(nowMs: number): void {
+    for (const [id, change] of this.ids) {
+      if (change.untilMs > nowMs) break;
+      this.ids.delete(id);
+    }
+  }
+}
