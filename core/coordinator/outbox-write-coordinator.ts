@@ -480,6 +480,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     return orgId === undefined ? this.pendingTotal : (this.orgs.get(orgId)?.pending.length ?? 0);
   }
 
+  /** Deletes Arc still owes, across every org (each runs before the org's next delivery). */
+  owedArcDeletes(): number {
+    let owed = 0;
+    for (const org of this.orgs.values()) owed += org.arcDeletes.length;
+    return owed;
+  }
+
   /** Resolves once no commit, delivery or purge is running (tests drive timers, then wait here). */
   async whenIdle(): Promise<void> {
     await this.commits.idle();

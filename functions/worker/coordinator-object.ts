@@ -75,6 +75,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
   async forget(orgId: string, memories: ForgottenMemory[], options: ForgetOptions = {}): Promise<RpcOutcome<ForgetResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
+      this.wakeAfterReset();
       return this.coordinator.forget(orgId, forgottenMemorySchema.array().parse(memories), forgetOptionsSchema.parse(options));
     });
   }
@@ -82,6 +83,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
   async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
+      this.wakeAfterReset();
       return this.coordinator.forgetMatching(orgId, memoryFilterSchema.parse(filter), optionalWhere.parse(where));
     });
   }
@@ -89,6 +91,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
   async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<RpcOutcome<ReplaceResult>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
+      this.wakeAfterReset();
       const result = await this.coordinator.replace(orgId, memoryRecordSchema.parse(old), memoryRecordSchema.parse(next), replaceOptionsSchema.parse(options));
       this.keepDeliveryAlive();
       return result;
@@ -150,7 +153,16 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
    * to deliver again rather than waiting for the org's next request.
    */
   private keepDeliveryAlive(): void {
-    if (this.coordinator.pendingRows() > 0) this.scheduler.wakeBy(this.clock.now() + this.config.settings.write_buffer.max_interval);
+    if (this.coordinator.pendingRows() > 0 || this.coordinator.owedArcDeletes() > 0) this.wakeAfterReset();
+  }
+
+  /**
+   * Before a delete or an update, whose Arc delete is owed and run within the call: a reset of the
+   * object during that run would otherwise leave it owed with nothing to wake the object for it.
+   * An alarm that finds nothing to do costs one wake-up.
+   */
+  private wakeAfterReset(): void {
+    this.scheduler.wakeBy(this.clock.now() + this.config.settings.write_buffer.max_interval);
   }
 
   /** Objects are named by org id: a call for another org is a routing bug, never served. */

@@ -143,6 +143,40 @@ describe("write coordinator Durable Object", () => {
       await arc.restart();
     }
   });
+
+  it("keeps an alarm armed while Arc owes a delete, so an object reset during the delete wakes to run it", async () => {
+    const { key, hooks } = await newOrgWithHooks("owed-alarm-org");
+    const [id] = await write(server, key, 1, "owed");
+    await hooks.advanceClock(HOUR);
+    await hooks.runAlarm();
+    // Every timer run out: the object has no alarm left.
+    while ((await hooks.alarmAt()) !== null) {
+      await hooks.advanceClock(PAST_BACKOFF);
+      await hooks.runAlarm();
+    }
+    const isDelete = (path: string, body: { dry_run?: boolean }) => path === "/api/v1/delete" && body.dry_run === false;
+    const first = arc.hold(isDelete);
+    const again = arc.hold(isDelete);
+    try {
+      const deleting = server.api("DELETE", `/api/v1/memories/${id}`, { key });
+      await first.reached;
+      expect(await hooks.alarmAt()).not.toBeNull();
+      // A deploy resets the object while Arc works on the delete, and no alarm is left (one that
+      // fired meanwhile was spent); the new object runs the delete again at once, and wakes for it.
+      await hooks.deleteAlarm();
+      await hooks.evict();
+      await deleting;
+      // The next call builds the object again, which reloads the owed delete and sends it.
+      expect(await hooks.alarmAt()).not.toBeNull();
+      await again.reached;
+    } finally {
+      first.release();
+      again.release();
+    }
+    await hooks.advanceClock(HOUR);
+    await hooks.runAlarm();
+    expect(await idsInArc(arc, hooks.orgId)).toEqual([]);
+  });
 });
 
 describe("write coordinator across a workerd restart", () => {

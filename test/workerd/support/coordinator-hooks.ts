@@ -19,6 +19,7 @@ export class CoordinatorHooks {
   advanceClock = (ms: number) => this.call<number>("advanceClock", ms);
   runAlarm = () => this.call<boolean>("runAlarm");
   alarmAt = () => this.call<number | null>("alarmAt");
+  deleteAlarm = () => this.call<null>("deleteAlarm");
   now = () => this.call<number>("now");
   pendingRows = () => this.call<number>("pendingRows");
   outbox = () => this.call<Array<{ id: string; state: string; attempts: number }>>("outbox");
