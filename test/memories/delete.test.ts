@@ -254,6 +254,14 @@ describe("DELETE /api/v1/memories?…", () => {
     const none = await api("DELETE", "/api/v1/memories");
     expect(none.status).toBe(400);
     expect(none.body.error).toContain("agent_id, session_id or until");
+    // A filter the delete does not take (a list filter, a typo) is refused, not dropped.
+    await writeAs("narrowed", "kept: not junk");
+    for (const query of ["agent_id=narrowed&event_type=junk", "agent_id=narrowed&untill=30d"]) {
+      const widened = await api("DELETE", `/api/v1/memories?${query}`);
+      expect(widened.status, query).toBe(400);
+      expect(widened.body.error, query).toMatch(/event_type|untill/);
+    }
+    expect(await contentsOf("agent_id=narrowed")).toEqual(["kept: not junk"]);
 
     await writeAs("scoped-a", "a's memory");
     await writeAs("scoped-b", "b's memory");

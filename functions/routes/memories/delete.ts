@@ -29,7 +29,8 @@ const deleteMemory = createRoute({
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, ...AUTH_ERRORS, 404, 412, 502, 503) },
 });
 
-export const deleteQuerySchema = listQuerySchema.pick({ agent_id: true, session_id: true, since: true, until: true });
+/** Strict: a filter a delete does not take (a list filter, a typo) would otherwise be dropped and widen it. */
+export const deleteQuerySchema = listQuerySchema.pick({ agent_id: true, session_id: true, since: true, until: true }).strict();
 export const memoriesDeletedSchema = z.object({ deleted: z.number().int() }).openapi("MemoriesDeleted");
 
 const deleteMemories = createRoute({
