@@ -45,6 +45,16 @@ describe("CORS", () => {
     expect(missing.headers.get("access-control-allow-origin")).toBe("*");
   });
 
+  it("lets a page read the version, back-off and request id headers", async () => {
+    for (const res of [
+      await server.api("GET", "/api/v1/agents", { headers: { origin: "https://app.example" } }),
+      await server.api("GET", "/api/v1/agents", { key: null }),
+    ]) {
+      const exposed = (res.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(/,\s*/);
+      expect(exposed).toEqual(expect.arrayContaining(["etag", "retry-after", "x-request-id"]));
+    }
+  });
+
   it("answers a preflight with the allowed methods", async () => {
     const res = await server.api("OPTIONS", "/api/v1/memories", {
       key: null,
