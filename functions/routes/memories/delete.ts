@@ -40,7 +40,7 @@ const deleteMemories = createRoute({
   description:
     "Deletes every memory matching the filter that was written before the call, as DELETE /api/v1/memories/{id} does for one: " +
     "an agent's, a session's, or (with `until`, e.g. `until=30d`) every memory older than a point in time. At least one of " +
-    "`agent_id`, `session_id` or `until` is required. At most 1,000,000 stored rows per call. " +
+    "`agent_id`, `session_id` or `until` is required, and any other parameter is a 400. At most 1,000,000 stored rows per call. " +
     `${ARC_DELETES} An agent token deletes only within its scope.`,
   middleware: [requirePermission("write")] as const,
   request: { query: deleteQuerySchema },

@@ -23,7 +23,8 @@ const updateMemory = createRoute({
     "not removed the old version yet: it is retried until it has, and repeating the call is harmless. 409 when another " +
     "memory of the agent holds the new dedup key, or the memory's session (new or kept) is closed. With If-Match (the " +
     "ETag of a read, or `\"<ingested_at>\"`), the change applies only to that version: 412, naming the current " +
-    "`ingested_at`, when another update came first. Without it, the last update wins.",
+    "`ingested_at`, when another update came first. Without it, the patch is applied to the memory as it is when stored " +
+    "(one that lost a race with another update is applied again on top of it).",
   middleware: [requirePermission("write")] as const,
   request: {
     params: z.object({ id: z.string().min(1).max(64) }),
