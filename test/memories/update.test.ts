@@ -160,6 +160,8 @@ describe("PATCH /api/v1/memories/:id", () => {
     const first = await env.server.api("PATCH", `/api/v1/memories/${id}`, { key, body: { content: "versioned v2" }, headers: { "if-match": read.headers.get("etag")! } });
     expect(first.status, first.text).toBe(200);
     expect(first.headers.get("etag")).toBe(`"${first.body.ingested_at}"`);
+    // A proxy that compressed these answers would weaken the tag, and a weak tag never matches.
+    for (const answer of [read, first]) expect(answer.headers.get("cache-control")).toBe("no-transform");
 
     // A second writer still holding the first version loses, and learns the current one.
     const stale = await env.server.api("PATCH", `/api/v1/memories/${id}`, { key, body: { content: "lost" }, headers: { "if-match": `"${ingested_at}"` } });

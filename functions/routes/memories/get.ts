@@ -3,8 +3,7 @@ import { memoryInScope } from "../../../core/auth/scope";
 import { notFound } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memorySchema } from "../../../core/memory/schema";
-import { versionTag } from "../../../core/memory/version";
-import { etagHeader } from "./version-headers";
+import { etagHeader, showVersion } from "./version-headers";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
@@ -27,7 +26,7 @@ export function registerGetMemory(app: Router) {
     const { orgId, scope } = c.get("caller");
     const record = await c.get("services").memories.get(orgId, c.req.valid("param").id);
     if (!record || !memoryInScope(scope, record)) throw notFound("memory not found");
-    c.header("etag", versionTag(record));
+    showVersion(c, record);
     return c.json(toApiMemory(record), 200);
   });
 }

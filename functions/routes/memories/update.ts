@@ -4,11 +4,10 @@ import { forbidden } from "../../../core/errors";
 import { toApiMemory } from "../../../core/memory/normalize";
 import { memoryPatchSchema } from "../../../core/memory/patch";
 import { memorySchema } from "../../../core/memory/schema";
-import { versionTag } from "../../../core/memory/version";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
-import { etagHeader, ifMatchHeaders } from "./version-headers";
+import { etagHeader, ifMatchHeaders, showVersion } from "./version-headers";
 
 const updateMemory = createRoute({
   method: "patch",
@@ -50,7 +49,7 @@ export function registerUpdateMemory(app: Router) {
         if (!memoryInScope(scope, record)) throw forbidden(`this token is limited to session '${scope?.sessionId}'`);
       },
     });
-    c.header("etag", versionTag(next));
+    showVersion(c, next);
     return c.json(toApiMemory(next), 200);
   });
 }
