@@ -58,7 +58,7 @@ const MAX_CHANGE_ATTEMPTS = 10;
 const keptChanging = () =>
   new ServiceError("overloaded", "the memory kept changing while this change was applied; retry", { retryAfterSeconds: 1 });
 
-/** Who may see a memory read for a change (a token's scope): one it may not see is a 404. */
+/** What a change of one memory checks its read against: the caller's scope (a 404 outside it) and If-Match. */
 export interface ChangeOptions {
   visible: (record: MemoryRecord) => boolean;
   /** An If-Match header: the change applies only to the version it names (see `assertIfMatch`). */
