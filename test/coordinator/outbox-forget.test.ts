@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { AcceptResult } from "../../core/coordinator/port";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import type { MemoryRecord } from "../../core/memory/schema";
-import { allOf, dedupLogKeys, makeRecord, storedIds, useOutboxFile } from "./support";
+import { allOf, dedupLogKeys, makeRecord, storedIds, useOutboxFile, type Harness } from "./support";
 
 const { open } = useOutboxFile();
 
@@ -10,6 +10,19 @@ const recentIds = async (h: Awaited<ReturnType<typeof open>>) => (await h.coordi
 const groupCount = async (h: Awaited<ReturnType<typeof open>>) => Number((await h.sql.execute("SELECT count(*) AS n FROM outbox_groups")).rows[0]?.n);
 const dedupClaimOf = (record: MemoryRecord) => dedupClaim(record.agent_id, record.dedup_key);
 const statuses = (results: AcceptResult[]) => results.map((r) => r.status);
+
+/** Runs `alongside` as a delete by filter sends its own transaction (the one that records it), which then fails with `failing`. */
+function duringFilterDelete(h: Harness, alongside: () => void, failing?: Error): void {
+  const batch = h.sql.batch.bind(h.sql);
+  let sent = false;
+  vi.spyOn(h.sql, "batch").mockImplementation(async (statements) => {
+    if (sent || !statements.some((statement) => statement.sql.includes("recent_deletes"))) return batch(statements);
+    sent = true;
+    alongside();
+    if (failing) throw failing;
+    return batch(statements);
+  });
+}
 
 describe("forgetting a memory in the outbox", () => {
   it("takes a pending row out of its stored group: never delivered, not read, not loaded again", async () => {
@@ -174,14 +187,9 @@ describe("forgetting a memory in the outbox", () => {
     const h = await open();
     const cutoffUs = h.clock.now() * 1000;
     const late = makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
-    const batch = h.sql.batch.bind(h.sql);
     // The delete's own transaction fails (a full disk); the late memory commits meanwhile.
     let accepting: Promise<AcceptResult[]> | undefined;
-    vi.spyOn(h.sql, "batch").mockImplementation(async (statements) => {
-      if (!statements.some((statement) => statement.sql.includes("recent_deletes"))) return batch(statements);
-      accepting = h.coordinator.accept("org_a", [late]);
-      throw new Error("SQLITE_FULL");
-    });
+    duringFilterDelete(h, () => (accepting = h.coordinator.accept("org_a", [late])), new Error("SQLITE_FULL"));
     const deleting = h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
     await expect(deleting).rejects.toMatchObject({ code: "storage_unavailable" });
     expect(statuses(await accepting!)).toEqual(["created"]);
@@ -211,13 +219,9 @@ describe("forgetting a memory in the outbox", () => {
     const h = await open();
     const cutoffUs = h.clock.now() * 1000;
     const late = makeRecord({ agent_id: "late", ingested_at_us: cutoffUs - 1 });
-    const batch = h.sql.batch.bind(h.sql);
+    // A commit of a memory the delete covers starts alongside the delete's own transaction.
     let accepting: Promise<AcceptResult[]> | undefined;
-    vi.spyOn(h.sql, "batch").mockImplementation(async (statements) => {
-      // The delete's transaction: a commit of a memory it covers starts alongside.
-      if (!accepting && statements.some((statement) => statement.sql.includes("recent_deletes"))) accepting = h.coordinator.accept("org_a", [late]);
-      return batch(statements);
-    });
+    duringFilterDelete(h, () => (accepting = h.coordinator.accept("org_a", [late])));
     await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "late", ingested_before_us: cutoffUs });
     expect(statuses(await accepting!)).toEqual(["created"]);
     expect(await storedIds(h)).toEqual([]);
