@@ -7,12 +7,12 @@ export const forgetOptionsSchema = z.object({
   /** Delete their copies in Arc too: every version of each id, owed in the outbox's transaction. */
   inArc: z.boolean().optional(),
   /**
-   * Only the versions named: a memory the writer knows a later version of (stored, or recorded
-   * by an update of the last minute) is left whole, claim included, and its id answered in
-   * `skipped`; with `readAtMs`, also one read too long ago for the writer to vouch for that.
+   * Only the versions named: a memory an update of the last minute replaced, or a delete of it
+   * took, is left whole, claim included, and its id answered in `skipped`; with `readAtMs`, so is
+   * one read too long ago for the writer to vouch for either.
    */
   namedVersions: z.boolean().optional(),
-  /** When the caller read the memories (ms): the writer refuses what a later delete took. */
+  /** When the caller read the memories (ms), for `namedVersions`. */
   readAtMs: z.number().optional(),
 });
 export type ForgetOptions = z.infer<typeof forgetOptionsSchema>;
