@@ -2,6 +2,8 @@ interface Submission<T, R> {
   items: T[];
   resolve(results: R[]): void;
   reject(error: unknown): void;
+  /** Settles with the submission, either way. */
+  done: Promise<void>;
 }
 
 /**
@@ -11,6 +13,8 @@ interface Submission<T, R> {
  */
 export class GroupCommitQueue<T, R> {
   private waiting: Array<Submission<T, R>> = [];
+  /** The group whose transaction runs now. */
+  private running: Array<Submission<T, R>> = [];
   private draining: Promise<void> | undefined;
 
   /** `maxGroupItems` bounds one transaction (whole submissions; a bigger one goes alone). */
@@ -20,14 +24,26 @@ export class GroupCommitQueue<T, R> {
   ) {}
 
   submit(items: T[]): Promise<R[]> {
-    const result = new Promise<R[]>((resolve, reject) => this.waiting.push({ items, resolve, reject }));
+    let resolve!: (results: R[]) => void;
+    let reject!: (error: unknown) => void;
+    const result = new Promise<R[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const settle = () => undefined;
+    this.waiting.push({ items, resolve, reject, done: result.then(settle, settle) });
     this.draining ??= this.drain();
     return result;
   }
 
-  /** Resolves when every submission so far has been committed or failed. */
+  /** Resolves when nothing is waiting or committing: under steady submissions, maybe never (see `settled`). */
   idle(): Promise<void> {
     return this.draining ?? Promise.resolve();
+  }
+
+  /** Resolves once every submission made so far has been committed or failed, whatever comes after. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.running, ...this.waiting].map((submission) => submission.done));
   }
 
   private async drain(): Promise<void> {
@@ -35,6 +51,7 @@ export class GroupCommitQueue<T, R> {
     await Promise.resolve();
     while (this.waiting.length > 0) {
       const group = this.takeGroup();
+      this.running = group;
       try {
         const results = await this.commit(group.flatMap((s) => s.items));
         let at = 0;
@@ -45,6 +62,7 @@ export class GroupCommitQueue<T, R> {
       } catch (error) {
         for (const s of group) s.reject(error);
       }
+      this.running = [];
     }
     this.draining = undefined;
   }
