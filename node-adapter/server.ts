@@ -6,7 +6,7 @@ import { AgentTokens } from "../core/auth/agent-token";
 import { redactingLogger } from "../core/auth/redact";
 import { ApiKeyVerifier } from "../core/auth/verifier";
 import { bindLegacyArc, bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
-import { systemClock, type Clock } from "../core/clock";
+import { monotonic, systemClock, type Clock } from "../core/clock";
 import { dedupSettings, type Settings } from "../core/config/schema";
 import { arcHooks, embeddedArcConfirmation } from "../core/coordinator/arc-hooks";
 import { outboxConfigFromSettings } from "../core/coordinator/config";
@@ -58,7 +58,8 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { settings } = options;
   const env = options.env ?? process.env;
-  const clock = options.clock ?? systemClock;
+  // Also an injected clock: the service relies on time never going back (see `monotonic`).
+  const clock = monotonic(options.clock ?? systemClock);
   const logger = redactingLogger(options.logger ?? createConsoleLogger({ level: settings.log.level, format: settings.log.format }));
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const background = new BackgroundTasks(logger);
