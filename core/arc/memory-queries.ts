@@ -98,12 +98,12 @@ export function buildGetByIdQuery(measurement: string, orgId: string, id: string
 
 /**
  * The `where` of Arc's delete for one memory: every version of it, and every redelivered copy of
- * each, ingested from `fromUs` (the version the caller read; earlier ones are gone already) up to
- * `beforeUs`. A version written meanwhile by another update falls inside, and the ingest-time
- * bounds let Arc skip the files that cannot hold any.
+ * each, ingested from `fromUs` (the version the caller read; earlier ones are gone already), and
+ * before `beforeUs` if given (an update's own new version). A version written meanwhile by another
+ * update falls inside, and the ingest-time bounds let Arc skip the files that cannot hold any.
  */
-export function buildDeleteMemoryWhere(orgId: string, id: string, fromUs: number, beforeUs: number): string {
-  return buildDeleteMatchingWhere({ org_id: orgId, ids: [id], ingested_since_us: fromUs, ingested_before_us: beforeUs });
+export function buildDeleteMemoryWhere(orgId: string, id: string, fromUs: number, beforeUs?: number): string {
+  return buildDeleteMatchingWhere({ org_id: orgId, ids: [id], ingested_since_us: fromUs, ...(beforeUs === undefined ? {} : { ingested_before_us: beforeUs }) });
 }
 
 /** What a delete by filter may narrow by: who wrote, where, and when. */

@@ -136,6 +136,11 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "CREATE INDEX IF NOT EXISTS recent_id_changes_until ON recent_id_changes (until_ms)",
     ],
   },
+  {
+    version: 7,
+    // Up to when a delete by filter took what it matched (see `RecentFilterDelete`).
+    statements: ["ALTER TABLE recent_deletes ADD COLUMN took_before_us INTEGER"],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

@@ -1,5 +1,5 @@
 import { leadingWithin } from "../budget";
-import { memoryFilterSchema, type MemoryFilter } from "../memory/filter";
+import { memoryFilterSchema } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
@@ -273,8 +273,13 @@ export class OutboxStore {
 
   /** The deletes by filter still within their minute, oldest first. */
   async loadRecentDeletes(nowMs: number): Promise<RecentFilterDelete[]> {
-    const result = await this.sql.execute("SELECT filter_json, until_ms FROM recent_deletes WHERE until_ms > ? ORDER BY rowid", [nowMs]);
-    return result.rows.map((row) => ({ filter: memoryFilterSchema.parse(JSON.parse(String(row.filter_json))), untilMs: Number(row.until_ms) }));
+    const result = await this.sql.execute("SELECT filter_json, took_before_us, until_ms FROM recent_deletes WHERE until_ms > ? ORDER BY rowid", [nowMs]);
+    return result.rows.map((row) => {
+      const filter = memoryFilterSchema.parse(JSON.parse(String(row.filter_json)));
+      // Rows from before version 7 have none: their delete took what its own cutoff names.
+      const tookBeforeUs = row.took_before_us === null ? (filter.ingested_before_us ?? 0) : Number(row.took_before_us);
+      return { filter, tookBeforeUs, untilMs: Number(row.until_ms) };
+    });
   }
 
   /** The deletes and updates by id of the last minute still to remember, oldest first (see `RecentChanges`). */
@@ -359,13 +364,16 @@ export class OutboxStore {
 }
 
 /**
- * The statements that keep a delete by filter for `RecentDeletes.coversArrival` until
- * `untilMs`, and drop the ones past theirs (a handful a minute at most, so the table stays tiny),
- * for the batch of the delete's outbox change.
+ * The statements that keep a delete by filter for `RecentChanges` until its `untilMs`, and drop
+ * the ones past theirs (a handful a minute at most, so the table stays tiny), for the batch of the
+ * delete's outbox change.
  */
-export const recentDeleteStatements = (orgId: string, filter: MemoryFilter, untilMs: number, nowMs: number): SqlStatement[] => [
+export const recentDeleteStatements = (deleted: RecentFilterDelete, nowMs: number): SqlStatement[] => [
   { sql: "DELETE FROM recent_deletes WHERE until_ms <= ?", args: [nowMs] },
-  { sql: "INSERT INTO recent_deletes (org_id, filter_json, until_ms) VALUES (?, ?, ?)", args: [orgId, JSON.stringify(filter), untilMs] },
+  {
+    sql: "INSERT INTO recent_deletes (org_id, filter_json, took_before_us, until_ms) VALUES (?, ?, ?, ?)",
+    args: [deleted.filter.org_id, JSON.stringify(deleted.filter), deleted.tookBeforeUs, deleted.untilMs],
+  },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { matchesFilter, pageOf } from "../arc/filter-match";
-import { buildDeleteMemoryWhere } from "../arc/memory-queries";
+import { buildDeleteMatchingWhere, buildDeleteMemoryWhere } from "../arc/memory-queries";
 import { notFound, ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
 import { dedupClaim } from "../memory/dedup-key";
@@ -186,14 +186,23 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, { readAtMs }: ReplaceOptions): Promise<ReplaceResult> {
     if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
+    // A delete Arc still owes (Arc failed it) may be of this very memory, read back from Arc and
+    // maybe no longer recorded here: it runs first, and the caller reads the memory again.
+    const stillOwed = this.orgs.get(orgId)?.arcDeletes.at(-1);
+    if (stillOwed) {
+      await this.awaitArcDelete(orgId, stillOwed);
+      return { status: "stale" };
+    }
     let owed: PendingArcDelete | undefined;
     const [result] = await this.exclusively(orgId, async (org): Promise<ReplaceResult[]> => {
       // Deletes and updates take effect under this same lock, so one that began first is seen
       // here, and one that begins later removes or replaces this new version too.
       const nowMs = this.options.clock.now();
       if (this.recentChanges.took(old, nowMs)) throw notFound("memory not found");
-      if (!this.vouchesFor(old, readAtMs, nowMs)) return [{ status: "stale" }];
-      const stamped = { ...next, ingested_at_us: Math.max(nowMs * 1000, old.ingested_at_us + 1) };
+      if (!this.vouchesFor(org, old, readAtMs, nowMs)) return [{ status: "stale" }];
+      // After every version and every delete by filter made so far, also in their millisecond.
+      const stampUs = Math.max(nowMs * 1000, old.ingested_at_us + 1, this.recentChanges.stampFloorUs(orgId, nowMs));
+      const stamped = { ...next, ingested_at_us: stampUs };
       owed = this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us));
       const change = this.recentChanges.idChange(old.id, stamped.ingested_at_us, nowMs);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: stamped, dedupKey: this.claimOf(stamped), replaces: { memory: old, owed, change } }]);
@@ -215,16 +224,18 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     await this.exclusively(orgId, async (org) => {
       const nowMs = this.options.clock.now();
       const taken = memories.filter((memory) => {
-        const named = !options.namedVersions || (this.vouchesFor(memory, options.readAtMs, nowMs) && !this.recentChanges.deletedById(memory.id, nowMs));
+        // One a delete took already is no later version: deleting it again is harmless.
+        const named = !options.namedVersions || this.vouchesFor(org, memory, options.readAtMs, nowMs);
         if (!named) skipped.push(memory.id);
         return named;
       });
       if (taken.length === 0) return;
       if (!options.inArc) return void (await this.forgetHeld(orgId, org, taken));
-      // Every version up to now: also one an update stored since the caller read the memory.
+      // Every version: also one an update stored since the caller read the memory (none can come
+      // after this delete, which updates that read the memory before now find recorded).
       for (const memory of taken) {
         const fromUs = Math.min(memory.ingested_at_us, org.rowOf(memory.id)?.record.ingested_at_us ?? Infinity);
-        owed.push(this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs, Math.max(nowMs * 1000, fromUs) + 1)));
+        owed.push(this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs)));
       }
       const changes = taken.map((memory) => this.recentChanges.idChange(memory.id, null, nowMs));
       await this.forgetHeld(orgId, org, taken, owed, recentIdChangeStatements(orgId, changes, nowMs));
@@ -236,25 +247,31 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /**
    * As `forget`, for every memory the outbox holds that matches the filter (pending, or delivered
-   * and not yet purged, whether or not reads still show it). Commits under way finish first, so a
-   * memory stamped before the call is seen; with `ingested_before_us`, one that arrives once this
-   * delete is stored is deleted on arrival (see `RecentChanges`), and one stored meanwhile is
-   * taken too. Returns how many the outbox held.
+   * and not yet purged, whether or not reads still show it). The filter's `ingested_before_us` is
+   * when the delete began. Commits under way finish first; then everything stored before this
+   * delete is stored goes, whatever its stamp within that bound's millisecond or later (it may
+   * have been answered before the delete began), in the outbox and, with `inArc`, in Arc, which
+   * holds nothing stored later since the org's owed deletes run before its next delivery. A
+   * memory stamped before the delete began that arrives later is deleted on arrival (see
+   * `RecentChanges`), and one stored meanwhile is taken too. Returns how many the outbox held.
    */
-  async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
-    const owed = where === undefined ? [] : [this.owe(orgId, where)];
-    await this.commits.idle();
+  async forgetMatching(orgId: string, filter: MemoryFilter, { inArc = false }: { inArc?: boolean } = {}): Promise<number> {
+    const owed: PendingArcDelete[] = [];
+    // Not `idle`: under a steady stream of writes that might never come.
+    await this.commits.settled();
     const held = await this.exclusively(orgId, async (org) => {
       const nowMs = this.options.clock.now();
-      const matching = () => org.held(filter, this.matches).map((row) => row.record);
-      if (filter.ingested_before_us === undefined) return this.forgetHeld(orgId, org, matching(), owed);
-      const recent = this.recentChanges.filterDelete(filter, nowMs);
-      let count = await this.forgetHeld(orgId, org, matching(), owed, recentDeleteStatements(orgId, filter, recent.untilMs, nowMs));
+      const recent = filter.ingested_before_us === undefined ? undefined : this.recentChanges.filterDelete(filter, nowMs);
+      const taken: MemoryFilter = recent ? { ...filter, ingested_before_us: recent.tookBeforeUs } : filter;
+      if (inArc) owed.push(this.owe(orgId, buildDeleteMatchingWhere(taken)));
+      const matching = () => org.held(taken, this.matches).map((row) => row.record);
+      if (!recent) return this.forgetHeld(orgId, org, matching(), owed);
+      let count = await this.forgetHeld(orgId, org, matching(), owed, recentDeleteStatements(recent, nowMs));
       // Only a stored delete drops what arrives after it (an acknowledged memory is never lost to
       // one that then failed). What the commits running meanwhile stored is taken now: they
       // finish before the deliveries this lock holds back can start.
       this.recentChanges.addFilter(recent);
-      await this.commits.idle();
+      await this.commits.settled();
       const late = matching();
       if (late.length > 0) count += await this.forgetHeld(orgId, org, late);
       return count;
@@ -265,11 +282,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /**
    * Under the org's lock: whether `memory` is still the latest version of its id as far as this
-   * writer can tell, which it can for a read made at most MAX_READ_AGE_MS ago: the update that
-   * stored a later version recorded it for longer than that.
+   * writer can tell: no later version is held in the outbox or recorded by the update that stored
+   * it (for a minute), and the read is at most MAX_READ_AGE_MS old, so that record still stands.
    */
-  private vouchesFor(memory: Pick<MemoryRecord, "id" | "ingested_at_us">, readAtMs: number | undefined, nowMs: number): boolean {
+  private vouchesFor(org: OrgOutbox, memory: Pick<MemoryRecord, "id" | "ingested_at_us">, readAtMs: number | undefined, nowMs: number): boolean {
     if (readAtMs !== undefined && nowMs - readAtMs > MAX_READ_AGE_MS) return false;
+    const held = org.rowOf(memory.id);
+    if (held && held.record.ingested_at_us > memory.ingested_at_us) return false;
     return !this.recentChanges.replacedSince(memory, nowMs);
   }
 

@@ -7,15 +7,19 @@ export const forgetOptionsSchema = z.object({
   /** Delete their copies in Arc too: every version of each id, owed in the outbox's transaction. */
   inArc: z.boolean().optional(),
   /**
-   * Only the versions named: a memory an update of the last minute replaced, or a delete of it
-   * took, is left whole, claim included, and its id answered in `skipped`; with `readAtMs`, so is
-   * one read too long ago for the writer to vouch for either.
+   * Only the versions named: a memory the outbox holds a later version of, or an update of the
+   * last minute replaced, is left whole, claim included, and its id answered in `skipped`; with
+   * `readAtMs`, so is one read too long ago for the writer to vouch for that.
    */
   namedVersions: z.boolean().optional(),
   /** When the caller read the memories (ms), for `namedVersions`. */
   readAtMs: z.number().optional(),
 });
 export type ForgetOptions = z.infer<typeof forgetOptionsSchema>;
+
+/** `forgetMatching` takes the filter's memories out of Arc too with `inArc`. */
+export const forgetMatchingOptionsSchema = forgetOptionsSchema.pick({ inArc: true });
+export type ForgetMatchingOptions = z.infer<typeof forgetMatchingOptionsSchema>;
 
 /** What `forget` left alone (see `namedVersions`). */
 export interface ForgetResult {
@@ -73,8 +77,12 @@ export interface WriteCoordinator {
    * before is then refused.
    */
   forget(orgId: string, memories: ForgottenMemory[], options?: ForgetOptions): Promise<ForgetResult>;
-  /** As `forget`, for every memory the outbox holds that matches the filter; returns how many. */
-  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number>;
+  /**
+   * As `forget`, for every memory stored before this call that matches the filter, and every one
+   * arriving later that was stamped before the filter's `ingested_before_us` (when the delete
+   * began); returns how many the outbox held.
+   */
+  forgetMatching(orgId: string, filter: MemoryFilter, options?: ForgetMatchingOptions): Promise<number>;
   /**
    * Stores `next` as the new version of `old` (same id), stamped by the writer, in the
    * transaction that forgets `old` and owes Arc the delete of every earlier version, then runs

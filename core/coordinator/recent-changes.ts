@@ -17,9 +17,16 @@ export const LATE_ARRIVAL_MS = 60_000;
  */
 export const MAX_READ_AGE_MS = LATE_ARRIVAL_MS / 2;
 
-/** A delete by filter, remembered until `untilMs`. */
+/**
+ * A delete by filter, remembered until `untilMs`. Its filter's `ingested_before_us` is when the
+ * delete began: a memory stamped before it that arrives later is deleted on arrival (one stamped
+ * in that millisecond may have been written after the delete answered, and is kept). The delete
+ * took every matching memory stamped before `tookBeforeUs`, the end of the millisecond in which
+ * the writer stored it: all of those were stored by then.
+ */
 export interface RecentFilterDelete {
   filter: MemoryFilter;
+  tookBeforeUs: number;
   untilMs: number;
 }
 
@@ -39,26 +46,33 @@ export interface RecentIdChange {
  */
 export class RecentChanges {
   private readonly ids = new Map<string, RecentIdChange>();
+  /** Deletes by filter in expiry order, and the same by org: every accepted memory checks its org's. */
   private readonly filters: RecentFilterDelete[] = [];
+  private readonly filtersByOrg = new Map<string, RecentFilterDelete[]>();
 
   constructor(private readonly matches: RecordMatcher) {}
 
   /** What the outbox kept of the last minute, oldest first. */
   restore(filters: readonly RecentFilterDelete[], ids: readonly RecentIdChange[]): void {
-    this.filters.push(...filters);
+    for (const entry of filters) this.addFilter(entry);
     for (const change of ids) {
       this.ids.delete(change.id);
       this.ids.set(change.id, change);
     }
   }
 
-  /** A delete by filter to remember from `nowMs`, once it has committed. */
+  /** A delete by filter (its `ingested_before_us` set) the writer stores at `nowMs`, to remember once it has committed. */
   filterDelete(filter: MemoryFilter, nowMs: number): RecentFilterDelete {
-    return { filter, untilMs: nowMs + LATE_ARRIVAL_MS };
+    const tookBeforeUs = Math.max((nowMs + 1) * 1000, filter.ingested_before_us ?? 0);
+    return { filter, tookBeforeUs, untilMs: nowMs + LATE_ARRIVAL_MS };
   }
 
   addFilter(entry: RecentFilterDelete): void {
     this.filters.push(entry);
+    const orgId = entry.filter.org_id;
+    const ofOrg = this.filtersByOrg.get(orgId);
+    if (ofOrg) ofOrg.push(entry);
+    else this.filtersByOrg.set(orgId, [entry]);
   }
 
   /** The record of a delete (`versionUs` null) or an update of `id` made at `nowMs`, to store and then `addId`. */
@@ -75,13 +89,20 @@ export class RecentChanges {
 
   /** A memory stamped before a recent delete by filter it matches, arriving only now. */
   coversArrival(record: MemoryRecord, nowMs: number): boolean {
-    while (this.filters.length > 0 && this.filters[0]!.untilMs <= nowMs) this.filters.shift();
-    return this.filters.some((deleted) => this.matches(record, deleted.filter));
+    return this.filtersOf(record.org_id, nowMs).some((deleted) => this.matches(record, deleted.filter));
   }
 
-  /** Whether a recent delete took this memory: by its id, or by a filter it matches. */
+  /** Whether a recent delete took this version of a memory: by its id, or by a filter it matches. */
   took(record: MemoryRecord, nowMs: number): boolean {
-    return this.deletedById(record.id, nowMs) || this.coversArrival(record, nowMs);
+    if (this.deletedById(record.id, nowMs)) return true;
+    return this.filtersOf(record.org_id, nowMs).some((deleted) => this.matches(record, { ...deleted.filter, ingested_before_us: deleted.tookBeforeUs }));
+  }
+
+  /** The earliest stamp a new version may have to stand outside every recent delete by filter of the org. */
+  stampFloorUs(orgId: string, nowMs: number): number {
+    let floor = 0;
+    for (const deleted of this.filtersOf(orgId, nowMs)) floor = Math.max(floor, deleted.tookBeforeUs);
+    return floor;
   }
 
   deletedById(id: string, nowMs: number): boolean {
@@ -99,6 +120,16 @@ export class RecentChanges {
   /** How many changes it remembers now, by id and by filter. */
   size(): { ids: number; filters: number } {
     return { ids: this.ids.size, filters: this.filters.length };
+  }
+
+  private filtersOf(orgId: string, nowMs: number): RecentFilterDelete[] {
+    while (this.filters.length > 0 && this.filters[0]!.untilMs <= nowMs) {
+      const expired = this.filters.shift()!;
+      const ofOrg = this.filtersByOrg.get(expired.filter.org_id)!;
+      ofOrg.splice(ofOrg.indexOf(expired), 1);
+      if (ofOrg.length === 0) this.filtersByOrg.delete(expired.filter.org_id);
+    }
+    return this.filtersByOrg.get(orgId) ?? [];
   }
 
   private pruneIds(nowMs: number): void {

@@ -212,16 +212,20 @@ export class MemoryService {
   async deleteMatching(filter: DeleteFilter): Promise<number> {
     const orgId = filter.org_id;
     const nowMs = this.options.clock.now();
-    // Through the end of this millisecond: a memory stamped in it may have been answered already.
-    const before: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, (nowMs + 1) * 1000) };
-    const where = buildDeleteMatchingWhere(before);
-    return this.deleteWithArc(orgId, where, async (stored, target) => {
-      if (stored > MAX_DELETE_ROWS) throw tooManyToDelete(stored);
-      const count = Object.values(await this.countByType(before)).reduce((a, b) => a + b, 0);
+    const bounded = (beforeUs: number): DeleteFilter => ({ ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, beforeUs) });
+    // When the delete began: a memory stamped before it that reaches the writer after the delete
+    // is deleted on arrival; what is stored goes up to the writer's own millisecond, this one
+    // included here (a memory stamped in it may have been answered already).
+    const began = bounded(nowMs * 1000);
+    const stored = bounded((nowMs + 1) * 1000);
+    const where = buildDeleteMatchingWhere(stored);
+    return this.deleteWithArc(orgId, where, async (storedRows, target) => {
+      if (storedRows > MAX_DELETE_ROWS) throw tooManyToDelete(storedRows);
+      const count = Object.values(await this.countByType(stored)).reduce((a, b) => a + b, 0);
       // Claims first, read from Arc's rows while Arc still has them; the delete comes last.
       if (this.options.dedup.enabled) {
         const claimed: MemoryPageRequest = {
-          filter: { ...before, ingested_since_us: (nowMs - this.options.dedup.windowMs) * 1000 },
+          filter: { ...stored, ingested_since_us: (nowMs - this.options.dedup.windowMs) * 1000 },
           order: "asc",
           order_by: "time",
           limit: CLAIM_PAGE,
@@ -233,7 +237,7 @@ export class MemoryService {
           page = page.length < CLAIM_PAGE ? [] : await target.reader.keys({ ...claimed, after: { time_us: last.time_us, id: last.id } });
         }
       }
-      await this.options.coordinator.forgetMatching(orgId, before, where);
+      await this.options.coordinator.forgetMatching(orgId, began, { inArc: true });
       return count;
     });
   }

@@ -1,4 +1,4 @@
-import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, ForgetMatchingOptions, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
@@ -50,8 +50,8 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.forget(orgId, memories.map(slim), options));
   }
 
-  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
-    return this.call(orgId, (object) => object.forgetMatching(orgId, filter, where));
+  forgetMatching(orgId: string, filter: MemoryFilter, options: ForgetMatchingOptions = {}): Promise<number> {
+    return this.call(orgId, (object) => object.forgetMatching(orgId, filter, options));
   }
 
   replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<ReplaceResult> {

@@ -1,10 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
 import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import { forgetOptionsSchema, replaceOptionsSchema, type AcceptResult, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult } from "../../core/coordinator/port";
+import {
+  forgetMatchingOptionsSchema,
+  forgetOptionsSchema,
+  replaceOptionsSchema,
+  type AcceptResult,
+  type ForgetMatchingOptions,
+  type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult } from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
@@ -23,7 +28,6 @@ export interface CoordinatorObjectDeps {
 }
 
 const recordsSchema = memoryRecordSchema.array();
-const optionalWhere = z.string().optional();
 
 /**
  * One org's write coordinator on Workers: the core outbox coordinator over this object's SQLite
@@ -80,11 +84,11 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     });
   }
 
-  async forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>> {
+  async forgetMatching(orgId: string, filter: MemoryFilter, options: ForgetMatchingOptions = {}): Promise<RpcOutcome<number>> {
     return toOutcome(async () => {
       this.checkOrg(orgId);
       this.wakeAfterReset();
-      return this.coordinator.forgetMatching(orgId, memoryFilterSchema.parse(filter), optionalWhere.parse(where));
+      return this.coordinator.forgetMatching(orgId, memoryFilterSchema.parse(filter), forgetMatchingOptionsSchema.parse(options));
     });
   }
 

@@ -1,4 +1,4 @@
-import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult } from "../../core/coordinator/port";
+import type { AcceptResult, ForgetMatchingOptions, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult } from "../../core/coordinator/port";
 import { ServiceError, type ErrorCode } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
@@ -25,7 +25,7 @@ export interface WriteCoordinatorRpc {
   recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
   forget(orgId: string, memories: ForgottenMemory[], options?: ForgetOptions): Promise<RpcOutcome<ForgetResult>>;
-  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<RpcOutcome<number>>;
+  forgetMatching(orgId: string, filter: MemoryFilter, options?: ForgetMatchingOptions): Promise<RpcOutcome<number>>;
   replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<RpcOutcome<ReplaceResult>>;
   flush(orgId: string): Promise<RpcOutcome<null>>;
   /** The org's Arc binding changed: deliver to the new one from the next batch on. */

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
-import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
+import type { AcceptResult, ForgetMatchingOptions, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../../core/memory/schema";
 import type { SqlExecutor } from "../../core/sql/executor";
@@ -46,8 +46,8 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.forget(orgId, memories, options);
   }
 
-  forgetMatching(orgId: string, filter: MemoryFilter, where?: string): Promise<number> {
-    return this.inner.forgetMatching(orgId, filter, where);
+  forgetMatching(orgId: string, filter: MemoryFilter, options?: ForgetMatchingOptions): Promise<number> {
+    return this.inner.forgetMatching(orgId, filter, options);
   }
 
   replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<ReplaceResult> {

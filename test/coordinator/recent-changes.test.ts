@@ -53,11 +53,36 @@ describe("RecentChanges", () => {
     expect(recent.size().filters).toBe(0);
   });
 
+  it("checks an arrival against its own org's deletes only", () => {
+    let calls = 0;
+    const recent = new RecentChanges((record, filter) => {
+      calls++;
+      return matchesFilter(record, filter);
+    });
+    for (let i = 0; i < 1_000; i++) recent.addFilter(recent.filterDelete({ org_id: `other-${i}`, ingested_before_us: 5_000_000 }, 1_000));
+    expect(recent.coversArrival(makeRecord({ org_id: ORG, ingested_at_us: 1 }), 2_000)).toBe(false);
+    expect(calls).toBe(0);
+    // Expired entries leave both indexes.
+    recent.coversArrival(makeRecord({ org_id: ORG }), 1_000 + LATE_ARRIVAL_MS);
+    expect(recent.size().filters).toBe(0);
+  });
+
+  it("drops on arrival only what was stamped before the delete began, and counts as taken what was stored until it was", () => {
+    const recent = new RecentChanges(matchesFilter);
+    // Began at 5,000 ms (5,000,000 µs), stored by the writer at 5,000 ms: it took everything before 5,001,000 µs.
+    recent.addFilter(recent.filterDelete({ org_id: ORG, agent_id: "gone", ingested_before_us: 5_000_000 }, 5_000));
+    const sameMs = makeRecord({ org_id: ORG, agent_id: "gone", ingested_at_us: 5_000_000 });
+    expect(recent.coversArrival(sameMs, 5_000)).toBe(false);
+    expect(recent.took(sameMs, 5_000)).toBe(true);
+    expect(recent.stampFloorUs(ORG, 5_000)).toBe(5_001_000);
+    expect(recent.stampFloorUs("elsewhere", 5_000)).toBe(0);
+  });
+
   it("restores what an outbox kept, the later change of an id winning", () => {
     const recent = new RecentChanges(matchesFilter);
     const record = makeRecord({ id: "kept", org_id: ORG, agent_id: "a", ingested_at_us: 1_000 });
     recent.restore(
-      [{ filter: { org_id: ORG, agent_id: "a", ingested_before_us: 2_000 }, untilMs: 10 }],
+      [{ filter: { org_id: ORG, agent_id: "a", ingested_before_us: 2_000 }, tookBeforeUs: 3_000, untilMs: 10 }],
       [
         { id: "kept", versionUs: 1_500, untilMs: 10 },
         { id: "kept", versionUs: null, untilMs: 20 },

@@ -240,6 +240,151 @@ describe("an update and a delete by filter", () => {
   });
 });
 
+describe("changes in one millisecond, or with the clock stepped back", () => {
+  /** Runs `work` with the server's clock standing still. */
+  async function inOneMillisecond<T>(work: () => Promise<T>): Promise<T> {
+    heldMs = Date.now() + offsetMs;
+    try {
+      return await work();
+    } finally {
+      heldMs = undefined;
+    }
+  }
+
+  it("a delete overtaken by an update stamped in the same millisecond removes the new version too", async () => {
+    await inOneMillisecond(async () => {
+      const id = await inArc({ agent_id: "same-ms-delete", content: "v1" });
+      const deleted = await overtake(
+        isDryRun,
+        () => api("DELETE", `/api/v1/memories/${id}`),
+        async () => {
+          expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
+          await flushToArc();
+        },
+      );
+      expect(deleted.status, deleted.text).toBe(204);
+      await flushToArc();
+      expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
+    });
+  });
+
+  it("a delete overtaken by an update, the clock then stepping back, removes the new version too", async () => {
+    const id = await inArc({ agent_id: "clock-back-delete", content: "v1" });
+    try {
+      const deleted = await overtake(
+        isDryRun,
+        () => api("DELETE", `/api/v1/memories/${id}`),
+        async () => {
+          expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
+          await flushToArc();
+          offsetMs -= 10_000;
+        },
+      );
+      expect(deleted.status, deleted.text).toBe(204);
+    } finally {
+      offsetMs += 10_000;
+    }
+    await flushToArc();
+    expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
+  });
+
+  it("an update stored after a delete by filter in its millisecond can be changed again", async () => {
+    const id = await inArc({ agent_id: "same-ms-moved", content: "outside the session" });
+    await inOneMillisecond(async () => {
+      const patched = await overtake(
+        isDryRun,
+        () => api("PATCH", `/api/v1/memories/${id}`, { session_id: "doomed-again", content: "moved in" }),
+        async () => expect((await api("DELETE", "/api/v1/memories?session_id=doomed-again")).body).toEqual({ deleted: 0 }),
+      );
+      expect(patched.status, patched.text).toBe(200);
+      const again = await api("PATCH", `/api/v1/memories/${id}`, { importance: 0.5 });
+      expect(again.status, again.text).toBe(200);
+    });
+  });
+
+  it("a memory written after a delete by filter answered, in its millisecond, is kept", async () => {
+    await inOneMillisecond(async () => {
+      expect((await api("DELETE", "/api/v1/memories?agent_id=after-delete")).status).toBe(200);
+      const created = await api("POST", "/api/v1/memories", { agent_id: "after-delete", content: "written after the delete" });
+      expect(created.status).toBe(201);
+      expect((await api("GET", `/api/v1/memories/${created.body.id}`)).status).toBe(200);
+    });
+  });
+
+  it("a memory written after a delete by filter, the clock having stepped back, is kept", async () => {
+    expect((await api("DELETE", "/api/v1/memories?agent_id=after-delete-back")).status).toBe(200);
+    offsetMs -= 5_000;
+    try {
+      const created = await api("POST", "/api/v1/memories", { agent_id: "after-delete-back", content: "written after the delete" });
+      expect(created.status).toBe(201);
+      expect((await api("GET", `/api/v1/memories/${created.body.id}`)).status).toBe(200);
+    } finally {
+      offsetMs += 5_000;
+    }
+  });
+});
+
+describe("a delete by filter whose claims walk is overtaken", () => {
+  it("keeps an update moving a memory out of the session when a minute passes during the walk", async () => {
+    const id = await inArc({ agent_id: "walk-jump", content: "in the session", session_id: "leaving-late" });
+    const isKeysRead = (path: string, body: ArcRequestBody) => path === "/api/v1/query" && /dedup_key/.test(body.sql ?? "") && /leaving-late/.test(body.sql ?? "");
+    let patchedStatus = 0;
+    const deleted = await overtake(
+      isKeysRead,
+      () => api("DELETE", "/api/v1/memories?session_id=leaving-late"),
+      async () => {
+        patchedStatus = (await api("PATCH", `/api/v1/memories/${id}`, { session_id: "", content: "moved out" })).status;
+        offsetMs += 61_000;
+      },
+      true,
+    );
+    expect(patchedStatus).toBe(200);
+    expect(deleted.status, deleted.text).toBe(200);
+    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("moved out");
+  });
+});
+
+describe("a delete Arc has not done yet", () => {
+  it("is not undone by an update a minute later, while Arc still refuses it", async () => {
+    const id = await inArc({ agent_id: "owed-refused", content: "to delete" });
+    arc.failDeletes(1_000_000);
+    let patched;
+    try {
+      // Stored, says the 503: the delete in Arc is owed and retried until Arc has done it.
+      expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(503);
+      offsetMs += 61_000;
+      patched = await api("PATCH", `/api/v1/memories/${id}`, { content: "brought back" });
+      expect(patched.status, patched.text).toBe(503);
+    } finally {
+      arc.failDeletes(0);
+    }
+    expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "brought back" })).status).toBe(404);
+    await flushToArc();
+    expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
+  });
+
+  it("lets a conditional delete be repeated after its 503", async () => {
+    const id = await inArc({ agent_id: "owed-conditional", content: "to delete" });
+    const etag = (await api("GET", `/api/v1/memories/${id}`)).headers.get("etag")!;
+    arc.failDeletes(1);
+    expect((await api("DELETE", `/api/v1/memories/${id}`, undefined, { "if-match": etag })).status).toBe(503);
+    const again = await api("DELETE", `/api/v1/memories/${id}`, undefined, { "if-match": etag });
+    expect(again.status, again.text).toBe(204);
+    expect(await versionsInArc(id)).toEqual([]);
+  });
+
+  it("is not undone by an update once its retry waits past the minute", async () => {
+    const id = await inArc({ agent_id: "owed-once", content: "to delete" });
+    arc.failDeletes(1);
+    expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(503);
+    offsetMs += 61_000;
+    const patched = await api("PATCH", `/api/v1/memories/${id}`, { content: "brought back" });
+    expect(patched.status, patched.text).toBe(404);
+    await flushToArc();
+    expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
+  });
+});
+
 describe("a change that read the memory long ago", () => {
   it("an update held for over a minute after a delete answers 404: the writer does not vouch for so old a read", async () => {
     const id = await inArc({ agent_id: "slow", content: "v1" });
