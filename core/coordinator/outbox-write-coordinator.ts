@@ -26,7 +26,7 @@ import {
   type StoredOutboxRow,
 } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import type { AcceptResult, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "./port";
+import type { AcceptResult, ForgetMatchingOptions, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "./port";
 
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
@@ -178,7 +178,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /**
    * Stores `next` as the new version of the memory `old` (same id), stamped here under the org's
-   * lock so versions are ordered as they are stored, in one transaction with removing `old` from
+   * lock so versions are ordered as they are stored (and after every recent delete by filter of
+   * the org, which it must not look covered by), in one transaction with removing `old` from
    * the outbox, releasing its dedup claim and owing Arc the delete of every version from `old`
    * up to the new one (see `awaitArcDelete`). `next` claims its own key as any memory does, and
    * is refused as a duplicate of another memory holding it. A delivery in flight is waited for,
@@ -214,9 +215,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   /**
    * Removes memories from the outbox and releases their dedup claims, durably. A delivery in
    * flight is waited for, so once this resolves no copy of them can reach Arc from here, now or
-   * after a restart. With `inArc`, their copies in Arc are deleted too, every version of each up
-   * to now: the delete is owed in the same transaction and then run (see `awaitArcDelete`), and
-   * the delete is recorded so an update that read one of them before is refused.
+   * after a restart. With `inArc`, their copies in Arc are deleted too, every version of each: the
+   * delete is owed in the same transaction and then run (see `awaitArcDelete`), and it is
+   * recorded so an update that read one of them before is refused.
    */
   async forget(orgId: string, memories: ForgottenMemory[], options: ForgetOptions = {}): Promise<ForgetResult> {
     const owed: PendingArcDelete[] = [];
@@ -255,7 +256,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * memory stamped before the delete began that arrives later is deleted on arrival (see
    * `RecentChanges`), and one stored meanwhile is taken too. Returns how many the outbox held.
    */
-  async forgetMatching(orgId: string, filter: MemoryFilter, { inArc = false }: { inArc?: boolean } = {}): Promise<number> {
+  async forgetMatching(orgId: string, filter: MemoryFilter, { inArc = false }: ForgetMatchingOptions = {}): Promise<number> {
     const owed: PendingArcDelete[] = [];
     // Not `idle`: under a steady stream of writes that might never come.
     await this.commits.settled();
