@@ -79,6 +79,12 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly matches: RecordMatcher;
   private readonly background = new Set<Promise<unknown>>();
   private readonly recentChanges: RecentChanges;
+  /**
+   * The latest stamp stored per org: stamps can run ahead of the clock (a new version after the
+   * old one, or after a delete by filter in the same millisecond), and a delete by filter must
+   * take every memory stored before it.
+   */
+  private readonly highestStampUs = new Map<string, number>();
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -187,9 +193,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   async replace(orgId: string, old: MemoryRecord, next: MemoryRecord, { readAtMs }: ReplaceOptions): Promise<ReplaceResult> {
     if (next.id !== old.id) throw new ServiceError("internal", "a new version must keep its memory's id");
-    // A delete Arc still owes (Arc failed it) may be of this very memory, read back from Arc and
-    // maybe no longer recorded here: it runs first, and the caller reads the memory again.
-    const stillOwed = this.orgs.get(orgId)?.arcDeletes.at(-1);
+    // A delete Arc still owes from before the read (Arc failed it) may be of this very memory,
+    // read back from Arc and maybe no longer recorded here: it runs first, and the caller reads
+    // the memory again. One made since the read is recorded, and found under the lock.
+    const stillOwed = this.orgs.get(orgId)?.arcDeletes.findLast((arcDelete) => arcDelete.createdAtUs < readAtMs * 1000);
     if (stillOwed) {
       await this.awaitArcDelete(orgId, stillOwed);
       return { status: "stale" };
@@ -262,7 +269,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     await this.commits.settled();
     const held = await this.exclusively(orgId, async (org) => {
       const nowMs = this.options.clock.now();
-      const recent = filter.ingested_before_us === undefined ? undefined : this.recentChanges.filterDelete(filter, nowMs);
+      const recent =
+        filter.ingested_before_us === undefined ? undefined : this.recentChanges.filterDelete(filter, nowMs, this.highestStampUs.get(orgId) ?? 0);
       const taken: MemoryFilter = recent ? { ...filter, ingested_before_us: recent.tookBeforeUs } : filter;
       if (inArc) owed.push(this.owe(orgId, buildDeleteMatchingWhere(taken)));
       const matching = () => org.held(taken, this.matches).map((row) => row.record);
@@ -552,10 +560,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const groups = new Map<string, OutboxGroup>();
     const replacing: CommitItem[] = [];
     const results = items.map((item): AcceptResult => {
-      const { record } = item;
-      // Stamped before a delete it matches: answered as created and not stored, as if written and
-      // then deleted. Not a new version: `replace` stamps it under the lock, after any such delete.
-      if (!item.replaces && this.recentChanges.coversArrival(record, nowMs)) return { status: "created", record };
+      let { record } = item;
+      if (!item.replaces) {
+        // Stamped before a delete it matches: answered as created and not stored, as if written
+        // and then deleted. (A new version is stamped by `replace`, after any such delete.)
+        if (this.recentChanges.coversArrival(record, nowMs)) return { status: "created", record };
+        // Stored after the org's recent deletes by filter, so stamped as such: within their
+        // millisecond, an older stamp would look taken by them.
+        const floorUs = this.recentChanges.stampFloorUs(record.org_id, nowMs);
+        if (record.ingested_at_us < floorUs) record = { ...record, ingested_at_us: floorUs };
+      }
       let claims = item.dedupKey !== "";
       if (claims) {
         const existing = owners.get(record.org_id, item.dedupKey) ?? inArc.get(item.seq);
@@ -607,7 +621,12 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);
-      for (const row of group.rows) org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: nowMs });
+      let highest = this.highestStampUs.get(group.orgId) ?? 0;
+      for (const row of group.rows) {
+        org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: nowMs });
+        highest = Math.max(highest, row.record.ingested_at_us);
+      }
+      this.highestStampUs.set(group.orgId, highest);
       this.pendingTotal += group.rows.length;
       this.timers.reschedule(group.orgId);
     }
@@ -723,9 +742,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    */
   private restore(rows: StoredOutboxRow[], owed: PendingArcDelete[]): void {
     for (const row of rows) {
-      const org = this.org(row.record.org_id);
+      const orgId = row.record.org_id;
+      const org = this.org(orgId);
       org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) });
       this.pendingTotal++;
+      this.highestStampUs.set(orgId, Math.max(this.highestStampUs.get(orgId) ?? 0, row.record.ingested_at_us));
     }
     for (const arcDelete of owed) this.org(arcDelete.orgId).arcDeletes.push(arcDelete);
     this.purger.schedule();

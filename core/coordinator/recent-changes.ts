@@ -61,9 +61,12 @@ export class RecentChanges {
     }
   }
 
-  /** A delete by filter (its `ingested_before_us` set) the writer stores at `nowMs`, to remember once it has committed. */
-  filterDelete(filter: MemoryFilter, nowMs: number): RecentFilterDelete {
-    const tookBeforeUs = Math.max((nowMs + 1) * 1000, filter.ingested_before_us ?? 0);
+  /**
+   * A delete by filter (its `ingested_before_us` set) the writer stores at `nowMs`, after storing
+   * stamps up to `highestStoredUs`, to remember once it has committed.
+   */
+  filterDelete(filter: MemoryFilter, nowMs: number, highestStoredUs = 0): RecentFilterDelete {
+    const tookBeforeUs = Math.max((nowMs + 1) * 1000, filter.ingested_before_us ?? 0, highestStoredUs + 1);
     return { filter, tookBeforeUs, untilMs: nowMs + LATE_ARRIVAL_MS };
   }
 

@@ -212,12 +212,11 @@ export class MemoryService {
   async deleteMatching(filter: DeleteFilter): Promise<number> {
     const orgId = filter.org_id;
     const nowMs = this.options.clock.now();
-    const bounded = (beforeUs: number): DeleteFilter => ({ ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, beforeUs) });
     // When the delete began: a memory stamped before it that reaches the writer after the delete
-    // is deleted on arrival; what is stored goes up to the writer's own millisecond, this one
-    // included here (a memory stamped in it may have been answered already).
-    const began = bounded(nowMs * 1000);
-    const stored = bounded((nowMs + 1) * 1000);
+    // is deleted on arrival. What is stored goes whatever its stamp, up to when the writer stores
+    // the delete (a stamp can run ahead of the clock), so it is counted and walked without one.
+    const began: DeleteFilter = { ...filter, ingested_before_us: Math.min(filter.ingested_before_us ?? Infinity, nowMs * 1000) };
+    const stored: DeleteFilter = filter;
     const where = buildDeleteMatchingWhere(stored);
     return this.deleteWithArc(orgId, where, async (storedRows, target) => {
       if (storedRows > MAX_DELETE_ROWS) throw tooManyToDelete(storedRows);

@@ -214,6 +214,35 @@ describe("replacing a memory with a new version", () => {
     expect(named(h.sink.deletes)).toEqual([old.id, old.id]);
   });
 
+  it("is not held up by a delete of another memory owed since the read", async () => {
+    const h = await open();
+    const [target, other] = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [target, other]);
+    await h.coordinator.flush("org_a");
+    const readAtMs = h.clock.now();
+    h.clock.advance(1);
+    // Arc fails the other memory's delete: it stays owed.
+    h.sink.deleteFailing = new SinkError("arc busy", true);
+    expect(await rejection(h.coordinator.forget("org_a", [other], { inArc: true }))).toBeInstanceOf(ServiceError);
+    h.sink.deleteFailing = undefined;
+    const result = await h.coordinator.replace("org_a", target, { ...target, content: "patched", ingested_at_us: target.ingested_at_us + 1 }, { readAtMs });
+    expect(result.status).toBe("created");
+  });
+
+  it("first runs a delete the org owed from before the read, and has the caller read again", async () => {
+    const h = await open();
+    const [target, other] = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [target, other]);
+    await h.coordinator.flush("org_a");
+    h.sink.deleteFailing = new SinkError("arc busy", true);
+    expect(await rejection(h.coordinator.forget("org_a", [other], { inArc: true }))).toBeInstanceOf(ServiceError);
+    h.sink.deleteFailing = undefined;
+    h.clock.advance(1);
+    const result = await h.coordinator.replace("org_a", target, { ...target, content: "patched", ingested_at_us: target.ingested_at_us + 1 }, { readAtMs: h.clock.now() });
+    expect(result.status).toBe("stale");
+    expect(named(h.sink.deletes)).toEqual([other.id]);
+  });
+
   it("deletes the old version in Arc before the new one is delivered", async () => {
     const h = await open();
     const old = makeRecord({ content: "v1" });

@@ -311,6 +311,28 @@ describe("changes in one millisecond, or with the clock stepped back", () => {
     });
   });
 
+  it("a memory written after a delete by filter in its millisecond can be changed", async () => {
+    await inOneMillisecond(async () => {
+      expect((await api("DELETE", "/api/v1/memories?agent_id=fresh-after")).status).toBe(200);
+      const created = await api("POST", "/api/v1/memories", { agent_id: "fresh-after", content: "written after the delete" });
+      expect(created.status).toBe(201);
+      const patched = await api("PATCH", `/api/v1/memories/${created.body.id}`, { content: "patched" });
+      expect(patched.status, patched.text).toBe(200);
+    });
+  });
+
+  it("an update made before a delete by filter in the same millisecond goes with it, also after another agent's delete", async () => {
+    const id = await inArc({ agent_id: "keeper", content: "v1" });
+    await inOneMillisecond(async () => {
+      expect((await api("DELETE", "/api/v1/memories?agent_id=someone-else")).status).toBe(200);
+      expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
+      expect((await api("DELETE", "/api/v1/memories?agent_id=keeper")).body).toEqual({ deleted: 1 });
+      expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+    });
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual([]);
+  });
+
   it("a memory written after a delete by filter, the clock having stepped back, is kept", async () => {
     expect((await api("DELETE", "/api/v1/memories?agent_id=after-delete-back")).status).toBe(200);
     offsetMs -= 5_000;
