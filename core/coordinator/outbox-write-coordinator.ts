@@ -151,7 +151,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
-    coordinator.recentChanges.restore(await store.loadRecentDeletes(nowMs), await store.loadRecentIdChanges(nowMs));
+    const recentFilterDeletes = await store.loadRecentDeletes(nowMs);
+    coordinator.recentChanges.restore(recentFilterDeletes, await store.loadRecentIdChanges(nowMs));
+    // New memories stored after these deletes were stamped at their bound, maybe ahead of the clock.
+    for (const { filter, tookBeforeUs } of recentFilterDeletes) coordinator.noteStamp(filter.org_id, tookBeforeUs);
     coordinator.restore(rows, owed);
     return coordinator;
   }
@@ -621,12 +624,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
       const org = this.org(group.orgId);
-      let highest = this.highestStampUs.get(group.orgId) ?? 0;
       for (const row of group.rows) {
         org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: nowMs });
-        highest = Math.max(highest, row.record.ingested_at_us);
+        this.noteStamp(group.orgId, row.record.ingested_at_us);
       }
-      this.highestStampUs.set(group.orgId, highest);
       this.pendingTotal += group.rows.length;
       this.timers.reschedule(group.orgId);
     }
@@ -746,11 +747,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const org = this.org(orgId);
       org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) });
       this.pendingTotal++;
-      this.highestStampUs.set(orgId, Math.max(this.highestStampUs.get(orgId) ?? 0, row.record.ingested_at_us));
+      this.noteStamp(orgId, row.record.ingested_at_us);
     }
     for (const arcDelete of owed) this.org(arcDelete.orgId).arcDeletes.push(arcDelete);
     this.purger.schedule();
     for (const [orgId, org] of this.orgs) if (org.pending.length > 0 || org.arcDeletes.length > 0) void this.startDelivery(orgId);
+  }
+
+  private noteStamp(orgId: string, stampUs: number): void {
+    const highest = this.highestStampUs.get(orgId);
+    if (highest === undefined || stampUs > highest) this.highestStampUs.set(orgId, stampUs);
   }
 
   private org(orgId: string): OrgOutbox {

@@ -228,6 +228,29 @@ describe("forgetting a memory in the outbox", () => {
     expect(await recentIds(h)).toEqual([]);
   });
 
+  it("takes, after a restart on a clock stepped back, a memory stamped ahead of the clock after a recent delete", async () => {
+    let h = await open();
+    const t0 = h.clock.now();
+    await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "nobody", ingested_before_us: t0 * 1000 });
+    // Stored after that delete, in its millisecond: stamped at its bound, a millisecond ahead.
+    const [stored] = await h.coordinator.accept("org_a", [makeRecord({ agent_id: "ahead", ingested_at_us: t0 * 1000 })]);
+    const stampUs = stored!.status === "created" ? stored!.record.ingested_at_us : 0;
+    expect(stampUs).toBe((t0 + 1) * 1000);
+    // Delivered, purged, and the writer restarted with the clock back on the same millisecond.
+    await h.coordinator.flush("org_a");
+    h.scheduler.advance(11_000);
+    h.scheduler.advance(11_000);
+    await h.coordinator.whenIdle();
+    expect(await storedIds(h)).toEqual([]);
+    const { clock, sink } = h;
+    await h.close();
+    clock.set(t0);
+    h = await open({}, { clock, sink });
+    await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "ahead", ingested_before_us: t0 * 1000 }, { inArc: true });
+    const bound = Number(/ingested_at < (\d+)/.exec(sink.deletes.at(-1)!)?.[1]);
+    expect(bound).toBeGreaterThan(stampUs);
+  });
+
   it("refuses, after a restart, an update of a memory read before its delete by id", async () => {
     let h = await open();
     const memory = makeRecord();
