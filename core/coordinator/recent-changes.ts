@@ -21,8 +21,9 @@ export const MAX_READ_AGE_MS = LATE_ARRIVAL_MS / 2;
  * A delete by filter, remembered until `untilMs`. Its filter's `ingested_before_us` is when the
  * delete began: a memory stamped before it that arrives later is deleted on arrival (one stamped
  * in that millisecond may have been written after the delete answered, and is kept). The delete
- * took every matching memory stamped before `tookBeforeUs`, the end of the millisecond in which
- * the writer stored it: all of those were stored by then.
+ * took every matching memory stamped before `tookBeforeUs`: the end of the millisecond in which
+ * the writer stored it, or past the latest stamp the writer had stored if stamps ran ahead of the
+ * clock. Memories stored later are stamped at or after it.
  */
 export interface RecentFilterDelete {
   filter: MemoryFilter;
