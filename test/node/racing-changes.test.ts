@@ -63,21 +63,29 @@ async function overtake<T>(match: (path: string, body: ArcRequestBody) => boolea
   return running;
 }
 
+/**
+ * A delete of a memory in Arc, held at its dry run while an update stores and delivers a new
+ * version (and then `meanwhile` runs): afterwards no version of the memory is left.
+ */
+async function deleteOvertakenByUpdate(agent: string, meanwhile: () => void = () => {}): Promise<void> {
+  const id = await inArc({ agent_id: agent, content: "v1" });
+  const deleted = await overtake(
+    isDryRun,
+    () => api("DELETE", `/api/v1/memories/${id}`),
+    async () => {
+      expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
+      await flushToArc();
+      meanwhile();
+    },
+  );
+  expect(deleted.status, deleted.text).toBe(204);
+  await flushToArc();
+  expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
+}
+
 describe("an update and a delete of one memory", () => {
   it("a delete overtaken by an update removes the new version too", async () => {
-    const id = await inArc({ agent_id: "a-1", content: "v1" });
-    const deleted = await overtake(
-      isDryRun,
-      () => api("DELETE", `/api/v1/memories/${id}`),
-      async () => {
-        expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
-        await flushToArc();
-      },
-    );
-    expect(deleted.status, deleted.text).toBe(204);
-    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
-    await flushToArc();
-    expect(await versionsInArc(id)).toEqual([]);
+    await deleteOvertakenByUpdate("a-1");
   });
 
   it("an update overtaken by a delete answers 404 and brings nothing back", async () => {
@@ -252,40 +260,19 @@ describe("changes in one millisecond, or with the clock stepped back", () => {
   }
 
   it("a delete overtaken by an update stamped in the same millisecond removes the new version too", async () => {
-    await inOneMillisecond(async () => {
-      const id = await inArc({ agent_id: "same-ms-delete", content: "v1" });
-      const deleted = await overtake(
-        isDryRun,
-        () => api("DELETE", `/api/v1/memories/${id}`),
-        async () => {
-          expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
-          await flushToArc();
-        },
-      );
-      expect(deleted.status, deleted.text).toBe(204);
-      await flushToArc();
-      expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
-    });
+    await inOneMillisecond(() => deleteOvertakenByUpdate("same-ms-delete"));
   });
 
   it("a delete overtaken by an update, the clock then stepping back, removes the new version too", async () => {
-    const id = await inArc({ agent_id: "clock-back-delete", content: "v1" });
+    let steppedMs = 0;
     try {
-      const deleted = await overtake(
-        isDryRun,
-        () => api("DELETE", `/api/v1/memories/${id}`),
-        async () => {
-          expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
-          await flushToArc();
-          offsetMs -= 10_000;
-        },
-      );
-      expect(deleted.status, deleted.text).toBe(204);
+      await deleteOvertakenByUpdate("clock-back-delete", () => {
+        steppedMs = 10_000;
+        offsetMs -= steppedMs;
+      });
     } finally {
-      offsetMs += 10_000;
+      offsetMs += steppedMs;
     }
-    await flushToArc();
-    expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
   });
 
   it("an update stored after a delete by filter in its millisecond can be changed again", async () => {
