@@ -31,5 +31,5 @@ export function assertIfMatch(ifMatch: string | undefined, current: Pick<MemoryR
 }
 
 /** If-Match named another version than the current one, whose `ingested_at` the body gives. */
-export const changedSince = (current: Pick<MemoryRecord, "ingested_at_us">) =>
+const changedSince = (current: Pick<MemoryRecord, "ingested_at_us">) =>
   preconditionFailed("the memory has changed since the version If-Match names", { ingested_at: formatTimestamp(current.ingested_at_us) });

@@ -83,6 +83,29 @@ async function deleteOvertakenByUpdate(agent: string, meanwhile: () => void = ()
   expect({ get: (await api("GET", `/api/v1/memories/${id}`)).status, arc: await versionsInArc(id) }).toEqual({ get: 404, arc: [] });
 }
 
+/**
+ * A delete of a session's memories, held once it has read their dedup keys from Arc, while an
+ * update moves one of them out of the session (and then `meanwhile` runs): the update stands.
+ */
+async function movedOutDuringSessionDelete(agent: string, session: string, meanwhile: () => void = () => {}): Promise<string> {
+  const id = await inArc({ agent_id: agent, content: "in the session", session_id: session });
+  const isKeysRead = (path: string, body: ArcRequestBody) => path === "/api/v1/query" && /dedup_key/.test(body.sql ?? "") && body.sql!.includes(session);
+  let patchedStatus = 0;
+  const deleted = await overtake(
+    isKeysRead,
+    () => api("DELETE", `/api/v1/memories?session_id=${session}`),
+    async () => {
+      patchedStatus = (await api("PATCH", `/api/v1/memories/${id}`, { session_id: "", content: "moved out" })).status;
+      meanwhile();
+    },
+    true,
+  );
+  expect(patchedStatus).toBe(200);
+  expect(deleted.status, deleted.text).toBe(200);
+  expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("moved out");
+  return id;
+}
+
 describe("an update and a delete of one memory", () => {
   it("a delete overtaken by an update removes the new version too", async () => {
     await deleteOvertakenByUpdate("a-1");
@@ -217,20 +240,7 @@ describe("an update and a delete by filter", () => {
   });
 
   it("an update moving a memory out of a session keeps it, when the session's delete had read its key", async () => {
-    const id = await inArc({ agent_id: "c", content: "in the session", session_id: "leaving" });
-    const isKeysRead = (path: string, body: ArcRequestBody) => path === "/api/v1/query" && /dedup_key/.test(body.sql ?? "") && /leaving/.test(body.sql ?? "");
-    let patchedStatus = 0;
-    const deleted = await overtake(
-      isKeysRead,
-      () => api("DELETE", "/api/v1/memories?session_id=leaving"),
-      async () => {
-        patchedStatus = (await api("PATCH", `/api/v1/memories/${id}`, { session_id: "", content: "moved out" })).status;
-      },
-      true,
-    );
-    expect(patchedStatus).toBe(200);
-    expect(deleted.status, deleted.text).toBe(200);
-    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("moved out");
+    const id = await movedOutDuringSessionDelete("c", "leaving");
     await flushToArc();
     expect(await versionsInArc(id)).toEqual(["moved out"]);
   });
@@ -335,21 +345,7 @@ describe("changes in one millisecond, or with the clock stepped back", () => {
 
 describe("a delete by filter whose claims walk is overtaken", () => {
   it("keeps an update moving a memory out of the session when a minute passes during the walk", async () => {
-    const id = await inArc({ agent_id: "walk-jump", content: "in the session", session_id: "leaving-late" });
-    const isKeysRead = (path: string, body: ArcRequestBody) => path === "/api/v1/query" && /dedup_key/.test(body.sql ?? "") && /leaving-late/.test(body.sql ?? "");
-    let patchedStatus = 0;
-    const deleted = await overtake(
-      isKeysRead,
-      () => api("DELETE", "/api/v1/memories?session_id=leaving-late"),
-      async () => {
-        patchedStatus = (await api("PATCH", `/api/v1/memories/${id}`, { session_id: "", content: "moved out" })).status;
-        offsetMs += 61_000;
-      },
-      true,
-    );
-    expect(patchedStatus).toBe(200);
-    expect(deleted.status, deleted.text).toBe(200);
-    expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("moved out");
+    await movedOutDuringSessionDelete("walk-jump", "leaving-late", () => (offsetMs += 61_000));
   });
 });
 
