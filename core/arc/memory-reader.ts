@@ -73,8 +73,10 @@ export class ArcMemoryReader {
    */
   async getById(orgId: string, id: string): Promise<MemoryRecord | null> {
     const stampedMs = uuidv7Millis(id);
+    // A UUIDv7 stamped past the safe-integer range of µs (the year 2255 on) was made by no
+    // server's clock: look for it everywhere rather than write a bound SQL cannot hold.
     const hints: Array<IngestedHint | undefined> =
-      stampedMs === undefined
+      stampedMs === undefined || !Number.isSafeInteger((stampedMs + ID_TIME_SLACK_MS) * 1000)
         ? [undefined]
         : [{ atUs: stampedMs * 1000 }, { sinceUs: (stampedMs - ID_TIME_SLACK_MS) * 1000, beforeUs: (stampedMs + ID_TIME_SLACK_MS) * 1000 }, undefined];
     for (const hint of hints) {
