@@ -15,25 +15,31 @@ import {
   toPageRequest,
 } from "./memories/query";
 
-const nonEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+/**
+ * An optional filter for which `null` means "not sent", as Go's JSON decoding read the original's
+ * search body (and as a memory's optional fields read here); `""` too where text cannot be empty.
+ */
+const unset = <T extends z.ZodType>(schema: T, alsoEmpty = false) =>
+  z.preprocess((v) => (v === null || (alsoEmpty && v === "") ? undefined : v), schema.optional());
+const nonEmpty = <T extends z.ZodType>(schema: T) => unset(schema, true);
 
 /** The original's search body plus exact `any_tags`, case control, importance ordering, and the list's offset and cursor. */
 export const searchInputSchema = z.object({
   agent_id: nonEmpty(idSchema("agent_id")),
   session_id: nonEmpty(idSchema("session_id")),
-  memory_types: z.array(memoryTypeSchema).max(8).optional(),
-  event_types: z.array(typeSchema("event_types")).max(64, "at most 64 event_types").optional(),
-  tags: z.array(tagSchema).max(64, "at most 64 tags").optional(),
-  any_tags: z.array(tagSchema).max(64, "at most 64 any_tags").optional(),
+  memory_types: unset(z.array(memoryTypeSchema).max(8)),
+  event_types: unset(z.array(typeSchema("event_types")).max(64, "at most 64 event_types")),
+  tags: unset(z.array(tagSchema).max(64, "at most 64 tags")),
+  any_tags: unset(z.array(tagSchema).max(64, "at most 64 any_tags")),
   content_contains: nonEmpty(z.string().max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)),
-  case_sensitive: z.boolean().optional(),
+  case_sensitive: unset(z.boolean()),
   since: nonEmpty(z.string().max(64)),
   until: nonEmpty(z.string().max(64)),
-  min_importance: minImportanceSchema("json").optional(),
-  limit: z.number().int("limit must be an integer").min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
-  offset: offsetSchema("json").optional(),
-  order: orderSchema.optional(),
-  order_by: z.enum(["time", "importance"], { message: "order_by must be time or importance" }).optional(),
+  min_importance: unset(minImportanceSchema("json")),
+  limit: unset(z.number().int("limit must be an integer").min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000")),
+  offset: unset(offsetSchema("json")),
+  order: unset(orderSchema),
+  order_by: unset(z.enum(["time", "importance"], { message: "order_by must be time or importance" })),
   cursor: nonEmpty(z.string().max(1024)),
 });
 

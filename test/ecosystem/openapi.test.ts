@@ -69,9 +69,10 @@ describe("OpenAPI document", () => {
     expect(listParams).toEqual(expect.arrayContaining(["agent_id", "session_id", "tags", "any_tags", "since", "until", "limit", "cursor", "order_by"]));
     const offset = paths["/api/v1/memories"].get.parameters.find((p: { name: string }) => p.name === "offset");
     expect(offset.schema.type).toBe("integer");
-    // Search pages like the list, and the context's body may be null (the original Go SDK's "no options").
+    // Search pages like the list (a null filter is one not sent, as the original's Go decoding read
+    // it), and the context's body may be null (the original Go SDK's "no options").
     const search = paths["/api/v1/search"].post.requestBody.content["application/json"].schema;
-    expect(search.properties.offset).toEqual(offset.schema);
+    expect(search.properties.offset).toEqual({ ...offset.schema, type: ["integer", "null"] });
     // A session delete says what it leaves behind.
     expect(paths["/api/v1/sessions/{id}"].delete.description).toMatch(/memories stay in Arc/);
     expect(paths["/api/v1/sessions/{id}/context"].post.requestBody.content["application/json"].schema.type).toEqual(["object", "null"]);
