@@ -173,9 +173,13 @@ export class MemoryService {
     const offset = page.offset ?? 0;
     // The page's first `want` rows are among Arc's first `want` and the recent window's first `want`.
     const head = { ...page, offset: 0, limit: offset + page.limit + 1 };
-    const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, head)]);
+    const [target, before] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, head)]);
     const fromArc = await target.reader.list(head);
-    const merged = pageOf(mergeById(fromArc, recent), head);
+    // An update that ran while Arc was read may have deleted the old version there after the
+    // first look at the recent window, which did not hold the new one yet: look again, so the
+    // memory shows in one version or the other, never in none.
+    const after = await this.options.coordinator.recent(orgId, head);
+    const merged = pageOf(mergeById(fromArc, [...before, ...after]), head);
     const rows = merged.slice(offset, offset + page.limit + 1);
     return { records: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
   }
@@ -186,7 +190,11 @@ export class MemoryService {
     const [recent] = await this.options.coordinator.recent(orgId, byId);
     if (recent) return recent;
     const target = await this.options.arc.targetFor(orgId);
-    return target.reader.getById(orgId, id);
+    const stored = await target.reader.getById(orgId, id);
+    if (stored) return stored;
+    // An update may have stored a new version and deleted the old one from Arc while Arc was read.
+    const [updated] = await this.options.coordinator.recent(orgId, byId);
+    return updated ?? null;
   }
 
   /**

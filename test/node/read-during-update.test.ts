@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ArcSocket, type ArcRequestBody } from "../support/arc-socket";
+import { startNodeTestServer, type NodeTestServer } from "../support/harness";
+
+/*
+ * A read that runs while another request updates the memory it reads. The memory exists before,
+ * during and after the update, so the read must show it: the old version or the new one, never
+ * none. Arc holds the read's query while the update stores its new version (still in the outbox:
+ * deliveries wait an hour here) and deletes the old one from Arc; then the read goes on.
+ */
+
+let arc: ArcSocket;
+let server: NodeTestServer;
+let key: string;
+
+beforeAll(async () => {
+  arc = await ArcSocket.start({ flushDelayMs: 0 });
+  server = await startNodeTestServer({
+    defaultArc: { url: arc.url },
+    // Delivered memories leave the recent window at once: reads of them are Arc's.
+    settings: { arc: { visibility_delay: "100ms" }, write_buffer: { max_interval: "1h" } },
+  });
+  ({ key } = await server.newOrg("read-update-org", ["read", "write", "admin"]));
+});
+afterAll(async () => {
+  await server?.close();
+  await arc?.close();
+});
+
+const api = (method: string, path: string, body?: unknown) => server.api(method, path, { key, ...(body !== undefined ? { body } : {}) });
+
+/** A memory delivered to Arc and past the recent window, so only Arc shows it. */
+async function settledInArc(body: Record<string, unknown>): Promise<string> {
+  const created = await api("POST", "/api/v1/memories", body);
+  expect(created.status, created.text).toBe(201);
+  expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 300));
+  return created.body.id as string;
+}
+
+/** Starts `read`, holds its Arc query (`match`), runs an update to the end, then lets the read go on. */
+async function readOvertakenByUpdate<T>(match: (body: ArcRequestBody) => boolean, read: () => Promise<T>, id: string): Promise<T> {
+  const hold = arc.hold((path, body) => path === "/api/v1/query" && match(body));
+  const running = read();
+  await hold.reached;
+  try {
+    const patched = await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" });
+    expect(patched.status, patched.text).toBe(200);
+  } finally {
+    hold.release();
+  }
+  return running;
+}
+
+describe("a read overtaken by an update of the memory it reads", () => {
+  it("GET by id shows the memory, not a 404", async () => {
+    const id = await settledInArc({ agent_id: "racer-get", content: "v1" });
+    const got = await readOvertakenByUpdate((body) => /ingested_at = /.test(body.sql ?? "") && body.sql!.includes(id), () => api("GET", `/api/v1/memories/${id}`), id);
+    expect(got.status, got.text).toBe(200);
+    expect(["v1", "v2"]).toContain(got.body.content);
+  });
+
+  it("a list shows the memory, in one version", async () => {
+    const id = await settledInArc({ agent_id: "racer-list", content: "v1" });
+    const listed = await readOvertakenByUpdate(
+      (body) => /ORDER BY time DESC/.test(body.sql ?? "") && body.sql!.includes("racer-list"),
+      () => api("GET", "/api/v1/memories?agent_id=racer-list"),
+      id,
+    );
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.memories.map((m: { id: string }) => m.id)).toEqual([id]);
+  });
+
+  it("a second update running alongside is applied on top, not refused with a 404", async () => {
+    const id = await settledInArc({ agent_id: "racer-patch", content: "v1", tags: ["a"] });
+    const second = await readOvertakenByUpdate(
+      (body) => /ingested_at = /.test(body.sql ?? "") && body.sql!.includes(id),
+      () => api("PATCH", `/api/v1/memories/${id}`, { tags: ["b"] }),
+      id,
+    );
+    expect(second.status, second.text).toBe(200);
+    const now = await api("GET", `/api/v1/memories/${id}`);
+    expect({ content: now.body.content, tags: now.body.tags }).toEqual({ content: "v2", tags: ["b"] });
+  });
+});
