@@ -8,7 +8,13 @@ import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openap
 import { assertOrgAccess } from "./access";
 
 const orgParams = z.object({ org_id: z.string().min(1).max(128) });
-const keyParams = orgParams.extend({ key_id: z.coerce.number({ message: "key_id must be an integer" }).int().positive() });
+// Digits only, as `memtrace key revoke` takes them: coercion would read `0x2`, `2e0` or `2.0` as key 2 and revoke it.
+const keyParams = orgParams.extend({
+  key_id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, "key_id must be a positive integer in plain digits")
+    .transform(Number),
+});
 
 export const createKeyInput = z.object({
   name: z.string().trim().min(1, "name is required").max(128),
