@@ -1,3 +1,4 @@
+import { DEFAULT_ORG_ID } from "../../../core/bootstrap";
 import type { Settings } from "../../../core/config/schema";
 import { resolveMasterKey } from "../../config/master-key";
 import { openMetadataStore } from "../metadata";
@@ -27,6 +28,11 @@ export async function orgCommand(args: ParsedArgs, settings: Settings, io: CliIo
       }
       case "delete": {
         const id = requireArg(target, "org_id");
+        // Its admin keys are the only ones that manage orgs over HTTP, and no command can make it again
+        // (bootstrap runs only while no org exists), so deleting it would lock the operator out for good.
+        if (id === DEFAULT_ORG_ID) {
+          throw new CliError(`'${DEFAULT_ORG_ID}' is the operator organization and cannot be deleted (the admin API refuses it too)`);
+        }
         if (!(await store.deleteOrg(id))) throw new CliError(`organization '${id}' not found`);
         io.out(`Organization ${id} deleted (with its keys, agents, sessions and Arc binding)`);
         return;
