@@ -138,6 +138,13 @@ export type CreateApiKeyInput = z.input<typeof createApiKeyInputSchema>;
 export const addArcInstanceInputSchema = z.object({
   url: z
     .url({ protocol: /^https?$/, message: "invalid url: must be an http:// or https:// URL" })
+    // Paths are appended to it, and fetch refuses a URL with credentials: none of these could ever reach Arc
+    // (and a secret in the URL would be shown in full where the api_key is masked).
+    .refine((url) => {
+      if (!URL.canParse(url)) return true; // the url check above reports it
+      const parsed = new URL(url);
+      return parsed.username === "" && parsed.password === "" && !url.includes("?") && !url.includes("#");
+    }, "invalid url: must not carry credentials, a query or a fragment (send the token as api_key)")
     .transform((url) => url.replace(/\/+$/, "")),
   database: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, {
     message: "invalid database: must start with a letter, then letters, digits, underscores or hyphens, max 64 chars",
