@@ -56,6 +56,15 @@ export class ClosedSessions {
     this.remember(orgId, id, closed, this.options.clock.now());
   }
 
+  /**
+   * Forgets every reading of the org, after this node deleted sessions it cannot name one by one
+   * (an agent's delete takes all of its sessions): the next write reads their status afresh.
+   */
+  forgetOrg(orgId: string): void {
+    const prefix = entryKey(orgId, "");
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
   private remember(orgId: string, id: string, closed: boolean, readAtMs: number): void {
     const key = entryKey(orgId, id);
     this.entries.delete(key);

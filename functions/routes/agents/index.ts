@@ -98,6 +98,8 @@ export function registerAgents(app: Router) {
       await memories.deleteMatching({ org_id: orgId, ...filter });
     }
     if (!(await store.deleteAgent(orgId, id))) throw notFound("agent not found");
+    // Its sessions went with it; a session id no session has is open, closed or not before.
+    c.get("services").closedSessions.forgetOrg(orgId);
     return c.body(null, 204);
   });
 }
