@@ -4,6 +4,7 @@ import type { SqlRow, SqlValue } from "../sql/executor";
 import { afterCursor, toPage } from "./cursor";
 import { type MetadataContext, firstRow, nonEmptyJsonObject, nowIso, optionalText, parseInput, text } from "./rows";
 import {
+  METADATA_LIMITS,
   type CreateSessionInput,
   type ListSessionsOptions,
   type Session,
@@ -137,10 +138,16 @@ export async function updateSession(
        metadata_json = CASE WHEN ? IS NULL THEN metadata_json ELSE json_patch(metadata_json, ?) END,
        updated_at = ?
      WHERE org_id = ? AND id = ?
+       AND (? IS NULL OR length(CAST(json_patch(metadata_json, ?) AS BLOB)) <= ?)
      RETURNING ${COLUMNS}`,
-    [status, status, now, patch, patch, now, orgId, id],
+    [status, status, now, patch, patch, now, orgId, id, patch, patch, METADATA_LIMITS.jsonMaxBytes],
   );
-  return row ? toSession(row) : null;
+  if (row) return toSession(row);
+  // Nothing changed: no such session, or the merged metadata would outgrow what a create accepts.
+  if (patch !== null && (await getSession(ctx, orgId, id))) {
+    throw badRequest(`metadata is larger than ${METADATA_LIMITS.jsonMaxBytes} bytes once merged into the session's`, { field: "metadata" });
+  }
+  return null;
 }
 
 /**
