@@ -122,7 +122,14 @@ export class MetadataArcRouter implements ArcRouter {
     const instances = await this.options.store.listArcInstances(this.options.masterKey);
     const found = new Map<string, boolean>();
     await Promise.all(
-      instances.map(async (instance) => {
+      instances.map(async (entry) => {
+        if ("error" in entry) {
+          // Its org cannot reach its Arc either: down, without failing the probe of every other Arc.
+          this.options.logger.warn("arc binding cannot be opened", { org_id: entry.orgId, error: String(entry.error) });
+          found.set(entry.orgId, false);
+          return;
+        }
+        const { instance } = entry;
         const client = this.clientFor(instance.url, instance.apiKey, instance.database, instance.measurement, this.options.fetch);
         found.set(instance.orgId, await client.health());
       }),

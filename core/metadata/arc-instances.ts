@@ -88,8 +88,23 @@ export async function removeArcInstance(ctx: MetadataContext, orgId: string): Pr
   return (await ctx.sql.execute("DELETE FROM arc_instances WHERE org_id = ?", [orgId])).rowsAffected > 0;
 }
 
-/** Every binding, decrypted, oldest first: what a server loads to route orgs to their Arc. */
-export async function listArcInstances(ctx: MetadataContext, masterKey: CryptoKey): Promise<ArcInstance[]> {
+/** One binding as listed: opened, or the reason it could not be (sealed with another master key, or tampered with). */
+export type ListedArcInstance = { orgId: string; instance: ArcInstance } | { orgId: string; error: unknown };
+
+/**
+ * Every binding, oldest first, each decrypted or with the reason it could not be: what a server
+ * probes for readiness, where one unopenable row must not hide every other Arc.
+ */
+export async function listArcInstances(ctx: MetadataContext, masterKey: CryptoKey): Promise<ListedArcInstance[]> {
   const { rows } = await ctx.sql.execute("SELECT * FROM arc_instances ORDER BY created_at, id");
-  return Promise.all(rows.map((row) => open(row, masterKey)));
+  return Promise.all(
+    rows.map(async (row) => {
+      const orgId = text(row, "org_id");
+      try {
+        return { orgId, instance: await open(row, masterKey) };
+      } catch (error) {
+        return { orgId, error };
+      }
+    }),
+  );
 }

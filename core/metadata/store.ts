@@ -4,6 +4,7 @@ import type { SqlExecutor } from "../sql/executor";
 import * as agents from "./agents";
 import * as apiKeys from "./api-keys";
 import * as arcInstances from "./arc-instances";
+import type { ListedArcInstance } from "./arc-instances";
 import { runMigrations } from "./migrations";
 import * as orgs from "./orgs";
 import type { MetadataContext } from "./rows";
@@ -89,5 +90,5 @@ export class SqlMetadataStore {
     arcInstances.getArcInstance(this.ctx, orgId, masterKey);
   describeArcInstance = (orgId: string): Promise<ArcInstanceInfo | null> => arcInstances.describeArcInstance(this.ctx, orgId);
   removeArcInstance = (orgId: string): Promise<boolean> => arcInstances.removeArcInstance(this.ctx, orgId);
-  listArcInstances = (masterKey: CryptoKey): Promise<ArcInstance[]> => arcInstances.listArcInstances(this.ctx, masterKey);
+  listArcInstances = (masterKey: CryptoKey): Promise<ListedArcInstance[]> => arcInstances.listArcInstances(this.ctx, masterKey);
 }
