@@ -43,7 +43,8 @@ const probes = (w: SecurityWorld): Record<string, Probe> => {
     "GET /api/v1/agents/:id/stats": { path: "/api/v1/agents/alpha/stats", outsider: "own-org", token: "own-scope" },
     // B names an agent its org does not have: the original's 400 "agent not found".
     "POST /api/v1/sessions": { path: "/api/v1/sessions", body: { agent_id: a.alpha.id }, outsider: "own-org", token: "refused" },
-    "GET /api/v1/sessions": { path: `/api/v1/sessions?agent_id=${a.alpha.id}`, outsider: "own-org", token: "refused" },
+    // The alpha token bound to s2 names its own agent here (by id): it gets s2 alone, never s1 (see token-session-list-agent-id.test.ts).
+    "GET /api/v1/sessions": { path: `/api/v1/sessions?agent_id=${a.alpha.id}`, outsider: "own-org", token: "own-scope" },
     "GET /api/v1/sessions/:id": { path: `/api/v1/sessions/${a.s1}`, outsider: "refused", token: "refused" },
     "PUT /api/v1/sessions/:id": { path: `/api/v1/sessions/${a.s1}`, body: { status: "closed", metadata: { owned: true } }, outsider: "refused", token: "refused" },
     "DELETE /api/v1/sessions/:id": { path: `/api/v1/sessions/${a.s1}`, outsider: "refused", token: "refused" },

@@ -109,7 +109,11 @@ export function registerSessions(app: Router) {
     const caller = c.get("caller");
     const { limit, cursor, agent_id, status } = c.req.valid("query");
     const { scope } = caller;
-    if (agent_id !== undefined) assertAgentParam(scope, agent_id);
+    if (agent_id !== undefined && scope && agent_id !== scope.agentId) {
+      // The registry takes an agent by generated id or by name: the token's own agent either way.
+      const agent = await services.store.getAgent(caller.orgId, agent_id);
+      if (!agent || !agentInScope(scope, agent)) assertAgentParam(scope, agent_id);
+    }
     if (scope?.sessionId) {
       const own = await services.store.getSession(caller.orgId, scope.sessionId);
       const sessions = own && (!status || own.status === status) ? [own] : [];
