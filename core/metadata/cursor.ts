@@ -29,7 +29,7 @@ export function decodeCursor(cursor: string): Position {
   } catch {
     // fall through to the 400 below
   }
-  throw badRequest("invalid cursor", { field: "after" });
+  throw badRequest("invalid cursor", { field: "cursor" });
 }
 
 /** The SQL condition and args that select rows after the cursor (empty when there is none). */
