@@ -1,7 +1,7 @@
 import { segment, type HttpTransport } from "./http";
 import type { AddArcInput, ApiKeyInfo, ArcInstanceInfo, CreatedApiKey, CreateKeyInput, Organization } from "./types";
 
-/** Organizations, API keys and Arc bindings (admin keys; org-wide actions need the operator org). */
+/** Organizations, API keys and Arc bindings (admin keys; org-wide actions and binding an Arc need the operator org). */
 export class AdminApi {
   constructor(private readonly http: HttpTransport) {}
 

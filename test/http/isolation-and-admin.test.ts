@@ -84,4 +84,20 @@ describe("admin API", () => {
     expect((await server.api("DELETE", `/api/v1/admin/orgs/${org.orgId}/arc`)).status).toBe(204);
     expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/arc`)).status).toBe(404);
   });
+
+  it("lets only the operator bind or unbind an Arc: an org's own admin sees its binding, but cannot aim the server at a URL", async () => {
+    const org = await server.newOrg("arc-tenant", ["read", "write", "admin"]);
+    const own = { key: org.key };
+    const bind = await server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { ...own, body: { url: "http://169.254.169.254", database: "d" } });
+    expect(bind.status).toBe(403);
+    expect(bind.body.error).toMatch(/operator/);
+    expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/arc`, own)).status).toBe(404);
+
+    expect((await server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: "http://127.0.0.1:1", database: "tenant_db" } })).status).toBe(201);
+    const shown = await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/arc`, own);
+    expect(shown.status).toBe(200);
+    expect(shown.body.url).toBe("http://127.0.0.1:1");
+    expect((await server.api("DELETE", `/api/v1/admin/orgs/${org.orgId}/arc`, own)).status).toBe(403);
+    expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/arc`, own)).body.url).toBe("http://127.0.0.1:1");
+  });
 });

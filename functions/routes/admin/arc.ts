@@ -4,7 +4,7 @@ import { arcInstanceInfoSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
-import { assertOrgAccess } from "./access";
+import { assertOrgAccess, operatorOnly } from "./access";
 
 const orgParams = z.object({ org_id: z.string().min(1).max(128) });
 
@@ -14,6 +14,13 @@ export const addArcInput = z.object({
   measurement: z.string().min(1).optional(),
   api_key: z.string().optional(),
 });
+
+/**
+ * Where an org's memories go is the operator's choice, as in the original (CLI only): a binding
+ * makes this server send requests to any URL it names, which no tenant's admin may aim at the
+ * operator's internal network. An org's admin may see its binding (key masked).
+ */
+const bindsArc = operatorOnly("bind an organization to an Arc or unbind it");
 
 const showArc = createRoute({
   method: "get",
@@ -28,7 +35,7 @@ const addArc = createRoute({
   method: "post",
   path: "/api/v1/admin/orgs/{org_id}/arc",
   tags: ["admin"],
-  middleware: [requirePermission("admin")] as const,
+  middleware: [requirePermission("admin"), bindsArc] as const,
   request: { params: orgParams, body: jsonBody(addArcInput) },
   responses: {
     201: jsonContent(arcInstanceInfoSchema, "Bound; used from the next request on, no restart"),
@@ -40,7 +47,7 @@ const removeArc = createRoute({
   method: "delete",
   path: "/api/v1/admin/orgs/{org_id}/arc",
   tags: ["admin"],
-  middleware: [requirePermission("admin")] as const,
+  middleware: [requirePermission("admin"), bindsArc] as const,
   request: { params: orgParams },
   responses: { 204: { description: "Unbound" }, ...errorResponses(...AUTH_ERRORS, 404) },
 });
@@ -59,7 +66,6 @@ export function registerAdminArc(app: Router) {
   app.openapi(addArc, async (c) => {
     const services = c.get("services");
     const { org_id } = c.req.valid("param");
-    assertOrgAccess(c.get("caller"), services, org_id);
     const input = c.req.valid("json");
     await services.store.addArcInstance(
       org_id,
@@ -75,7 +81,6 @@ export function registerAdminArc(app: Router) {
   app.openapi(removeArc, async (c) => {
     const services = c.get("services");
     const { org_id } = c.req.valid("param");
-    assertOrgAccess(c.get("caller"), services, org_id);
     if (!(await services.store.removeArcInstance(org_id))) throw notFound("no arc instance configured for this org");
     services.arc.invalidate(org_id);
     return c.body(null, 204);
