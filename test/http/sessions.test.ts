@@ -85,6 +85,12 @@ describe("sessions API", () => {
     const closed = await server.api("GET", "/api/v1/sessions?status=closed", { key });
     expect(closed.body.sessions.every((s: { status: string }) => s.status === "closed")).toBe(true);
     expect((await server.api("GET", "/api/v1/sessions?status=weird", { key })).status).toBe(400);
+    // Empty parameters are not sent, as on the memory lists.
+    const all = await server.api("GET", "/api/v1/sessions", { key });
+    const empty = await server.api("GET", "/api/v1/sessions?agent_id=&status=", { key });
+    expect(empty.status).toBe(200);
+    expect(empty.body.count).toBeGreaterThan(1);
+    expect(empty.body.sessions.map((s: { id: string }) => s.id)).toEqual(all.body.sessions.map((s: { id: string }) => s.id));
   });
 
   it("404s an unknown session on GET and PUT", async () => {

@@ -7,6 +7,7 @@ import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
 import { withMemoriesQuery } from "../memories/delete";
+import { optional } from "../memories/query";
 import { pageQuerySchema } from "../paging";
 
 const sessionParams = z.object({ id: z.string().min(1).max(256) });
@@ -33,8 +34,9 @@ const listSessions = createRoute({
   middleware: [requirePermission("read")] as const,
   request: {
     query: pageQuerySchema.extend({
-      agent_id: z.string().max(256).optional(),
-      status: z.enum(["active", "closed"], { message: "status must be active or closed" }).optional(),
+      // Empty means not sent, as for the memory lists (and Go's zero values in the original).
+      agent_id: optional(z.string().max(256)),
+      status: optional(z.enum(["active", "closed"], { message: "status must be active or closed" })),
     }),
   },
   responses: { 200: jsonContent(sessionListSchema, "Sessions, newest first"), ...errorResponses(400, ...AUTH_ERRORS) },
