@@ -67,14 +67,31 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-/** Stops accepting, lets in-flight requests finish up to the shutdown timeout, then cuts the rest. */
+/** How often a closing server ends the keep-alive connections that have gone idle since. */
+const CLOSING_IDLE_SWEEP_MS = 50;
+
+/**
+ * Stops accepting, lets in-flight requests finish up to the shutdown timeout, then cuts the rest.
+ * A keep-alive connection would otherwise take new requests until the timeout (`close` ends only
+ * the connections idle at the call), and those still running then were cut unanswered, some of
+ * them stored: every answer from now on says `Connection: close`, and connections that go idle
+ * are ended as they do.
+ */
 export function closeHttp(server: ServerType, timeoutMs: number): Promise<void> {
   const http = server as Server;
   return new Promise((resolve) => {
+    const closeAfterAnswer = (_request: unknown, response: { headersSent: boolean; setHeader(name: string, value: string): unknown }) => {
+      if (!response.headersSent) response.setHeader("Connection", "close");
+    };
+    http.on("request", closeAfterAnswer);
+    const sweep = setInterval(() => http.closeIdleConnections?.(), CLOSING_IDLE_SWEEP_MS);
+    sweep.unref();
     const timer = setTimeout(() => http.closeAllConnections?.(), timeoutMs);
     timer.unref();
     http.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
+      http.off("request", closeAfterAnswer);
       resolve();
     });
     http.closeIdleConnections?.();
