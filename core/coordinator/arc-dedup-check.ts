@@ -8,10 +8,33 @@ export interface KeyedItem {
   dedupKey: string;
 }
 
+/**
+ * How long a group commit waits for an org's Arc to answer its dedup lookup. The commit holds the
+ * single writer, so every org's writes wait with it: an Arc that hangs must not hold them for its
+ * whole query timeout. Past it the lookup counts as failed (fail-open, as below).
+ */
+export const ARC_DEDUP_LOOKUP_TIMEOUT_MS = 1_000;
+
+/** After an org's lookup failed or timed out, its writes skip the lookup for this long. */
+export const ARC_DEDUP_RETRY_AFTER_MS = 30_000;
+
 export interface ArcDedupDeps {
   lookup: ArcDedupLookup;
   authoritativeSinceUs(orgId: string): number | Promise<number>;
   logger: CoordinatorLogger;
+  /** Now (ms), and per org until when its lookups are skipped after one failed; kept by the caller. */
+  nowMs?: number;
+  skipUntilMs?: Map<string, number>;
+  timeoutMs?: number;
+}
+
+/** `work`, or a rejection once `ms` have passed without it settling. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -34,17 +57,24 @@ export async function findArcDuplicates(
   const sinceUs = nowUs - windowUs;
   const duplicates = new Map<number, string>();
   const checkOrg = async (orgId: string) => {
+    const nowMs = deps.nowMs ?? Math.floor(nowUs / 1000);
+    const skipUntil = deps.skipUntilMs?.get(orgId);
+    if (skipUntil !== undefined) {
+      if (nowMs < skipUntil) return;
+      deps.skipUntilMs!.delete(orgId);
+    }
     try {
       if ((await deps.authoritativeSinceUs(orgId)) <= sinceUs) return;
       const orgItems = items.filter((item) => item.record.org_id === orgId && item.dedupKey !== "" && !knownLocally(item));
       if (orgItems.length === 0) return;
       const keys = [...new Set(orgItems.map((item) => item.dedupKey))];
-      const found = await deps.lookup(orgId, keys, sinceUs);
+      const found = await withDeadline(deps.lookup(orgId, keys, sinceUs), deps.timeoutMs ?? ARC_DEDUP_LOOKUP_TIMEOUT_MS);
       for (const item of orgItems) {
         const existing = found.get(item.dedupKey);
         if (existing !== undefined) duplicates.set(item.seq, existing);
       }
     } catch (error) {
+      deps.skipUntilMs?.set(orgId, nowMs + ARC_DEDUP_RETRY_AFTER_MS);
       deps.logger.warn("arc dedup lookup failed; accepting without it", {
         org_id: orgId,
         error: error instanceof Error ? error.message : String(error),

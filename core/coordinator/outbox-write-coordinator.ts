@@ -85,6 +85,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * take every memory stored before it.
    */
   private readonly highestStampUs = new Map<string, number>();
+  /** Orgs whose Arc failed a dedup lookup, until when their writes skip it (see findArcDuplicates). */
+  private readonly arcDedupSkipUntilMs = new Map<string, number>();
   private pendingTotal = 0;
   private queuedTotal = 0;
   private closing: Promise<void> | undefined;
@@ -555,7 +557,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
           items,
           nowUs,
           windowUs,
-          { lookup: arcDedupLookup, authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId), logger: this.logger },
+          {
+            lookup: arcDedupLookup,
+            authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId),
+            logger: this.logger,
+            nowMs,
+            skipUntilMs: this.arcDedupSkipUntilMs,
+          },
           (item) => owners.get(item.record.org_id, item.dedupKey) !== undefined,
         )
       : new Map<number, string>();
