@@ -30,6 +30,10 @@ export const outboxConfigSchema = z.object({
   maxOutboxRows: z.number().int().positive().default(100_000),
   /** The same bound over all orgs together. */
   maxTotalOutboxRows: z.number().int().positive().default(1_000_000),
+  /** Past this much memory held by one org's undelivered rows (see `heldBytes`), `accept` answers 503. */
+  maxOutboxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+  /** The same bound over all orgs together. */
+  maxTotalOutboxBytes: z.number().int().positive().default(512 * 1024 * 1024),
   /** How often expired dedup keys are swept out (expired keys are already ignored on insert). */
   dedupPruneIntervalMs: positiveMs.default(60_000),
   dedup: z
@@ -56,6 +60,8 @@ export function outboxConfigFromSettings(settings: Settings, visibilityDelayMs: 
     maxIntervalMs: settings.write_buffer.max_interval,
     maxOutboxRows: settings.write_buffer.max_outbox_rows,
     maxTotalOutboxRows: settings.write_buffer.max_outbox_rows,
+    maxOutboxBytes: settings.write_buffer.max_outbox_bytes,
+    maxTotalOutboxBytes: settings.write_buffer.max_outbox_bytes,
     visibilityDelayMs,
     dedup: dedupSettings(settings),
   };

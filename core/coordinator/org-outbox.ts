@@ -12,6 +12,43 @@ export interface CachedRow {
   record: MemoryRecord;
   acceptedAtMs: number;
   deliveredAtMs?: number;
+  /** What the row was counted as (`heldBytes`) when it became pending, so it leaves the load exactly as it entered. */
+  heldBytes?: number;
+}
+
+/** What each memory held costs beyond its texts: the record, its row and its index entries. */
+const HELD_OVERHEAD_BYTES = 320;
+
+/**
+ * About how much memory a memory takes while the outbox holds it: two bytes a character of its
+ * texts (V8 may store one) and a fixed overhead. What the outbox's byte cap counts; cheap, since
+ * every accepted memory is measured.
+ */
+export function heldBytes(record: MemoryRecord): number {
+  let chars =
+    record.id.length +
+    record.org_id.length +
+    record.agent_id.length +
+    record.session_id.length +
+    record.memory_type.length +
+    record.event_type.length +
+    record.content.length +
+    record.metadata_json.length +
+    record.dedup_key.length +
+    record.parent_id.length;
+  for (const tag of record.tags) chars += tag.length;
+  return 2 * chars + HELD_OVERHEAD_BYTES;
+}
+
+/** Undelivered rows and the memory they hold (`heldBytes`): of one org, or of all of them. */
+export class HeldLoad {
+  rows = 0;
+  bytes = 0;
+
+  add(rows: number, bytes: number): void {
+    this.rows += rows;
+    this.bytes += bytes;
+  }
 }
 
 /**
@@ -21,12 +58,14 @@ export interface CachedRow {
  */
 export class OrgOutbox {
   readonly pending: CachedRow[] = [];
+  /** The rows in `pending`, and the memory they hold. */
+  readonly load = new HeldLoad();
   /** Deletes the org's Arc still owes, oldest first; every delivery runs them before its chunk. */
   arcDeletes: PendingArcDelete[] = [];
   private delivered: CachedRow[] = [];
   private index = new RecentIndex();
-  /** Rows in accept calls still waiting for their commit; they count against the outbox cap. */
-  queuedRows = 0;
+  /** Rows in accept calls still waiting for their commit, and their memory; they count against the outbox cap. */
+  readonly queued = new HeldLoad();
   deliveryInFlight: Promise<DeliveryOutcome> | undefined;
   /** A memory being forgotten: no delivery starts until its removal is durable. */
   forgetting: Promise<unknown> | undefined;
@@ -34,6 +73,9 @@ export class OrgOutbox {
   retryAtMs: number | undefined;
   /** Set after the org's Arc refused a body as too large (413): the byte bound its chunks keep to. */
   chunkBytesLimit: number | undefined;
+
+  /** `total` is the load of every org's pending rows, which this org's changes keep up to date. */
+  constructor(private readonly total: HeldLoad) {}
 
   /** An owed delete counts as a pending row: it waits for the same delivery. */
   flushState(): OrgFlushState {
@@ -48,8 +90,23 @@ export class OrgOutbox {
   }
 
   addPending(row: CachedRow): void {
+    const bytes = heldBytes(row.record);
+    row.heldBytes = bytes;
     this.pending.push(row);
     this.index.add(row);
+    this.count(1, bytes);
+  }
+
+  private count(rows: number, bytes: number): void {
+    this.load.add(rows, bytes);
+    this.total.add(rows, bytes);
+  }
+
+  /** The memory these rows were counted as when they became pending. */
+  private static bytesOf(rows: Iterable<CachedRow>): number {
+    let bytes = 0;
+    for (const row of rows) bytes += row.heldBytes ?? 0;
+    return bytes;
   }
 
   /** Moves a delivered chunk (the head of `pending`, as handed out) to the delivered rows. */
@@ -58,6 +115,7 @@ export class OrgOutbox {
       throw new Error("outbox invariant broken: a delivered chunk is not the head of the pending rows");
     }
     this.pending.splice(0, chunk.length);
+    this.count(-chunk.length, -OrgOutbox.bytesOf(chunk));
     for (const row of chunk) {
       row.deliveredAtMs = deliveredAtMs;
       this.delivered.push(row);
@@ -87,14 +145,20 @@ export class OrgOutbox {
     this.index.removeAll(gone);
     const before = this.pending.length;
     let kept = 0;
-    for (const row of this.pending) if (!gone.has(row)) this.pending[kept++] = row;
+    let removedBytes = 0;
+    for (const row of this.pending) {
+      if (!gone.has(row)) this.pending[kept++] = row;
+      else removedBytes += row.heldBytes ?? 0;
+    }
     this.pending.length = kept;
+    this.count(kept - before, -removedBytes);
     this.delivered = this.delivered.filter((row) => !gone.has(row));
     return before - kept;
   }
 
   /** Forgets every row held (their org is gone and the outbox no longer holds them). */
   clear(): void {
+    this.count(-this.pending.length, -OrgOutbox.bytesOf(this.pending));
     this.pending.length = 0;
     this.delivered = [];
     this.index = new RecentIndex();
@@ -147,6 +211,6 @@ export class OrgOutbox {
 
   /** Nothing pending, owed, delivered or in flight: the org can be forgotten. */
   isEmpty(): boolean {
-    return this.pending.length === 0 && this.arcDeletes.length === 0 && this.delivered.length === 0 && this.queuedRows === 0 && !this.deliveryInFlight && !this.forgetting;
+    return this.pending.length === 0 && this.arcDeletes.length === 0 && this.delivered.length === 0 && this.queued.rows === 0 && !this.deliveryInFlight && !this.forgetting;
   }
 }

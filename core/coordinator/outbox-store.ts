@@ -8,6 +8,9 @@ import { packRow, unpackRow } from "./outbox-rows";
 import type { RecentFilterDelete, RecentIdChange } from "./recent-changes";
 
 /** One outbox row as loaded at start. */
+/** Outbox groups read per query at start (each at most one group commit's rows for one org). */
+const LOAD_PAGE_GROUPS = 64;
+
 export interface StoredOutboxRow {
   seq: number;
   record: MemoryRecord;
@@ -317,18 +320,36 @@ export class OutboxStore {
   }
 
   /**
-   * Every row in the outbox, oldest first. Rows are kept however long ago they were delivered:
-   * Arc acknowledges from a memory buffer, so after a crash (of Arc, or of this process with the
-   * embedded engine) only a new delivery proves they are stored.
+   * Every row in the outbox, oldest first, handed over `pageGroups` groups at a time. Rows are
+   * kept however long ago they were delivered: Arc acknowledges from a memory buffer, so after a
+   * crash (of Arc, or of this process with the embedded engine) only a new delivery proves they
+   * are stored. Paged so that a start holds one page's text beside the records it made, not the
+   * whole outbox's text too: a large backlog would otherwise need about three times its size.
    */
-  async loadAll(): Promise<StoredOutboxRow[]> {
-    const result = await this.sql.execute("SELECT org_id, accepted_at_us, rows_json FROM outbox_groups ORDER BY first_seq");
-    const out: StoredOutboxRow[] = [];
-    for (const group of result.rows) {
-      const orgId = String(group.org_id);
-      const acceptedAtUs = Number(group.accepted_at_us);
-      for (const row of JSON.parse(String(group.rows_json)) as unknown[][]) out.push({ ...unpackRow(orgId, row), acceptedAtUs });
+  async forEachRowPage(onPage: (rows: StoredOutboxRow[]) => void, pageGroups = LOAD_PAGE_GROUPS): Promise<void> {
+    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+      const result = await this.sql.execute(
+        "SELECT first_seq, org_id, accepted_at_us, rows_json FROM outbox_groups WHERE first_seq > ? ORDER BY first_seq LIMIT ?",
+        [after, pageGroups],
+      );
+      const page: StoredOutboxRow[] = [];
+      for (const group of result.rows) {
+        const orgId = String(group.org_id);
+        const acceptedAtUs = Number(group.accepted_at_us);
+        for (const row of JSON.parse(String(group.rows_json)) as unknown[][]) page.push({ ...unpackRow(orgId, row), acceptedAtUs });
+      }
+      if (page.length > 0) onPage(page);
+      if (result.rows.length < pageGroups) return;
+      after = Number(result.rows.at(-1)!.first_seq);
     }
+  }
+
+  /** Every row in the outbox, oldest first (see `forEachRowPage`). */
+  async loadAll(): Promise<StoredOutboxRow[]> {
+    const out: StoredOutboxRow[] = [];
+    await this.forEachRowPage((rows) => {
+      for (const row of rows) out.push(row);
+    });
     return out;
   }
 

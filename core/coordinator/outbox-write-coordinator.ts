@@ -12,7 +12,7 @@ import { FlushTimers } from "./flush-timers";
 import { GroupCommitQueue } from "./group-commit";
 import type { CoordinatorLogger, OutboxCoordinatorOptions, RecordMatcher } from "./options";
 import { deleteOwed, deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org-delivery";
-import { OrgOutbox, type CachedRow } from "./org-outbox";
+import { heldBytes, HeldLoad, OrgOutbox, type CachedRow } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { MAX_READ_AGE_MS, RecentChanges, type RecentIdChange } from "./recent-changes";
@@ -87,8 +87,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly highestStampUs = new Map<string, number>();
   /** Orgs whose Arc failed a dedup lookup, until when their writes skip it (see findArcDuplicates). */
   private readonly arcDedupSkipUntilMs = new Map<string, number>();
-  private pendingTotal = 0;
-  private queuedTotal = 0;
+  /** Every org's pending rows, and the rows of accept calls waiting for their commit: what the caps count. */
+  private readonly pendingLoad = new HeldLoad();
+  private readonly queuedLoad = new HeldLoad();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -149,7 +150,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     await store.forEachLiveKey(nowMs * 1000, (seq, orgId, key, expiresAtUs) => {
       dedupIndex.add(orgId, key, seq, Math.floor(expiresAtUs / 1000));
     });
-    const rows = await store.loadAll();
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
@@ -157,7 +157,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     coordinator.recentChanges.restore(recentFilterDeletes, await store.loadRecentIdChanges(nowMs));
     // New memories stored after these deletes were stamped at their bound, maybe ahead of the clock.
     for (const { filter, tookBeforeUs } of recentFilterDeletes) coordinator.noteStamp(filter.org_id, tookBeforeUs);
-    coordinator.restore(rows, owed);
+    await store.forEachRowPage((rows) => coordinator.restoreRows(rows));
+    coordinator.resume(owed);
     return coordinator;
   }
 
@@ -176,14 +177,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       throw new ServiceError("internal", "a record's org_id differs from the org it is accepted for");
     }
     const org = this.org(orgId);
-    this.admit(org, items.length);
-    org.queuedRows += items.length;
-    this.queuedTotal += items.length;
+    let bytes = 0;
+    for (const item of items) bytes += heldBytes(item.record);
+    this.admit(org, items.length, bytes);
+    org.queued.add(items.length, bytes);
+    this.queuedLoad.add(items.length, bytes);
     try {
       return await this.commits.submit(items);
     } finally {
-      org.queuedRows -= items.length;
-      this.queuedTotal -= items.length;
+      org.queued.add(-items.length, -bytes);
+      this.queuedLoad.add(-items.length, -bytes);
     }
   }
 
@@ -387,7 +390,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /** After a forget committed: its rows leave the in-memory outbox, and its Arc deletes are owed. */
   private forgotten(org: OrgOutbox, rows: CachedRow[], owed: readonly PendingArcDelete[]): void {
-    this.pendingTotal -= org.removeAll(rows);
+    org.removeAll(rows);
     org.arcDeletes.push(...owed);
   }
 
@@ -510,7 +513,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /** Undelivered rows, for one org or all: for readiness checks, metrics and tests. */
   pendingRows(orgId?: string): number {
-    return orgId === undefined ? this.pendingTotal : (this.orgs.get(orgId)?.pending.length ?? 0);
+    return orgId === undefined ? this.pendingLoad.rows : (this.orgs.get(orgId)?.pending.length ?? 0);
   }
 
   /** Deletes Arc still owes, across every org (each runs before the org's next delivery). */
@@ -526,13 +529,20 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     await this.settleBackground();
   }
 
-  /** Back-pressure: past the cap, answer 503 + Retry-After rather than grow or drop. */
-  private admit(org: OrgOutbox, incoming: number): void {
-    const orgLoad = org.pending.length + org.queuedRows;
-    const totalLoad = this.pendingTotal + this.queuedTotal;
-    // An empty outbox admits any request, so one larger than the cap is not refused forever.
-    const orgFull = orgLoad > 0 && orgLoad + incoming > this.config.maxOutboxRows;
-    const totalFull = totalLoad > 0 && totalLoad + incoming > this.config.maxTotalOutboxRows;
+  /**
+   * Back-pressure: past a cap, answer 503 + Retry-After rather than grow or drop. The caps count
+   * rows, and the memory they hold: the outbox keeps its undelivered memories in memory and loads
+   * them all at start, so a backlog of large ones must not outgrow what a restart can hold.
+   */
+  private admit(org: OrgOutbox, incomingRows: number, incomingBytes: number): void {
+    const { config } = this;
+    // An empty outbox admits any request, so one larger than a cap is not refused forever.
+    const over = (pending: HeldLoad, queued: HeldLoad, maxRows: number, maxBytes: number) => {
+      const rows = pending.rows + queued.rows;
+      return rows > 0 && (rows + incomingRows > maxRows || pending.bytes + queued.bytes + incomingBytes > maxBytes);
+    };
+    const orgFull = over(org.load, org.queued, config.maxOutboxRows, config.maxOutboxBytes);
+    const totalFull = over(this.pendingLoad, this.queuedLoad, config.maxTotalOutboxRows, config.maxTotalOutboxBytes);
     if (!orgFull && !totalFull) return;
     const waitMs = org.retryAtMs === undefined ? this.config.maxIntervalMs : org.retryAtMs - this.options.clock.now();
     throw new ServiceError("overloaded", "too many memories waiting for delivery; retry later", {
@@ -636,7 +646,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: nowMs });
         this.noteStamp(group.orgId, row.record.ingested_at_us);
       }
-      this.pendingTotal += group.rows.length;
       this.timers.reschedule(group.orgId);
     }
     return results;
@@ -685,10 +694,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const delivered = await deliverNextChunk(orgId, org, this.delivery);
       return !delivered.ok && delivered.orgGone ? this.dropDeletedOrg(orgId, org, delivered) : delivered;
     })().then((outcome) => {
-      if (outcome.ok && outcome.delivered > 0) {
-        this.pendingTotal -= outcome.delivered;
-        this.purger.schedule();
-      }
+      if (outcome.ok && outcome.delivered > 0) this.purger.schedule();
       org.deliveryInFlight = undefined;
       this.timers.reschedule(orgId);
       return outcome;
@@ -720,7 +726,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
     const dropped = org.pending.length;
     org.clear();
-    this.pendingTotal -= dropped;
     this.logger.warn("organization no longer exists; dropped its undelivered memories", { org_id: orgId, memories: dropped });
     return { ok: true, delivered: 0 };
   }
@@ -749,14 +754,17 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * of this process with the embedded engine) can lose them. A second copy in Arc is harmless,
    * since every read collapses rows by id.
    */
-  private restore(rows: StoredOutboxRow[], owed: PendingArcDelete[]): void {
+  private restoreRows(rows: StoredOutboxRow[]): void {
     for (const row of rows) {
       const orgId = row.record.org_id;
       const org = this.org(orgId);
       org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) });
-      this.pendingTotal++;
       this.noteStamp(orgId, row.record.ingested_at_us);
     }
+  }
+
+  /** After the rows are restored: the deletes Arc is owed, then deliveries of what waits. */
+  private resume(owed: PendingArcDelete[]): void {
     for (const arcDelete of owed) this.org(arcDelete.orgId).arcDeletes.push(arcDelete);
     this.purger.schedule();
     for (const [orgId, org] of this.orgs) if (org.pending.length > 0 || org.arcDeletes.length > 0) void this.startDelivery(orgId);
@@ -770,7 +778,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private org(orgId: string): OrgOutbox {
     let org = this.orgs.get(orgId);
     if (!org) {
-      org = new OrgOutbox();
+      org = new OrgOutbox(this.pendingLoad);
       this.orgs.set(orgId, org);
     }
     return org;

@@ -16,7 +16,7 @@ const WORKER_SETTINGS = {
   arc: ["url", "api_key", "measurement", "query_timeout", "visibility_delay"],
   deduplication: ["enabled", "window", "memory_keys"],
   dedup: ["enabled", "window_hours"],
-  write_buffer: ["max_size", "max_interval", "max_outbox_rows"],
+  write_buffer: ["max_size", "max_interval", "max_outbox_rows", "max_outbox_bytes"],
   rate_limit: ["enabled", "per_key_rps", "per_key_burst", "per_org_rps", "per_org_burst"],
   // The interval is the cron trigger's (wrangler.toml).
   retention: ["days"],

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { matchesFilter } from "../../core/arc/filter-match";
 import type { RecordMatcher } from "../../core/coordinator/options";
-import { OrgOutbox } from "../../core/coordinator/org-outbox";
+import { heldBytes, HeldLoad, OrgOutbox } from "../../core/coordinator/org-outbox";
 import type { MemoryFilter } from "../../core/memory/filter";
 import { makeRecord } from "./support";
 
@@ -25,7 +25,7 @@ describe("OrgOutbox.recent", () => {
     });
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), fc.array(query, { minLength: 1, maxLength: 4 }), (steps, queries) => {
-        const org = new OrgOutbox();
+        const org = new OrgOutbox(new HeldLoad());
         const all: Array<{ id: string; agent: string; session: string; deliveredAt?: number }> = [];
         let now = 0;
         let seq = 0;
@@ -64,8 +64,44 @@ describe("OrgOutbox.recent", () => {
     );
   });
 
+  it("counts its pending rows and the memory they hold, in its own load and the shared total, through every change", () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("add" as const), org: fc.constantFrom(0, 1), chars: fc.integer({ min: 0, max: 5_000 }) }),
+      fc.record({ kind: fc.constant("deliver" as const), org: fc.constantFrom(0, 1), count: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant("remove" as const), org: fc.constantFrom(0, 1), every: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant("clear" as const), org: fc.constantFrom(0, 1) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const total = new HeldLoad();
+        const orgs = [new OrgOutbox(total), new OrgOutbox(total)];
+        let seq = 0;
+        for (const s of steps) {
+          const org = orgs[s.org]!;
+          if (s.kind === "add") org.addPending({ seq: ++seq, record: makeRecord({ content: "x".repeat(s.chars), tags: ["t"] }), acceptedAtMs: 0 });
+          else if (s.kind === "deliver") org.markDelivered(org.pending.slice(0, s.count), 0);
+          // Forgotten rows, pending or delivered alike.
+          else if (s.kind === "remove") org.removeAll(org.pending.filter((_, i) => i % s.every === 0));
+          else org.clear();
+          for (const o of orgs) {
+            expect(o.load.rows).toBe(o.pending.length);
+            expect(o.load.bytes).toBe(o.pending.reduce((n, row) => n + heldBytes(row.record), 0));
+          }
+          expect(total.rows).toBe(orgs[0]!.load.rows + orgs[1]!.load.rows);
+          expect(total.bytes).toBe(orgs[0]!.load.bytes + orgs[1]!.load.bytes);
+        }
+      }),
+    );
+  });
+
+  it("measures a memory by its texts: two bytes a character and a fixed overhead", () => {
+    const small = makeRecord({ content: "a", tags: [] });
+    const large = { ...small, content: "a".repeat(10_001), tags: ["abc"], metadata_json: '{"k":"v"}' };
+    expect(heldBytes(large) - heldBytes(small)).toBe(2 * (10_000 + 3 + '{"k":"v"}'.length - small.metadata_json.length));
+  });
+
   it("picks buckets with the matcher's own semantics", () => {
-    const org = new OrgOutbox();
+    const org = new OrgOutbox(new HeldLoad());
     org.addPending({ seq: 1, record: makeRecord({ agent_id: "Ann" }), acceptedAtMs: 0 });
     org.addPending({ seq: 2, record: makeRecord({ agent_id: "bob" }), acceptedAtMs: 0 });
     const caseless: RecordMatcher = (record, filter) =>

@@ -216,6 +216,31 @@ describe("back-pressure", () => {
     expect((await h.coordinator.accept("org_a", [makeRecord()]))[0]?.status).toBe("created");
   });
 
+  it("also caps the memory the waiting rows hold, per org and over all orgs, and frees it as they are delivered", async () => {
+    const sink = new FakeSink();
+    sink.failing = new SinkError("arc down", true);
+    const big = (org_id = "org_a") => makeRecord({ org_id, content: "x".repeat(10_000) });
+    // Each holds a little over 20,000 bytes: two fit in an org's 50,000, and four in the total's 90,000.
+    const h = await open({ config: { maxOutboxBytes: 50_000, maxTotalOutboxBytes: 90_000, maxBatchSize: 10 } }, { sink });
+    await h.coordinator.accept("org_a", [big(), big()]);
+    await expect(h.coordinator.accept("org_a", [big()])).rejects.toMatchObject({ code: "overloaded" });
+    // Small memories still fit beside them; another org has its own bound, until the total's.
+    expect((await h.coordinator.accept("org_a", [makeRecord()]))[0]?.status).toBe("created");
+    await h.coordinator.accept("org_b", [big("org_b"), big("org_b")]);
+    await expect(h.coordinator.accept("org_c", [big("org_c")])).rejects.toMatchObject({ code: "overloaded" });
+
+    sink.failing = undefined;
+    await h.coordinator.flush("org_a");
+    await h.coordinator.flush("org_b");
+    expect((await h.coordinator.accept("org_a", [big(), big()])).map((r) => r.status)).toEqual(["created", "created"]);
+    expect((await h.coordinator.accept("org_c", [big("org_c")]))[0]?.status).toBe("created");
+  });
+
+  it("admits a request past the byte cap into an empty outbox, so none is refused forever", async () => {
+    const h = await open({ config: { maxOutboxBytes: 1_000, maxTotalOutboxBytes: 1_000 } });
+    expect((await h.coordinator.accept("org_a", [makeRecord({ content: "x".repeat(5_000) })]))[0]?.status).toBe("created");
+  });
+
   it("also caps the total over all orgs", async () => {
     const h = await open({ config: { maxOutboxRows: 100, maxTotalOutboxRows: 3 } });
     await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]);

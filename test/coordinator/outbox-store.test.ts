@@ -31,6 +31,27 @@ describe("OutboxStore", () => {
     }
   });
 
+  it("loads the outbox's rows a page of groups at a time, oldest first, every org's", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql);
+      // Five commits, each a group per org: ten groups, loaded three to a page.
+      let seq = 0;
+      for (let commit = 0; commit < 5; commit++) {
+        const group = (orgId: string) => ({ orgId, rows: [{ seq: ++seq, record: makeRecord({ org_id: orgId }) }, { seq: ++seq, record: makeRecord({ org_id: orgId }) }], claims: [] });
+        await store.commit([group("org_a"), group("org_b")], commit, 10_000);
+      }
+      const pages: number[][] = [];
+      await store.forEachRowPage((rows) => void pages.push(rows.map((row) => row.seq)), 3);
+      expect(pages.map((page) => page.length)).toEqual([6, 6, 6, 2]);
+      expect(pages.flat()).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect((await store.loadAll()).map((row) => row.seq)).toEqual(pages.flat());
+    } finally {
+      await sql.close();
+    }
+  });
+
   it("keeps every stored value under its byte bound: a large commit in several groups, keys in smaller pages", async () => {
     const sql = await LibsqlExecutor.open({ url: ":memory:" });
     try {

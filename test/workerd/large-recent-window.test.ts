@@ -13,8 +13,9 @@ const PER_BATCH = 64;
 const BATCHES = 10; // 640 memories, about 37 MiB of content
 const TOTAL = PER_BATCH * BATCHES;
 
-// A long interval and a large batch: every memory stays pending in the object (in its recent window).
-const settings = { write_buffer: { max_interval: "1h", max_size: 100_000 } };
+// A long interval and a large batch: every memory stays pending in the object (in its recent window),
+// past the memory wrangler.toml lets one org's waiting memories hold.
+const settings = { write_buffer: { max_interval: "1h", max_size: 100_000, max_outbox_bytes: 256 * 1024 * 1024 } };
 
 let server: WorkerTestServer;
 let key: string;
