@@ -8,7 +8,7 @@ import { ApiKeyVerifier } from "../core/auth/verifier";
 import { bindLegacyArc, bootstrapFirstRun, DEFAULT_ORG_ID } from "../core/bootstrap";
 import { monotonic, systemClock, type Clock } from "../core/clock";
 import { dedupSettings, type Settings } from "../core/config/schema";
-import { arcHooks, embeddedArcConfirmation } from "../core/coordinator/arc-hooks";
+import { arcHooks, deliveredConfirmation } from "../core/coordinator/arc-hooks";
 import { outboxConfigFromSettings } from "../core/coordinator/config";
 import { createConsoleLogger, type Logger } from "../core/logger";
 import { SqlMetadataStore } from "../core/metadata/store";
@@ -143,7 +143,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       ...(metrics ? { onDelivery: ({ rows, ok, seconds }) => metrics.delivery(rows, ok, seconds) } : {}),
       ...arcHooks(arc, () => coordinator.createdAtUs),
-      ...(arcEngine ? { confirmDelivered: embeddedArcConfirmation(arc, clock) } : {}),
+      confirmDelivered: deliveredConfirmation(arc, clock, { embedded: arcEngine !== undefined }),
       config: outboxConfigFromSettings(
         settings,
         options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,

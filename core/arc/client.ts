@@ -67,7 +67,7 @@ async function readEnvelope<S extends z.ZodType>(response: Response, schema: S, 
 export class ArcClient implements ArcQueryPort {
   readonly database: string;
   readonly measurement: string;
-  private readonly baseUrl: string;
+  readonly baseUrl: string;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: ArcClientOptions) {
@@ -140,6 +140,23 @@ export class ArcClient implements ArcQueryPort {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * When this Arc started, from its `/health` `uptime_sec`: `now()` at the answer less the uptime
+   * (`byThisClock`), and its own `time` (whole seconds, another host's clock) less the uptime
+   * (`byArcClock`, when it gives a time). Undefined when it gives no uptime; throws while it does
+   * not answer.
+   */
+  async startedAt(now: () => number): Promise<{ byThisClock: number; byArcClock?: number } | undefined> {
+    return this.exchange("health", "/health", { method: "GET" }, async (response) => {
+      const body = (await response.json().catch(() => undefined)) as { uptime_sec?: unknown; time?: unknown } | undefined;
+      const uptime = body?.uptime_sec;
+      if (typeof uptime !== "number" || !Number.isFinite(uptime) || uptime < 0) return undefined;
+      const told = typeof body?.time === "string" ? Date.parse(body.time) : Number.NaN;
+      const uptimeMs = uptime * 1000;
+      return { byThisClock: now() - uptimeMs, ...(Number.isFinite(told) ? { byArcClock: told - uptimeMs } : {}) };
+    });
   }
 
   private headers(contentType: string): Record<string, string> {

@@ -1,4 +1,4 @@
-import type { ArcRouter } from "../arc-routing/router";
+import type { ArcRouter, ArcTarget } from "../arc-routing/router";
 import type { Clock } from "../clock";
 import type { ConfirmDelivered, OutboxCoordinatorOptions } from "./options";
 
@@ -23,29 +23,69 @@ export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHo
   };
 }
 
+/** How long one answer to "when did this Arc start?" serves every org a purge asks about. */
+const START_PROBE_REUSE_MS = 1_000;
+
 /**
- * `confirmDelivered` for orgs on the embedded engine, whose 204 means "buffered" as Arc's does:
- * its buffer flush answers once every row it acknowledged is in DuckDB, and fails while a dead
- * engine thread is being replaced (the new one is given the old one's unflushed writes first).
- * So the outbox keeps rows a crash of the process during such a restart would otherwise lose.
- * The flush covers every database, so one that started after the rows were delivered confirms
- * them for every org: a purge over many orgs asks the engine once. A remote Arc is not asked: a
- * flush per purge would cut its files small, and rows past its visibility delay have left its
- * buffer on its own timer.
+ * How close to an Arc's start rows count as delivered before it, by this clock (the answer's
+ * travel) and by Arc's (whole seconds, another host's clock). A row delivered just after a start
+ * is sent once more, which costs a second copy that reads collapse; one delivered just before it
+ * must not be missed.
  */
-export function embeddedArcConfirmation(arc: ArcRouter, clock: Clock): ConfirmDelivered {
-  let last: { startedAtMs: number; done: Promise<void> } | undefined;
-  return async (orgId, deliveredThroughMs) => {
+const START_MARGIN_MS = { byThisClock: 250, byArcClock: 3_000 };
+
+/**
+ * `confirmDelivered` as both runtimes wire it: whether the org's Arc still holds what it
+ * acknowledged, before the outbox lets those rows go.
+ *
+ * The embedded engine (`embedded`, for orgs on the default Arc) answers a write once the rows are
+ * in its buffer, as Arc does: its buffer flush answers once every row it acknowledged is in
+ * DuckDB, and fails while a dead engine thread is being replaced (the new one is given the old
+ * one's unflushed writes first). The flush covers every database, so one that started after the
+ * rows were delivered confirms them for every org: a purge over many orgs asks the engine once.
+ *
+ * A remote Arc is not asked to flush (a flush per purge would cut its files small), and rows past
+ * its visibility delay have left its buffer on its own timer, unless it restarted with them still
+ * there: it keeps no log by default (arc-wire.md 1.8). So it is asked when it started (its
+ * `/health` uptime), and rows delivered before then (within `START_MARGIN_MS`) are "lost" and go
+ * to it again. Its start is placed by this clock and, when it tells its time, by its own clock
+ * too; both must put it after the rows, so a clock of this process that jumped ahead (or a test's
+ * clock) does not take every purge for a restart. One answer per Arc URL serves a purge's orgs.
+ */
+export function deliveredConfirmation(arc: ArcRouter, clock: Clock, options: { embedded: boolean }): ConfirmDelivered {
+  let lastFlush: { startedAtMs: number; done: Promise<void> } | undefined;
+  type Start = Awaited<ReturnType<ArcTarget["client"]["startedAt"]>>;
+  const starts = new Map<string, { askedAtMs: number; started: Promise<Start> }>();
+  const startOf = (client: ArcTarget["client"]): Promise<Start> => {
+    const now = clock.now();
+    const known = starts.get(client.baseUrl);
+    if (known && now - known.askedAtMs < START_PROBE_REUSE_MS) return known.started;
+    const probe = { askedAtMs: now, started: client.startedAt(() => clock.now()) };
+    starts.set(client.baseUrl, probe);
+    // A failed probe tells nothing: the next org or purge asks again.
+    probe.started.catch(() => {
+      if (starts.get(client.baseUrl) === probe) starts.delete(client.baseUrl);
+    });
+    return probe.started;
+  };
+  return async (orgId, delivered) => {
     const target = await arc.targetFor(orgId);
-    if (target.source !== "default") return;
-    if (!last || last.startedAtMs <= deliveredThroughMs) {
-      const flush = { startedAtMs: clock.now(), done: target.client.flushBuffers() };
-      last = flush;
-      // A failed flush confirms nothing: the next org or purge asks again.
-      flush.done.catch(() => {
-        if (last === flush) last = undefined;
-      });
+    if (options.embedded && target.source === "default") {
+      if (!lastFlush || lastFlush.startedAtMs <= delivered.throughMs) {
+        const flush = { startedAtMs: clock.now(), done: target.client.flushBuffers() };
+        lastFlush = flush;
+        // A failed flush confirms nothing: the next org or purge asks again.
+        flush.done.catch(() => {
+          if (lastFlush === flush) lastFlush = undefined;
+        });
+      }
+      await lastFlush.done;
+      return "stored";
     }
-    await last.done;
+    // An Arc that does not say how long it has run is taken at its word, as before it was asked.
+    const started = await startOf(target.client);
+    if (started === undefined) return "stored";
+    const after = (startedAtMs: number | undefined, marginMs: number) => startedAtMs === undefined || startedAtMs > delivered.sinceMs - marginMs;
+    return after(started.byThisClock, START_MARGIN_MS.byThisClock) && after(started.byArcClock, START_MARGIN_MS.byArcClock) ? "lost" : "stored";
   };
 }

@@ -32,8 +32,11 @@ export type SinkResolver = (orgId: string) => Promise<ArcSink>;
  */
 export type ArcDedupLookup = (orgId: string, claims: string[], sinceUs: number) => Promise<Map<string, string>>;
 
-/** See `OutboxCoordinatorOptions.confirmDelivered`. */
-export type ConfirmDelivered = (orgId: string, deliveredThroughMs: number) => Promise<void>;
+/**
+ * See `OutboxCoordinatorOptions.confirmDelivered`: the org's delivered rows about to leave were
+ * delivered from `sinceMs` to `throughMs` (clock time).
+ */
+export type ConfirmDelivered = (orgId: string, delivered: { sinceMs: number; throughMs: number }) => Promise<"stored" | "lost">;
 
 /** The same predicate the Arc SQL builder applies, evaluated on a record in memory. */
 export type RecordMatcher = (record: MemoryRecord, filter: MemoryFilter) => boolean;
@@ -71,10 +74,11 @@ export interface OutboxCoordinatorOptions {
    */
   persistDelivered?: (orgId: string) => Promise<void>;
   /**
-   * Confirms that the org's Arc has stored every row it acknowledged up to `deliveredThroughMs`
-   * (clock time); the purger asks before it drops delivered rows from the outbox, and keeps them
-   * while this rejects (a later purge asks again, and a next start delivers them again). Without
-   * it, rows past the visibility delay are taken as stored, which is Arc's own promise.
+   * Whether the org's Arc has stored the rows it acknowledged (see `ConfirmDelivered`); the purger
+   * asks before it drops delivered rows from the outbox. It keeps them while this rejects (a later
+   * purge asks again, and a next start delivers them again), and delivers them again when it
+   * answers "lost" (an Arc that restarted since, and so lost its buffer). Without it, rows past
+   * the visibility delay are taken as stored, which is Arc's own promise.
    */
   confirmDelivered?: ConfirmDelivered;
   /** Told of each delivery that sent rows, for metrics: how many, whether Arc took them, how long it took. */

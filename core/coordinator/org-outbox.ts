@@ -203,6 +203,27 @@ export class OrgOutbox {
     return this.delivered.at(-1)?.seq;
   }
 
+  /** When the oldest delivered row still held was delivered, if any is held. */
+  oldestDeliveredAtMs(): number | undefined {
+    return this.delivered[0]?.deliveredAtMs;
+  }
+
+  /**
+   * Puts every delivered row back at the head of `pending`, in seq order, for an Arc that lost
+   * them; returns how many. Never while a delivery is in flight: its chunk is the head of `pending`.
+   */
+  requeueDelivered(): number {
+    if (this.deliveryInFlight) throw new Error("outbox invariant broken: rows requeued while a delivery is in flight");
+    const rows = this.delivered;
+    this.delivered = [];
+    for (const row of rows) delete row.deliveredAtMs;
+    const all = rows.concat(this.pending);
+    this.pending.length = 0;
+    for (const row of all) this.pending.push(row);
+    this.count(rows.length, OrgOutbox.bytesOf(rows));
+    return rows.length;
+  }
+
   /** When the oldest delivered row leaves the visibility window, if any is held. */
   nextExpiryAtMs(delayMs: number): number | undefined {
     const oldest = this.delivered[0];

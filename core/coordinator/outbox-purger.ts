@@ -19,6 +19,8 @@ export interface OutboxPurgerOptions {
   orgs(): Iterable<[orgId: string, org: OrgOutbox]>;
   /** Asked before an org's delivered rows leave (see `OutboxCoordinatorOptions.confirmDelivered`). */
   confirmDelivered?: ConfirmDelivered;
+  /** Starts delivering the org's pending rows (after delivered ones were put back for an Arc that lost them). */
+  redeliver(orgId: string): void;
   /** Called after each purge, so the owner can drop orgs left with nothing. */
   afterPurge(): void;
   track(work: Promise<unknown>): void;
@@ -75,7 +77,10 @@ export class OutboxPurger {
     // A copy: orgs may come and go while a confirmation is awaited.
     for (const [orgId, org] of [...this.options.orgs()]) {
       const due = org.nextExpiryAtMs(config.visibilityDelayMs);
-      if (due === undefined || due > now || !(await this.confirmed(orgId, now - config.visibilityDelayMs))) continue;
+      if (due === undefined || due > now) continue;
+      const verdict = await this.confirmed(orgId, { sinceMs: org.oldestDeliveredAtMs() ?? due, throughMs: now - config.visibilityDelayMs });
+      if (verdict === "lost") this.resend(orgId, org);
+      if (verdict !== "stored") continue;
       const last = org.expireDelivered(now, config.visibilityDelayMs);
       if (last !== undefined) retired.push([orgId, last]);
     }
@@ -95,13 +100,27 @@ export class OutboxPurger {
     this.schedule();
   }
 
-  private async confirmed(orgId: string, deliveredThroughMs: number): Promise<boolean> {
+  /**
+   * Arc lost rows it acknowledged (it restarted since, with them in its buffer): they go back to
+   * the org's pending rows and are delivered again; a second copy of any it did keep is harmless,
+   * since reads collapse rows by id. A delivery in flight holds the head of the pending rows, so
+   * then the next purge does it.
+   */
+  private resend(orgId: string, org: OrgOutbox): void {
+    if (org.deliveryInFlight) return;
+    const rows = org.requeueDelivered();
+    this.options.logger.warn("Arc restarted after it acknowledged memories it may not have stored; delivering them again", { org_id: orgId, memories: rows });
+    this.options.redeliver(orgId);
+  }
+
+  /** "stored", "lost", or undefined while Arc cannot say (the rows are kept, and asked about again). */
+  private async confirmed(orgId: string, delivered: { sinceMs: number; throughMs: number }): Promise<"stored" | "lost" | undefined> {
     const confirm = this.options.confirmDelivered;
-    if (!confirm) return true;
+    if (!confirm) return "stored";
     try {
-      await confirm(orgId, deliveredThroughMs);
+      const verdict = await confirm(orgId, delivered);
       this.unconfirmed.delete(orgId);
-      return true;
+      return verdict;
     } catch (error) {
       if (!this.unconfirmed.has(orgId)) {
         this.unconfirmed.add(orgId);
@@ -110,7 +129,7 @@ export class OutboxPurger {
           error: error instanceof Error ? error.message : String(error),
         });
       }
-      return false;
+      return undefined;
     }
   }
 }

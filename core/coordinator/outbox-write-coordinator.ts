@@ -133,6 +133,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       logger: this.logger,
       orgs: () => this.orgs.entries(),
       ...(options.confirmDelivered ? { confirmDelivered: options.confirmDelivered } : {}),
+      redeliver: (orgId) => void this.startDelivery(orgId),
       afterPurge: () => {
         for (const [orgId, org] of this.orgs) if (org.isEmpty()) this.orgs.delete(orgId);
       },

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
-import { arcHooks } from "../../core/coordinator/arc-hooks";
+import { arcHooks, deliveredConfirmation } from "../../core/coordinator/arc-hooks";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import {
   forgetMatchingOptionsSchema,
@@ -145,6 +145,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
       scheduler: this.scheduler,
       logger: this.logger,
       ...arcHooks(arc, () => coordinator.createdAtUs),
+      confirmDelivered: deliveredConfirmation(arc, this.clock, { embedded: false }),
       config: outboxConfig(settings),
     });
     this.coordinatorValue = coordinator;

@@ -190,6 +190,18 @@ describe("ArcClient.health and construction", () => {
     expect(await client(() => Promise.reject(new TypeError("refused"))).arc.health()).toBe(false);
   });
 
+  it("startedAt is the uptime taken from this clock and from Arc's own time, unknown without an uptime, and throws while Arc is down", async () => {
+    const now = () => Date.UTC(2026, 0, 1, 12, 0, 30);
+    const told = client(() => json({ status: "ok", time: "2026-01-01T12:00:00Z", uptime_sec: 42.5 }));
+    expect(await told.arc.startedAt(now)).toEqual({ byThisClock: now() - 42_500, byArcClock: Date.UTC(2026, 0, 1, 11, 59, 17, 500) });
+    expect(told.requests[0]!.url).toBe("http://arc.test:8000/health");
+    expect(await client(() => json({ status: "ok", uptime_sec: 10 })).arc.startedAt(now)).toEqual({ byThisClock: now() - 10_000 });
+    expect(await client(() => json({ status: "ok" })).arc.startedAt(now)).toBeUndefined();
+    expect(await client(() => json({ status: "ok", uptime_sec: "1h" })).arc.startedAt(now)).toBeUndefined();
+    await expect(client(() => json({ status: "not_ready" }, 503)).arc.startedAt(now)).rejects.toThrow();
+    await expect(client(() => Promise.reject(new TypeError("refused"))).arc.startedAt(now)).rejects.toThrow();
+  });
+
   it("refuses database and measurement names Arc would refuse", () => {
     const base = { fetch: fakeFetch(() => json({})).fetch, baseUrl: "http://arc.test" };
     expect(() => new ArcClient({ ...base, database: "1db", measurement: "events" })).toThrow(RangeError);

@@ -164,13 +164,14 @@ describe("purge", () => {
 
 describe("confirmation before purge", () => {
   it("keeps delivered rows in the outbox while Arc cannot confirm it stored them, and drops them once it does", async () => {
-    const asked: Array<[string, number]> = [];
+    const asked: Array<[string, number, number]> = [];
     let refusing = true;
     const h = await open({
       config: { visibilityDelayMs: 10_000 },
-      confirmDelivered: async (orgId, deliveredThroughMs) => {
-        asked.push([orgId, deliveredThroughMs]);
+      confirmDelivered: async (orgId, delivered) => {
+        asked.push([orgId, delivered.sinceMs, delivered.throughMs]);
         if (refusing) throw new Error("the Arc engine thread is restarting");
+        return "stored";
       },
     });
     const deliveredAt = h.clock.now();
@@ -186,7 +187,7 @@ describe("confirmation before purge", () => {
     }
     // Each purge asks about what was delivered up to one visibility delay before it: the rows.
     expect(asked.map(([orgId]) => orgId)).toEqual(["org_a", "org_a", "org_a"]);
-    expect(asked.every(([, through]) => through >= deliveredAt && through <= h.clock.now() - 10_000)).toBe(true);
+    expect(asked.every(([, since, through]) => since === deliveredAt && through >= deliveredAt && through <= h.clock.now() - 10_000)).toBe(true);
     expect(await storedIds(h)).toEqual(ids);
     const warnings = h.logs.filter((l) => l.message.startsWith("Arc did not confirm"));
     expect(warnings).toHaveLength(1);
@@ -204,6 +205,7 @@ describe("confirmation before purge", () => {
       config: { visibilityDelayMs: 1_000 },
       confirmDelivered: async (orgId) => {
         if (orgId === "org_b") throw new Error("arc of org_b unreachable");
+        return "stored";
       },
     });
     await h.coordinator.accept("org_a", [makeRecord()]);
@@ -213,6 +215,36 @@ describe("confirmation before purge", () => {
     h.scheduler.advance(5_000);
     await h.coordinator.whenIdle();
     expect(await storedIds(h)).toEqual([b]);
+  });
+
+  it("delivers again the rows an Arc lost (it restarted since), before new ones, and lets them go once it has them", async () => {
+    let lostOnce = true;
+    const h = await open({
+      config: { visibilityDelayMs: 1_000 },
+      confirmDelivered: async () => {
+        const verdict = lostOnce ? "lost" : "stored";
+        lostOnce = false;
+        return verdict;
+      },
+    });
+    const ids = idsOf(await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]));
+    await h.coordinator.flush("org_a");
+    expect(ids.map((id) => h.sink.deliveries.get(id))).toEqual([1, 1]);
+    const later = idsOf(await h.coordinator.accept("org_a", [makeRecord()]));
+
+    h.scheduler.advance(1_500);
+    await h.coordinator.whenIdle();
+    expect(h.logs.filter((l) => l.message.startsWith("Arc restarted"))[0]?.fields).toMatchObject({ org_id: "org_a", memories: 2 });
+    expect(ids.map((id) => h.sink.deliveries.get(id))).toEqual([2, 2]);
+    expect(later.map((id) => h.sink.deliveries.get(id))).toEqual([1]);
+    // Readable throughout, and the outbox holds them until the Arc that has them now confirms.
+    expect((await h.coordinator.recent("org_a", allOf("org_a"))).map((r) => r.id).sort()).toEqual([...ids, ...later].sort());
+    expect(h.coordinator.pendingRows()).toBe(0);
+
+    h.scheduler.advance(3_000);
+    await h.coordinator.whenIdle();
+    expect(await storedIds(h)).toEqual([]);
+    expect(ids.map((id) => h.sink.deliveries.get(id))).toEqual([2, 2]);
   });
 });
 

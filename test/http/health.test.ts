@@ -31,8 +31,11 @@ let down: { orgId: string; key: string };
 
 beforeAll(async () => {
   arc = await startCountingArc();
-  // Deliveries within a fraction of a second, so the outbox's count is seen going down.
-  server = await startTestServer({ settings: { write_buffer: { max_interval: "200ms" } } });
+  // Deliveries within a fraction of a second, so the outbox's count is seen going down; delivered
+  // rows stay for an hour, so no purge asks the counting Arc's /health when it started.
+  server = await startTestServer({
+    settings: { write_buffer: { max_interval: "200ms" }, arc: { visibility_delay: "1h" }, embedded_arc: { visibility_delay: "1h" } },
+  });
   up = await server.newOrg("health-up", ["read", "write", "admin"]);
   down = await server.newOrg("health-down", ["read", "write", "admin"]);
   expect((await server.api("POST", `/api/v1/admin/orgs/${up.orgId}/arc`, { body: { url: arc.url, database: "up" } })).status).toBe(201);
