@@ -7,10 +7,10 @@ import { wellFormed } from "../well-formed";
 import { packRow, unpackRow } from "./outbox-rows";
 import type { RecentFilterDelete, RecentIdChange } from "./recent-changes";
 
-/** One outbox row as loaded at start. */
 /** Outbox groups read per query at start (each at most one group commit's rows for one org). */
 const LOAD_PAGE_GROUPS = 64;
 
+/** One outbox row as loaded at start. */
 export interface StoredOutboxRow {
   seq: number;
   record: MemoryRecord;
