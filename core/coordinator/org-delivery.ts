@@ -27,7 +27,7 @@ const isTooLarge = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { status?: unknown }).status === 413;
 
 /** The resolver's word that the org was deleted (see `SinkResolver`). */
-const isOrgGone = (error: unknown): boolean => error instanceof ServiceError && error.code === "not_found";
+export const isOrgGone = (error: unknown): boolean => error instanceof ServiceError && error.code === "not_found";
 
 /**
  * How many of the oldest pending rows one delivery takes: at most a batch, and the byte bound

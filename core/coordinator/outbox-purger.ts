@@ -2,6 +2,7 @@ import type { Clock } from "../clock";
 import type { OutboxConfig } from "./config";
 import type { DedupIndex } from "./dedup-index";
 import type { ConfirmDelivered, CoordinatorLogger } from "./options";
+import { isOrgGone } from "./org-delivery";
 import type { OrgOutbox } from "./org-outbox";
 import type { OutboxStore } from "./outbox-store";
 import type { Scheduler, TimerHandle } from "./scheduler";
@@ -122,6 +123,9 @@ export class OutboxPurger {
       this.unconfirmed.delete(orgId);
       return verdict;
     } catch (error) {
+      // The org was deleted: its delivered rows have no one to read them and nowhere to go again
+      // (a delivery drops its pending ones for the same answer), so they leave as stored ones do.
+      if (isOrgGone(error)) return "stored";
       if (!this.unconfirmed.has(orgId)) {
         this.unconfirmed.add(orgId);
         this.options.logger.warn("Arc did not confirm it stored the memories delivered to it; the outbox keeps them and asks again", {
