@@ -1,3 +1,4 @@
+import { ArcRequestError } from "../arc/request-error";
 import type { ArcRouter, ArcTarget } from "../arc-routing/router";
 import type { Clock } from "../clock";
 import type { ConfirmDelivered, OutboxCoordinatorOptions } from "./options";
@@ -60,7 +61,13 @@ export function deliveredConfirmation(arc: ArcRouter, clock: Clock, options: { e
     const now = clock.now();
     const known = starts.get(client.baseUrl);
     if (known && now - known.askedAtMs < START_PROBE_REUSE_MS) return known.started;
-    const probe = { askedAtMs: now, started: client.startedAt(() => clock.now()) };
+    // An Arc that refuses /health for good (a gateway that routes only the API, say) cannot tell:
+    // taken at its word, as one that gives no uptime, rather than keep its rows forever.
+    const started = client.startedAt(() => clock.now()).catch((error: unknown) => {
+      if (error instanceof ArcRequestError && !error.retryable) return undefined;
+      throw error;
+    });
+    const probe = { askedAtMs: now, started };
     starts.set(client.baseUrl, probe);
     // A failed probe tells nothing: the next org or purge asks again.
     probe.started.catch(() => {

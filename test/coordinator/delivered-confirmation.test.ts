@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ArcRouter, ArcTarget } from "../../core/arc-routing/router";
+import { ArcRequestError } from "../../core/arc/request-error";
 import { ManualClock } from "../../core/clock";
 import { deliveredConfirmation } from "../../core/coordinator/arc-hooks";
 
@@ -116,7 +117,7 @@ describe("deliveredConfirmation on a remote Arc", () => {
     expect(remote.probes).toBe(2);
   });
 
-  it("keeps the rows while the Arc does not answer, and takes an Arc that gives no uptime at its word", async () => {
+  it("keeps the rows while the Arc does not answer, and takes an Arc that gives no uptime, or refuses /health for good, at its word", async () => {
     const clock = new ManualClock(100_000);
     const remote = new FlushingEngine();
     const confirm = deliveredConfirmation(router(remote, remote), clock, { embedded: false });
@@ -126,6 +127,13 @@ describe("deliveredConfirmation on a remote Arc", () => {
     remote.started = undefined;
     expect(await confirm("org_a", delivered(90_000))).toBe("stored");
     expect(remote.probes).toBe(2);
+    // One that refuses /health for good (a gateway routing only the API) cannot tell either.
+    clock.advance(1_000);
+    remote.failing = new ArcRequestError({ operation: "health", kind: "http", status: 404 });
+    expect(await confirm("org_a", delivered(90_000))).toBe("stored");
+    clock.advance(1_000);
+    remote.failing = new ArcRequestError({ operation: "health", kind: "http", status: 503 });
+    await expect(confirm("org_a", delivered(90_000))).rejects.toThrow("503");
   });
 
   it("asks a bound Arc, not the engine, when the default Arc is embedded", async () => {
