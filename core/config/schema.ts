@@ -105,9 +105,10 @@ export const settingsSchema = z.object({
       /** Past this many undelivered memories, writes get 503 with Retry-After. */
       max_outbox_rows: positiveInt.default(1_000_000),
       /**
-       * Past this much memory held by undelivered memories (two bytes a character and a fixed
-       * overhead each: see `heldBytes`), writes get 503 with Retry-After. The outbox keeps them
-       * in memory while it runs and loads them all at start, so this bounds both.
+       * Past this much memory held by the memories the outbox keeps (two bytes a character and a
+       * fixed overhead each: see `heldBytes`), writes get 503 with Retry-After. It keeps undelivered
+       * ones in memory and loads them all at start, and delivered ones through the visibility delay,
+       * so this bounds both.
        */
       max_outbox_bytes: positiveInt.default(512 * 1024 * 1024),
     })

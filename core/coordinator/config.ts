@@ -30,7 +30,7 @@ export const outboxConfigSchema = z.object({
   maxOutboxRows: z.number().int().positive().default(100_000),
   /** The same bound over all orgs together. */
   maxTotalOutboxRows: z.number().int().positive().default(1_000_000),
-  /** Past this much memory held by one org's undelivered rows (see `heldBytes`), `accept` answers 503. */
+  /** Past this much memory held by one org's rows, undelivered or delivered and still kept (see `heldBytes`), `accept` answers 503. */
   maxOutboxBytes: z.number().int().positive().default(512 * 1024 * 1024),
   /** The same bound over all orgs together. */
   maxTotalOutboxBytes: z.number().int().positive().default(512 * 1024 * 1024),

@@ -40,7 +40,7 @@ export function heldBytes(record: MemoryRecord): number {
   return 2 * chars + HELD_OVERHEAD_BYTES;
 }
 
-/** Undelivered rows and the memory they hold (`heldBytes`): of one org, or of all of them. */
+/** Rows and the memory they hold (`heldBytes`): of one org, or of all of them. */
 export class HeldLoad {
   rows = 0;
   bytes = 0;
@@ -51,6 +51,12 @@ export class HeldLoad {
   }
 }
 
+/** What the outbox holds in memory: rows waiting for Arc, and delivered rows kept through the visibility delay. */
+export interface HeldLoads {
+  pending: HeldLoad;
+  delivered: HeldLoad;
+}
+
 /**
  * One org's slice of the outbox, in memory: rows waiting for Arc (oldest first), rows already in
  * Arc but maybe not yet visible there, and the delivery state the batching policy reads.
@@ -58,8 +64,8 @@ export class HeldLoad {
  */
 export class OrgOutbox {
   readonly pending: CachedRow[] = [];
-  /** The rows in `pending`, and the memory they hold. */
-  readonly load = new HeldLoad();
+  /** The rows in `pending`, and in the delivered rows still held, and the memory they hold. */
+  readonly load: HeldLoads = { pending: new HeldLoad(), delivered: new HeldLoad() };
   /** Deletes the org's Arc still owes, oldest first; every delivery runs them before its chunk. */
   arcDeletes: PendingArcDelete[] = [];
   private delivered: CachedRow[] = [];
@@ -74,8 +80,8 @@ export class OrgOutbox {
   /** Set after the org's Arc refused a body as too large (413): the byte bound its chunks keep to. */
   chunkBytesLimit: number | undefined;
 
-  /** `total` is the load of every org's pending rows, which this org's changes keep up to date. */
-  constructor(private readonly total: HeldLoad) {}
+  /** `total` is the load of every org, which this org's changes keep up to date. */
+  constructor(private readonly total: HeldLoads) {}
 
   /** An owed delete counts as a pending row: it waits for the same delivery. */
   flushState(): OrgFlushState {
@@ -94,12 +100,12 @@ export class OrgOutbox {
     row.heldBytes = bytes;
     this.pending.push(row);
     this.index.add(row);
-    this.count(1, bytes);
+    this.count("pending", 1, bytes);
   }
 
-  private count(rows: number, bytes: number): void {
-    this.load.add(rows, bytes);
-    this.total.add(rows, bytes);
+  private count(list: keyof HeldLoads, rows: number, bytes: number): void {
+    this.load[list].add(rows, bytes);
+    this.total[list].add(rows, bytes);
   }
 
   /** The memory these rows were counted as when they became pending. */
@@ -115,7 +121,9 @@ export class OrgOutbox {
       throw new Error("outbox invariant broken: a delivered chunk is not the head of the pending rows");
     }
     this.pending.splice(0, chunk.length);
-    this.count(-chunk.length, -OrgOutbox.bytesOf(chunk));
+    const bytes = OrgOutbox.bytesOf(chunk);
+    this.count("pending", -chunk.length, -bytes);
+    this.count("delivered", chunk.length, bytes);
     for (const row of chunk) {
       row.deliveredAtMs = deliveredAtMs;
       this.delivered.push(row);
@@ -151,14 +159,18 @@ export class OrgOutbox {
       else removedBytes += row.heldBytes ?? 0;
     }
     this.pending.length = kept;
-    this.count(kept - before, -removedBytes);
+    this.count("pending", kept - before, -removedBytes);
+    const delivered = this.delivered.length;
+    const removedDelivered = this.delivered.filter((row) => gone.has(row));
     this.delivered = this.delivered.filter((row) => !gone.has(row));
+    this.count("delivered", this.delivered.length - delivered, -OrgOutbox.bytesOf(removedDelivered));
     return before - kept;
   }
 
   /** Forgets every row held (their org is gone and the outbox no longer holds them). */
   clear(): void {
-    this.count(-this.pending.length, -OrgOutbox.bytesOf(this.pending));
+    this.count("pending", -this.pending.length, -OrgOutbox.bytesOf(this.pending));
+    this.count("delivered", -this.delivered.length, -OrgOutbox.bytesOf(this.delivered));
     this.pending.length = 0;
     this.delivered = [];
     this.index = new RecentIndex();
@@ -191,6 +203,7 @@ export class OrgOutbox {
     const keep = this.delivered.findIndex((row) => (row.deliveredAtMs ?? 0) + delayMs > nowMs);
     const expired = keep === -1 ? this.delivered : this.delivered.slice(0, keep);
     this.delivered = keep === -1 ? [] : this.delivered.slice(keep);
+    this.count("delivered", -expired.length, -OrgOutbox.bytesOf(expired));
     this.index.removeOldest(expired);
     return expired.at(-1)?.seq;
   }
@@ -220,7 +233,9 @@ export class OrgOutbox {
     const all = rows.concat(this.pending);
     this.pending.length = 0;
     for (const row of all) this.pending.push(row);
-    this.count(rows.length, OrgOutbox.bytesOf(rows));
+    const bytes = OrgOutbox.bytesOf(rows);
+    this.count("delivered", -rows.length, -bytes);
+    this.count("pending", rows.length, bytes);
     return rows.length;
   }
 

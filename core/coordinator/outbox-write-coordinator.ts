@@ -12,7 +12,7 @@ import { FlushTimers } from "./flush-timers";
 import { GroupCommitQueue } from "./group-commit";
 import type { CoordinatorLogger, OutboxCoordinatorOptions, RecordMatcher } from "./options";
 import { deleteOwed, deliverNextChunk, type DeliveryDeps, type DeliveryOutcome } from "./org-delivery";
-import { heldBytes, HeldLoad, OrgOutbox, type CachedRow } from "./org-outbox";
+import { heldBytes, HeldLoad, OrgOutbox, type CachedRow, type HeldLoads } from "./org-outbox";
 import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { MAX_READ_AGE_MS, RecentChanges, type RecentIdChange } from "./recent-changes";
@@ -87,8 +87,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly highestStampUs = new Map<string, number>();
   /** Orgs whose Arc failed a dedup lookup, until when their writes skip it (see findArcDuplicates). */
   private readonly arcDedupSkipUntilMs = new Map<string, number>();
-  /** Every org's pending rows, and the rows of accept calls waiting for their commit: what the caps count. */
-  private readonly pendingLoad = new HeldLoad();
+  /**
+   * Every org's pending rows and delivered rows still held, and the rows of accept calls waiting
+   * for their commit: what the caps count.
+   */
+  private readonly load: HeldLoads = { pending: new HeldLoad(), delivered: new HeldLoad() };
   private readonly queuedLoad = new HeldLoad();
   private closing: Promise<void> | undefined;
 
@@ -514,7 +517,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /** Undelivered rows, for one org or all: for readiness checks, metrics and tests. */
   pendingRows(orgId?: string): number {
-    return orgId === undefined ? this.pendingLoad.rows : (this.orgs.get(orgId)?.pending.length ?? 0);
+    return orgId === undefined ? this.load.pending.rows : (this.orgs.get(orgId)?.pending.length ?? 0);
   }
 
   /** Deletes Arc still owes, across every org (each runs before the org's next delivery). */
@@ -531,19 +534,22 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   }
 
   /**
-   * Back-pressure: past a cap, answer 503 + Retry-After rather than grow or drop. The caps count
-   * rows, and the memory they hold: the outbox keeps its undelivered memories in memory and loads
-   * them all at start, so a backlog of large ones must not outgrow what a restart can hold.
+   * Back-pressure: past a cap, answer 503 + Retry-After rather than grow or drop. The row caps
+   * count undelivered memories. The byte caps count the memory of every row held: the outbox keeps
+   * its undelivered memories in memory and loads them all at start, so a backlog of large ones must
+   * not outgrow what a restart can hold, and it keeps delivered ones through the visibility delay
+   * (or until their Arc confirms them).
    */
   private admit(org: OrgOutbox, incomingRows: number, incomingBytes: number): void {
     const { config } = this;
     // An empty outbox admits any request, so one larger than a cap is not refused forever.
-    const over = (pending: HeldLoad, queued: HeldLoad, maxRows: number, maxBytes: number) => {
-      const rows = pending.rows + queued.rows;
-      return rows > 0 && (rows + incomingRows > maxRows || pending.bytes + queued.bytes + incomingBytes > maxBytes);
+    const over = (held: HeldLoads, queued: HeldLoad, maxRows: number, maxBytes: number) => {
+      const rows = held.pending.rows + queued.rows;
+      const bytes = held.pending.bytes + held.delivered.bytes + queued.bytes;
+      return (rows > 0 && rows + incomingRows > maxRows) || (bytes > 0 && bytes + incomingBytes > maxBytes);
     };
     const orgFull = over(org.load, org.queued, config.maxOutboxRows, config.maxOutboxBytes);
-    const totalFull = over(this.pendingLoad, this.queuedLoad, config.maxTotalOutboxRows, config.maxTotalOutboxBytes);
+    const totalFull = over(this.load, this.queuedLoad, config.maxTotalOutboxRows, config.maxTotalOutboxBytes);
     if (!orgFull && !totalFull) return;
     const waitMs = org.retryAtMs === undefined ? this.config.maxIntervalMs : org.retryAtMs - this.options.clock.now();
     throw new ServiceError("overloaded", "too many memories waiting for delivery; retry later", {
@@ -779,7 +785,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private org(orgId: string): OrgOutbox {
     let org = this.orgs.get(orgId);
     if (!org) {
-      org = new OrgOutbox(this.pendingLoad);
+      org = new OrgOutbox(this.load);
       this.orgs.set(orgId, org);
     }
     return org;

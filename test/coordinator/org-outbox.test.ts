@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { matchesFilter } from "../../core/arc/filter-match";
 import type { RecordMatcher } from "../../core/coordinator/options";
-import { heldBytes, HeldLoad, OrgOutbox } from "../../core/coordinator/org-outbox";
+import { heldBytes, HeldLoad, OrgOutbox, type CachedRow, type HeldLoads } from "../../core/coordinator/org-outbox";
+
+const loads = (): HeldLoads => ({ pending: new HeldLoad(), delivered: new HeldLoad() });
 import type { MemoryFilter } from "../../core/memory/filter";
 import { makeRecord } from "./support";
 
@@ -25,7 +27,7 @@ describe("OrgOutbox.recent", () => {
     });
     fc.assert(
       fc.property(fc.array(step, { maxLength: 80 }), fc.array(query, { minLength: 1, maxLength: 4 }), (steps, queries) => {
-        const org = new OrgOutbox(new HeldLoad());
+        const org = new OrgOutbox(loads());
         const all: Array<{ id: string; agent: string; session: string; deliveredAt?: number }> = [];
         let now = 0;
         let seq = 0;
@@ -64,31 +66,64 @@ describe("OrgOutbox.recent", () => {
     );
   });
 
-  it("counts its pending rows and the memory they hold, in its own load and the shared total, through every change", () => {
+  it("counts its pending and delivered rows and the memory they hold, in its own load and the shared total, through every change", () => {
     const step = fc.oneof(
       fc.record({ kind: fc.constant("add" as const), org: fc.constantFrom(0, 1), chars: fc.integer({ min: 0, max: 5_000 }) }),
       fc.record({ kind: fc.constant("deliver" as const), org: fc.constantFrom(0, 1), count: fc.integer({ min: 1, max: 3 }) }),
       fc.record({ kind: fc.constant("remove" as const), org: fc.constantFrom(0, 1), every: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant("expire" as const), org: fc.constantFrom(0, 1) }),
+      fc.record({ kind: fc.constant("requeue" as const), org: fc.constantFrom(0, 1) }),
       fc.record({ kind: fc.constant("clear" as const), org: fc.constantFrom(0, 1) }),
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
-        const total = new HeldLoad();
+        const total = loads();
         const orgs = [new OrgOutbox(total), new OrgOutbox(total)];
+        // What each org holds, as the steps say it should.
+        const model = orgs.map(() => ({ pending: [] as CachedRow[], delivered: [] as CachedRow[] }));
         let seq = 0;
+        let now = 0;
         for (const s of steps) {
           const org = orgs[s.org]!;
-          if (s.kind === "add") org.addPending({ seq: ++seq, record: makeRecord({ content: "x".repeat(s.chars), tags: ["t"] }), acceptedAtMs: 0 });
-          else if (s.kind === "deliver") org.markDelivered(org.pending.slice(0, s.count), 0);
-          // Forgotten rows, pending or delivered alike.
-          else if (s.kind === "remove") org.removeAll(org.pending.filter((_, i) => i % s.every === 0));
-          else org.clear();
-          for (const o of orgs) {
-            expect(o.load.rows).toBe(o.pending.length);
-            expect(o.load.bytes).toBe(o.pending.reduce((n, row) => n + heldBytes(row.record), 0));
+          const held = model[s.org]!;
+          now += 10;
+          if (s.kind === "add") {
+            const row = { seq: ++seq, record: makeRecord({ content: "x".repeat(s.chars), tags: ["t"] }), acceptedAtMs: now };
+            org.addPending(row);
+            held.pending.push(row);
+          } else if (s.kind === "deliver") {
+            const chunk = org.pending.slice(0, s.count);
+            org.markDelivered(chunk, now);
+            held.pending.splice(0, chunk.length);
+            held.delivered.push(...chunk);
+          } else if (s.kind === "remove") {
+            // Forgotten rows, pending or delivered alike.
+            const gone = [...held.delivered, ...held.pending].filter((_, i) => i % s.every === 0);
+            org.removeAll(gone);
+            held.pending = held.pending.filter((row) => !gone.includes(row));
+            held.delivered = held.delivered.filter((row) => !gone.includes(row));
+          } else if (s.kind === "expire") {
+            org.expireDelivered(now, 0);
+            held.delivered = [];
+          } else if (s.kind === "requeue") {
+            org.requeueDelivered();
+            held.pending = [...held.delivered, ...held.pending];
+            held.delivered = [];
+          } else {
+            org.clear();
+            held.pending = [];
+            held.delivered = [];
           }
-          expect(total.rows).toBe(orgs[0]!.load.rows + orgs[1]!.load.rows);
-          expect(total.bytes).toBe(orgs[0]!.load.bytes + orgs[1]!.load.bytes);
+          const bytesOf = (rows: CachedRow[]) => rows.reduce((n, row) => n + heldBytes(row.record), 0);
+          orgs.forEach((o, i) => {
+            expect(o.pending.map((row) => row.seq)).toEqual(model[i]!.pending.map((row) => row.seq));
+            expect([o.load.pending.rows, o.load.pending.bytes]).toEqual([model[i]!.pending.length, bytesOf(model[i]!.pending)]);
+            expect([o.load.delivered.rows, o.load.delivered.bytes]).toEqual([model[i]!.delivered.length, bytesOf(model[i]!.delivered)]);
+          });
+          for (const list of ["pending", "delivered"] as const) {
+            expect(total[list].rows).toBe(orgs[0]!.load[list].rows + orgs[1]!.load[list].rows);
+            expect(total[list].bytes).toBe(orgs[0]!.load[list].bytes + orgs[1]!.load[list].bytes);
+          }
         }
       }),
     );
@@ -101,7 +136,7 @@ describe("OrgOutbox.recent", () => {
   });
 
   it("picks buckets with the matcher's own semantics", () => {
-    const org = new OrgOutbox(new HeldLoad());
+    const org = new OrgOutbox(loads());
     org.addPending({ seq: 1, record: makeRecord({ agent_id: "Ann" }), acceptedAtMs: 0 });
     org.addPending({ seq: 2, record: makeRecord({ agent_id: "bob" }), acceptedAtMs: 0 });
     const caseless: RecordMatcher = (record, filter) =>
