@@ -34,6 +34,12 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/** A memory's metadata: a JSON object at most `metadataMaxDepth` deep (the MCP tools take it the same way). */
+export const memoryMetadataSchema = jsonObjectSchema("metadata must be a JSON object").refine(
+  (m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth),
+  { message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels` },
+);
+
 /**
  * One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). Optional
  * fields may be null, and "" where it cannot be a value; both mean "not sent", as Go's zero values
@@ -50,10 +56,7 @@ export const memoryInputSchema = z.object({
   event_type: typeSchema("event_type", { orEmpty: true }).nullish().meta({ default: DEFAULT_EVENT_TYPE }),
   session_id: idSchema("session_id", { orEmpty: true }).nullish(),
   // The OpenAPI generator takes a schema's own `type` as given, without adding null to it.
-  metadata: jsonObjectSchema("metadata must be a JSON object")
-    .refine((m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth), {
-      message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels`,
-    })
+  metadata: memoryMetadataSchema
     .nullish()
     .meta({ type: ["object", "null"] }),
   /** Empty tags are dropped on normalising: the original allowed them, but a comma-joined column cannot hold one. */

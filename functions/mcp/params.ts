@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { MEMORY_TYPES } from "../../core/memory/schema";
-import { jsonObjectSchema } from "../../core/validation";
+import { MEMORY_TYPES, memoryMetadataSchema } from "../../core/memory/schema";
 
 /*
  * Tool parameters shared by several tools. Descriptions are what the model reads, so they say
@@ -12,7 +11,9 @@ export const memoryTypeParam = z.enum(MEMORY_TYPES).describe("Memory type: episo
 export const memoryTypesParam = z.array(z.enum(MEMORY_TYPES)).describe("Filter by memory types (episodic, decision, entity, session)");
 export const tagsParam = z.array(z.string()).describe("Tags for categorization (letters, digits, _ . -)");
 export const importanceParam = z.number().min(0).max(1).describe("Importance score 0.0 to 1.0");
-export const metadataParam = jsonObjectSchema("metadata must be a JSON object").describe("Arbitrary key-value metadata");
+// Depth-checked here, before the tool serialises it for the API: one nested thousands of levels
+// deep would exhaust the stack there.
+export const metadataParam = memoryMetadataSchema.describe("Arbitrary key-value metadata");
 export const sinceParam = z.string().describe("Time window (e.g. 30m, 2h, 24h, 7d) or an ISO 8601 time");
 export const limitParam = z.number().int().min(0).max(1000).describe("Max results (1-1000). Default: 50");
 export const cursorParam = z.string().describe("next_cursor from a previous answer, to get the following page");

@@ -69,6 +69,25 @@ describe("MCP over streamable HTTP at /mcp", () => {
     expect(JSON.stringify(remembered.json.metadata)).toBe(metadata);
   });
 
+  it("refuses metadata nested past its limit as a tool error that says so, thousands of levels deep too", async () => {
+    // Built as text: serialising such a value is exactly what must not happen.
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
+    for (const levels of [17, 20_000]) {
+      const res = await fetch(`${env.server.url}/mcp`, {
+        method: "POST",
+        headers: { "x-api-key": org.key, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"memtrace_remember","arguments":{"agent_id":"deep","content":"too deep","metadata":${nested(levels)}}}}`,
+      });
+      const answer = (await res.json()) as { result?: { isError?: boolean; content: Array<{ text: string }> }; error?: { message: string } };
+      const said = answer.result?.content[0]?.text ?? answer.error?.message ?? "";
+      expect(answer.result?.isError ?? answer.error !== undefined, said).toBe(true);
+      expect(said).toMatch(/nests deeper than 16 levels/);
+      expect(said).not.toMatch(/call stack/);
+    }
+    const client = await connect({ "x-api-key": org.key });
+    expect((await callTool(client, "memtrace_recall", { agent_id: "deep" })).json.count).toBe(0);
+  });
+
   it("names a closed session in a write's error, with what a tool can do about it", async () => {
     const client = await connect({ "x-api-key": org.key });
     await callTool(client, "memtrace_agent_register", { name: "closer" });
