@@ -217,6 +217,25 @@ describe("confirmation before purge", () => {
     expect(await storedIds(h)).toEqual([b]);
   });
 
+  it("never delivers again a memory deleted while the purge asked whether Arc lost it", async () => {
+    let answer!: (verdict: "lost") => void;
+    const asked = new Promise<"lost">((resolve) => (answer = resolve));
+    const h = await open({ config: { visibilityDelayMs: 1_000 }, confirmDelivered: () => asked });
+    const [deleted, kept] = await h.coordinator.accept("org_a", [makeRecord(), makeRecord()]);
+    if (deleted?.status !== "created" || kept?.status !== "created") throw new Error("both were to be created");
+    await h.coordinator.flush("org_a");
+    // The purge is waiting for Arc's answer when the delete comes.
+    h.scheduler.advance(1_500);
+    await h.coordinator.forget("org_a", [deleted.record], { inArc: true });
+    answer("lost");
+    await h.coordinator.whenIdle();
+    const deleteAt = h.sink.calls.findIndex((call) => call.startsWith("delete"));
+    expect(deleteAt).toBeGreaterThan(-1);
+    const after = h.sink.calls.slice(deleteAt + 1);
+    expect(after.filter((call) => call.includes(deleted.record.id))).toEqual([]);
+    expect(after.some((call) => call.includes(kept.record.id))).toBe(true);
+  });
+
   it("delivers again the rows an Arc lost (it restarted since), before new ones, and lets them go once it has them", async () => {
     let lostOnce = true;
     const h = await open({
