@@ -22,10 +22,8 @@ export interface ArcDedupDeps {
   lookup: ArcDedupLookup;
   authoritativeSinceUs(orgId: string): number | Promise<number>;
   logger: CoordinatorLogger;
-  /** Now (ms), and per org until when its lookups are skipped after one failed; kept by the caller. */
-  nowMs?: number;
-  skipUntilMs?: Map<string, number>;
-  timeoutMs?: number;
+  /** Per org, until when (ms) its lookups are skipped after one failed; kept by the caller. */
+  skipUntilMs: Map<string, number>;
 }
 
 /** `work`, or a rejection once `ms` have passed without it settling. */
@@ -57,24 +55,24 @@ export async function findArcDuplicates(
   const sinceUs = nowUs - windowUs;
   const duplicates = new Map<number, string>();
   const checkOrg = async (orgId: string) => {
-    const nowMs = deps.nowMs ?? Math.floor(nowUs / 1000);
-    const skipUntil = deps.skipUntilMs?.get(orgId);
+    const nowMs = Math.floor(nowUs / 1000);
+    const skipUntil = deps.skipUntilMs.get(orgId);
     if (skipUntil !== undefined) {
       if (nowMs < skipUntil) return;
-      deps.skipUntilMs!.delete(orgId);
+      deps.skipUntilMs.delete(orgId);
     }
     try {
       if ((await deps.authoritativeSinceUs(orgId)) <= sinceUs) return;
       const orgItems = items.filter((item) => item.record.org_id === orgId && item.dedupKey !== "" && !knownLocally(item));
       if (orgItems.length === 0) return;
       const keys = [...new Set(orgItems.map((item) => item.dedupKey))];
-      const found = await withDeadline(deps.lookup(orgId, keys, sinceUs), deps.timeoutMs ?? ARC_DEDUP_LOOKUP_TIMEOUT_MS);
+      const found = await withDeadline(deps.lookup(orgId, keys, sinceUs), ARC_DEDUP_LOOKUP_TIMEOUT_MS);
       for (const item of orgItems) {
         const existing = found.get(item.dedupKey);
         if (existing !== undefined) duplicates.set(item.seq, existing);
       }
     } catch (error) {
-      deps.skipUntilMs?.set(orgId, nowMs + ARC_DEDUP_RETRY_AFTER_MS);
+      deps.skipUntilMs.set(orgId, nowMs + ARC_DEDUP_RETRY_AFTER_MS);
       deps.logger.warn("arc dedup lookup failed; accepting without it", {
         org_id: orgId,
         error: error instanceof Error ? error.message : String(error),

@@ -139,6 +139,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       redeliver: (orgId) => void this.startDelivery(orgId),
       afterPurge: () => {
         for (const [orgId, org] of this.orgs) if (org.isEmpty()) this.orgs.delete(orgId);
+        // A stamp the clock has passed bounds nothing a delete by filter takes (see `filterDelete`).
+        const nowUs = this.options.clock.now() * 1000;
+        for (const [orgId, stampUs] of this.highestStampUs) if (stampUs <= nowUs) this.highestStampUs.delete(orgId);
       },
       track: (work) => this.track(work),
     });
@@ -578,7 +581,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
             lookup: arcDedupLookup,
             authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId),
             logger: this.logger,
-            nowMs,
             skipUntilMs: this.arcDedupSkipUntilMs,
           },
           (item) => owners.get(item.record.org_id, item.dedupKey) !== undefined,
