@@ -9,7 +9,12 @@ import {
   replaceOptionsSchema,
   type AcceptResult,
   type ForgetMatchingOptions,
-  type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult } from "../../core/coordinator/port";
+  type ForgetOptions,
+  type ForgetResult,
+  type RecentIds,
+  type ReplaceOptions,
+  type ReplaceResult,
+} from "../../core/coordinator/port";
 import { ServiceError } from "../../core/errors";
 import type { Logger } from "../../core/logger";
 import { memoryFilterSchema, memoryPageRequestSchema, type MemoryFilter, type MemoryPageRequest } from "../../core/memory/filter";
