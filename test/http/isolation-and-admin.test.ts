@@ -101,3 +101,43 @@ describe("admin API", () => {
     expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/arc`, own)).body.url).toBe("http://127.0.0.1:1");
   });
 });
+
+describe("DELETE /api/v1/admin/orgs/:org_id/keys/:key_id", () => {
+  it("takes a key id of plain digits only, never reading 0x.., 1e.. or 4.0 as another key's id (as `key revoke` refuses them)", async () => {
+    const org = await server.newOrg("key-id-param", ["read", "write", "admin"]);
+    const list = await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/keys`);
+    const id: number = list.body.keys[0].id;
+    const other = await server.newKey(org.orgId, "kept", ["read"]);
+    for (const spelled of [`0x${id.toString(16)}`, `${id}e0`, `${id}.0`, `%20${id}`, `+${id}`, `0${id}`]) {
+      const res = await server.api("DELETE", `/api/v1/admin/orgs/${org.orgId}/keys/${spelled}`);
+      expect(res.status, spelled).toBe(400);
+      expect(res.body.error).toMatch(/key_id/);
+    }
+    // Nothing was revoked: both keys still work.
+    expect((await server.api("GET", "/api/v1/agents", { key: org.key })).status).toBe(200);
+    expect((await server.api("GET", "/api/v1/agents", { key: other })).status).toBe(200);
+    expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/keys`)).body.count).toBe(2);
+  });
+});
+
+describe("POST /api/v1/admin/orgs/:org_id/arc", () => {
+  it("refuses a URL no Arc request could be made to (credentials, a query or a fragment), storing nothing and echoing no secret", async () => {
+    const org = await server.newOrg("arc-url");
+    for (const url of [
+      "http://arcuser:TopSecretPw99@127.0.0.1:1",
+      "http://arcuser@127.0.0.1:1",
+      "http://127.0.0.1:1/base?token=QuerySecret77",
+      "http://127.0.0.1:1/#frag",
+    ]) {
+      const res = await server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url, database: "tenant_db" } });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error).toMatch(/url/);
+      expect(res.text).not.toMatch(/TopSecretPw99|QuerySecret77/);
+      // Nothing was bound: the org still writes to the default Arc.
+      expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}/arc`)).status, url).toBe(404);
+    }
+    const ok = await server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: "http://127.0.0.1:1/arc/", database: "tenant_db" } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.url).toBe("http://127.0.0.1:1/arc");
+  });
+});

@@ -173,3 +173,69 @@ describe("DELETE /api/v1/sessions/:id", () => {
     expect(await exists(bound)).toBe(false);
   });
 });
+
+describe("PUT /api/v1/sessions/:id metadata", () => {
+  it("cannot merge a session's metadata past the 65536 bytes a create refuses; the refused PUT changes nothing", async () => {
+    const org = await server.newOrg("session-metadata-limit");
+    await server.api("POST", "/api/v1/agents", { key: org.key, body: { name: "meta" } });
+    const tooBig = await server.api("POST", "/api/v1/sessions", { key: org.key, body: { agent_id: "meta", metadata: { a: "x".repeat(40_000), b: "y".repeat(40_000) } } });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error).toContain("65536");
+
+    const session = (await server.api("POST", "/api/v1/sessions", { key: org.key, body: { agent_id: "meta", metadata: { a: "x".repeat(40_000) } } })).body;
+    const grow = await server.api("PUT", `/api/v1/sessions/${session.id}`, { key: org.key, body: { status: "closed", metadata: { b: "y".repeat(40_000) } } });
+    expect(grow.status).toBe(400);
+    expect(grow.body.error).toContain("65536");
+    const after = await server.api("GET", `/api/v1/sessions/${session.id}`, { key: org.key });
+    expect(after.body.status).toBe("active");
+    expect(Object.keys(after.body.metadata)).toEqual(["a"]);
+
+    // Replacing a key (or removing one) within the limit still works.
+    const replace = await server.api("PUT", `/api/v1/sessions/${session.id}`, { key: org.key, body: { metadata: { a: null, b: "y".repeat(40_000) } } });
+    expect(replace.status).toBe(200);
+    expect(Object.keys(replace.body.metadata)).toEqual(["b"]);
+    expect((await server.api("PUT", "/api/v1/sessions/sess_000000000000000000000000", { key: org.key, body: { metadata: { c: 1 } } })).status).toBe(404);
+  });
+});
+
+describe("GET /api/v1/sessions?agent_id= with an agent token", () => {
+  it("takes the token's own agent by generated id or by name, as every other agent route does; another agent is still a 403", async () => {
+    const org = await server.newOrg("token-session-list");
+    const alpha = (await server.api("POST", "/api/v1/agents", { key: org.key, body: { name: "alpha" } })).body;
+    await server.api("POST", "/api/v1/agents", { key: org.key, body: { name: "beta" } });
+    const session = (await server.api("POST", "/api/v1/sessions", { key: org.key, body: { agent_id: "alpha" } })).body;
+    await server.api("POST", "/api/v1/sessions", { key: org.key, body: { agent_id: "beta" } });
+    // Sessions name their agent by its generated id, so that is the value a client filters with.
+    expect(session.agent_id).toBe(alpha.id);
+
+    for (const mintedFor of ["alpha", alpha.id]) {
+      const token = (await server.api("POST", "/api/v1/tokens", { key: org.key, body: { agent_id: mintedFor } })).body.token;
+      // The routes that already take either form.
+      expect((await server.api("GET", `/api/v1/agents/${alpha.id}`, { key: token })).status).toBe(200);
+      expect((await server.api("GET", "/api/v1/agents/alpha", { key: token })).status).toBe(200);
+      for (const filter of ["alpha", alpha.id]) {
+        const list = await server.api("GET", `/api/v1/sessions?agent_id=${filter}`, { key: token });
+        expect(list.status, `token for ${mintedFor}, ?agent_id=${filter}: ${list.text}`).toBe(200);
+        expect(list.body.sessions.map((s: { id: string }) => s.id)).toEqual([session.id]);
+      }
+      expect((await server.api("GET", "/api/v1/sessions?agent_id=beta", { key: token })).status).toBe(403);
+    }
+    // A token bound to one session still sees that session alone.
+    const other = (await server.api("POST", "/api/v1/sessions", { key: org.key, body: { agent_id: "alpha" } })).body;
+    const bound = (await server.api("POST", "/api/v1/tokens", { key: org.key, body: { agent_id: "alpha", session_id: other.id } })).body.token;
+    const own = await server.api("GET", `/api/v1/sessions?agent_id=${alpha.id}`, { key: bound });
+    expect(own.status).toBe(200);
+    expect(own.body.sessions.map((s: { id: string }) => s.id)).toEqual([other.id]);
+  });
+});
+
+describe("a bad cursor on the agent and session lists", () => {
+  it("is a 400 naming the query parameter the client sent (cursor), not an internal name", async () => {
+    for (const path of ["/api/v1/agents?cursor=garbage", "/api/v1/sessions?cursor=WyJ4Il0"]) {
+      const res = await server.api("GET", path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error).toBe("invalid cursor");
+      expect(res.body.field, path).toBe("cursor");
+    }
+  });
+});
