@@ -294,7 +294,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // Only a stored delete drops what arrives after it (an acknowledged memory is never lost to
       // one that then failed). What the commits running meanwhile stored is taken now: they
       // finish before the deliveries this lock holds back can start.
-      this.recentChanges.addFilter(recent);
+      this.recentChanges.addFilter(recent, nowMs);
       await this.commits.settled();
       const late = matching();
       if (late.length > 0) count += await this.forgetHeld(orgId, org, late);

@@ -55,7 +55,7 @@ export class RecentChanges {
 
   /** What the outbox kept of the last minute, oldest first. */
   restore(filters: readonly RecentFilterDelete[], ids: readonly RecentIdChange[]): void {
-    for (const entry of filters) this.addFilter(entry);
+    for (const entry of filters) this.indexFilter(entry);
     for (const change of ids) {
       this.ids.delete(change.id);
       this.ids.set(change.id, change);
@@ -71,7 +71,17 @@ export class RecentChanges {
     return { filter, tookBeforeUs, untilMs: nowMs + LATE_ARRIVAL_MS };
   }
 
-  addFilter(entry: RecentFilterDelete): void {
+  /**
+   * Remembers a delete by filter stored at `nowMs`. Expired ones are pruned here too, not only
+   * when a memory arrives: a server that only deletes (retention passes over idle orgs) would
+   * otherwise keep every one it ever made.
+   */
+  addFilter(entry: RecentFilterDelete, nowMs: number): void {
+    this.pruneFilters(nowMs);
+    this.indexFilter(entry);
+  }
+
+  private indexFilter(entry: RecentFilterDelete): void {
     this.filters.push(entry);
     const orgId = entry.filter.org_id;
     const ofOrg = this.filtersByOrg.get(orgId);
@@ -127,13 +137,17 @@ export class RecentChanges {
   }
 
   private filtersOf(orgId: string, nowMs: number): RecentFilterDelete[] {
+    this.pruneFilters(nowMs);
+    return this.filtersByOrg.get(orgId) ?? [];
+  }
+
+  private pruneFilters(nowMs: number): void {
     while (this.filters.length > 0 && this.filters[0]!.untilMs <= nowMs) {
       const expired = this.filters.shift()!;
       const ofOrg = this.filtersByOrg.get(expired.filter.org_id)!;
       ofOrg.splice(ofOrg.indexOf(expired), 1);
       if (ofOrg.length === 0) this.filtersByOrg.delete(expired.filter.org_id);
     }
-    return this.filtersByOrg.get(orgId) ?? [];
   }
 
   private pruneIds(nowMs: number): void {

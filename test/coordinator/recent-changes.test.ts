@@ -15,6 +15,17 @@ describe("RecentChanges", () => {
     expect(recent.size().ids).toBe(1);
   });
 
+  it("forgets deletes by filter a minute after they were made, so deletes without writes do not grow it", () => {
+    const recent = new RecentChanges(matchesFilter);
+    // A retention pass an hour over 1,000 orgs of a server no memory reaches any more.
+    for (let pass = 0; pass < 24; pass++) {
+      const nowMs = pass * 3_600_000;
+      for (let i = 0; i < 1_000; i++) recent.addFilter(recent.filterDelete({ org_id: `org-${i}`, until_us: 1, ingested_before_us: nowMs * 1000 }, nowMs), nowMs);
+    }
+    // Only the last pass's are within their minute.
+    expect(recent.size().filters).toBe(1_000);
+  });
+
   it("keeps an id changed again for a minute from its last change, which is the one it answers for", () => {
     const recent = new RecentChanges(matchesFilter);
     const record = makeRecord({ id: "again", ingested_at_us: 10 });
@@ -41,7 +52,7 @@ describe("RecentChanges", () => {
 
   it("covers late arrivals a delete by filter matches, for a minute", () => {
     const recent = new RecentChanges(matchesFilter);
-    recent.addFilter(recent.filterDelete({ org_id: ORG, agent_id: "gone", ingested_before_us: 5_000_000 }, 1_000));
+    recent.addFilter(recent.filterDelete({ org_id: ORG, agent_id: "gone", ingested_before_us: 5_000_000 }, 1_000), 1_000);
     const stampedBefore = makeRecord({ org_id: ORG, agent_id: "gone", ingested_at_us: 4_000_000 });
     const stampedAfter = makeRecord({ org_id: ORG, agent_id: "gone", ingested_at_us: 6_000_000 });
     const otherAgent = makeRecord({ org_id: ORG, agent_id: "kept", ingested_at_us: 4_000_000 });
@@ -59,7 +70,7 @@ describe("RecentChanges", () => {
       calls++;
       return matchesFilter(record, filter);
     });
-    for (let i = 0; i < 1_000; i++) recent.addFilter(recent.filterDelete({ org_id: `other-${i}`, ingested_before_us: 5_000_000 }, 1_000));
+    for (let i = 0; i < 1_000; i++) recent.addFilter(recent.filterDelete({ org_id: `other-${i}`, ingested_before_us: 5_000_000 }, 1_000), 1_000);
     expect(recent.coversArrival(makeRecord({ org_id: ORG, ingested_at_us: 1 }), 2_000)).toBe(false);
     expect(calls).toBe(0);
     // Expired entries leave both indexes.
@@ -70,7 +81,7 @@ describe("RecentChanges", () => {
   it("drops on arrival only what was stamped before the delete began, and counts as taken what was stored until it was", () => {
     const recent = new RecentChanges(matchesFilter);
     // Began at 5,000 ms (5,000,000 µs), stored by the writer at 5,000 ms: it took everything before 5,001,000 µs.
-    recent.addFilter(recent.filterDelete({ org_id: ORG, agent_id: "gone", ingested_before_us: 5_000_000 }, 5_000));
+    recent.addFilter(recent.filterDelete({ org_id: ORG, agent_id: "gone", ingested_before_us: 5_000_000 }, 5_000), 5_000);
     const sameMs = makeRecord({ org_id: ORG, agent_id: "gone", ingested_at_us: 5_000_000 });
     expect(recent.coversArrival(sameMs, 5_000)).toBe(false);
     expect(recent.took(sameMs, 5_000)).toBe(true);
