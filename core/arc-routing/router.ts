@@ -66,6 +66,8 @@ interface CacheEntry {
 export class MetadataArcRouter implements ArcRouter {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly lastHealth = new Map<string, boolean>();
+  /** When `dropStale` last went over the cache. */
+  private droppedStaleAt = Number.NEGATIVE_INFINITY;
   /** The /ready probe running now, or the last one and when it finished. */
   private probe: HealthProbe | undefined;
   /** Bumped by `invalidate`, so a probe that began before a binding changed is not reused after. */
@@ -75,12 +77,30 @@ export class MetadataArcRouter implements ArcRouter {
 
   targetFor(orgId: string): Promise<ArcTarget> {
     const now = this.options.clock.now();
+    const refreshMs = this.options.refreshMs ?? 30_000;
     const cached = this.cache.get(orgId);
-    if (cached && now - cached.loadedAt < (this.options.refreshMs ?? 30_000)) return cached.target;
+    if (cached && now - cached.loadedAt < refreshMs) return cached.target;
+    this.dropStale(now, refreshMs);
     const target = this.load(orgId);
     this.cache.set(orgId, { target, loadedAt: now });
     target.catch(() => this.cache.delete(orgId));
     return target;
+  }
+
+  /**
+   * Drops every binding past its refresh (it would be reloaded anyway), at most once per refresh
+   * interval: an org deleted by the CLI or on another isolate, or one no request names any more,
+   * would otherwise stay cached for as long as the process lives.
+   */
+  private dropStale(now: number, refreshMs: number): void {
+    if (now - this.droppedStaleAt < refreshMs) return;
+    this.droppedStaleAt = now;
+    for (const [orgId, entry] of this.cache) if (now - entry.loadedAt >= refreshMs) this.cache.delete(orgId);
+  }
+
+  /** How many orgs' bindings are cached: for tests. */
+  cachedOrgCount(): number {
+    return this.cache.size;
   }
 
   invalidate(orgId: string): void {
