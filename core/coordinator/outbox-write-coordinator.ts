@@ -142,6 +142,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         // A stamp the clock has passed bounds nothing a delete by filter takes (see `filterDelete`).
         const nowUs = this.options.clock.now() * 1000;
         for (const [orgId, stampUs] of this.highestStampUs) if (stampUs <= nowUs) this.highestStampUs.delete(orgId);
+        // A skip that has passed skips nothing; an org that never writes again (deleted) would keep it.
+        for (const [orgId, untilMs] of this.arcDedupSkipUntilMs) if (untilMs <= nowUs / 1000) this.arcDedupSkipUntilMs.delete(orgId);
       },
       track: (work) => this.track(work),
     });
@@ -521,6 +523,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   /** Undelivered rows, for one org or all: for readiness checks, metrics and tests. */
   pendingRows(orgId?: string): number {
     return orgId === undefined ? this.load.pending.rows : (this.orgs.get(orgId)?.pending.length ?? 0);
+  }
+
+  /** Orgs whose writes skip the Arc dedup lookup for now, after one failed: for tests. */
+  arcDedupSkips(): number {
+    return this.arcDedupSkipUntilMs.size;
   }
 
   /** Deletes Arc still owes, across every org (each runs before the org's next delivery). */

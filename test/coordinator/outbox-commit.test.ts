@@ -193,6 +193,24 @@ describe("dedup against Arc", () => {
     expect(result?.status).toBe("created");
     expect(h.logs.some((l) => l.level === "warn" && l.message.includes("dedup lookup failed"))).toBe(true);
   });
+  it("lets go of an org's skip of the Arc lookup once it has passed, though the org never writes again", async () => {
+    const h = await open({
+      arcDedupLookup: async () => {
+        throw new Error("arc down");
+      },
+      // Orgs bound to an Arc that fails its lookup, then deleted; "org_live" trusts its index.
+      authoritativeSinceUs: (orgId) => (orgId === "org_live" ? 0 : Number.MAX_SAFE_INTEGER),
+    });
+    for (let i = 0; i < 100; i++) await h.coordinator.accept(`org_gone_${i}`, [makeRecord({ org_id: `org_gone_${i}` })]);
+    expect(h.coordinator.arcDedupSkips()).toBe(100);
+    // Past the skip (30 s), another org's deliveries and purges go on.
+    for (let second = 0; second < 60; second++) {
+      if (second === 35) await h.coordinator.accept("org_live", [makeRecord({ org_id: "org_live" })]);
+      h.scheduler.advance(1_000);
+      await h.coordinator.whenIdle();
+    }
+    expect(h.coordinator.arcDedupSkips()).toBe(0);
+  });
 });
 
 describe("back-pressure", () => {
