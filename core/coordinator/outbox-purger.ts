@@ -97,8 +97,17 @@ export class OutboxPurger {
         error: error instanceof Error ? error.message : String(error),
       });
     }
+    // An org left with no delivered rows (confirmed at last, or dropped with its deleted org) is
+    // asked nothing more: its entry would otherwise stay for good.
+    const held = new Map(this.options.orgs());
+    for (const orgId of this.unconfirmed) if (held.get(orgId)?.oldestDeliveredAtMs() === undefined) this.unconfirmed.delete(orgId);
     this.options.afterPurge();
     this.schedule();
+  }
+
+  /** Orgs whose Arc last failed to confirm: for tests. */
+  unconfirmedOrgs(): number {
+    return this.unconfirmed.size;
   }
 
   /**
