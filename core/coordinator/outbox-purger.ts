@@ -99,8 +99,10 @@ export class OutboxPurger {
     }
     // An org left with no delivered rows (confirmed at last, or dropped with its deleted org) is
     // asked nothing more: its entry would otherwise stay for good.
-    const held = new Map(this.options.orgs());
-    for (const orgId of this.unconfirmed) if (held.get(orgId)?.oldestDeliveredAtMs() === undefined) this.unconfirmed.delete(orgId);
+    if (this.unconfirmed.size > 0) {
+      const held = new Map(this.options.orgs());
+      for (const orgId of this.unconfirmed) if (held.get(orgId)?.oldestDeliveredAtMs() === undefined) this.unconfirmed.delete(orgId);
+    }
     this.options.afterPurge();
     this.schedule();
   }
