@@ -9,12 +9,15 @@ export interface BootstrapResult {
 }
 
 /**
- * First start: with no organization at all, create the default org and one admin key, so a
- * newcomer can call the API at once. Runs before any legacy Arc binding, which in the original
- * could create the org first and leave the operator with no key.
+ * First start: without the default (operator) org, create it and one admin key, so a newcomer
+ * can call the API at once. Runs before any legacy Arc binding, which in the original could
+ * create the org first and leave the operator with no key. Keyed on that org rather than on any
+ * org: an `org create` run before the first start would otherwise leave no operator org, and
+ * no way to get one (only its admin keys create orgs, bind Arcs or read metrics over HTTP, and
+ * neither the CLI nor the API can delete it, so it is missing only before the first start).
  */
 export async function bootstrapFirstRun(store: SqlMetadataStore): Promise<BootstrapResult> {
-  if ((await store.countOrgs()) > 0) return { orgId: DEFAULT_ORG_ID };
+  if (await store.getOrg(DEFAULT_ORG_ID)) return { orgId: DEFAULT_ORG_ID };
   await store.createOrg("Default", DEFAULT_ORG_ID);
   const { plaintext } = await store.createApiKey({ orgId: DEFAULT_ORG_ID, name: "admin", permissions: ["read", "write", "admin"] });
   return { orgId: DEFAULT_ORG_ID, adminKey: plaintext };

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemtraceClient, type Memory, type MemoryInput } from "memtrace/client";
 import { runCli } from "../../node-adapter/cli/run";
-import { runCliProcess } from "../support/child";
+import { runCliProcess, startServeProcess } from "../support/child";
 import { startTestServer, tempDir, type TestServer } from "../support/harness";
 
 /** A line of a stack trace, which an operator's mistake must never print. */
@@ -113,6 +113,23 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
     } finally {
       await new Promise((done) => (taken as Server).close(done));
     }
+  });
+});
+
+describe("the first start", () => {
+  it("creates the operator org and prints its admin key even when `org create` ran before it", async () => {
+    const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
+    expect((await cli(["org", "create", "Acme"], env)).code).toBe(0);
+    const serve = await startServeProcess(env);
+    try {
+      const adminKey = /^mtk_[A-Za-z0-9_-]{43}=$/m.exec(serve.output())?.[0];
+      expect(adminKey, serve.output()).toBeTruthy();
+      const metrics = await fetch(`${serve.url}/api/v1/admin/metrics`, { headers: { "x-api-key": adminKey! } });
+      expect(metrics.status).toBe(200);
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    expect((await cli(["org", "list"], env)).stdout).toMatch(/^org_default\s+Default\s/m);
   });
 });
 
