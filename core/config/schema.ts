@@ -1,25 +1,57 @@
 import { z } from "zod";
+import { addArcInstanceInputSchema } from "../metadata/schemas";
 import { parseDuration } from "../time/duration";
 
-/** A duration as the original's config writes it ("5s", "24h") or a number of seconds. */
-const duration = (fallback: string) =>
+/** A duration's text or number of seconds in milliseconds; undefined when it is not one. */
+function durationMs(value: string | number): number | undefined {
+  if (typeof value === "number") return Math.round(value * 1000);
+  const text = value.trim();
+  const millis = /^(\d+)ms$/.exec(text);
+  if (millis) return Number(millis[1]);
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // parseDuration refuses zero (a zero window is a mistake in a filter), but "0s" is as much a duration as "0".
+  if (/^0+[wdhms]$/.test(text)) return 0;
+  return parseDuration(text);
+}
+
+/**
+ * A duration as the original's config writes it ("5s", "24h") or a number of seconds. `positive`
+ * for the settings a zero breaks (a dedup window, a flush interval, a timer's period, a timeout):
+ * refused here, naming the key, rather than by whatever part of start-up uses them.
+ */
+const duration = (fallback: string, { positive = false } = {}) =>
   z
     .union([z.string(), z.number().nonnegative()])
     .default(fallback)
     .transform((value, ctx) => {
-      if (typeof value === "number") return Math.round(value * 1000);
-      const millis = /^(\d+)ms$/.exec(value.trim());
-      if (millis) return Number(millis[1]);
-      if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-      const ms = parseDuration(value.trim());
-      if (ms !== undefined) return ms;
-      ctx.addIssue({ code: "custom", message: `not a duration: "${value}" (use forms like 500ms, 5s, 2m, 24h)` });
-      return z.NEVER;
+      const ms = durationMs(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: `not a duration: "${value}" (use forms like 500ms, 5s, 2m, 24h)` });
+        return z.NEVER;
+      }
+      if (positive && ms === 0) {
+        ctx.addIssue({ code: "custom", message: "must be longer than 0" });
+        return z.NEVER;
+      }
+      return ms;
     });
 
-const port = z.coerce.number().int().min(0).max(65535);
+/**
+ * A number from TOML, or the decimal text of an environment variable. Not zod's coercion: it
+ * read `true` as 1, a blank variable as 0 and `0x10` as 16, so `port = true` listened on port 1.
+ */
+const numeric = z
+  .union([z.number(), z.string()], { error: "expected a number" })
+  .transform((value, ctx) => {
+    if (typeof value === "number") return value;
+    if (/^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+    ctx.addIssue({ code: "custom", message: `not a number: "${value}"` });
+    return z.NEVER;
+  });
+
+const port = numeric.pipe(z.number().int().min(0).max(65535));
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = numeric.pipe(z.number().int().positive());
 
 const AUTH_DISABLED_MESSAGE =
   "auth cannot be disabled: every request needs an API key or agent token; remove the setting or set it to true";
@@ -65,13 +97,17 @@ export const settingsSchema = z.object({
     .prefault({}),
   arc: z
     .object({
-      /** Legacy single Arc: bound to the default org on first start, as the original did. */
-      url: z.url().optional(),
+      /**
+       * Legacy single Arc: bound to the default org on first start, as the original did. Checked as
+       * a binding is (http(s), no credentials or query), so a bad one stops start-up naming this key
+       * rather than failing the binding after the first-run admin key was printed.
+       */
+      url: addArcInstanceInputSchema.shape.url.optional(),
       api_key: z.string().optional(),
       database: z.string().default("memtrace"),
       measurement: z.string().default("events"),
       connect_timeout: duration("5s"),
-      query_timeout: duration("30s"),
+      query_timeout: duration("30s", { positive: true }),
       /** How long a delivered memory may stay invisible to Arc queries (Arc buffers, prunes caches). */
       visibility_delay: duration("65s"),
     })
@@ -86,7 +122,7 @@ export const settingsSchema = z.object({
   deduplication: z
     .object({
       enabled: bool.default(true),
-      window: duration("24h"),
+      window: duration("24h", { positive: true }),
       /** Most dedup keys kept in memory (12 to 24 bytes each); older ones are looked up in Arc. */
       memory_keys: positiveInt.default(4_000_000),
     })
@@ -95,13 +131,13 @@ export const settingsSchema = z.object({
   dedup: z
     .object({
       enabled: bool.optional(),
-      window_hours: z.coerce.number().positive().optional(),
+      window_hours: numeric.pipe(z.number().positive()).optional(),
     })
     .prefault({}),
   write_buffer: z
     .object({
       max_size: positiveInt.default(1000),
-      max_interval: duration("5s"),
+      max_interval: duration("5s", { positive: true }),
       /** Past this many undelivered memories, writes get 503 with Retry-After. */
       max_outbox_rows: positiveInt.default(1_000_000),
       /**
@@ -128,8 +164,8 @@ export const settingsSchema = z.object({
    */
   retention: z
     .object({
-      days: z.coerce.number().int().min(0).default(0),
-      interval: duration("1h"),
+      days: numeric.pipe(z.number().int().min(0)).default(0),
+      interval: duration("1h", { positive: true }),
     })
     .prefault({}),
   /** Prometheus figures at GET /api/v1/admin/metrics (Node; operator admin keys). */
@@ -137,9 +173,9 @@ export const settingsSchema = z.object({
   rate_limit: z
     .object({
       enabled: bool.default(true),
-      per_key_rps: z.coerce.number().positive().default(2_000),
+      per_key_rps: numeric.pipe(z.number().positive()).default(2_000),
       per_key_burst: positiveInt.default(4_000),
-      per_org_rps: z.coerce.number().positive().default(10_000),
+      per_org_rps: numeric.pipe(z.number().positive()).default(10_000),
       per_org_burst: positiveInt.default(20_000),
     })
     .prefault({}),

@@ -39,11 +39,44 @@ function applyEnv(raw: Record<string, Record<string, unknown>>, env: Env): void 
 }
 
 function readToml(path: string): Record<string, Record<string, unknown>> {
+  let raw: Record<string, unknown>;
   try {
-    return parseToml(readFileSync(path, "utf8")) as Record<string, Record<string, unknown>>;
+    raw = parseToml(readFileSync(path, "utf8"));
   } catch (error) {
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }
+  const problems = unknownSettings(raw);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${path}: ${problem}`).join("\n"));
+  return raw as Record<string, Record<string, unknown>>;
+}
+
+/** Keys of the original's file that nothing reads here (batching is [write_buffer]): accepted so its files still load. */
+const ORIGINAL_ONLY_KEYS = new Set(["arc.write_batch_size", "arc.write_flush_interval_ms"]);
+
+/**
+ * What the file sets that no setting is: zod drops unknown keys, so a typo (`[sever]`,
+ * `max_sise`) would leave the default in force without a word. Each is named with the keys its
+ * section does take.
+ */
+function unknownSettings(raw: Record<string, unknown>): string[] {
+  const known = new Map<string, string[]>();
+  for (const [section, key] of sectionKeys()) known.set(section, [...(known.get(section) ?? []), key]);
+  const problems: string[] = [];
+  for (const [section, value] of Object.entries(raw)) {
+    const keys = known.get(section);
+    if (!keys) {
+      problems.push(`unknown section [${section}] (sections: ${[...known.keys()].join(", ")})`);
+    } else if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date) {
+      problems.push(`${section} must be a [${section}] table of settings`);
+    } else {
+      for (const key of Object.keys(value)) {
+        if (!keys.includes(key) && !ORIGINAL_ONLY_KEYS.has(`${section}.${key}`)) {
+          problems.push(`unknown setting ${section}.${key} ([${section}] takes ${keys.join(", ")})`);
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 export interface LoadedSettings {

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dedupSettings } from "../../core/config/schema";
@@ -64,5 +64,51 @@ describe("configuration", () => {
       /write_buffer\.max_interval \(MEMTRACE_WRITE_BUFFER_MAX_INTERVAL\)/,
     );
     expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_SERVER_PORT: "70000" } })).toThrow(ConfigError);
+  });
+
+  it("refuses an unknown section or key in the file, naming it, and still loads the example and the original's keys", () => {
+    const cwd = tempDir();
+    const file = join(cwd, "memtrace.toml");
+    writeFileSync(file, '[sever]\nport = 9200\n[write_buffer]\nmax_sise = 10\n');
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown section \[sever\]/);
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown setting write_buffer\.max_sise \(\[write_buffer\] takes max_size, /);
+    writeFileSync(file, "server = 5\n");
+    expect(() => loadSettings({ cwd, env: { MEMTRACE_SERVER_HOST: "127.0.0.1" } })).toThrow(/server must be a \[server\] table/);
+    writeFileSync(file, "[arc]\nwrite_batch_size = 100\nwrite_flush_interval_ms = 1000\n");
+    expect(loadSettings({ cwd, env: {} }).settings.arc.database).toBe("memtrace");
+    writeFileSync(file, readFileSync(join(import.meta.dirname, "../../memtrace.example.toml")));
+    expect(loadSettings({ cwd, env: {} }).settings.server.port).toBe(9100);
+  });
+
+  it("takes numbers only as numbers or decimal text: not true, a blank variable or hex", () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "memtrace.toml"), "[server]\nport = true\n");
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/server\.port \(MEMTRACE_SERVER_PORT\)/);
+    writeFileSync(join(cwd, "memtrace.toml"), "[server]\nmax_body_bytes = true\n");
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/server\.max_body_bytes/);
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_SERVER_PORT: " " } })).toThrow(/server\.port/);
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_RATE_LIMIT_PER_KEY_RPS: "0x10" } })).toThrow(/rate_limit\.per_key_rps/);
+    expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_SERVER_PORT: " 9200 ", MEMTRACE_RETENTION_DAYS: "30" } }).settings).toMatchObject({
+      server: { port: 9200 },
+      retention: { days: 30 },
+    });
+  });
+
+  it("refuses a zero where a zero breaks start-up, in any form, and takes 0s where zero is fine", () => {
+    for (const [name, value] of [
+      ["MEMTRACE_DEDUPLICATION_WINDOW", "0"],
+      ["MEMTRACE_WRITE_BUFFER_MAX_INTERVAL", "0s"],
+      ["MEMTRACE_RETENTION_INTERVAL", "0ms"],
+      ["MEMTRACE_ARC_QUERY_TIMEOUT", "0"],
+    ] as const) {
+      expect(() => loadSettings({ cwd: tempDir(), env: { [name]: value } }), name).toThrow(new RegExp(`\\(${name}\\): must be longer than 0`));
+    }
+    expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_VISIBILITY_DELAY: "0s" } }).settings.arc.visibility_delay).toBe(0);
+  });
+
+  it("refuses a legacy Arc URL with credentials as a bad setting", () => {
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_URL: "http://user:pw@arc:8000" } })).toThrow(
+      /arc\.url \(MEMTRACE_ARC_URL\): invalid url: must not carry credentials/,
+    );
   });
 });
