@@ -18,13 +18,29 @@ export function connectionPragmas(options: LibsqlExecutorOptions): string[] {
 }
 
 /**
+ * An open that failed, naming the file: SQLite's own text ("file is not a database", "unable to
+ * open database file") does not say whether it was the metadata database or the outbox. A remote
+ * URL is not repeated, since it may carry a token.
+ */
+export function openFailure(url: string, error: unknown): Error {
+  const what = url.startsWith("file:") ? url.slice("file:".length) : "the remote libSQL database";
+  return new Error(`cannot open ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/**
  * The Node implementation of the SQL port over @libsql/client. Local files run in WAL mode with
  * a busy timeout so the CLI and a running server can share one database file.
  */
 export class LibsqlExecutor extends LibsqlClientExecutor {
   static async open(options: LibsqlExecutorOptions): Promise<LibsqlExecutor> {
-    const client = createClient({ url: options.url, ...(options.authToken ? { authToken: options.authToken } : {}) });
-    for (const pragma of connectionPragmas(options)) await client.execute(pragma);
+    let client: ReturnType<typeof createClient> | undefined;
+    try {
+      client = createClient({ url: options.url, ...(options.authToken ? { authToken: options.authToken } : {}) });
+      for (const pragma of connectionPragmas(options)) await client.execute(pragma);
+    } catch (error) {
+      client?.close();
+      throw openFailure(options.url, error);
+    }
     return new LibsqlExecutor(client);
   }
 }

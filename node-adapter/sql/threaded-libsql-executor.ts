@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
 import { WorkerCalls, type CallReply } from "../threading/worker-calls";
-import { connectionPragmas, type LibsqlExecutorOptions } from "./libsql-executor";
+import { connectionPragmas, openFailure, type LibsqlExecutorOptions } from "./libsql-executor";
 
 type Request =
   | { kind: "execute"; sql: string; args: SqlValue[] }
@@ -44,7 +44,7 @@ export class ThreadedLibsqlExecutor implements SqlExecutor {
       for (const pragma of connectionPragmas(options)) await executor.execute(pragma);
     } catch (error) {
       await worker.terminate();
-      throw error;
+      throw openFailure(options.url, error);
     }
     return executor;
   }

@@ -116,6 +116,22 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
   });
 });
 
+describe("a damaged data dir", () => {
+  it("names the database file that is not one, for the metadata and for the outbox", async () => {
+    const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
+    writeFileSync(join(env.MEMTRACE_DATA_DIR, "memtrace.db"), "not a database ".repeat(100));
+    const metadata = await runCliProcess(["org", "list"], env);
+    expect(metadata.code).toBe(1);
+    expect(metadata.stderr).toBe(`error: cannot open ${join(env.MEMTRACE_DATA_DIR, "memtrace.db")}: SQLITE_NOTADB: file is not a database\n`);
+
+    rmSync(join(env.MEMTRACE_DATA_DIR, "memtrace.db"));
+    writeFileSync(join(env.MEMTRACE_DATA_DIR, "outbox.db"), "not a database ".repeat(100));
+    const outbox = await runCliProcess(["serve"], env);
+    expect(outbox.code).toBe(1);
+    expect(outbox.stderr).toBe(`error: cannot open ${join(env.MEMTRACE_DATA_DIR, "outbox.db")}: file is not a database\n`);
+  });
+});
+
 describe("the first start", () => {
   it("creates the operator org and prints its admin key even when `org create` ran before it", async () => {
     const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
