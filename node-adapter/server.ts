@@ -70,6 +70,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   try {
     mkdirSync(settings.data.dir, { recursive: true });
+    // First, as the original did: a bad master key stops start-up before any database is created.
+    const master = await resolveMasterKey(settings.data.dir, env, { generate: true });
     const metadataSql = await LibsqlExecutor.open({
       url: metadataDbUrl(settings),
       ...(settings.auth.db_token ? { authToken: settings.auth.db_token } : {}),
@@ -78,7 +80,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const store = new SqlMetadataStore({ sql: metadataSql, clock });
     await store.migrate();
 
-    const master = await resolveMasterKey(settings.data.dir, env, { generate: true });
     if (master.source === "generated") {
       print(`Generated a master key in ${master.path} (owner-only). Production: set MEMTRACE_MASTER_KEY from a secret instead.`);
     }

@@ -24,9 +24,9 @@ export async function resolveMasterKey(
   options: { generate: boolean },
 ): Promise<ResolvedMasterKey> {
   const fromEnv = env.MEMTRACE_MASTER_KEY?.trim();
-  if (fromEnv) return { ...(await keysFrom(fromEnv)), source: "env" };
+  if (fromEnv) return { ...(await keysFrom(fromEnv, "MEMTRACE_MASTER_KEY")), source: "env" };
   const path = masterKeyPath(dataDir);
-  if (existsSync(path)) return { ...(await keysFrom(readFileSync(path, "utf8").trim())), source: "file", path };
+  if (existsSync(path)) return { ...(await keysFrom(readFileSync(path, "utf8").trim(), path)), source: "file", path };
   if (!options.generate) {
     throw new Error(`MEMTRACE_MASTER_KEY is not set and ${path} does not exist (create one with \`memtrace keygen master\`)`);
   }
@@ -37,7 +37,13 @@ export async function resolveMasterKey(
   return { ...(await keysFrom(encoded)), source: "generated", path };
 }
 
-async function keysFrom(encoded: string): Promise<{ key: CryptoKey; tokenKey: CryptoKey }> {
-  const key = await parseMasterKey(encoded);
+/** `origin` names where a bad key came from: the variable or the file, which the operator must fix. */
+async function keysFrom(encoded: string, origin?: string): Promise<{ key: CryptoKey; tokenKey: CryptoKey }> {
+  let key: CryptoKey;
+  try {
+    key = await parseMasterKey(encoded);
+  } catch (error) {
+    throw origin === undefined ? error : new Error(`${origin}: ${(error as Error).message}`, { cause: error });
+  }
   return { key, tokenKey: await deriveAgentTokenKey(encoded) };
 }

@@ -132,6 +132,23 @@ describe("a damaged data dir", () => {
   });
 });
 
+describe("a bad master key", () => {
+  it("names where it came from and stops start-up before any database is created", async () => {
+    const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
+    const fromEnv = await runCliProcess(["serve"], { ...env, MEMTRACE_MASTER_KEY: "YWJj" });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toMatch(/^error: MEMTRACE_MASTER_KEY: master key must decode to 32 bytes, got 3 .*\n$/);
+    expect(readdirSync(env.MEMTRACE_DATA_DIR)).toEqual([]);
+
+    const file = join(env.MEMTRACE_DATA_DIR, "master.key");
+    writeFileSync(file, "not base64!\n");
+    const fromFile = await runCliProcess(["serve"], env);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toMatch(new RegExp(`^error: ${file}: master key is not valid standard base64`));
+    expect(readdirSync(env.MEMTRACE_DATA_DIR)).toEqual(["master.key"]);
+  });
+});
+
 describe("the first start", () => {
   it("creates the operator org and prints its admin key even when `org create` ran before it", async () => {
     const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
