@@ -131,6 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       fetch: globalThis.fetch,
       defaultArc,
       timeoutMs: settings.arc.query_timeout,
+      healthTimeoutMs: settings.arc.connect_timeout,
       refreshMs: settings.auth.key_cache_ttl,
     });
     const dedup = dedupSettings(settings);

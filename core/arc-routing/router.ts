@@ -43,6 +43,8 @@ export interface MetadataArcRouterOptions {
   fetch: typeof fetch;
   defaultArc?: DefaultArc;
   timeoutMs: number;
+  /** A `/health` probe's deadline (see `ArcClientOptions.healthTimeoutMs`). */
+  healthTimeoutMs?: number;
   /** Re-read bindings this often, so changes made by the CLI in another process are picked up. */
   refreshMs?: number;
   /** How long a finished /ready probe is reused (default 5 s); see `checkHealth`. */
@@ -174,6 +176,7 @@ export class MetadataArcRouter implements ArcRouter {
       database,
       measurement,
       timeoutMs: this.options.timeoutMs,
+      ...(this.options.healthTimeoutMs === undefined ? {} : { healthTimeoutMs: this.options.healthTimeoutMs }),
     });
   }
 

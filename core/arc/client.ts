@@ -18,6 +18,11 @@ export interface ArcClientOptions {
   measurement: string;
   /** Whole exchange, body included. Default 30 s, the original's query timeout. */
   timeoutMs?: number;
+  /**
+   * A `/health` probe's deadline (readiness, the restart check), `timeoutMs` when absent: the
+   * original's `connect_timeout`, so a hung Arc shows as down in seconds, not after a query's 30.
+   */
+  healthTimeoutMs?: number;
 }
 
 /** Arc's query answer: column names and row-major rows aligned with them. */
@@ -69,6 +74,7 @@ export class ArcClient implements ArcQueryPort {
   readonly measurement: string;
   readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly healthTimeoutMs: number;
 
   constructor(private readonly options: ArcClientOptions) {
     if (!isValidDatabase(options.database)) throw new RangeError(`invalid Arc database name: ${JSON.stringify(options.database)}`);
@@ -77,6 +83,7 @@ export class ArcClient implements ArcQueryPort {
     this.measurement = options.measurement;
     this.baseUrl = new URL(options.baseUrl).href.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? this.timeoutMs;
   }
 
   /** Sends memories as one columnar batch; resolves once Arc answered 2xx (buffered, not yet queryable). */
@@ -135,7 +142,7 @@ export class ArcClient implements ArcQueryPort {
     try {
       await this.exchange("health", "/health", { method: "GET" }, async (response) => {
         await response.body?.cancel();
-      });
+      }, this.healthTimeoutMs);
       return true;
     } catch {
       return false;
@@ -156,7 +163,7 @@ export class ArcClient implements ArcQueryPort {
       const told = typeof body?.time === "string" ? Date.parse(body.time) : Number.NaN;
       const uptimeMs = uptime * 1000;
       return { byThisClock: now() - uptimeMs, ...(Number.isFinite(told) ? { byArcClock: told - uptimeMs } : {}) };
-    });
+    }, this.healthTimeoutMs);
   }
 
   private headers(contentType: string): Record<string, string> {
@@ -166,14 +173,20 @@ export class ArcClient implements ArcQueryPort {
   }
 
   /** One request with a deadline over the whole exchange, including reading the body. */
-  private async exchange<T>(operation: ArcOperation, path: string, init: RequestInit, read: (response: Response) => Promise<T>): Promise<T> {
+  private async exchange<T>(
+    operation: ArcOperation,
+    path: string,
+    init: RequestInit,
+    read: (response: Response) => Promise<T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new ArcRequestError({ operation, kind: "timeout", detail: `no answer within ${this.timeoutMs} ms` }));
+        reject(new ArcRequestError({ operation, kind: "timeout", detail: `no answer within ${timeoutMs} ms` }));
         controller.abort();
-      }, this.timeoutMs);
+      }, timeoutMs);
     });
     try {
       return await Promise.race([this.send(operation, `${this.baseUrl}${path}`, { ...init, signal: controller.signal }, read), deadline]);

@@ -106,7 +106,8 @@ export const settingsSchema = z.object({
       api_key: z.string().optional(),
       database: z.string().default("memtrace"),
       measurement: z.string().default("events"),
-      connect_timeout: duration("5s"),
+      /** Deadline of a /health probe of an Arc (readiness, the restart check); the original dialled within it. */
+      connect_timeout: duration("5s", { positive: true }),
       query_timeout: duration("30s", { positive: true }),
       /** How long a delivered memory may stay invisible to Arc queries (Arc buffers, prunes caches). */
       visibility_delay: duration("65s"),

@@ -13,7 +13,7 @@ const WORKER_SETTINGS = {
   log: ["level", "format"],
   // `enabled` only so that MEMTRACE_AUTH_ENABLED=false is refused, as on Node, not ignored.
   auth: ["enabled", "db_url", "db_token", "key_cache_ttl"],
-  arc: ["url", "api_key", "measurement", "query_timeout", "visibility_delay"],
+  arc: ["url", "api_key", "measurement", "connect_timeout", "query_timeout", "visibility_delay"],
   deduplication: ["enabled", "window", "memory_keys"],
   dedup: ["enabled", "window_hours"],
   write_buffer: ["max_size", "max_interval", "max_outbox_rows", "max_outbox_bytes"],

@@ -83,6 +83,7 @@ export function createArcRouter(options: {
         }
       : {}),
     timeoutMs: settings.arc.query_timeout,
+    healthTimeoutMs: settings.arc.connect_timeout,
     refreshMs: settings.auth.key_cache_ttl,
   });
 }

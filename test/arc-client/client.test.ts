@@ -190,6 +190,15 @@ describe("ArcClient.health and construction", () => {
     expect(await client(() => Promise.reject(new TypeError("refused"))).arc.health()).toBe(false);
   });
 
+  it("a /health probe gives up at healthTimeoutMs (connect_timeout), not at the query timeout", async () => {
+    const hung = () => new Promise<Response>(() => undefined);
+    const { arc } = client(hung, { timeoutMs: 60_000, healthTimeoutMs: 20 });
+    const probe = Promise.race([arc.health(), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 2_000))]);
+    expect(await probe).toBe(false);
+    const error = await failure(arc.startedAt(() => 0));
+    expect(error).toMatchObject({ kind: "timeout", detail: "no answer within 20 ms" });
+  });
+
   it("startedAt is the uptime taken from this clock and from Arc's own time, unknown without an uptime, and throws while Arc is down", async () => {
     const now = () => Date.UTC(2026, 0, 1, 12, 0, 30);
     const told = client(() => json({ status: "ok", time: "2026-01-01T12:00:00Z", uptime_sec: 42.5 }));

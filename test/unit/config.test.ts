@@ -23,6 +23,7 @@ describe("configuration", () => {
     expect(file).toBeUndefined();
     expect(settings.server.port).toBe(9100);
     expect(settings.write_buffer).toMatchObject({ max_size: 1000, max_interval: 5000 });
+    expect(settings.arc).toMatchObject({ connect_timeout: 5000, query_timeout: 30_000 });
     expect(dedupSettings(settings)).toEqual({ enabled: true, windowMs: 24 * 3_600_000, memoryKeys: 4_000_000 });
     expect(metadataDbUrl(settings)).toMatch(/^file:.*data\/memtrace\.db$/);
   });
@@ -100,6 +101,7 @@ describe("configuration", () => {
       ["MEMTRACE_WRITE_BUFFER_MAX_INTERVAL", "0s"],
       ["MEMTRACE_RETENTION_INTERVAL", "0ms"],
       ["MEMTRACE_ARC_QUERY_TIMEOUT", "0"],
+      ["MEMTRACE_ARC_CONNECT_TIMEOUT", "0s"],
     ] as const) {
       expect(() => loadSettings({ cwd: tempDir(), env: { [name]: value } }), name).toThrow(new RegExp(`\\(${name}\\): must be longer than 0`));
     }
