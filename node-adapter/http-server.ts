@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Settings } from "../core/config/schema";
@@ -39,9 +40,42 @@ export function listen(handler: (request: Request) => Response | Promise<Respons
       },
       () => resolve(listening),
     );
+    cutStalledReaders(listening as Server, server.write_timeout);
     listening.on("clientError", answerClientError);
     listening.once("error", reject);
   });
+}
+
+/**
+ * A client that stops reading an answer is cut off once none of it could be written for
+ * `server.write_timeout` (the original's write deadline): its unread bytes would otherwise stay in
+ * this process's memory for as long as it keeps the connection open. A slow reader that keeps
+ * taking bytes is not cut. Checked on an interval, as Node checks its request deadlines.
+ */
+function cutStalledReaders(server: Server, writeTimeoutMs: number): void {
+  if (writeTimeoutMs <= 0) return;
+  // Per connection: the bytes the kernel had taken at the last look, and since when.
+  const progress = new Map<Socket, { flushed: number; sinceMs: number }>();
+  server.on("connection", (socket: Socket) => {
+    progress.set(socket, { flushed: 0, sinceMs: 0 });
+    socket.once("close", () => progress.delete(socket));
+  });
+  const sweep = setInterval(
+    () => {
+      const nowMs = Date.now();
+      for (const [socket, seen] of progress) {
+        // `writableLength` counts what was handed to the socket and not yet written out.
+        const flushed = socket.bytesWritten - socket.writableLength;
+        if (socket.writableLength === 0 || flushed !== seen.flushed) {
+          seen.flushed = flushed;
+          seen.sinceMs = nowMs;
+        } else if (nowMs - seen.sinceMs >= writeTimeoutMs) socket.destroy();
+      }
+    },
+    Math.max(100, Math.min(1_000, Math.floor(writeTimeoutMs / 4))),
+  );
+  sweep.unref();
+  server.once("close", () => clearInterval(sweep));
 }
 
 const CLIENT_ERRORS: Record<string, [status: number, reason: string, message: string]> = {

@@ -87,7 +87,7 @@ describe("request limits: each a 4xx whose message names the limit, and nothing 
 describe("slow clients", () => {
   let slow: NodeTestServer;
   beforeAll(async () => {
-    slow = await startNodeTestServer({ settings: { server: { read_timeout: "1s" } } });
+    slow = await startNodeTestServer({ settings: { server: { read_timeout: "1s", write_timeout: "1s" } } });
   });
   afterAll(() => slow.close());
 
@@ -134,6 +134,43 @@ describe("slow clients", () => {
     expect(result.closedEarly).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408/);
     expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/) });
+  });
+
+  it("cuts off a client that stops reading an answer once none of it could be written for write_timeout", async () => {
+    // About 10 MB of answer: more than the loopback socket's buffers take from a reader that reads nothing.
+    const content = "w".repeat(10_000);
+    for (let batch = 0; batch < 4; batch++) {
+      const memories = Array.from({ length: 250 }, (_, i) => ({ agent_id: "reader", content: `${batch}-${i} ${content}` }));
+      expect((await slow.api("POST", "/api/v1/memories", { key: slow.adminKey, body: { memories } })).status).toBe(201);
+    }
+    const path = "/api/v1/memories?agent_id=reader&limit=1000";
+    const whole = Buffer.byteLength(JSON.stringify((await slow.api("GET", path, { key: slow.adminKey })).body));
+    const port = Number(new URL(slow.url).port);
+    const received = await new Promise<number>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      let bytes = 0;
+      socket.on("error", () => undefined);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: memtrace\r\nx-api-key: ${slow.adminKey}\r\n\r\n`);
+      // Nothing is read for 3 s (no 'data' listener), then everything that still comes.
+      setTimeout(() => {
+        let quiet: ReturnType<typeof setTimeout> | undefined;
+        const done = () => {
+          clearTimeout(quiet);
+          socket.destroy();
+          resolve(bytes);
+        };
+        socket.on("data", (data: Buffer) => {
+          bytes += data.length;
+          clearTimeout(quiet);
+          quiet = setTimeout(done, 2_000);
+        });
+        socket.once("close", done);
+        quiet = setTimeout(done, 2_000);
+      }, 3_000);
+    });
+    expect(whole).toBeGreaterThan(10_000_000);
+    expect(received, `received ${received} of ${whole}`).toBeLessThan(whole);
+    expect((await slow.api("GET", "/health")).status).toBe(200);
   });
 
   it("answers a malformed request line with a JSON 400", async () => {
