@@ -59,6 +59,7 @@ export function registerQueryRoute(app: Hono<ArcEnv>, services: EngineServices):
       const outcome = await runSelect(store, rewritten.sql, options.queryTimeoutMs, {
         shuffle: unspecifiedOrder(code),
         emptyCatalog,
+        tables: rewritten.tables,
       });
       if (outcome.kind === "timeout") return fail(504, "Query timed out", clock);
       if (outcome.kind === "rejected") return fail(400, DANGEROUS_SQL, clock);

@@ -1,5 +1,6 @@
 import { StatementType, type DuckDBConnection } from "@duckdb/node-api";
 import type { DuckDBStore } from "../storage/duckdb-store";
+import type { TableRef } from "../storage/table-locks";
 import { cellWriterFor } from "./json-cells";
 import type { QueryTiming } from "./profile";
 import { shuffledIndexes, shuffleInPlace, type UnspecifiedOrder } from "./unspecified-order";
@@ -19,13 +20,18 @@ const AS_DUCKDB_GIVES: UnspecifiedOrder = { rows: false, columns: false };
  * behind Arc's text deny-list, since here the data itself lives in DuckDB). After `timeoutMs` the
  * query is interrupted and the outcome is `timeout`. DuckDB errors are thrown as they are. The
  * orders Arc leaves open (`shuffle`) come back shuffled. With `emptyCatalog` it runs on the
- * DuckDB that holds no table (for queries reading DuckDB's catalog).
+ * DuckDB that holds no table (for queries reading DuckDB's catalog). It runs between writes of
+ * the `tables` it reads, never during one (see `TableLocks`).
  */
 export async function runSelect(
   store: DuckDBStore,
   sql: string,
   timeoutMs: number,
-  { shuffle = AS_DUCKDB_GIVES, emptyCatalog = false }: { shuffle?: UnspecifiedOrder; emptyCatalog?: boolean } = {},
+  {
+    shuffle = AS_DUCKDB_GIVES,
+    emptyCatalog = false,
+    tables = [],
+  }: { shuffle?: UnspecifiedOrder; emptyCatalog?: boolean; tables?: readonly TableRef[] } = {},
 ): Promise<SelectOutcome> {
   const connection = await store.connect({ emptyCatalog });
   let timedOut = false;
@@ -34,7 +40,7 @@ export async function runSelect(
     connection.interrupt();
   }, timeoutMs);
   try {
-    return await execute(connection, sql, () => timedOut, shuffle);
+    return await store.tableLocks.read(tables, () => execute(connection, sql, () => timedOut, shuffle));
   } catch (error) {
     if (timedOut) return { kind: "timeout" };
     throw error;

@@ -35,12 +35,14 @@ export async function deleteRows(store: DuckDBStore, request: DeleteRowsRequest)
     const matched = await firstNumber(connection, `SELECT count(*) FROM ${table} WHERE (${where})`);
     if (matched > MAX_ROWS_PER_DELETE) return { kind: "too_many", matched };
     if (dryRun || matched === 0) return { kind: "done", matched, tableRemoved: false };
-    await connection.run(`DELETE FROM ${table} WHERE (${where})`);
-    const empty = (await firstNumber(connection, `SELECT count(*) FROM ${table}`)) === 0;
-    if (empty) {
-      await connection.run(`DROP TABLE ${table}`);
-      store.catalog.remove(database, measurement);
-    }
-    return { kind: "done", matched, tableRemoved: empty };
+    return store.tableLocks.write(request, async () => {
+      await connection.run(`DELETE FROM ${table} WHERE (${where})`);
+      const empty = (await firstNumber(connection, `SELECT count(*) FROM ${table}`)) === 0;
+      if (empty) {
+        await connection.run(`DROP TABLE ${table}`);
+        store.catalog.remove(database, measurement);
+      }
+      return { kind: "done", matched, tableRemoved: empty };
+    });
   });
 }

@@ -4,6 +4,7 @@ import { quoteIdent, STORE_CATALOG } from "../names";
 import { Catalog } from "./catalog";
 import { openEmptyCatalog } from "./empty-catalog";
 import { Mutex } from "./mutex";
+import { TableLocks } from "./table-locks";
 import { TableWriter } from "./table-writer";
 import { keepByteOrderMarks } from "./text-decoding";
 import type { PendingBuffer } from "./write-buffer";
@@ -48,6 +49,8 @@ export interface ConnectOptions {
  */
 export class DuckDBStore {
   private readonly mutex = new Mutex();
+  /** Queries and writes of one table take turns (see `TableLocks`). */
+  readonly tableLocks = new TableLocks();
   private readonly active = new Set<DuckDBConnection>();
   private readonly idle: DuckDBConnection[] = [];
   private readonly writer: TableWriter;
@@ -91,7 +94,7 @@ export class DuckDBStore {
       const failures: unknown[] = [];
       for (const buffer of buffers) {
         try {
-          await this.writer.append(buffer.database, buffer.measurement, buffer.batches);
+          await this.tableLocks.write(buffer, () => this.writer.append(buffer.database, buffer.measurement, buffer.batches));
         } catch (error) {
           failures.push(error);
         }
