@@ -57,7 +57,7 @@ function cutStalledReaders(server: Server, writeTimeoutMs: number): void {
   // Per connection: the bytes the kernel had taken at the last look, and since when.
   const progress = new Map<Socket, { flushed: number; sinceMs: number }>();
   server.on("connection", (socket: Socket) => {
-    progress.set(socket, { flushed: 0, sinceMs: 0 });
+    progress.set(socket, { flushed: 0, sinceMs: Date.now() });
     socket.once("close", () => progress.delete(socket));
   });
   const sweep = setInterval(
