@@ -68,6 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     for (const close of closers.reverse()) await close().catch((error) => logger.error("close failed", { error: String(error) }));
   };
 
+  let undoFirstRun: (() => Promise<unknown>) | undefined;
   try {
     mkdirSync(settings.data.dir, { recursive: true });
     // First, as the original did: a bad master key stops start-up before any database is created.
@@ -85,12 +86,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
 
     const boot = await bootstrapFirstRun(store);
-    if (boot.adminKey) {
-      print("============================================================");
-      print("FIRST RUN: save your admin API key (shown only once):");
-      print(boot.adminKey);
-      print("============================================================");
-    }
+    // Until this start serves, a failure takes the first run back (see the catch below).
+    if (boot.adminKey) undoFirstRun = () => store.deleteOrg(boot.orgId);
     if (settings.arc.url && (await bindLegacyArc(store, { ...settings.arc, url: settings.arc.url }, master.key))) {
       logger.warn("bound the legacy [arc] url to the default organization", { url: settings.arc.url });
     }
@@ -200,6 +197,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     const server = await listen(app.fetch, settings.server);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
+    undoFirstRun = undefined;
+    if (boot.adminKey) {
+      print("============================================================");
+      print("FIRST RUN: save your admin API key (shown only once):");
+      print(boot.adminKey);
+      print("============================================================");
+    }
     closers.push(() => background.drain());
     const port = (server.address() as AddressInfo).port;
     const host = settings.server.host === "0.0.0.0" ? "127.0.0.1" : settings.server.host;
@@ -213,6 +217,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       close: closeAll,
     };
   } catch (error) {
+    // A first start that fails (a port in use, say) leaves no operator org behind, so the next
+    // start creates it and prints its admin key: one printed by a start that then failed is easily
+    // missed, and would never be shown again.
+    await undoFirstRun?.().catch((undo) => logger.error("could not take back the first run's operator org", { error: String(undo) }));
     await closeAll();
     throw error;
   }

@@ -110,6 +110,16 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
       expect(serve.stderr).toContain("EADDRINUSE");
       expect(serve.stderr).toContain("MEMTRACE_SERVER_PORT");
       expect(serve.stderr).not.toMatch(STACK_LINE);
+      // That failed first start printed no admin key and left no operator org: the next one does.
+      expect(serve.stdout).not.toMatch(/mtk_/);
+      const next = await startServeProcess({ MEMTRACE_DATA_DIR: join(dir, "serve"), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" });
+      try {
+        const key = /^(mtk_[A-Za-z0-9_-]{43}=)$/m.exec(next.output())?.[1];
+        expect(key, next.output()).toBeTruthy();
+        expect((await fetch(`${next.url}/api/v1/admin/orgs`, { headers: { "x-api-key": key! } })).status).toBe(200);
+      } finally {
+        await next.stop();
+      }
     } finally {
       await new Promise((done) => (taken as Server).close(done));
     }
