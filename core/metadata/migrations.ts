@@ -94,11 +94,33 @@ async function appliedVersions(sql: SqlExecutor): Promise<Set<number>> {
   return new Set(rows.map((row) => Number(row.version)));
 }
 
+/** Tables the migrations make; any of them in a database without the ledger came from elsewhere. */
+const OWN_TABLES = ["organizations", "api_keys", "agents", "sessions", "arc_instances"];
+
+/**
+ * Refuses, changing nothing, a database that holds these tables but no ledger: the original Go
+ * Memtrace's file sits at the same default path, and its tables differ (no cascades, keys unique
+ * by name alone, no `last_used_at`), so "creating" them would keep its shape and fail later, in
+ * the middle of some command. A ledger and its tables are created in one transaction, so a
+ * process migrating at the same moment is never taken for a stranger.
+ */
+async function refuseForeignSchema(sql: SqlExecutor): Promise<void> {
+  const names = ["schema_migrations", ...OWN_TABLES];
+  const { rows } = await sql.execute(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${names.map(() => "?").join(", ")})`, names);
+  const found = new Set(rows.map((row) => String(row.name)));
+  if (found.size === 0 || found.has("schema_migrations")) return;
+  throw new Error(
+    `the metadata database holds tables (${[...found].sort().join(", ")}) that Memtrace's migrations did not make, ` +
+      "maybe the original Go Memtrace's: move it aside or set auth.db_path (MEMTRACE_AUTH_DB_PATH) to another file",
+  );
+}
+
 /**
  * Brings the schema up to date; safe to run on every start and from several processes at once.
  * Returns the versions this call applied (empty when the schema was already current).
  */
 export async function runMigrations(sql: SqlExecutor, clock: Clock, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await refuseForeignSchema(sql);
   await sql.execute(CREATE_LEDGER);
   let applied = await appliedVersions(sql);
   const done: number[] = [];

@@ -31,6 +31,25 @@ describe("metadata migrations", () => {
     expect(String(ddl.rows[0]?.sql)).toMatch(/REFERENCES agents \(org_id, id\) ON DELETE CASCADE/);
   });
 
+  it("refuses, changing nothing, a database whose tables no migration of its own made (the original Go Memtrace's)", async () => {
+    const original = await LibsqlExecutor.open({ url: h.url.replace("metadata.db", "original.db") });
+    try {
+      // The original's schema (reference 4.7), in part.
+      await original.execute("CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, settings_json TEXT DEFAULT '{}')");
+      await original.execute(
+        "CREATE TABLE api_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, key_hash TEXT NOT NULL, key_prefix TEXT NOT NULL, name TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL REFERENCES organizations(id), permissions TEXT DEFAULT 'read,write', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, expires_at TIMESTAMP, enabled INTEGER DEFAULT 1)",
+      );
+      const tables = async () => (await original.execute("SELECT name FROM sqlite_master ORDER BY name")).rows.map((r) => r.name);
+      const before = await tables();
+      await expect(runMigrations(original, h.clock)).rejects.toThrow(
+        /^the metadata database holds tables \(api_keys, organizations\) that Memtrace's migrations did not make, maybe the original Go Memtrace's: move it aside or set auth\.db_path/,
+      );
+      expect(await tables()).toEqual(before);
+    } finally {
+      await original.close();
+    }
+  });
+
   it("lets two connections migrate a fresh file at the same time", async () => {
     const url = h.url.replace("metadata.db", "concurrent.db");
     const a = await LibsqlExecutor.open({ url });
