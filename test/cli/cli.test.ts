@@ -129,3 +129,30 @@ describe("memtrace CLI", () => {
     expect(atob(res.stdout.trim())).toHaveLength(32);
   });
 });
+
+describe("memtrace org delete", () => {
+  it("refuses to delete the operator organization, which nothing could bring back (as DELETE /api/v1/admin/orgs refuses it)", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const env = { MEMTRACE_DATA_DIR: dir, MEMTRACE_MASTER_KEY: generateMasterKey(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
+    const first = await startServeProcess(env);
+    const adminKey = first.output().match(/^mtk_[A-Za-z0-9_-]{43}=$/m)?.[0];
+    expect(await first.stop()).toBe(0);
+    expect(adminKey).toBeTruthy();
+    expect((await runCliProcess(["org", "create", "Tenant"], env)).code).toBe(0);
+
+    const deleted = await runCliProcess(["org", "delete", "org_default"], env);
+    expect(deleted.code).not.toBe(0);
+    expect(deleted.stderr).toMatch(/^error: .*operator/m);
+
+    // The operator org and its admin key are still there after a restart.
+    const second = await startServeProcess(env);
+    try {
+      const orgs = await api(second.url, adminKey!, "/api/v1/admin/orgs");
+      expect(orgs.status).toBe(200);
+      expect(orgs.body.organizations.map((o: { id: string }) => o.id)).toContain("org_default");
+    } finally {
+      await second.stop();
+    }
+  });
+});
