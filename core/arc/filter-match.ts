@@ -16,6 +16,7 @@ export function matchesFilter(record: MemoryRecord, filter: MemoryFilter): boole
   const oneOf = (stored: string, wanted: readonly string[]) => wanted.some((value) => equals(stored, value));
   if (!equals(record.org_id, filter.org_id)) return false;
   if (filter.ids !== undefined && !oneOf(record.id, filter.ids)) return false;
+  if (filter.not_ids !== undefined && oneOf(record.id, filter.not_ids)) return false;
   if (filter.agent_id !== undefined && !equals(record.agent_id, filter.agent_id)) return false;
   if (filter.agent_ids !== undefined && !oneOf(record.agent_id, filter.agent_ids)) return false;
   if (filter.session_id !== undefined && !equals(record.session_id, filter.session_id)) return false;

@@ -9,7 +9,7 @@ import { sqlInteger, sqlList, sqlNumber, sqlString, sqlTimestamp, sqlTypedTimest
  *
  * Semantics shared by both:
  * - an empty `ids` / `agent_ids` / `memory_types` / `event_types` / `tags_any` matches nothing (membership in an
- *   empty set); an empty `tags_all` matches everything;
+ *   empty set); an empty `tags_all` or `not_ids` matches everything;
  * - tags match exactly, as elements of `tags_csv` split on commas, never as substrings;
  * - `content_contains` is a plain substring (`%` and `_` are literal), case-folded with
  *   DuckDB's `lower()` unless `case_sensitive`; an empty needle is no condition;
@@ -37,6 +37,7 @@ export function filterConditions(filter: MemoryFilter, options: PredicateOptions
   const inList = (column: string, values: readonly string[]) => (values.length === 0 ? "FALSE" : `${column} IN ${sqlList(values, text)}`);
   const where = [`org_id = ${text(filter.org_id)}`];
   if (filter.ids !== undefined) where.push(inList("id", filter.ids));
+  if (filter.not_ids !== undefined && filter.not_ids.length > 0) where.push(`id NOT IN ${sqlList(filter.not_ids, text)}`);
   if (filter.agent_id !== undefined) where.push(`agent_id = ${text(filter.agent_id)}`);
   if (filter.agent_ids !== undefined) where.push(inList("agent_id", filter.agent_ids));
   if (filter.session_id !== undefined) where.push(`session_id = ${text(filter.session_id)}`);

@@ -5,6 +5,7 @@ import type { RecordMatcher } from "./options";
 import type { PendingArcDelete } from "./outbox-store";
 import type { DeliveryOutcome } from "./org-delivery";
 import { RecentIndex } from "./recent-index";
+import { UpdateMarks } from "./update-marks";
 
 /** One outbox row held in memory. */
 export interface CachedRow {
@@ -68,6 +69,8 @@ export class OrgOutbox {
   readonly load: HeldLoads = { pending: new HeldLoad(), delivered: new HeldLoad() };
   /** Deletes the org's Arc still owes, oldest first; every delivery runs them before its chunk. */
   arcDeletes: PendingArcDelete[] = [];
+  /** The org's updates stored so far, for counts (see `RecentIds.updateMark`). */
+  readonly updates = new UpdateMarks();
   private delivered: CachedRow[] = [];
   private index = new RecentIndex();
   /** Rows in accept calls still waiting for their commit, and their memory; they count against the outbox cap. */

@@ -141,6 +141,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
     // Up to when a delete by filter took what it matched (see `RecentFilterDelete`).
     statements: ["ALTER TABLE recent_deletes ADD COLUMN took_before_us INTEGER"],
   },
+  {
+    version: 8,
+    // The memory, and its agent, of an update's delete of the older versions (NULL for other
+    // deletes), so a restarted writer still names it to counts (see `RecentIds.updating`). A
+    // row stored before is taken as a delete: it runs at the first delivery after the start.
+    statements: ["ALTER TABLE arc_deletes ADD COLUMN memory_id TEXT", "ALTER TABLE arc_deletes ADD COLUMN agent_id TEXT"],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

@@ -36,6 +36,8 @@ export interface PendingArcDelete {
   orgId: string;
   where: string;
   createdAtUs: number;
+  /** An update's delete of the older versions: the memory updated (see `RecentIds.updating`). */
+  replaced?: { id: string; agentId: string };
 }
 
 /** A claimed dedup key; `seq` is the claiming record's. */
@@ -299,12 +301,13 @@ export class OutboxStore {
 
   /** Every delete Arc still owes, oldest first. */
   async loadArcDeletes(): Promise<PendingArcDelete[]> {
-    const result = await this.sql.execute("SELECT seq, org_id, where_sql, created_at_us FROM arc_deletes ORDER BY seq");
+    const result = await this.sql.execute("SELECT seq, org_id, where_sql, created_at_us, memory_id, agent_id FROM arc_deletes ORDER BY seq");
     return result.rows.map((row) => ({
       seq: Number(row.seq),
       orgId: String(row.org_id),
       where: String(row.where_sql),
       createdAtUs: Number(row.created_at_us),
+      ...(row.memory_id === null ? {} : { replaced: { id: String(row.memory_id), agentId: String(row.agent_id) } }),
     }));
   }
 
@@ -412,6 +415,13 @@ export const recentIdChangeStatements = (orgId: string, changes: readonly Recent
 
 /** The row that records a delete Arc owes, for the batch of the outbox change it belongs to. */
 export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatement => ({
-  sql: "INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us) VALUES (?, ?, ?, ?)",
-  args: [arcDelete.seq, arcDelete.orgId, arcDelete.where, arcDelete.createdAtUs],
+  sql: "INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us, memory_id, agent_id) VALUES (?, ?, ?, ?, ?, ?)",
+  args: [
+    arcDelete.seq,
+    arcDelete.orgId,
+    arcDelete.where,
+    arcDelete.createdAtUs,
+    arcDelete.replaced ? wellFormed(arcDelete.replaced.id) : null,
+    arcDelete.replaced ? wellFormed(arcDelete.replaced.agentId) : null,
+  ],
 });

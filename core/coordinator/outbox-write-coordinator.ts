@@ -26,7 +26,7 @@ import {
   type StoredOutboxRow,
 } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import type { AcceptResult, ForgetMatchingOptions, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "./port";
+import { MAX_UPDATING_IDS, type AcceptResult, type ForgetMatchingOptions, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult, type WriteCoordinator } from "./port";
 
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
@@ -228,7 +228,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // After every version and every delete by filter made so far, also in their millisecond.
       const stampUs = Math.max(nowMs * 1000, old.ingested_at_us + 1, this.recentChanges.stampFloorUs(orgId, nowMs));
       const stamped = { ...next, ingested_at_us: stampUs };
-      owed = this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us));
+      owed = { ...this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us)), replaced: { id: old.id, agentId: old.agent_id } };
       const change = this.recentChanges.idChange(old.id, stamped.ingested_at_us, nowMs);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: stamped, dedupKey: this.claimOf(stamped), replaces: { memory: old, owed, change } }]);
     });
@@ -450,7 +450,20 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       if (ids) ids.push(record.id);
       else byType.set(record.memory_type, [record.id]);
     }
-    return { oldestIngestedAtUs: oldest, byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })) };
+    // An update never changes a memory's agent: other agents' updates cannot touch the count.
+    const agents = filter.agent_id !== undefined ? [filter.agent_id] : filter.agent_ids;
+    const org = this.orgs.get(orgId);
+    const updating = new Set<string>();
+    for (const owed of org?.arcDeletes ?? []) {
+      if (owed.replaced && (agents === undefined || agents.includes(owed.replaced.agentId))) updating.add(owed.replaced.id);
+    }
+    return {
+      oldestIngestedAtUs: oldest,
+      byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })),
+      updating: updating.size > MAX_UPDATING_IDS ? null : [...updating],
+      // With no org outbox, no update: one made later marks differently.
+      updateMark: org ? org.updates.markFor(agents) : "none",
+    };
   }
 
   private matching(orgId: string, filter: MemoryFilter): MemoryRecord[] {
@@ -652,7 +665,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     }
     // The old versions leave the in-memory outbox before the new ones, which share their ids, come in.
     replacing.forEach(({ record, replaces }, i) => {
-      this.forgotten(this.org(record.org_id), removed[i]!.rows, [replaces!.owed]);
+      const org = this.org(record.org_id);
+      this.forgotten(org, removed[i]!.rows, [replaces!.owed]);
+      // Marked with the owed delete, before anything can run it.
+      org.updates.noteUpdate(record.agent_id);
       this.recentChanges.addId(replaces!.change, nowMs);
     });
     for (const group of groups.values()) {

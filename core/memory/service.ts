@@ -10,6 +10,7 @@ import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
+import { countByType } from "./count-by-type";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
 import { assertIfMatch } from "./version";
@@ -64,9 +65,6 @@ export interface ChangeOptions {
   /** An If-Match header: the change applies only to the version it names (see `assertIfMatch`). */
   ifMatch?: string | undefined;
 }
-
-/** Rows ingested during the recent window, read back to merge by id; far above one window's worth. */
-const MAX_OVERLAP_ROWS = 1_000_000;
 
 /**
  * The memory verbs. Writes go through the coordinator (durable before they return); reads ask
@@ -265,33 +263,10 @@ export class MemoryService {
     }
   }
 
-  /**
-   * Counts of memories matching the filter, by memory type, including memories Arc cannot show yet.
-   * Arc's rows are split at the oldest ingest time still in the recent window: older rows are
-   * counted by Arc alone (they left the window, so Arc shows them), newer ones are read as ids and
-   * merged with the recent window by id. A memory that becomes visible between the queries is
-   * therefore counted once, never zero or two times.
-   */
+  /** Counts of memories matching the filter, by memory type, including memories Arc cannot show yet (see `countByType`). */
   async countByType(filter: MemoryFilter): Promise<Record<string, number>> {
-    const orgId = filter.org_id;
-    const [target, recent] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recentIds(orgId, filter)]);
-    const floor = recent.oldestIngestedAtUs;
-    if (floor === null) return target.reader.countByType(filter);
-    const [older, overlapping] = await Promise.all([
-      target.reader.countByType({ ...filter, ingested_before_us: floor }),
-      target.reader.idsAndTypes({ ...filter, ingested_since_us: floor }, MAX_OVERLAP_ROWS),
-    ]);
-    const out: Record<string, number> = { ...older };
-    const counted = new Set<string>();
-    const count = (id: string, memoryType: string) => {
-      if (counted.has(id)) return;
-      counted.add(id);
-      out[memoryType] = (out[memoryType] ?? 0) + 1;
-    };
-    // Arc's row first, as mergeById keeps it: a memory counts under the type Arc holds for it.
-    for (const record of overlapping) count(record.id, record.memory_type);
-    for (const { memory_type, ids } of recent.byType) for (const id of ids) count(id, memory_type);
-    return out;
+    const reader = async () => (await this.options.arc.targetFor(filter.org_id)).reader;
+    return countByType(reader, this.options.coordinator, filter);
   }
 }
 

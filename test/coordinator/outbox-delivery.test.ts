@@ -139,8 +139,41 @@ describe("recent", () => {
       decision: [decision.id],
       episodic: [oldest.id, newest.id].sort(),
     });
-    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "nobody" })).toEqual({ oldestIngestedAtUs: null, byType: [] });
-    expect(await h.coordinator.recentIds("org_b", { org_id: "org_b" })).toEqual({ oldestIngestedAtUs: null, byType: [] });
+    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "nobody" })).toMatchObject({ oldestIngestedAtUs: null, byType: [], updating: [] });
+    expect(await h.coordinator.recentIds("org_b", { org_id: "org_b" })).toMatchObject({ oldestIngestedAtUs: null, byType: [], updating: [] });
+  });
+
+  it("names the filter's agents' memories whose update's delete Arc has not confirmed, also after a restart", async () => {
+    let h = await open();
+    const anns = makeRecord({ agent_id: "ann", tags: ["x"] });
+    const bobs = makeRecord({ agent_id: "bob" });
+    await h.coordinator.accept("org_a", [anns, bobs]);
+    await h.coordinator.flush("org_a");
+    // Whatever the rest of the filter: the old version may match it where the new one does not.
+    const ofAnn = { org_id: "org_a", agent_id: "ann", tags_all: ["x"] };
+    const before = await h.coordinator.recentIds("org_a", ofAnn);
+    expect(before.updating).toEqual([]);
+    // Arc fails the deletes of the old versions: the updates are stored, their deletes owed.
+    h.sink.deleteFailing = new SinkError("arc busy", true);
+    const readAtMs = h.clock.now();
+    await expect(h.coordinator.replace("org_a", anns, { ...anns, tags: ["y"] }, { readAtMs })).rejects.toMatchObject({ code: "arc_unavailable" });
+    await expect(h.coordinator.replace("org_a", bobs, { ...bobs, content: "again" }, { readAtMs })).rejects.toMatchObject({ code: "arc_unavailable" });
+    const during = await h.coordinator.recentIds("org_a", ofAnn);
+    expect(during.updating).toEqual([anns.id]);
+    expect(during.updateMark).not.toBe(before.updateMark);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_ids: ["bob", "cy"] })).updating).toEqual([bobs.id]);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).updating?.sort()).toEqual([anns.id, bobs.id].sort());
+    expect((await h.coordinator.recentIds("org_b", { org_id: "org_b" })).updating).toEqual([]);
+
+    await h.close();
+    h = await open({}, { sink: h.sink });
+    const restarted = await h.coordinator.recentIds("org_a", ofAnn);
+    expect(restarted.updating).toEqual([anns.id]);
+    // A restarted writer's marks never repeat the earlier ones.
+    expect(restarted.updateMark).not.toBe(during.updateMark);
+    h.sink.deleteFailing = undefined;
+    await h.coordinator.flush("org_a");
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).updating).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { migrateOutbox } from "../../core/coordinator/outbox-migrations";
-import { OutboxStore } from "../../core/coordinator/outbox-store";
+import { OutboxStore, pendingArcDeleteInsert } from "../../core/coordinator/outbox-store";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 import { makeRecord } from "./support";
 
@@ -144,6 +144,22 @@ describe("OutboxStore", () => {
       await store.forEachLiveKey(1_000, (_seq, _org, key) => void seen.push(key));
       expect(seen).toEqual(expected);
       expect((await store.dedupEntries([1, 2, 3, 4])).map((entry) => entry.key)).toEqual(expected);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it("keeps the memory an update's owed delete is for, and none for other deletes", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql);
+      const owed = [
+        { seq: 1, orgId: "org_a", where: "id = 'm1'", createdAtUs: 10, replaced: { id: "m1", agentId: "ann" } },
+        { seq: 2, orgId: "org_a", where: "agent_id = 'bob'", createdAtUs: 11 },
+      ];
+      await sql.batch(owed.map(pendingArcDeleteInsert));
+      expect(await store.loadArcDeletes()).toEqual(owed);
     } finally {
       await sql.close();
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_UPDATING_IDS } from "../../core/coordinator/port";
 import { ArcSocket, type ArcRequestBody } from "../support/arc-socket";
 import { startNodeTestServer, type NodeTestServer } from "../support/harness";
 
@@ -81,5 +82,58 @@ describe("a read overtaken by an update of the memory it reads", () => {
     expect(second.status, second.text).toBe(200);
     const now = await api("GET", `/api/v1/memories/${id}`);
     expect({ content: now.body.content, tags: now.body.tags }).toEqual({ content: "v2", tags: ["b"] });
+  });
+});
+
+describe("agent stats alongside an update of a memory they count", () => {
+  const stats = (agent: string) => api("GET", `/api/v1/agents/${agent}/stats`);
+
+  it("an update that overtakes the count is counted once, not zero times", async () => {
+    const id = await settledInArc({ agent_id: "racer-stats", content: "v1" });
+    // The all-time count: the others bound the event time.
+    const isAllTimeCount = (body: ArcRequestBody) => /count\(DISTINCT id\)/.test(body.sql ?? "") && body.sql!.includes("racer-stats") && !/time >/.test(body.sql!);
+    const counted = await readOvertakenByUpdate(isAllTimeCount, () => stats("racer-stats"), id);
+    expect(counted.status, counted.text).toBe(200);
+    expect(counted.body.memory_count).toBe(1);
+  });
+
+  it("a count while the update's delete of the old version runs in Arc is one, not two", async () => {
+    const id = await settledInArc({ agent_id: "racer-stats2", content: "v1" });
+    const hold = arc.hold((path, body) => path === "/api/v1/delete" && body.dry_run !== true);
+    const patching = api("PATCH", `/api/v1/memories/${id}`, { content: "v2" });
+    await hold.reached;
+    try {
+      const counted = await stats("racer-stats2");
+      expect(counted.status, counted.text).toBe(200);
+      expect(counted.body.memory_count).toBe(1);
+      expect(counted.body.memory_types).toEqual({ episodic: 1 });
+    } finally {
+      hold.release();
+    }
+    expect((await patching).status).toBe(200);
+    expect((await stats("racer-stats2")).body.memory_count).toBe(1);
+  });
+
+  it("counts once each memory whose update's delete Arc refused, as many as it takes by id", async () => {
+    const created = await api("POST", "/api/v1/memories", {
+      memories: Array.from({ length: MAX_UPDATING_IDS }, (_, i) => ({ agent_id: "refused-deletes", content: `m${i}` })),
+    });
+    expect(created.status, created.text).toBe(201);
+    expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    // Each update is stored and answered 503: its delete of the old version stays owed.
+    arc.failDeletes(Number.MAX_SAFE_INTEGER);
+    try {
+      for (const [i, memory] of (created.body.memories as Array<{ id: string }>).entries()) {
+        expect((await api("PATCH", `/api/v1/memories/${memory.id}`, { content: `m${i} again` })).status).toBe(503);
+      }
+      const counted = await stats("refused-deletes");
+      expect(counted.status, counted.text).toBe(200);
+      expect(counted.body.memory_count).toBe(MAX_UPDATING_IDS);
+    } finally {
+      arc.failDeletes(0);
+    }
+    expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
+    expect((await stats("refused-deletes")).body.memory_count).toBe(MAX_UPDATING_IDS);
   });
 });

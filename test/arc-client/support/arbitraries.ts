@@ -72,6 +72,7 @@ export const filterArb: fc.Arbitrary<MemoryFilter> = fc
   .record({
     org_id: fc.constantFrom(...ORGS),
     ids: rare(fc.uniqueArray(fc.constantFrom(...ID_POOL), { maxLength: 4 })),
+    not_ids: rare(fc.uniqueArray(fc.constantFrom(...ID_POOL), { maxLength: 4 })),
     agent_id: rare(fc.constantFrom(...AGENTS)),
     agent_ids: rare(fc.uniqueArray(fc.constantFrom(...AGENTS, "agent_9"), { maxLength: 3 })),
     session_id: rare(fc.constantFrom(...SESSIONS)),
