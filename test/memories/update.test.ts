@@ -36,8 +36,8 @@ async function versionsInArc(id: string): Promise<string[]> {
   const rows = await env.arc.query(orgId, `SELECT content FROM events WHERE id = '${id}' ORDER BY ingested_at`);
   return rows.map((row) => String(row[0]));
 }
-const listed = async (id: string): Promise<string[]> =>
-  (await api("GET", "/api/v1/memories?agent_id=editor&limit=1000")).body.memories
+const listed = async (id: string, agent = "editor"): Promise<string[]> =>
+  (await api("GET", `/api/v1/memories?agent_id=${agent}&limit=1000`)).body.memories
     .filter((m: { id: string }) => m.id === id)
     .map((m: { content: string }) => m.content);
 
@@ -230,14 +230,21 @@ describe("PATCH /api/v1/memories/:id", () => {
   });
 
   it("keeps an update Arc failed to finish: reads show the new version, and the next delivery removes the old one", async () => {
-    const { id } = await write("two-step draft");
+    // An agent of its own: the recent window holds none of its other memories.
+    const counted = async () => (await api("GET", "/api/v1/agents/two-step/stats")).body.memory_count as number;
+    const { id } = await write("two-step draft", { agent_id: "two-step" });
     await flushToArc();
+    // Out of Arc's buffer, so Arc's own count sees it.
+    await env.arc.engine.flush();
+    expect(await counted()).toBe(1);
     env.arc.failDeletes(1);
     const res = await patch(id, { content: "two-step final" });
     expect(res.status).toBe(503);
     expect(res.body.error).toContain("retried until Arc has done it");
     expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("two-step final");
-    expect(await listed(id)).toEqual(["two-step final"]);
+    expect(await listed(id, "two-step")).toEqual(["two-step final"]);
+    // Arc still holds the old version, the outbox the new one: counted once.
+    expect(await counted()).toBe(1);
 
     await flushToArc();
     expect(await versionsInArc(id)).toEqual(["two-step final"]);
