@@ -42,7 +42,7 @@ export type AcceptResult =
   | { status: "created"; record: MemoryRecord }
   | { status: "duplicate"; existing_id: string };
 
-/** How many memories a count takes by id while their updates' deletes run (their ids must fit in one Arc query). */
+/** How many memories a count leaves out of Arc's rows while their updates' deletes run (their ids must fit in one Arc query). */
 export const MAX_UPDATING_IDS = 100;
 
 /**
@@ -50,12 +50,13 @@ export const MAX_UPDATING_IDS = 100;
  * matching memories by memory type (to merge with Arc's rows by id), and the earliest ingest
  * time among them (null when none match), where Arc's own count can take over.
  *
- * An update stores the new version and only then deletes the older ones from Arc. `updating`
- * names the memories of the filter's agents (an update never changes the agent) whose update
- * is stored but whose delete Arc has not confirmed, whatever the rest of the filter: Arc may
- * still hold an older version of each, so a count takes them by id rather than in bulk. Null
- * when there are more than MAX_UPDATING_IDS. `updateMark` changes whenever an update of one of
- * those agents' memories is stored: a count that sees it change while it ran starts over.
+ * An update stores the new version and only then deletes the older ones from Arc; the new
+ * version waits in the outbox until that delete has run. `updating` names the memories of the
+ * filter's agents (an update never changes the agent) whose update is stored but whose delete
+ * Arc has not confirmed, whatever the rest of the filter: Arc may still hold an older version of
+ * each, so a count leaves Arc's rows of them out and goes by the recent window alone. Null when
+ * there are more than MAX_UPDATING_IDS. `updateMark` changes whenever an update of one of those
+ * agents' memories is stored: a count that sees it change while it ran starts over.
  */
 export interface RecentIds {
   oldestIngestedAtUs: number | null;

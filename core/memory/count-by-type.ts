@@ -17,12 +17,13 @@ const COUNT_ATTEMPTS = 3;
  * therefore counted once, never zero or two times.
  *
  * An update stores its new version in the recent window and only then deletes the older ones from
- * Arc. While that delete runs, Arc holds an older version beside the new one: the writer names
- * those memories, and the count takes them by id, never in Arc's bulk count. An update stored
- * while the count runs can delete the old version before Arc counts it, with the new version
- * missing from the recent window looked at before: the writer's update mark then differs
- * afterwards, and the count starts over (at most COUNT_ATTEMPTS times in all, so an agent
- * updated without pause cannot hold it forever).
+ * Arc; the new version waits there until that delete has run. While it runs, the writer names
+ * the memory as updating, and the count leaves Arc's rows of it out: its current version in the
+ * recent window decides alone, also whether it matches the filter. An update stored while the
+ * count runs can delete the old version before Arc counts it, with the new version missing from
+ * the recent window looked at before: the writer's update mark then differs afterwards, and the
+ * count starts over (at most COUNT_ATTEMPTS times in all, so an agent updated without pause
+ * cannot hold it forever).
  */
 export async function countByType(
   reader: () => Promise<ArcMemoryReader>,
@@ -39,19 +40,16 @@ export async function countByType(
 }
 
 async function countOnce(arc: ArcMemoryReader, filter: MemoryFilter, recent: RecentIds): Promise<Record<string, number>> {
-  // More than one query can name: counted in bulk, as every memory was before.
-  const updating = (recent.updating ?? []).filter((id) => filter.ids === undefined || filter.ids.includes(id));
+  // More than one query can name: Arc's rows of them are counted, as every memory's were before.
+  const updating = recent.updating ?? [];
+  const inArc: MemoryFilter = updating.length > 0 ? { ...filter, not_ids: updating } : filter;
   const floor = recent.oldestIngestedAtUs;
-  const byId = updating.length > 0;
-  if (floor === null && !byId) return arc.countByType(filter);
-  const older: MemoryFilter = { ...filter, ...(byId ? { not_ids: updating } : {}) };
-  if (floor !== null) older.ingested_before_us = Math.min(filter.ingested_before_us ?? floor, floor);
-  const [bulk, overlapping, versions] = await Promise.all([
-    arc.countByType(older),
-    floor === null ? [] : arc.idsAndTypes({ ...filter, ingested_since_us: Math.max(filter.ingested_since_us ?? floor, floor) }, MAX_OVERLAP_ROWS),
-    byId ? arc.idsAndTypes({ ...filter, ids: updating }, MAX_OVERLAP_ROWS) : [],
+  if (floor === null) return arc.countByType(inArc);
+  const [older, overlapping] = await Promise.all([
+    arc.countByType({ ...inArc, ingested_before_us: Math.min(filter.ingested_before_us ?? floor, floor) }),
+    arc.idsAndTypes({ ...inArc, ingested_since_us: Math.max(filter.ingested_since_us ?? floor, floor) }, MAX_OVERLAP_ROWS),
   ]);
-  const out: Record<string, number> = { ...bulk };
+  const out: Record<string, number> = { ...older };
   const counted = new Set<string>();
   const count = (id: string, memoryType: string) => {
     if (counted.has(id)) return;
@@ -60,7 +58,6 @@ async function countOnce(arc: ArcMemoryReader, filter: MemoryFilter, recent: Rec
   };
   // Arc's row first, as mergeById keeps it: a memory counts under the type Arc holds for it.
   for (const record of overlapping) count(record.id, record.memory_type);
-  for (const record of versions) count(record.id, record.memory_type);
   for (const { memory_type, ids } of recent.byType) for (const id of ids) count(id, memory_type);
   return out;
 }

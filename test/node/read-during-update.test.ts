@@ -100,13 +100,14 @@ describe("agent stats alongside an update of a memory they count", () => {
   it("a count while the update's delete of the old version runs in Arc is one, not two", async () => {
     const id = await settledInArc({ agent_id: "racer-stats2", content: "v1" });
     const hold = arc.hold((path, body) => path === "/api/v1/delete" && body.dry_run !== true);
-    const patching = api("PATCH", `/api/v1/memories/${id}`, { content: "v2" });
+    const patching = api("PATCH", `/api/v1/memories/${id}`, { content: "v2", memory_type: "decision" });
     await hold.reached;
     try {
       const counted = await stats("racer-stats2");
       expect(counted.status, counted.text).toBe(200);
       expect(counted.body.memory_count).toBe(1);
-      expect(counted.body.memory_types).toEqual({ episodic: 1 });
+      // Counted as its new version is, not as the old one Arc still holds.
+      expect(counted.body.memory_types).toEqual({ decision: 1 });
     } finally {
       hold.release();
     }
@@ -114,7 +115,7 @@ describe("agent stats alongside an update of a memory they count", () => {
     expect((await stats("racer-stats2")).body.memory_count).toBe(1);
   });
 
-  it("counts once each memory whose update's delete Arc refused, as many as it takes by id", async () => {
+  it("counts once each memory whose update's delete Arc refused, as many as it leaves out of Arc's count", async () => {
     const created = await api("POST", "/api/v1/memories", {
       memories: Array.from({ length: MAX_UPDATING_IDS }, (_, i) => ({ agent_id: "refused-deletes", content: `m${i}` })),
     });
