@@ -34,7 +34,9 @@ export async function countByType(
     const [arc, recent] = await Promise.all([reader(), coordinator.recentIds(filter.org_id, filter)]);
     const counts = await countOnce(arc, filter, recent);
     if (attempt === COUNT_ATTEMPTS) return counts;
-    const after = await coordinator.recentIds(filter.org_id, filter);
+    // Only the mark is wanted now: with no ids, the filter matches no memory, so the recent window
+    // is not walked again (nor, on Workers, sent back); the mark depends only on the agents.
+    const after = await coordinator.recentIds(filter.org_id, { ...filter, ids: [] });
     if (after.updateMark === recent.updateMark) return counts;
   }
 }

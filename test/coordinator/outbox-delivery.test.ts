@@ -161,6 +161,9 @@ describe("recent", () => {
     const during = await h.coordinator.recentIds("org_a", ofAnn);
     expect(during.updating).toEqual([anns.id]);
     expect(during.updateMark).not.toBe(before.updateMark);
+    // The look a count takes afterwards, for the mark alone: it matches no memory, and marks the same.
+    const markOnly = await h.coordinator.recentIds("org_a", { ...ofAnn, ids: [] });
+    expect(markOnly).toMatchObject({ oldestIngestedAtUs: null, byType: [], updateMark: during.updateMark });
     expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_ids: ["bob", "cy"] })).updating).toEqual([bobs.id]);
     expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).updating?.sort()).toEqual([anns.id, bobs.id].sort());
     expect((await h.coordinator.recentIds("org_b", { org_id: "org_b" })).updating).toEqual([]);
