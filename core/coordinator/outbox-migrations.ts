@@ -143,9 +143,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
   },
   {
     version: 8,
-    // The memory, and its agent, of an update's delete of the older versions (NULL for other
-    // deletes), so a restarted writer still names it to counts (see `RecentIds.updating`). A
-    // row stored before is taken as a delete: it runs at the first delivery after the start.
+    // The memory, and its agent, whose rows the delete removes (an update's older versions, or a
+    // deleted memory's; NULL for a delete by filter), so a restarted writer still names it to
+    // reads (see `RecentIds.hiddenInArc`). A row stored before names none: it runs at the first
+    // delivery after the start.
     statements: ["ALTER TABLE arc_deletes ADD COLUMN memory_id TEXT", "ALTER TABLE arc_deletes ADD COLUMN agent_id TEXT"],
   },
 ];

@@ -36,8 +36,8 @@ export interface PendingArcDelete {
   orgId: string;
   where: string;
   createdAtUs: number;
-  /** An update's delete of the older versions: the memory updated (see `RecentIds.updating`). */
-  replaced?: { id: string; agentId: string };
+  /** The one memory whose rows it deletes: an update's older versions, or a deleted memory (see `RecentIds.hiddenInArc`). */
+  memory?: { id: string; agentId: string };
 }
 
 /** A claimed dedup key; `seq` is the claiming record's. */
@@ -307,7 +307,7 @@ export class OutboxStore {
       orgId: String(row.org_id),
       where: String(row.where_sql),
       createdAtUs: Number(row.created_at_us),
-      ...(row.memory_id === null ? {} : { replaced: { id: String(row.memory_id), agentId: String(row.agent_id) } }),
+      ...(row.memory_id === null ? {} : { memory: { id: String(row.memory_id), agentId: String(row.agent_id) } }),
     }));
   }
 
@@ -421,7 +421,7 @@ export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatemen
     arcDelete.orgId,
     arcDelete.where,
     arcDelete.createdAtUs,
-    arcDelete.replaced ? wellFormed(arcDelete.replaced.id) : null,
-    arcDelete.replaced ? wellFormed(arcDelete.replaced.agentId) : null,
+    arcDelete.memory ? wellFormed(arcDelete.memory.id) : null,
+    arcDelete.memory ? wellFormed(arcDelete.memory.agentId) : null,
   ],
 });

@@ -26,7 +26,7 @@ import {
   type StoredOutboxRow,
 } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import { MAX_UPDATING_IDS, type AcceptResult, type ForgetMatchingOptions, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult, type WriteCoordinator } from "./port";
+import { MAX_HIDDEN_IDS, type AcceptResult, type ForgetMatchingOptions, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult, type WriteCoordinator } from "./port";
 
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
@@ -228,7 +228,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // After every version and every delete by filter made so far, also in their millisecond.
       const stampUs = Math.max(nowMs * 1000, old.ingested_at_us + 1, this.recentChanges.stampFloorUs(orgId, nowMs));
       const stamped = { ...next, ingested_at_us: stampUs };
-      owed = { ...this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us)), replaced: { id: old.id, agentId: old.agent_id } };
+      owed = { ...this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us)), memory: { id: old.id, agentId: old.agent_id } };
       const change = this.recentChanges.idChange(old.id, stamped.ingested_at_us, nowMs);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: stamped, dedupKey: this.claimOf(stamped), replaces: { memory: old, owed, change } }]);
     });
@@ -260,7 +260,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // after this delete, which updates that read the memory before now find recorded).
       for (const memory of taken) {
         const fromUs = Math.min(memory.ingested_at_us, org.rowOf(memory.id)?.record.ingested_at_us ?? Infinity);
-        owed.push(this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs)));
+        owed.push({ ...this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs)), memory: { id: memory.id, agentId: memory.agent_id } });
       }
       const changes = taken.map((memory) => this.recentChanges.idChange(memory.id, null, nowMs));
       await this.forgetHeld(orgId, org, taken, owed, recentIdChangeStatements(orgId, changes, nowMs));
@@ -450,17 +450,17 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       if (ids) ids.push(record.id);
       else byType.set(record.memory_type, [record.id]);
     }
-    // An update never changes a memory's agent: other agents' updates cannot touch the count.
+    // A memory never changes agent: other agents' updates and deletes cannot touch the reads.
     const agents = filter.agent_id !== undefined ? [filter.agent_id] : filter.agent_ids;
     const org = this.orgs.get(orgId);
-    const updating = new Set<string>();
+    const hidden = new Set<string>();
     for (const owed of org?.arcDeletes ?? []) {
-      if (owed.replaced && (agents === undefined || agents.includes(owed.replaced.agentId))) updating.add(owed.replaced.id);
+      if (owed.memory && (agents === undefined || agents.includes(owed.memory.agentId))) hidden.add(owed.memory.id);
     }
     return {
       oldestIngestedAtUs: oldest,
       byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })),
-      updating: updating.size > MAX_UPDATING_IDS ? null : [...updating],
+      hiddenInArc: hidden.size > MAX_HIDDEN_IDS ? null : [...hidden],
       // With no org outbox, no update: one made later marks differently.
       updateMark: org ? org.updates.markFor(agents) : "none",
     };

@@ -42,8 +42,8 @@ export type AcceptResult =
   | { status: "created"; record: MemoryRecord }
   | { status: "duplicate"; existing_id: string };
 
-/** How many memories a count leaves out of Arc's rows while their updates' deletes run (their ids must fit in one Arc query). */
-export const MAX_UPDATING_IDS = 100;
+/** How many memories reads leave out of Arc's rows while deletes of them run (their ids must fit in one Arc query). */
+export const MAX_HIDDEN_IDS = 100;
 
 /**
  * What counting needs of the recent window, without the memories themselves: the ids of the
@@ -51,17 +51,20 @@ export const MAX_UPDATING_IDS = 100;
  * time among them (null when none match), where Arc's own count can take over.
  *
  * An update stores the new version and only then deletes the older ones from Arc; the new
- * version waits in the outbox until that delete has run. `updating` names the memories of the
- * filter's agents (an update never changes the agent) whose update is stored but whose delete
- * Arc has not confirmed, whatever the rest of the filter: Arc may still hold an older version of
- * each, so a count leaves Arc's rows of them out and goes by the recent window alone. Null when
- * there are more than MAX_UPDATING_IDS. `updateMark` changes whenever an update of one of those
- * agents' memories is stored: a count that sees it change while it ran starts over.
+ * version waits in the outbox until that delete has run. A delete takes the memory out of the
+ * outbox and only then out of Arc. `hiddenInArc` names the memories of the filter's agents (an
+ * update never changes the agent) whose delete of that kind is stored but not confirmed by Arc,
+ * whatever the rest of the filter: Arc may still hold a version of each that is no longer
+ * current, so reads leave Arc's rows of them out and go by the recent window alone (which holds
+ * an updated memory's new version, and nothing of a deleted one). Deletes by filter name no
+ * memory and are not in it. Null when there are more than MAX_HIDDEN_IDS. `updateMark` changes
+ * whenever an update of one of those agents' memories is stored: a count that sees it change
+ * while it ran starts over.
  */
 export interface RecentIds {
   oldestIngestedAtUs: number | null;
   byType: Array<{ memory_type: string; ids: string[] }>;
-  updating: string[] | null;
+  hiddenInArc: string[] | null;
   updateMark: string;
 }
 

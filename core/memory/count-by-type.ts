@@ -1,6 +1,7 @@
 import type { ArcMemoryReader } from "../arc/memory-reader";
 import type { RecentIds, WriteCoordinator } from "../coordinator/port";
 import type { MemoryFilter } from "./filter";
+import { agentsOnly, withoutHidden } from "./hidden-in-arc";
 
 /** Rows ingested during the recent window, read back to merge by id; far above one window's worth. */
 const MAX_OVERLAP_ROWS = 1_000_000;
@@ -17,9 +18,10 @@ const COUNT_ATTEMPTS = 3;
  * therefore counted once, never zero or two times.
  *
  * An update stores its new version in the recent window and only then deletes the older ones from
- * Arc; the new version waits there until that delete has run. While it runs, the writer names
- * the memory as updating, and the count leaves Arc's rows of it out: its current version in the
- * recent window decides alone, also whether it matches the filter. An update stored while the
+ * Arc; the new version waits there until that delete has run. While it runs (and while a deleted
+ * memory's delete runs), the writer names the memory as hidden in Arc, and the count leaves Arc's
+ * rows of it out: its current version in the recent window, if any, decides alone, also whether
+ * it matches the filter. An update stored while the
  * count runs can delete the old version before Arc counts it, with the new version missing from
  * the recent window looked at before: the writer's update mark then differs afterwards, and the
  * count starts over (at most COUNT_ATTEMPTS times in all, so an agent updated without pause
@@ -34,17 +36,14 @@ export async function countByType(
     const [arc, recent] = await Promise.all([reader(), coordinator.recentIds(filter.org_id, filter)]);
     const counts = await countOnce(arc, filter, recent);
     if (attempt === COUNT_ATTEMPTS) return counts;
-    // Only the mark is wanted now: with no ids, the filter matches no memory, so the recent window
-    // is not walked again (nor, on Workers, sent back); the mark depends only on the agents.
-    const after = await coordinator.recentIds(filter.org_id, { ...filter, ids: [] });
+    // Only the mark is wanted now, which depends only on the agents.
+    const after = await coordinator.recentIds(filter.org_id, agentsOnly(filter));
     if (after.updateMark === recent.updateMark) return counts;
   }
 }
 
 async function countOnce(arc: ArcMemoryReader, filter: MemoryFilter, recent: RecentIds): Promise<Record<string, number>> {
-  // More than one query can name: Arc's rows of them are counted, as every memory's were before.
-  const updating = recent.updating ?? [];
-  const inArc: MemoryFilter = updating.length > 0 ? { ...filter, not_ids: updating } : filter;
+  const inArc = withoutHidden(filter, recent);
   const floor = recent.oldestIngestedAtUs;
   if (floor === null) return arc.countByType(inArc);
   const [older, overlapping] = await Promise.all([

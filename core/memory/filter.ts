@@ -8,7 +8,7 @@ import { z } from "zod";
 export const memoryFilterSchema = z.object({
   org_id: z.string(),
   ids: z.array(z.string()).optional(),
-  /** None of these ids: a count goes by their versions in the recent window instead (see `RecentIds.updating`). */
+  /** None of these ids: reads go by their versions in the recent window instead (see `RecentIds.hiddenInArc`). */
   not_ids: z.array(z.string()).optional(),
   agent_id: z.string().optional(),
   /** Any one of these agent_ids: a registered agent's memories are written under its name or its generated id. */

@@ -11,6 +11,7 @@ import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
 import type { MemoryFilter, MemoryPageRequest } from "./filter";
 import { countByType } from "./count-by-type";
+import { agentsOnly, withoutHidden } from "./hidden-in-arc";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
 import { assertIfMatch } from "./version";
@@ -171,8 +172,15 @@ export class MemoryService {
     const offset = page.offset ?? 0;
     // The page's first `want` rows are among Arc's first `want` and the recent window's first `want`.
     const head = { ...page, offset: 0, limit: offset + page.limit + 1 };
-    const [target, before] = await Promise.all([this.options.arc.targetFor(orgId), this.options.coordinator.recent(orgId, head)]);
-    const fromArc = await target.reader.list(head);
+    const [target, before, hidden] = await Promise.all([
+      this.options.arc.targetFor(orgId),
+      this.options.coordinator.recent(orgId, head),
+      this.options.coordinator.recentIds(orgId, agentsOnly(page.filter)),
+    ]);
+    // Arc's rows of a memory whose update or delete is still owed there are not what it is now:
+    // the recent window, looked at after this, decides (an old version that no longer matches the
+    // filter would otherwise show, with nothing to replace it).
+    const fromArc = await target.reader.list({ ...head, filter: withoutHidden(head.filter, hidden) });
     // An update that ran while Arc was read may have deleted the old version there after the
     // first look at the recent window, which did not hold the new one yet: look again, so the
     // memory shows in one version or the other, never in none.
@@ -188,8 +196,12 @@ export class MemoryService {
     const [recent] = await this.options.coordinator.recent(orgId, byId);
     if (recent) return recent;
     const target = await this.options.arc.targetFor(orgId);
-    const stored = await target.reader.getById(orgId, id);
-    if (stored) return stored;
+    const [stored, hidden] = await Promise.all([
+      target.reader.getById(orgId, id),
+      this.options.coordinator.recentIds(orgId, agentsOnly(byId.filter)),
+    ]);
+    // Arc's copy of a memory deleted or updated since, whose delete there is still owed, is not it.
+    if (stored && !hidden.hiddenInArc?.includes(id)) return stored;
     // An update may have stored a new version and deleted the old one from Arc while Arc was read.
     const [updated] = await this.options.coordinator.recent(orgId, byId);
     return updated ?? null;

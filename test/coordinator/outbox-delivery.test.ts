@@ -139,8 +139,8 @@ describe("recent", () => {
       decision: [decision.id],
       episodic: [oldest.id, newest.id].sort(),
     });
-    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "nobody" })).toMatchObject({ oldestIngestedAtUs: null, byType: [], updating: [] });
-    expect(await h.coordinator.recentIds("org_b", { org_id: "org_b" })).toMatchObject({ oldestIngestedAtUs: null, byType: [], updating: [] });
+    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "nobody" })).toMatchObject({ oldestIngestedAtUs: null, byType: [], hiddenInArc: [] });
+    expect(await h.coordinator.recentIds("org_b", { org_id: "org_b" })).toMatchObject({ oldestIngestedAtUs: null, byType: [], hiddenInArc: [] });
   });
 
   it("names the filter's agents' memories whose update's delete Arc has not confirmed, also after a restart", async () => {
@@ -152,31 +152,57 @@ describe("recent", () => {
     // Whatever the rest of the filter: the old version may match it where the new one does not.
     const ofAnn = { org_id: "org_a", agent_id: "ann", tags_all: ["x"] };
     const before = await h.coordinator.recentIds("org_a", ofAnn);
-    expect(before.updating).toEqual([]);
+    expect(before.hiddenInArc).toEqual([]);
     // Arc fails the deletes of the old versions: the updates are stored, their deletes owed.
     h.sink.deleteFailing = new SinkError("arc busy", true);
     const readAtMs = h.clock.now();
     await expect(h.coordinator.replace("org_a", anns, { ...anns, tags: ["y"] }, { readAtMs })).rejects.toMatchObject({ code: "arc_unavailable" });
     await expect(h.coordinator.replace("org_a", bobs, { ...bobs, content: "again" }, { readAtMs })).rejects.toMatchObject({ code: "arc_unavailable" });
     const during = await h.coordinator.recentIds("org_a", ofAnn);
-    expect(during.updating).toEqual([anns.id]);
+    expect(during.hiddenInArc).toEqual([anns.id]);
     expect(during.updateMark).not.toBe(before.updateMark);
     // The look a count takes afterwards, for the mark alone: it matches no memory, and marks the same.
     const markOnly = await h.coordinator.recentIds("org_a", { ...ofAnn, ids: [] });
-    expect(markOnly).toMatchObject({ oldestIngestedAtUs: null, byType: [], updateMark: during.updateMark });
-    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_ids: ["bob", "cy"] })).updating).toEqual([bobs.id]);
-    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).updating?.sort()).toEqual([anns.id, bobs.id].sort());
-    expect((await h.coordinator.recentIds("org_b", { org_id: "org_b" })).updating).toEqual([]);
+    expect(markOnly).toMatchObject({ oldestIngestedAtUs: null, byType: [], hiddenInArc: [anns.id], updateMark: during.updateMark });
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_ids: ["bob", "cy"] })).hiddenInArc).toEqual([bobs.id]);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).hiddenInArc?.sort()).toEqual([anns.id, bobs.id].sort());
+    expect((await h.coordinator.recentIds("org_b", { org_id: "org_b" })).hiddenInArc).toEqual([]);
 
     await h.close();
     h = await open({}, { sink: h.sink });
     const restarted = await h.coordinator.recentIds("org_a", ofAnn);
-    expect(restarted.updating).toEqual([anns.id]);
+    expect(restarted.hiddenInArc).toEqual([anns.id]);
     // A restarted writer's marks never repeat the earlier ones.
     expect(restarted.updateMark).not.toBe(during.updateMark);
     h.sink.deleteFailing = undefined;
     await h.coordinator.flush("org_a");
-    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).updating).toEqual([]);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).hiddenInArc).toEqual([]);
+  });
+
+  it("names the filter's agents' deleted memories whose delete Arc has not confirmed, also after a restart; never a delete by filter's", async () => {
+    let h = await open();
+    const anns = makeRecord({ agent_id: "ann" });
+    const bobs = makeRecord({ agent_id: "bob", session_id: "s1" });
+    const kept = makeRecord({ agent_id: "ann" });
+    await h.coordinator.accept("org_a", [anns, bobs, kept]);
+    await h.coordinator.flush("org_a");
+    h.sink.deleteFailing = new SinkError("arc busy", true);
+    // Out of the outbox only: Arc is not asked, nothing is hidden there.
+    await h.coordinator.forget("org_a", [kept]);
+    await expect(h.coordinator.forget("org_a", [anns], { inArc: true })).rejects.toMatchObject({ code: "arc_unavailable" });
+    await expect(h.coordinator.forgetMatching("org_a", { org_id: "org_a", session_id: "s1" }, { inArc: true })).rejects.toMatchObject({
+      code: "arc_unavailable",
+    });
+    const ofAnn = { org_id: "org_a", agent_id: "ann" };
+    expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenInArc).toEqual([anns.id]);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "bob" })).hiddenInArc).toEqual([]);
+
+    await h.close();
+    h = await open({}, { sink: h.sink });
+    expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenInArc).toEqual([anns.id]);
+    h.sink.deleteFailing = undefined;
+    await h.coordinator.flush("org_a");
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).hiddenInArc).toEqual([]);
   });
 });
 

@@ -155,7 +155,7 @@ describe("OutboxStore", () => {
       await migrateOutbox(sql, 0);
       const store = new OutboxStore(sql);
       const owed = [
-        { seq: 1, orgId: "org_a", where: "id = 'm1'", createdAtUs: 10, replaced: { id: "m1", agentId: "ann" } },
+        { seq: 1, orgId: "org_a", where: "id = 'm1'", createdAtUs: 10, memory: { id: "m1", agentId: "ann" } },
         { seq: 2, orgId: "org_a", where: "agent_id = 'bob'", createdAtUs: 11 },
       ];
       await sql.batch(owed.map(pendingArcDeleteInsert));

@@ -121,7 +121,9 @@ describe("DELETE /api/v1/memories/:id", () => {
   });
 
   it("finishes by itself a delete Arc failed after the outbox part: with the org's next delivery, no second call", async () => {
-    const id = await write("deleted in two steps");
+    // An agent of its own: its stats and lists meet no other memory.
+    const agent = "two-step-deleter";
+    const id = await write("deleted in two steps", { agent_id: agent });
     await flushToArc();
     expect(await copiesInArc(id)).toBe(1);
     env.arc.failDeletes(1);
@@ -129,6 +131,11 @@ describe("DELETE /api/v1/memories/:id", () => {
     expect(res.status).toBe(503);
     expect(res.body.error).toContain("retried until Arc has done it");
     expect(await copiesInArc(id)).toBe(1);
+    // Arc's copy is no longer the memory's: every read leaves it out, and a second delete finds nothing.
+    expect((await api("GET", `/api/v1/memories/${id}`)).status).toBe(404);
+    expect((await api("GET", `/api/v1/memories?agent_id=${agent}`)).body.memories).toEqual([]);
+    expect((await api("GET", `/api/v1/agents/${agent}/stats`)).status).toBe(404);
+    expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(404);
 
     await flushToArc();
     expect(await copiesInArc(id)).toBe(0);

@@ -232,19 +232,23 @@ describe("PATCH /api/v1/memories/:id", () => {
   it("keeps an update Arc failed to finish: reads show the new version, and the next delivery removes the old one", async () => {
     // An agent of its own: the recent window holds none of its other memories.
     const counted = async () => (await api("GET", "/api/v1/agents/two-step/stats")).body.memory_count as number;
-    const { id } = await write("two-step draft", { agent_id: "two-step" });
+    const tagged = async (tag: string) =>
+      (await api("GET", `/api/v1/memories?agent_id=two-step&tags=${tag}`)).body.memories.map((m: { content: string }) => m.content);
+    const { id } = await write("two-step draft", { agent_id: "two-step", tags: ["draft"] });
     await flushToArc();
     // Out of Arc's buffer, so Arc's own count sees it.
     await env.arc.engine.flush();
     expect(await counted()).toBe(1);
     env.arc.failDeletes(1);
-    const res = await patch(id, { content: "two-step final" });
+    const res = await patch(id, { content: "two-step final", tags: ["final"] });
     expect(res.status).toBe(503);
     expect(res.body.error).toContain("retried until Arc has done it");
     expect((await api("GET", `/api/v1/memories/${id}`)).body.content).toBe("two-step final");
     expect(await listed(id, "two-step")).toEqual(["two-step final"]);
-    // Arc still holds the old version, the outbox the new one: counted once.
+    // Arc still holds the old version, the outbox the new one: counted once, listed only as it is now.
     expect(await counted()).toBe(1);
+    expect(await tagged("draft")).toEqual([]);
+    expect(await tagged("final")).toEqual(["two-step final"]);
 
     await flushToArc();
     expect(await versionsInArc(id)).toEqual(["two-step final"]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_UPDATING_IDS } from "../../core/coordinator/port";
+import { MAX_HIDDEN_IDS } from "../../core/coordinator/port";
 import { ArcSocket, type ArcRequestBody } from "../support/arc-socket";
 import { startNodeTestServer, type NodeTestServer } from "../support/harness";
 
@@ -117,7 +117,7 @@ describe("agent stats alongside an update of a memory they count", () => {
 
   it("counts once each memory whose update's delete Arc refused, as many as it leaves out of Arc's count", async () => {
     const created = await api("POST", "/api/v1/memories", {
-      memories: Array.from({ length: MAX_UPDATING_IDS }, (_, i) => ({ agent_id: "refused-deletes", content: `m${i}` })),
+      memories: Array.from({ length: MAX_HIDDEN_IDS }, (_, i) => ({ agent_id: "refused-deletes", content: `m${i}` })),
     });
     expect(created.status, created.text).toBe(201);
     expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
@@ -130,11 +130,11 @@ describe("agent stats alongside an update of a memory they count", () => {
       }
       const counted = await stats("refused-deletes");
       expect(counted.status, counted.text).toBe(200);
-      expect(counted.body.memory_count).toBe(MAX_UPDATING_IDS);
+      expect(counted.body.memory_count).toBe(MAX_HIDDEN_IDS);
     } finally {
       arc.failDeletes(0);
     }
     expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
-    expect((await stats("refused-deletes")).body.memory_count).toBe(MAX_UPDATING_IDS);
+    expect((await stats("refused-deletes")).body.memory_count).toBe(MAX_HIDDEN_IDS);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
-import type { WriteCoordinator } from "../../core/coordinator/port";
+import type { RecentIds, WriteCoordinator } from "../../core/coordinator/port";
 import type { ArcRouter } from "../../core/arc-routing/router";
 import { dedupKeyOf } from "../../core/memory/dedup-key";
 import { applyMergePatch, memoryPatchSchema, patchedRecord } from "../../core/memory/patch";
@@ -82,7 +82,8 @@ describe("reading while an old version is still in Arc", () => {
   it("shows the later version from the recent window, not Arc's older copy", async () => {
     const old = stored();
     const next = { ...old, content: "new content", ingested_at_us: old.ingested_at_us + 1 };
-    const coordinator = { recent: async () => [next] } as unknown as WriteCoordinator;
+    const nothingHidden: RecentIds = { oldestIngestedAtUs: null, byType: [], hiddenInArc: [], updateMark: "none" };
+    const coordinator = { recent: async () => [next], recentIds: async () => nothingHidden } as unknown as WriteCoordinator;
     const arc = { targetFor: async () => ({ reader: { list: async () => [old] } }) } as unknown as ArcRouter;
     const service = new MemoryService({ coordinator, arc, clock, dedup: { enabled: true, windowMs: 1 }, closedSessions: { closedAmong: async () => new Set() } });
     const page = await service.list({ filter: { org_id: "org_a" }, order: "desc", order_by: "time", limit: 10 });
