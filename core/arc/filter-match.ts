@@ -42,6 +42,7 @@ export function matchesFilter(record: MemoryRecord, filter: MemoryFilter): boole
   if (filter.until_us !== undefined && !(record.time_us < filter.until_us)) return false;
   if (filter.ingested_since_us !== undefined && !(record.ingested_at_us >= filter.ingested_since_us)) return false;
   if (filter.ingested_before_us !== undefined && !(record.ingested_at_us < filter.ingested_before_us)) return false;
+  if (filter.not_matching?.some((excluded) => matchesFilter(record, excluded))) return false;
   return true;
 }
 

@@ -9,7 +9,7 @@ import { sqlInteger, sqlList, sqlNumber, sqlString, sqlTimestamp, sqlTypedTimest
  *
  * Semantics shared by both:
  * - an empty `ids` / `agent_ids` / `memory_types` / `event_types` / `tags_any` matches nothing (membership in an
- *   empty set); an empty `tags_all` or `not_ids` matches everything;
+ *   empty set); an empty `tags_all`, `not_ids` or `not_matching` matches everything;
  * - tags match exactly, as elements of `tags_csv` split on commas, never as substrings;
  * - `content_contains` is a plain substring (`%` and `_` are literal), case-folded with
  *   DuckDB's `lower()` unless `case_sensitive`; an empty needle is no condition;
@@ -63,6 +63,12 @@ export function filterConditions(filter: MemoryFilter, options: PredicateOptions
   }
   if (filter.ingested_since_us !== undefined) where.push(`ingested_at >= ${sqlInteger(filter.ingested_since_us)}`);
   if (filter.ingested_before_us !== undefined) where.push(`ingested_at < ${sqlInteger(filter.ingested_before_us)}`);
+  for (const excluded of filter.not_matching ?? []) {
+    // Typed timestamps inside NOT, which Arc's pruner must not read as bounds of this query; and
+    // a NULL (a column Arc left empty) must leave the row in, as the in-memory matcher does.
+    const matched = filterConditions(excluded, { timePruning: false, text }).join(" AND ");
+    where.push(`NOT COALESCE((${matched}), FALSE)`);
+  }
   return where;
 }
 

@@ -106,8 +106,6 @@ export function buildDeleteMemoryWhere(orgId: string, id: string, fromUs: number
   return buildDeleteMatchingWhere({ org_id: orgId, ids: [id], ingested_since_us: fromUs, ...(beforeUs === undefined ? {} : { ingested_before_us: beforeUs }) });
 }
 
-/** What a delete by filter may narrow by: who wrote, where, and when. */
-export type DeleteFilter = Pick<MemoryFilter, "org_id" | "agent_id" | "agent_ids" | "session_id" | "since_us" | "until_us" | "ingested_before_us">;
 
 /**
  * The `where` of Arc's delete for every memory matching the filter: the read predicates, with

@@ -149,6 +149,12 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
     // delivery after the start.
     statements: ["ALTER TABLE arc_deletes ADD COLUMN memory_id TEXT", "ALTER TABLE arc_deletes ADD COLUMN agent_id TEXT"],
   },
+  {
+    version: 9,
+    // A delete by filter's filter as JSON (NULL for other deletes), so a restarted writer still
+    // has reads leave out what it owes (see `RecentIds.hiddenFilters`).
+    statements: ["ALTER TABLE arc_deletes ADD COLUMN filter_json TEXT"],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

@@ -1,5 +1,5 @@
 import { leadingWithin } from "../budget";
-import { memoryFilterSchema } from "../memory/filter";
+import { deleteFilterSchema, memoryFilterSchema, type DeleteFilter } from "../memory/filter";
 import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { mayHoldSurrogate, textFromHex } from "../sql/surrogate-text";
@@ -38,6 +38,8 @@ export interface PendingArcDelete {
   createdAtUs: number;
   /** The one memory whose rows it deletes: an update's older versions, or a deleted memory (see `RecentIds.hiddenInArc`). */
   memory?: { id: string; agentId: string };
+  /** A delete by filter's filter, which `where` was built from (see `RecentIds.hiddenFilters`). */
+  filter?: DeleteFilter;
 }
 
 /** A claimed dedup key; `seq` is the claiming record's. */
@@ -301,13 +303,14 @@ export class OutboxStore {
 
   /** Every delete Arc still owes, oldest first. */
   async loadArcDeletes(): Promise<PendingArcDelete[]> {
-    const result = await this.sql.execute("SELECT seq, org_id, where_sql, created_at_us, memory_id, agent_id FROM arc_deletes ORDER BY seq");
+    const result = await this.sql.execute("SELECT seq, org_id, where_sql, created_at_us, memory_id, agent_id, filter_json FROM arc_deletes ORDER BY seq");
     return result.rows.map((row) => ({
       seq: Number(row.seq),
       orgId: String(row.org_id),
       where: String(row.where_sql),
       createdAtUs: Number(row.created_at_us),
       ...(row.memory_id === null ? {} : { memory: { id: String(row.memory_id), agentId: String(row.agent_id) } }),
+      ...(row.filter_json === null ? {} : { filter: deleteFilterSchema.parse(JSON.parse(String(row.filter_json))) }),
     }));
   }
 
@@ -415,7 +418,7 @@ export const recentIdChangeStatements = (orgId: string, changes: readonly Recent
 
 /** The row that records a delete Arc owes, for the batch of the outbox change it belongs to. */
 export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatement => ({
-  sql: "INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us, memory_id, agent_id) VALUES (?, ?, ?, ?, ?, ?)",
+  sql: "INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us, memory_id, agent_id, filter_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
   args: [
     arcDelete.seq,
     arcDelete.orgId,
@@ -423,5 +426,7 @@ export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatemen
     arcDelete.createdAtUs,
     arcDelete.memory ? wellFormed(arcDelete.memory.id) : null,
     arcDelete.memory ? wellFormed(arcDelete.memory.agentId) : null,
+    arcDelete.filter ? JSON.stringify(arcDelete.filter) : null,
   ],
 });
+

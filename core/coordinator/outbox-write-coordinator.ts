@@ -3,7 +3,7 @@ import { buildDeleteMatchingWhere, buildDeleteMemoryWhere } from "../arc/memory-
 import { notFound, ServiceError } from "../errors";
 import { createConsoleLogger } from "../logger";
 import { dedupClaim } from "../memory/dedup-key";
-import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
+import { deleteFilterSchema, type DeleteFilter, type MemoryFilter, type MemoryPageRequest } from "../memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 import { findArcDuplicates, type KeyedItem } from "./arc-dedup-check";
 import { outboxConfigSchema, type OutboxConfig } from "./config";
@@ -26,7 +26,7 @@ import {
   type StoredOutboxRow,
 } from "./outbox-store";
 import type { SqlStatement } from "../sql/executor";
-import { MAX_HIDDEN_IDS, type AcceptResult, type ForgetMatchingOptions, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult, type WriteCoordinator } from "./port";
+import { MAX_HIDDEN_FILTERS, MAX_HIDDEN_IDS, type AcceptResult, type ForgetMatchingOptions, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult, type WriteCoordinator } from "./port";
 
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
@@ -289,7 +289,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const recent =
         filter.ingested_before_us === undefined ? undefined : this.recentChanges.filterDelete(filter, nowMs, this.highestStampUs.get(orgId) ?? 0);
       const taken: MemoryFilter = recent ? { ...filter, ingested_before_us: recent.tookBeforeUs } : filter;
-      if (inArc) owed.push(this.owe(orgId, buildDeleteMatchingWhere(taken)));
+      if (inArc) {
+        // Reads leave out what it owes Arc, when its filter is one they can state exactly.
+        const hides = deleteFilterSchema.strict().safeParse(taken);
+        owed.push({ ...this.owe(orgId, buildDeleteMatchingWhere(taken)), ...(hides.success ? { filter: hides.data } : {}) });
+      }
       const matching = () => org.held(taken, this.matches).map((row) => row.record);
       if (!recent) return this.forgetHeld(orgId, org, matching(), owed);
       let count = await this.forgetHeld(orgId, org, matching(), owed, recentDeleteStatements(recent, nowMs));
@@ -454,13 +458,16 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const agents = filter.agent_id !== undefined ? [filter.agent_id] : filter.agent_ids;
     const org = this.orgs.get(orgId);
     const hidden = new Set<string>();
+    const hiddenFilters: DeleteFilter[] = [];
     for (const owed of org?.arcDeletes ?? []) {
       if (owed.memory && (agents === undefined || agents.includes(owed.memory.agentId))) hidden.add(owed.memory.id);
+      if (owed.filter) hiddenFilters.push(owed.filter);
     }
     return {
       oldestIngestedAtUs: oldest,
       byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })),
       hiddenInArc: hidden.size > MAX_HIDDEN_IDS ? null : [...hidden],
+      hiddenFilters: hiddenFilters.length > MAX_HIDDEN_FILTERS ? null : hiddenFilters,
       // With no org outbox, no update: one made later marks differently.
       updateMark: org ? org.updates.markFor(agents) : "none",
     };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { MemoryFilter, MemoryPageRequest } from "../memory/filter";
+import type { DeleteFilter, MemoryFilter, MemoryPageRequest } from "../memory/filter";
 import type { ForgottenMemory, MemoryRecord } from "../memory/schema";
 
 /** How `forget` treats the memories it is given (it crosses an RPC on Workers, hence a schema). */
@@ -45,6 +45,9 @@ export type AcceptResult =
 /** How many memories reads leave out of Arc's rows while deletes of them run (their ids must fit in one Arc query). */
 export const MAX_HIDDEN_IDS = 100;
 
+/** How many deletes by filter reads leave out of Arc's rows while they run (each a condition of every query). */
+export const MAX_HIDDEN_FILTERS = 20;
+
 /**
  * What counting needs of the recent window, without the memories themselves: the ids of the
  * matching memories by memory type (to merge with Arc's rows by id), and the earliest ingest
@@ -56,15 +59,18 @@ export const MAX_HIDDEN_IDS = 100;
  * update never changes the agent) whose delete of that kind is stored but not confirmed by Arc,
  * whatever the rest of the filter: Arc may still hold a version of each that is no longer
  * current, so reads leave Arc's rows of them out and go by the recent window alone (which holds
- * an updated memory's new version, and nothing of a deleted one). Deletes by filter name no
- * memory and are not in it. Null when there are more than MAX_HIDDEN_IDS. `updateMark` changes
- * whenever an update of one of those agents' memories is stored: a count that sees it change
- * while it ran starts over.
+ * an updated memory's new version, and nothing of a deleted one). Null when there are more than
+ * MAX_HIDDEN_IDS. `hiddenFilters` does the same for the org's deletes by filter whose Arc part is
+ * owed (reads leave out Arc's rows matching any of them; the outbox no longer holds those
+ * memories); null when there are more than MAX_HIDDEN_FILTERS. `updateMark` changes whenever an
+ * update of one of those agents' memories is stored: a count that sees it change while it ran
+ * starts over.
  */
 export interface RecentIds {
   oldestIngestedAtUs: number | null;
   byType: Array<{ memory_type: string; ids: string[] }>;
   hiddenInArc: string[] | null;
+  hiddenFilters: DeleteFilter[] | null;
   updateMark: string;
 }
 

@@ -5,7 +5,7 @@ import { z } from "zod";
  * (for memories not yet visible in Arc) both take it, and a test holds them to the same answers.
  * Times are absolute microseconds; relative inputs (`2h`) are resolved against the clock before.
  */
-export const memoryFilterSchema = z.object({
+const filterFields = z.object({
   org_id: z.string(),
   ids: z.array(z.string()).optional(),
   /** None of these ids: reads go by their versions in the recent window instead (see `RecentIds.hiddenInArc`). */
@@ -33,6 +33,23 @@ export const memoryFilterSchema = z.object({
   ingested_since_us: z.number().int().optional(),
   /** Exclusive upper bound on ingest time, µs. */
   ingested_before_us: z.number().int().optional(),
+});
+
+/** What a delete by filter may narrow by: who wrote, where, and when. */
+export const deleteFilterSchema = filterFields.pick({
+  org_id: true,
+  agent_id: true,
+  agent_ids: true,
+  session_id: true,
+  since_us: true,
+  until_us: true,
+  ingested_before_us: true,
+});
+export type DeleteFilter = z.infer<typeof deleteFilterSchema>;
+
+export const memoryFilterSchema = filterFields.extend({
+  /** None of the memories these match: reads leave out what a delete by filter still owes Arc (see `RecentIds.hiddenInArc`). */
+  not_matching: z.array(deleteFilterSchema).optional(),
 });
 export type MemoryFilter = z.infer<typeof memoryFilterSchema>;
 

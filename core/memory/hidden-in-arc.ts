@@ -1,14 +1,29 @@
+import { matchesFilter } from "../arc/filter-match";
 import type { RecentIds } from "../coordinator/port";
 import type { MemoryFilter } from "./filter";
+import type { MemoryRecord } from "./schema";
+
+/** What the writer answers of the deletes Arc still owes; a writer from before a field answers without it. */
+type Hidden = Partial<Pick<RecentIds, "hiddenInArc" | "hiddenFilters">>;
 
 /**
- * The filter for Arc's rows, leaving out the memories the writer names hidden in Arc: an update's
- * or a delete's removal of them there is still owed (see `RecentIds.hiddenInArc`). When more than
- * one query can name (null), or a writer from before the field answered, Arc's rows of them show.
+ * The filter for Arc's rows, leaving out those of the memories the writer names hidden in Arc: an
+ * update's or a delete's removal of them there is still owed (see `RecentIds.hiddenInArc`). When
+ * more than one query can name (null), Arc's rows of them show.
  */
-export function withoutHidden(filter: MemoryFilter, recent: Partial<Pick<RecentIds, "hiddenInArc">>): MemoryFilter {
-  const hidden = recent.hiddenInArc ?? [];
-  return hidden.length === 0 ? filter : { ...filter, not_ids: [...(filter.not_ids ?? []), ...hidden] };
+export function withoutHidden(filter: MemoryFilter, hidden: Hidden): MemoryFilter {
+  const ids = hidden.hiddenInArc ?? [];
+  const filters = hidden.hiddenFilters ?? [];
+  return {
+    ...filter,
+    ...(ids.length > 0 ? { not_ids: [...(filter.not_ids ?? []), ...ids] } : {}),
+    ...(filters.length > 0 ? { not_matching: [...(filter.not_matching ?? []), ...filters] } : {}),
+  };
+}
+
+/** Whether Arc's copy of a memory is one the writer names hidden (see `withoutHidden`). */
+export function isHidden(stored: MemoryRecord, hidden: Hidden): boolean {
+  return (hidden.hiddenInArc?.includes(stored.id) ?? false) || (hidden.hiddenFilters?.some((filter) => matchesFilter(stored, filter)) ?? false);
 }
 
 /**

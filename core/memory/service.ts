@@ -4,14 +4,14 @@ import type { Clock } from "../clock";
 import { sha256HexSync, type Sha256Hex } from "../crypto/sha256";
 import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
 import { ArcRequestError } from "../arc/request-error";
-import { buildDeleteMatchingWhere, buildDeleteMemoryWhere, type DeleteFilter } from "../arc/memory-queries";
+import { buildDeleteMatchingWhere, buildDeleteMemoryWhere } from "../arc/memory-queries";
 import { badRequest, conflict, notFound, ServiceError } from "../errors";
 import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
-import type { MemoryFilter, MemoryPageRequest } from "./filter";
+import type { DeleteFilter, MemoryFilter, MemoryPageRequest } from "./filter";
 import { countByType } from "./count-by-type";
-import { agentsOnly, withoutHidden } from "./hidden-in-arc";
+import { agentsOnly, isHidden, withoutHidden } from "./hidden-in-arc";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
 import { assertIfMatch } from "./version";
@@ -201,7 +201,7 @@ export class MemoryService {
       this.options.coordinator.recentIds(orgId, agentsOnly(byId.filter)),
     ]);
     // Arc's copy of a memory deleted or updated since, whose delete there is still owed, is not it.
-    if (stored && !hidden.hiddenInArc?.includes(id)) return stored;
+    if (stored && !isHidden(stored, hidden)) return stored;
     // An update may have stored a new version and deleted the old one from Arc while Arc was read.
     const [updated] = await this.options.coordinator.recent(orgId, byId);
     return updated ?? null;

@@ -179,7 +179,7 @@ describe("recent", () => {
     expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).hiddenInArc).toEqual([]);
   });
 
-  it("names the filter's agents' deleted memories whose delete Arc has not confirmed, also after a restart; never a delete by filter's", async () => {
+  it("names the filter's agents' deleted memories, and the org's deletes by filter, whose delete Arc has not confirmed, also after a restart", async () => {
     let h = await open();
     const anns = makeRecord({ agent_id: "ann" });
     const bobs = makeRecord({ agent_id: "bob", session_id: "s1" });
@@ -190,19 +190,26 @@ describe("recent", () => {
     // Out of the outbox only: Arc is not asked, nothing is hidden there.
     await h.coordinator.forget("org_a", [kept]);
     await expect(h.coordinator.forget("org_a", [anns], { inArc: true })).rejects.toMatchObject({ code: "arc_unavailable" });
-    await expect(h.coordinator.forgetMatching("org_a", { org_id: "org_a", session_id: "s1" }, { inArc: true })).rejects.toMatchObject({
+    const began = { org_id: "org_a", session_id: "s1", ingested_before_us: h.clock.now() * 1000 };
+    await expect(h.coordinator.forgetMatching("org_a", began, { inArc: true })).rejects.toMatchObject({
       code: "arc_unavailable",
     });
     const ofAnn = { org_id: "org_a", agent_id: "ann" };
     expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenInArc).toEqual([anns.id]);
     expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "bob" })).hiddenInArc).toEqual([]);
+    // The delete by filter, as it took what it matched: every agent's reads leave it out.
+    const [bySession] = (await h.coordinator.recentIds("org_a", ofAnn)).hiddenFilters ?? [];
+    expect(bySession).toMatchObject({ org_id: "org_a", session_id: "s1" });
+    expect(bySession?.ingested_before_us).toBeGreaterThanOrEqual(began.ingested_before_us);
+    expect((await h.coordinator.recentIds("org_b", { org_id: "org_b" })).hiddenFilters).toEqual([]);
 
     await h.close();
     h = await open({}, { sink: h.sink });
     expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenInArc).toEqual([anns.id]);
+    expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenFilters).toEqual([bySession]);
     h.sink.deleteFailing = undefined;
     await h.coordinator.flush("org_a");
-    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).hiddenInArc).toEqual([]);
+    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a" })).toMatchObject({ hiddenInArc: [], hiddenFilters: [] });
   });
 });
 

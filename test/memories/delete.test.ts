@@ -247,6 +247,30 @@ describe("DELETE /api/v1/memories?…", () => {
     expect(await contentsOf("agent_id=aging")).toEqual(["fresh"]);
   });
 
+  it("leaves out of every read what a delete Arc failed still owes it, until Arc has done it", async () => {
+    const session = `sess_owed_${Date.now()}`;
+    const gone = await writeAs("owed-bulk", "in the failed delete", { session_id: session });
+    await writeAs("owed-bulk", "outside it");
+    await flushToArc();
+    env.arc.failDeletes(1);
+    const res = await api("DELETE", `/api/v1/memories?session_id=${session}`);
+    expect(res.status).toBe(503);
+    expect(res.body.error).toContain("retried until Arc has done it");
+    // Arc still holds it, but it is the delete's: no read shows it, nor counts it.
+    expect(await rowsInArc(`id = '${gone}'`)).toBe(1);
+    expect(await contentsOf("agent_id=owed-bulk")).toEqual(["outside it"]);
+    expect(await contentsOf(`session_id=${session}`)).toEqual([]);
+    expect((await api("GET", `/api/v1/memories/${gone}`)).status).toBe(404);
+    expect((await api("GET", "/api/v1/agents/owed-bulk/stats")).body.memory_count).toBe(1);
+    // Written to the session after the delete: not the delete's.
+    await writeAs("owed-bulk", "in the session later", { session_id: session });
+    expect(await contentsOf(`session_id=${session}`)).toEqual(["in the session later"]);
+
+    await flushToArc();
+    expect(await rowsInArc(`id = '${gone}'`)).toBe(0);
+    expect(await contentsOf(`session_id=${session}`)).toEqual(["in the session later"]);
+  });
+
   it("releases the dedup keys of memories already stored in Arc alone", async () => {
     const first = await writeAs("rewriter", "said once");
     await flushToArc();

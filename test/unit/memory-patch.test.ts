@@ -82,7 +82,7 @@ describe("reading while an old version is still in Arc", () => {
   it("shows the later version from the recent window, not Arc's older copy", async () => {
     const old = stored();
     const next = { ...old, content: "new content", ingested_at_us: old.ingested_at_us + 1 };
-    const nothingHidden: RecentIds = { oldestIngestedAtUs: null, byType: [], hiddenInArc: [], updateMark: "none" };
+    const nothingHidden: RecentIds = { oldestIngestedAtUs: null, byType: [], hiddenInArc: [], hiddenFilters: [], updateMark: "none" };
     const coordinator = { recent: async () => [next], recentIds: async () => nothingHidden } as unknown as WriteCoordinator;
     const arc = { targetFor: async () => ({ reader: { list: async () => [old] } }) } as unknown as ArcRouter;
     const service = new MemoryService({ coordinator, arc, clock, dedup: { enabled: true, windowMs: 1 }, closedSessions: { closedAmong: async () => new Set() } });

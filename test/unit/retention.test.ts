@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
 import { ManualScheduler } from "../../core/coordinator/scheduler";
 import { ServiceError } from "../../core/errors";
-import type { DeleteFilter } from "../../core/arc/memory-queries";
+import type { DeleteFilter } from "../../core/memory/filter";
 import { RetentionJob, runRetention } from "../../core/memory/retention";
 import { tooManyToDelete } from "../../core/memory/service";
 

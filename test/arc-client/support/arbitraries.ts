@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { MemoryFilter, MemoryPageRequest, SortKey } from "../../../core/memory/filter";
+import type { DeleteFilter, MemoryFilter, MemoryPageRequest, SortKey } from "../../../core/memory/filter";
 import { MEMORY_TYPES, type MemoryRecord } from "../../../core/memory/schema";
 
 /** Pieces that break naive escaping, LIKE patterns, Arc's regex rewrites, or case folding. */
@@ -68,6 +68,21 @@ const optional = <T>(arb: fc.Arbitrary<T>, absentWeight = 1) =>
 const rare = <T>(arb: fc.Arbitrary<T>) => optional(arb, 6);
 const timeBound = fc.integer({ min: -1, max: 7 }).map((step) => BASE_US + step * 1_000_123 + (step % 2 === 0 ? 0 : 7));
 
+const withoutAbsent = <T>(value: T): T => Object.fromEntries(Object.entries(value as object).filter(([, v]) => v !== undefined)) as T;
+
+/** A delete by filter's narrowing, for `not_matching`: often of the other org too, so it also excludes nothing. */
+const deleteFilterArb: fc.Arbitrary<DeleteFilter> = fc
+  .record({
+    org_id: fc.constantFrom(...ORGS),
+    agent_id: rare(fc.constantFrom(...AGENTS)),
+    agent_ids: rare(fc.uniqueArray(fc.constantFrom(...AGENTS, "agent_9"), { maxLength: 3 })),
+    session_id: optional(fc.constantFrom(...SESSIONS)),
+    since_us: optional(timeBound),
+    until_us: optional(timeBound),
+    ingested_before_us: optional(timeBound),
+  })
+  .map(withoutAbsent);
+
 export const filterArb: fc.Arbitrary<MemoryFilter> = fc
   .record({
     org_id: fc.constantFrom(...ORGS),
@@ -88,8 +103,9 @@ export const filterArb: fc.Arbitrary<MemoryFilter> = fc
     until_us: rare(timeBound),
     ingested_since_us: rare(timeBound),
     ingested_before_us: rare(timeBound),
+    not_matching: optional(fc.array(deleteFilterArb, { maxLength: 2 }), 3),
   })
-  .map((filter) => Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as MemoryFilter);
+  .map((filter) => withoutAbsent(filter) as MemoryFilter);
 
 const sortKeyArb: fc.Arbitrary<SortKey> = fc.record({
   time_us: timeBound,
