@@ -9,6 +9,17 @@ import { sqlIdentifier, sqlMeasurement } from "./sql-names";
 /** Arc refuses SQL longer than this (Go `len`, so UTF-8 bytes). */
 export const ARC_SQL_MAX_BYTES = 10_000;
 
+/**
+ * Room a read query keeps for all that is not its filter's conditions (columns, cursor, order,
+ * limit, a count's ingest bounds), with margin: see `filterFitsRead`.
+ */
+export const READ_FRAME_BYTES = 1_024;
+
+/** Whether every read of this filter fits in one Arc query (whatever its time bounds are written as). */
+export function filterFitsRead(filter: MemoryFilter): boolean {
+  return utf8Length(filterConditions(filter, { timePruning: false }).join(" AND ")) + READ_FRAME_BYTES <= ARC_SQL_MAX_BYTES;
+}
+
 const SELECT_MEMORY = MEMORY_COLUMNS.map((column) => sqlIdentifier(column, MEMORY_COLUMNS)).join(", ");
 
 /**

@@ -10,7 +10,10 @@ import {
   buildGetByIdQuery,
   buildIdTypeQuery,
   buildListCandidatesQuery,
+  filterFitsRead,
+  READ_FRAME_BYTES,
 } from "../../core/arc/memory-queries";
+import { filterConditions } from "../../core/arc/memory-predicates";
 import { ServiceError } from "../../core/errors";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
 import type { GroupableColumn } from "../../core/arc/memory-columns";
@@ -132,6 +135,30 @@ describe("Arc's partition pruner reading our SQL", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the room a read keeps for all but its filter", () => {
+  it("holds the largest list and count around any filter", () => {
+    // The longest measurement name, an importance cursor with a long id, every column.
+    const measurement = `m${"x".repeat(127)}`;
+    const after = { time_us: T, id: "i".repeat(128), importance: 0.123456789012345 };
+    const filter: MemoryFilter = { org_id: "org_0123456789abcdef01234567", agent_id: "a".repeat(128), since_us: T };
+    const conditions = utf8Length(filterConditions(filter, { timePruning: false }).join(" AND "));
+    // What counts add to the filter: the split at the recent window's oldest ingest time.
+    const split = { ...filter, ingested_since_us: Number.MAX_SAFE_INTEGER, ingested_before_us: Number.MAX_SAFE_INTEGER };
+    const queries = [
+      buildListCandidatesQuery(measurement, { filter, order: "desc", order_by: "importance", limit: 1_000_001, after }, { timePruning: false }),
+      buildCountQuery(measurement, split, "memory_type", { timePruning: false }),
+      buildIdTypeQuery(measurement, split, 1_000_000, { timePruning: false }),
+    ];
+    for (const sql of queries) expect(utf8Length(sql) - conditions).toBeLessThanOrEqual(READ_FRAME_BYTES);
+  });
+
+  it("is what filterFitsRead leaves beside the filter", () => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => `${i}`.padStart(64, "t"));
+    expect(filterFitsRead({ org_id: "org_a", tags_all: tags(64) })).toBe(true);
+    expect(filterFitsRead({ org_id: "org_a", tags_all: tags(64), not_ids: Array.from({ length: 100 }, (_, i) => `0190a4b2-0000-7000-8000-${`${i}`.padStart(12, "0")}`) })).toBe(false);
   });
 });
 
