@@ -117,7 +117,6 @@ export function buildDeleteMemoryWhere(orgId: string, id: string, fromUs: number
   return buildDeleteMatchingWhere({ org_id: orgId, ids: [id], ingested_since_us: fromUs, ...(beforeUs === undefined ? {} : { ingested_before_us: beforeUs }) });
 }
 
-
 /**
  * The `where` of Arc's delete for every memory matching the filter: the read predicates, with
  * texts in hex (see sqlHexText) and time bounds Arc's pruner does not read.

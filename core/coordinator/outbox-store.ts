@@ -429,4 +429,3 @@ export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatemen
     arcDelete.filter ? JSON.stringify(arcDelete.filter) : null,
   ],
 });
-

@@ -21,11 +21,10 @@ const COUNT_ATTEMPTS = 3;
  * Arc; the new version waits there until that delete has run. While it runs (and while a deleted
  * memory's delete runs), the writer names the memory as hidden in Arc, and the count leaves Arc's
  * rows of it out: its current version in the recent window, if any, decides alone, also whether
- * it matches the filter. An update stored while the
- * count runs can delete the old version before Arc counts it, with the new version missing from
- * the recent window looked at before: the writer's update mark then differs afterwards, and the
- * count starts over (at most COUNT_ATTEMPTS times in all, so an agent updated without pause
- * cannot hold it forever).
+ * it matches the filter. An update stored while the count runs can delete the old version before
+ * Arc counts it, with the new version missing from the recent window looked at before: the
+ * writer's update mark then differs afterwards, and the count starts over (at most
+ * COUNT_ATTEMPTS times in all, so an agent updated without pause cannot hold it forever).
  */
 export async function countByType(
   reader: () => Promise<ArcMemoryReader>,

@@ -48,7 +48,7 @@ export const deleteFilterSchema = filterFields.pick({
 export type DeleteFilter = z.infer<typeof deleteFilterSchema>;
 
 export const memoryFilterSchema = filterFields.extend({
-  /** None of the memories these match: reads leave out what a delete by filter still owes Arc (see `RecentIds.hiddenInArc`). */
+  /** None of the memories these match: reads leave out what a delete by filter still owes Arc (see `RecentIds.hiddenFilters`). */
   not_matching: z.array(deleteFilterSchema).optional(),
 });
 export type MemoryFilter = z.infer<typeof memoryFilterSchema>;
