@@ -455,13 +455,14 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       else byType.set(record.memory_type, [record.id]);
     }
     // A memory never changes agent: other agents' updates and deletes cannot touch the reads.
-    const agents = filter.agent_id !== undefined ? [filter.agent_id] : filter.agent_ids;
+    const agents = agentsOf(filter);
+    const mayMeet = (theirs: readonly string[] | undefined) => agents === undefined || theirs === undefined || theirs.some((agent) => agents.includes(agent));
     const org = this.orgs.get(orgId);
     const hidden = new Set<string>();
     const hiddenFilters: DeleteFilter[] = [];
     for (const owed of org?.arcDeletes ?? []) {
-      if (owed.memory && (agents === undefined || agents.includes(owed.memory.agentId))) hidden.add(owed.memory.id);
-      if (owed.filter) hiddenFilters.push(owed.filter);
+      if (owed.memory && mayMeet([owed.memory.agentId])) hidden.add(owed.memory.id);
+      if (owed.filter && mayMeet(agentsOf(owed.filter))) hiddenFilters.push(owed.filter);
     }
     return {
       oldestIngestedAtUs: oldest,
@@ -832,4 +833,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private async settleBackground(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
+}
+
+/** The agents a filter's memories can belong to (its `agent_id` alone when it names both); undefined for any. */
+function agentsOf(filter: Pick<MemoryFilter, "agent_id" | "agent_ids">): readonly string[] | undefined {
+  return filter.agent_id !== undefined ? [filter.agent_id] : filter.agent_ids;
 }

@@ -202,11 +202,19 @@ describe("recent", () => {
     expect(bySession).toMatchObject({ org_id: "org_a", session_id: "s1" });
     expect(bySession?.ingested_before_us).toBeGreaterThanOrEqual(began.ingested_before_us);
     expect((await h.coordinator.recentIds("org_b", { org_id: "org_b" })).hiddenFilters).toEqual([]);
+    // One of bob's alone: reads of ann's memories cannot meet it, reads that may meet bob's do.
+    await expect(h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "bob", ingested_before_us: began.ingested_before_us }, { inArc: true })).rejects.toMatchObject({
+      code: "arc_unavailable",
+    });
+    expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenFilters).toEqual([bySession]);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_ids: ["ann", "bob"] })).hiddenFilters).toHaveLength(2);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).hiddenFilters).toHaveLength(2);
 
     await h.close();
     h = await open({}, { sink: h.sink });
     expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenInArc).toEqual([anns.id]);
     expect((await h.coordinator.recentIds("org_a", ofAnn)).hiddenFilters).toEqual([bySession]);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a", agent_id: "bob" })).hiddenFilters).toHaveLength(2);
     h.sink.deleteFailing = undefined;
     await h.coordinator.flush("org_a");
     expect(await h.coordinator.recentIds("org_a", { org_id: "org_a" })).toMatchObject({ hiddenInArc: [], hiddenFilters: [] });
