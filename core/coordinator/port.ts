@@ -60,9 +60,10 @@ export const MAX_HIDDEN_FILTERS = 20;
  * whatever the rest of the filter: Arc may still hold a version of each that is no longer
  * current, so reads leave Arc's rows of them out and go by the recent window alone (which holds
  * an updated memory's new version, and nothing of a deleted one). Null when there are more than
- * MAX_HIDDEN_IDS. `hiddenFilters` does the same for the org's deletes by filter whose Arc part is
- * owed (reads leave out Arc's rows matching any of them; the outbox no longer holds those
- * memories); null when there are more than MAX_HIDDEN_FILTERS. `updateMark` changes whenever an
+ * MAX_HIDDEN_IDS. `hiddenFilters` does the same for the deletes by filter whose Arc part is owed
+ * and that may match memories of the filter's agents (reads leave out Arc's rows matching any of
+ * them; the outbox no longer holds those memories); null when there are more than
+ * MAX_HIDDEN_FILTERS. `updateMark` changes whenever an
  * update of one of those agents' memories is stored: a count that sees it change while it ran
  * starts over.
  */
