@@ -72,3 +72,28 @@ describe("outbox schema versions 2 and 3", () => {
     expect(seqs.rows.map((r) => Number(r.first_seq))).toEqual([7, 9, 12, 13]);
   });
 });
+
+describe("outbox schema version 9", () => {
+  it("takes over a version 8 file: its owed deletes keep running, and those naming a memory still hide it", async () => {
+    const clock = new ManualClock();
+    const nowUs = clock.now() * 1000;
+    // A version 8 file: the current schema without what version 9 added.
+    const made = await open({}, { clock });
+    await made.close();
+    const v8 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
+    await v8.execute("ALTER TABLE arc_deletes DROP COLUMN filter_json");
+    await v8.execute("DELETE FROM outbox_schema_version WHERE version = 9");
+    await v8.execute(
+      `INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us, memory_id, agent_id)
+       VALUES (1, 'org_a', 'id = ''m-updated''', ?, 'm-updated', 'ann'), (2, 'org_a', 'session_id = ''s1''', ?, NULL, NULL)`,
+      [nowUs - 2, nowUs - 1],
+    );
+    await v8.close();
+
+    const h = await open({}, { clock });
+    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a" })).toMatchObject({ hiddenInArc: ["m-updated"], hiddenFilters: [] });
+    await h.coordinator.flush("org_a");
+    expect(h.sink.deletes).toEqual(["id = 'm-updated'", "session_id = 's1'"]);
+    expect(await h.coordinator.recentIds("org_a", { org_id: "org_a" })).toMatchObject({ hiddenInArc: [], hiddenFilters: [] });
+  });
+});
