@@ -114,8 +114,12 @@ describe("agent stats alongside an update of a memory they count", () => {
     expect((await patching).status).toBe(200);
     expect((await stats("racer-stats2")).body.memory_count).toBe(1);
   });
+});
 
-  it("leaves out of counts and lists every memory whose delete Arc refused, as many as one query names", async () => {
+describe("reads while Arc refuses deletes", () => {
+  const stats = (agent: string) => api("GET", `/api/v1/agents/${agent}/stats`);
+
+  it("leave out of counts and lists every memory whose delete Arc refused, as many as one query names", async () => {
     const created = await api("POST", "/api/v1/memories", {
       memories: Array.from({ length: MAX_HIDDEN_IDS + 1 }, (_, i) => ({ agent_id: "refused-deletes", content: `m${i}` })),
     });
