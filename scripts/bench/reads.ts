@@ -33,14 +33,24 @@ const random = (n: number) => Math.floor(Math.random() * n);
 interface ReadCase {
   name: string;
   request: string;
+  /** Runs once before the case is measured. */
+  prepare?: () => Promise<void>;
   send: () => Promise<{ status: number; text: string }>;
   rows: (text: string) => number;
 }
 
 const count = (text: string) => Number(/"count":(\d+)/.exec(text)?.[1] ?? 0);
 
+/** How long the embedded engine keeps delivered rows out of queries (its default `visibility_delay`), with margin. */
+const VISIBLE_AFTER_MS = 2_500;
+
 function readCases(api: BenchApi, sessionIds: readonly string[], sampleIds: readonly string[]): ReadCase[] {
   const agent = () => agentName(random(AGENTS));
+  // Half the sample is never updated, by this run or an earlier one on a reused folder: a GET of a
+  // memory whose updated version Arc holds takes another path (its ingest time is not its id's).
+  const untouched = sampleIds.filter((_, i) => i % 2 === 0);
+  const changeable = sampleIds.filter((_, i) => i % 2 === 1);
+  const updated: string[] = [];
   // Context is asked for recent sessions (its default window is the last 24 hours).
   const recentSessions = sessionIds.slice(-Math.max(1, Math.floor(sessionIds.length / 60)));
   return [
@@ -59,7 +69,7 @@ function readCases(api: BenchApi, sessionIds: readonly string[], sampleIds: read
     {
       name: "get by id",
       request: "GET /api/v1/memories/:id",
-      send: () => api.send("GET", `/api/v1/memories/${sampleIds[random(sampleIds.length)]}`),
+      send: () => api.send("GET", `/api/v1/memories/${untouched[random(untouched.length)]}`),
       rows: () => 1,
     },
     {
@@ -81,11 +91,27 @@ function readCases(api: BenchApi, sessionIds: readonly string[], sampleIds: read
       rows: (text) => Number(/"memory_count":(\d+)/.exec(text)?.[1] ?? 0),
     },
     {
-      // Last, and a change that keeps content and dedup key: the reads above and a seeded folder
-      // reused by a later run (`--reads-data`) see the same memories.
+      // After the reads, and a change that keeps content and dedup key: the reads above and a
+      // seeded folder reused by a later run (`--reads-data`) see the same memories.
       name: "update by id",
       request: "PATCH /api/v1/memories/:id {importance}",
-      send: () => api.send("PATCH", `/api/v1/memories/${sampleIds[random(sampleIds.length)]}`, JSON.stringify({ importance: random(101) / 100 })),
+      send: () => {
+        const id = changeable[random(changeable.length)]!;
+        updated.push(id);
+        return api.send("PATCH", `/api/v1/memories/${id}`, JSON.stringify({ importance: random(101) / 100 }));
+      },
+      rows: () => 1,
+    },
+    {
+      name: "get by id, updated",
+      request: "GET /api/v1/memories/:id (its new version delivered)",
+      // The new versions delivered and visible in Arc, so Arc answers rather than the outbox.
+      prepare: async () => {
+        const flushed = await api.send("POST", "/api/v1/admin/flush", "{}");
+        if (flushed.status !== 200) throw new Error(`admin flush: ${flushed.status} ${flushed.text.slice(0, 200)}`);
+        await new Promise((resolve) => setTimeout(resolve, VISIBLE_AFTER_MS));
+      },
+      send: () => api.send("GET", `/api/v1/memories/${updated[random(updated.length)]}`),
       rows: () => 1,
     },
   ];
@@ -142,6 +168,7 @@ export async function runReads(plan: BenchPlan, log: (line: string) => void): Pr
     const readApi = new BenchApi(server.url, seeded.key);
     const reads: ReadFigure[] = [];
     for (const c of readCases(readApi, seeded.sessionIds, seeded.sampleIds)) {
+      await c.prepare?.();
       const figure = await measureRead(c, plan);
       reads.push(figure);
       log(`  ${c.name}: p50 ${figure.latencyMs.p50} ms, p95 ${figure.latencyMs.p95} ms, p99 ${figure.latencyMs.p99} ms (${figure.meanRows} rows)`);

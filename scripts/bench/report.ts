@@ -52,6 +52,7 @@ const READ_TARGETS: Record<string, number> = {
   "list by agent, last hour": 20,
   "list by session": 20,
   "get by id": 20,
+  "get by id, updated": 20,
   "session context": 50,
   "search content_contains": 100,
 };
