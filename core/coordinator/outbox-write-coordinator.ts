@@ -28,6 +28,9 @@ import {
 import type { SqlStatement } from "../sql/executor";
 import { MAX_HIDDEN_FILTERS, MAX_HIDDEN_IDS, type AcceptResult, type ForgetMatchingOptions, type ForgetOptions, type ForgetResult, type RecentIds, type ReplaceOptions, type ReplaceResult, type WriteCoordinator } from "./port";
 
+/** A delete by filter's filter that reads can state exactly (nothing a delete filter lacks): see `forgetMatching`. */
+const exactDeleteFilter = deleteFilterSchema.strict();
+
 /** A record that takes the place of an earlier version of itself (same id): see `replace`. */
 interface Replacement {
   memory: ForgottenMemory;
@@ -291,7 +294,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const taken: MemoryFilter = recent ? { ...filter, ingested_before_us: recent.tookBeforeUs } : filter;
       if (inArc) {
         // Reads leave out what it owes Arc, when its filter is one they can state exactly.
-        const hides = deleteFilterSchema.strict().safeParse(taken);
+        const hides = exactDeleteFilter.safeParse(taken);
         owed.push({ ...this.owe(orgId, buildDeleteMatchingWhere(taken)), ...(hides.success ? { filter: hides.data } : {}) });
       }
       const matching = () => org.held(taken, this.matches).map((row) => row.record);

@@ -51,7 +51,8 @@ export const MAX_HIDDEN_FILTERS = 20;
 /**
  * What counting needs of the recent window, without the memories themselves: the ids of the
  * matching memories by memory type (to merge with Arc's rows by id), and the earliest ingest
- * time among them (null when none match), where Arc's own count can take over.
+ * time among them (null when none match), where Arc's own count can take over. Every read also
+ * asks for what Arc should not show (below), with a filter of no ids so nothing else is walked.
  *
  * An update stores the new version and only then deletes the older ones from Arc; the new
  * version waits in the outbox until that delete has run. A delete takes the memory out of the
@@ -63,9 +64,8 @@ export const MAX_HIDDEN_FILTERS = 20;
  * MAX_HIDDEN_IDS. `hiddenFilters` does the same for the deletes by filter whose Arc part is owed
  * and that may match memories of the filter's agents (reads leave out Arc's rows matching any of
  * them; the outbox no longer holds those memories); null when there are more than
- * MAX_HIDDEN_FILTERS. `updateMark` changes whenever an
- * update of one of those agents' memories is stored: a count that sees it change while it ran
- * starts over.
+ * MAX_HIDDEN_FILTERS. `updateMark` changes whenever an update of one of those agents' memories
+ * is stored: a count that sees it change while it ran starts over.
  */
 export interface RecentIds {
   oldestIngestedAtUs: number | null;
