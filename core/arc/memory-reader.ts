@@ -67,23 +67,28 @@ export class ArcMemoryReader {
   /**
    * The memory with this id. Ids this server makes are UUIDv7 stamped with the millisecond of
    * `ingested_at`, and Arc holds rows in roughly ingest order, so the lookup first reads the rows
-   * ingested at exactly that time, then those within a few seconds of it (a stepped clock): a few
-   * row groups instead of the whole table. An id from elsewhere (an import, another server's
-   * clock) is then looked for everywhere.
+   * ingested at exactly that time: a few row groups instead of the whole table. An update's new
+   * version is ingested later: `laterVersionUs`, the writer's hint of when (awaited only once the
+   * id's own time holds nothing), is read the same way. Then the rows within a few seconds of the
+   * id's time (a stepped clock), and last every row, for an id from elsewhere (an import, another
+   * server's clock) or a version the writer no longer keeps.
    */
-  async getById(orgId: string, id: string): Promise<MemoryRecord | null> {
+  async getById(orgId: string, id: string, laterVersionUs?: Promise<number | null>): Promise<MemoryRecord | null> {
     const stampedMs = uuidv7Millis(id);
     // A UUIDv7 stamped past the safe-integer range of µs (the year 2255 on) was made by no
     // server's clock: look for it everywhere rather than write a bound SQL cannot hold.
-    const hints: Array<IngestedHint | undefined> =
-      stampedMs === undefined || !Number.isSafeInteger((stampedMs + ID_TIME_SLACK_MS) * 1000)
-        ? [undefined]
-        : [{ atUs: stampedMs * 1000 }, { sinceUs: (stampedMs - ID_TIME_SLACK_MS) * 1000, beforeUs: (stampedMs + ID_TIME_SLACK_MS) * 1000 }, undefined];
-    for (const hint of hints) {
+    const stamped = stampedMs !== undefined && Number.isSafeInteger((stampedMs + ID_TIME_SLACK_MS) * 1000);
+    const read = async (hint?: IngestedHint) => {
       const [found] = rowsToMemoryRecords(await this.client.query(buildGetByIdQuery(this.client.measurement, orgId, id, hint)));
-      if (found) return found;
-    }
-    return null;
+      return found;
+    };
+    const first = stamped ? await read({ atUs: stampedMs * 1000 }) : undefined;
+    if (first) return first;
+    const versionUs = await laterVersionUs;
+    const later = versionUs === null || versionUs === undefined ? undefined : await read({ atUs: versionUs });
+    if (later) return later;
+    const near = stamped ? await read({ sinceUs: (stampedMs - ID_TIME_SLACK_MS) * 1000, beforeUs: (stampedMs + ID_TIME_SLACK_MS) * 1000 }) : undefined;
+    return near ?? (await read()) ?? null;
   }
 
   /** Distinct memories matching the filter (0 when the measurement has no data yet). */

@@ -34,8 +34,17 @@ export const outboxConfigSchema = z.object({
   maxOutboxBytes: z.number().int().positive().default(512 * 1024 * 1024),
   /** The same bound over all orgs together. */
   maxTotalOutboxBytes: z.number().int().positive().default(512 * 1024 * 1024),
-  /** How often expired dedup keys are swept out (expired keys are already ignored on insert). */
+  /**
+   * How often expired dedup keys are swept out (expired keys are already ignored on insert), and
+   * the versions kept past `versionsPerOrg` with them.
+   */
   dedupPruneIntervalMs: positiveMs.default(60_000),
+  /**
+   * How many updated memories per org keep their latest version's ingest time here, so a get by
+   * id finds it in Arc in one more query rather than a read of the org's every row (see migration
+   * 10): the most recently updated ones. About 100 bytes each.
+   */
+  versionsPerOrg: z.number().int().positive().default(100_000),
   dedup: z
     .object({
       enabled: z.boolean().default(true),

@@ -155,6 +155,23 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
     // has reads leave out what it owes (see `RecentIds.hiddenFilters`).
     statements: ["ALTER TABLE arc_deletes ADD COLUMN filter_json TEXT"],
   },
+  {
+    version: 10,
+    statements: [
+      // The ingest time of each updated memory's latest version, kept after it is delivered: Arc
+      // can find a memory's first version from the time in its id, but a later version only by
+      // reading every row of the org (see `ArcMemoryReader.getById`). A hint, not a record: a
+      // row missing or out of date costs that longer read, never a wrong answer, so the table is
+      // kept to the newest versions of each org (see `OutboxStore.pruneVersions`).
+      `CREATE TABLE IF NOT EXISTS memory_versions (
+        org_id TEXT NOT NULL,
+        memory_id TEXT NOT NULL,
+        version_us INTEGER NOT NULL,
+        PRIMARY KEY (org_id, memory_id)
+      ) WITHOUT ROWID`,
+      "CREATE INDEX IF NOT EXISTS memory_versions_age ON memory_versions (org_id, version_us)",
+    ],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

@@ -24,25 +24,27 @@ export interface OutboxPurgerOptions {
   redeliver(orgId: string): void;
   /** Called after each purge, so the owner can drop orgs left with nothing. */
   afterPurge(): void;
+  /** The orgs that stored a new version since the last call, whose kept versions may need pruning. */
+  takeVersionedOrgs(): string[];
   track(work: Promise<unknown>): void;
 }
 
 /**
  * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`, and once Arc
  * confirms it stored them where the owner can ask), from memory and from the outbox, and now and
- * then sweeps expired dedup keys from the log and from memory.
+ * then sweeps expired dedup keys from the log and from memory, and versions past the kept number.
  * `recent` already hides rows past the delay, so a late purge costs only space; a failed one is
  * retried by the next start.
  */
 export class OutboxPurger {
   private timer: TimerHandle | undefined;
   private stopped = false;
-  private lastDedupPruneMs: number;
+  private lastSweepMs: number;
   /** Orgs whose Arc last failed to confirm, so a long outage is logged once, not every purge. */
   private readonly unconfirmed = new Set<string>();
 
   constructor(private readonly options: OutboxPurgerOptions) {
-    this.lastDedupPruneMs = options.clock.now();
+    this.lastSweepMs = options.clock.now();
   }
 
   /** Arms the timer for the next expiry, unless one is armed already. */
@@ -87,10 +89,13 @@ export class OutboxPurger {
     }
     try {
       for (const [orgId, throughSeq] of retired) await store.retire(orgId, throughSeq);
-      if (config.dedup.enabled && now - this.lastDedupPruneMs >= config.dedupPruneIntervalMs) {
-        this.lastDedupPruneMs = now;
-        this.options.dedupIndex.dropExpired(now);
-        await store.pruneDedup(now * 1000);
+      if (now - this.lastSweepMs >= config.dedupPruneIntervalMs) {
+        this.lastSweepMs = now;
+        if (config.dedup.enabled) {
+          this.options.dedupIndex.dropExpired(now);
+          await store.pruneDedup(now * 1000);
+        }
+        for (const orgId of this.options.takeVersionedOrgs()) await store.pruneVersions(orgId, config.versionsPerOrg);
       }
     } catch (error) {
       logger.warn("outbox purge failed; a later purge removes the rows", {

@@ -320,6 +320,27 @@ export class OutboxStore {
     await this.sql.execute("DELETE FROM arc_deletes WHERE seq IN (SELECT value FROM json_each(?))", [JSON.stringify(seqs)]);
   }
 
+  /** The ingest time of the memory's latest version an update stored, if this outbox keeps it (see migration 10). */
+  async versionUs(orgId: string, memoryId: string): Promise<number | undefined> {
+    const result = await this.sql.execute("SELECT version_us FROM memory_versions WHERE org_id = ? AND memory_id = ?", [orgId, wellFormed(memoryId)]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : Number(row.version_us);
+  }
+
+  /**
+   * Keeps the org's `keep` newest versions (none at 0) and deletes the rest. The bound is read
+   * from the age index, so this walks at most `keep` entries of it, whatever the org's other rows.
+   */
+  async pruneVersions(orgId: string, keep: number): Promise<number> {
+    if (keep <= 0) return (await this.sql.execute("DELETE FROM memory_versions WHERE org_id = ?", [orgId])).rowsAffected;
+    const result = await this.sql.execute(
+      `DELETE FROM memory_versions WHERE org_id = ? AND version_us < (
+         SELECT version_us FROM memory_versions WHERE org_id = ? ORDER BY version_us DESC LIMIT 1 OFFSET ?)`,
+      [orgId, orgId, keep - 1],
+    );
+    return result.rowsAffected;
+  }
+
   /** Removes the org's groups whose every row has a seq up to `throughSeq`. */
   async retire(orgId: string, throughSeq: number): Promise<void> {
     await this.sql.execute("DELETE FROM outbox_groups WHERE org_id = ? AND last_seq <= ?", [orgId, throughSeq]);
@@ -429,3 +450,17 @@ export const pendingArcDeleteInsert = (arcDelete: PendingArcDelete): SqlStatemen
     arcDelete.filter ? JSON.stringify(arcDelete.filter) : null,
   ],
 });
+
+/** The statement that records a memory's new version (see migration 10), for the batch that stores it. */
+export const versionUpsert = (orgId: string, memoryId: string, versionUs: number): SqlStatement => ({
+  sql: `INSERT INTO memory_versions (org_id, memory_id, version_us) VALUES (?, ?, ?)
+          ON CONFLICT (org_id, memory_id) DO UPDATE SET version_us = excluded.version_us`,
+  args: [orgId, wellFormed(memoryId), versionUs],
+});
+
+/** The statements that drop deleted memories' versions (see migration 10), for the batch of their delete. */
+export const versionDeletes = (orgId: string, memoryIds: readonly string[]): SqlStatement[] =>
+  chunks([...memoryIds], ROWS_PER_STATEMENT).map((part) => ({
+    sql: "DELETE FROM memory_versions WHERE org_id = ? AND memory_id IN (SELECT value FROM json_each(?))",
+    args: [orgId, JSON.stringify(part.map(wellFormed))],
+  }));

@@ -21,6 +21,8 @@ import {
   pendingArcDeleteInsert,
   recentDeleteStatements,
   recentIdChangeStatements,
+  versionDeletes,
+  versionUpsert,
   type OutboxGroup,
   type PendingArcDelete,
   type StoredOutboxRow,
@@ -90,6 +92,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly highestStampUs = new Map<string, number>();
   /** Orgs whose Arc failed a dedup lookup, until when their writes skip it (see findArcDuplicates). */
   private readonly arcDedupSkipUntilMs = new Map<string, number>();
+  /** Orgs that stored a new version since the purger last pruned their kept versions. */
+  private readonly versionedOrgs = new Set<string>();
   /**
    * Every org's pending rows and delivered rows still held, and the rows of accept calls waiting
    * for their commit: what the caps count.
@@ -147,6 +151,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         for (const [orgId, stampUs] of this.highestStampUs) if (stampUs <= nowUs) this.highestStampUs.delete(orgId);
         // A skip that has passed skips nothing; an org that never writes again (deleted) would keep it.
         for (const [orgId, untilMs] of this.arcDedupSkipUntilMs) if (untilMs <= nowUs / 1000) this.arcDedupSkipUntilMs.delete(orgId);
+      },
+      takeVersionedOrgs: () => {
+        const orgIds = [...this.versionedOrgs];
+        this.versionedOrgs.clear();
+        return orgIds;
       },
       track: (work) => this.track(work),
     });
@@ -266,7 +275,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         owed.push({ ...this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs)), memory: { id: memory.id, agentId: memory.agent_id } });
       }
       const changes = taken.map((memory) => this.recentChanges.idChange(memory.id, null, nowMs));
-      await this.forgetHeld(orgId, org, taken, owed, recentIdChangeStatements(orgId, changes, nowMs));
+      const alongside = [...recentIdChangeStatements(orgId, changes, nowMs), ...versionDeletes(orgId, taken.map((memory) => memory.id))];
+      await this.forgetHeld(orgId, org, taken, owed, alongside);
       for (const change of changes) this.recentChanges.addId(change, nowMs);
     });
     for (const arcDelete of owed) await this.awaitArcDelete(orgId, arcDelete);
@@ -477,6 +487,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     };
   }
 
+  async latestVersionUs(orgId: string, memoryId: string): Promise<number | null> {
+    return (await this.store.versionUs(orgId, memoryId)) ?? null;
+  }
+
   private matching(orgId: string, filter: MemoryFilter): MemoryRecord[] {
     const org = this.orgs.get(orgId);
     if (!org) return [];
@@ -660,7 +674,12 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       for (const { record, replaces } of replacing) {
         // `replace` holds this org's lock, so no delivery moves its rows meanwhile.
         const plan = await this.forgetPlan(record.org_id, this.org(record.org_id), [replaces!.memory]);
-        alongside.push(...plan.statements, pendingArcDeleteInsert(replaces!.owed), ...recentIdChangeStatements(record.org_id, [replaces!.change], nowMs));
+        alongside.push(
+          ...plan.statements,
+          pendingArcDeleteInsert(replaces!.owed),
+          ...recentIdChangeStatements(record.org_id, [replaces!.change], nowMs),
+          versionUpsert(record.org_id, record.id, record.ingested_at_us),
+        );
         removed.push(plan);
       }
       await this.store.commit([...groups.values()], nowUs, nowUs + windowUs, alongside);
@@ -681,6 +700,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // Marked with the owed delete, before anything can run it.
       org.updates.noteUpdate(record.agent_id);
       this.recentChanges.addId(replaces!.change, nowMs);
+      this.versionedOrgs.add(record.org_id);
     });
     for (const group of groups.values()) {
       for (const [seq, key] of group.claims) this.dedupIndex.add(group.orgId, key, seq, nowMs + this.config.dedup.windowMs);
@@ -759,6 +779,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // Delivered rows precede the pending ones, so this removes every row the org has.
       await this.store.retire(orgId, last);
       await this.store.removeArcDeletes(org.arcDeletes.map((owed) => owed.seq));
+      await this.store.pruneVersions(orgId, 0);
     } catch (error) {
       this.logger.warn("could not drop a deleted organization's memories from the outbox; a later delivery tries again", {
         org_id: orgId,

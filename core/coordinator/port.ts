@@ -117,6 +117,12 @@ export interface WriteCoordinator {
   /** The ids of every memory accepted but maybe not yet visible in Arc matching the filter, for counts. */
   recentIds(orgId: string, filter: MemoryFilter): Promise<RecentIds>;
   /**
+   * The ingest time (µs) of the memory's latest version an update stored, when the writer still
+   * keeps it (the most recently updated memories of each org); null otherwise. A hint for finding
+   * that version in Arc: it may name one not yet delivered, or one a later update replaced.
+   */
+  latestVersionUs(orgId: string, memoryId: string): Promise<number | null>;
+  /**
    * Memories accepted but not yet delivered to Arc, for one org or every org together (/health).
    * Node's coordinator holds every org's outbox in the process; on Workers each org's outbox is a
    * Durable Object of its own, which no isolate can sum, so that coordinator has no such count.

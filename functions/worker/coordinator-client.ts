@@ -45,6 +45,10 @@ export class DurableWriteCoordinator implements WriteCoordinator {
     return this.call(orgId, (object) => object.recentIds(orgId, filter));
   }
 
+  latestVersionUs(orgId: string, memoryId: string): Promise<number | null> {
+    return this.call(orgId, (object) => object.latestVersionUs(orgId, memoryId));
+  }
+
   async forget(orgId: string, memories: ForgottenMemory[], options: ForgetOptions = {}): Promise<ForgetResult> {
     if (memories.length === 0) return { skipped: [] };
     return this.call(orgId, (object) => object.forget(orgId, memories.map(slim), options));

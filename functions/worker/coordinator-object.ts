@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import type { MetadataArcRouter } from "../../core/arc-routing/router";
 import { systemClock, type Clock } from "../../core/clock";
 import { arcHooks, deliveredConfirmation } from "../../core/coordinator/arc-hooks";
@@ -78,6 +79,13 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
     return toOutcome(async () => {
       this.checkOrg(orgId);
       return this.coordinator.recentIds(orgId, memoryFilterSchema.parse(filter));
+    });
+  }
+
+  async latestVersionUs(orgId: string, memoryId: string): Promise<RpcOutcome<number | null>> {
+    return toOutcome(async () => {
+      this.checkOrg(orgId);
+      return this.coordinator.latestVersionUs(orgId, z.string().parse(memoryId));
     });
   }
 

@@ -24,6 +24,7 @@ export interface WriteCoordinatorRpc {
   /** The page's recent records, in chunks RPC can carry: see `RecentChunk`. */
   recent(orgId: string, page: MemoryPageRequest): Promise<RpcOutcome<RecentChunk>>;
   recentIds(orgId: string, filter: MemoryFilter): Promise<RpcOutcome<RecentIds>>;
+  latestVersionUs(orgId: string, memoryId: string): Promise<RpcOutcome<number | null>>;
   forget(orgId: string, memories: ForgottenMemory[], options?: ForgetOptions): Promise<RpcOutcome<ForgetResult>>;
   forgetMatching(orgId: string, filter: MemoryFilter, options?: ForgetMatchingOptions): Promise<RpcOutcome<number>>;
   replace(orgId: string, old: MemoryRecord, next: MemoryRecord, options: ReplaceOptions): Promise<RpcOutcome<ReplaceResult>>;

@@ -62,6 +62,10 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     return this.inner.recentIds(orgId, filter);
   }
 
+  latestVersionUs(orgId: string, memoryId: string): Promise<number | null> {
+    return this.inner.latestVersionUs(orgId, memoryId);
+  }
+
   flush(orgId?: string): Promise<void> {
     return this.inner.flush(orgId);
   }

@@ -141,6 +141,29 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     expect(sqls).toHaveLength(7);
   });
 
+  it("gets an updated memory at the ingest time the writer names once the id's time misses, and looks further when that misses too", async () => {
+    const client = freshClient(transport);
+    const sqls: string[] = [];
+    const reader = new ArcMemoryReader({ measurement: client.measurement, query: (sql) => (sqls.push(sql), client.query(sql)) });
+    const nowMs = T / 1000 + 5_000;
+    const updated = memory(1, { id: uuidv7(nowMs), content: "v2", ingested_at_us: (nowMs + 3_600_000) * 1000 });
+    const original = memory(2, { id: uuidv7(nowMs), ingested_at_us: nowMs * 1000 });
+    await client.write([updated, original]);
+    await engine.flush();
+    const hint = (versionUs: number | null) => Promise.resolve(versionUs);
+
+    expect(await reader.getById("org_a", updated.id, hint(updated.ingested_at_us))).toEqual(updated);
+    expect(sqls).toEqual([expect.stringMatching(`ingested_at = ${nowMs * 1000}$`), expect.stringMatching(`ingested_at = ${updated.ingested_at_us}$`)]);
+    // The id's own time holds the memory: the hint is not read.
+    expect(await reader.getById("org_a", original.id, hint(updated.ingested_at_us))).toEqual(original);
+    expect(sqls).toHaveLength(3);
+    // A hint out of date (a later update since): found by the longer reads, as with none.
+    expect(await reader.getById("org_a", updated.id, hint(updated.ingested_at_us - 1))).toEqual(updated);
+    expect(sqls.slice(3).map((sql) => /ingested_at (=|>=)/.exec(sql)?.[1] ?? "none")).toEqual(["=", "=", ">=", "none"]);
+    expect(await reader.getById("org_a", updated.id, hint(null))).toEqual(updated);
+    expect(sqls).toHaveLength(10);
+  });
+
   it("collapses a redelivered batch, counts distinct memories, and finds dedup keys", async () => {
     const client = freshClient(transport);
     const reader = new ArcMemoryReader(client);

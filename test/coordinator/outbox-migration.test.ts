@@ -77,12 +77,13 @@ describe("outbox schema version 9", () => {
   it("takes over a version 8 file: its owed deletes keep running, and those naming a memory still hide it", async () => {
     const clock = new ManualClock();
     const nowUs = clock.now() * 1000;
-    // A version 8 file: the current schema without what version 9 added.
+    // A version 8 file: the current schema without what versions 9 and later added.
     const made = await open({}, { clock });
     await made.close();
     const v8 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
     await v8.execute("ALTER TABLE arc_deletes DROP COLUMN filter_json");
-    await v8.execute("DELETE FROM outbox_schema_version WHERE version = 9");
+    await v8.execute("DROP TABLE memory_versions");
+    await v8.execute("DELETE FROM outbox_schema_version WHERE version >= 9");
     await v8.execute(
       `INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us, memory_id, agent_id)
        VALUES (1, 'org_a', 'id = ''m-updated''', ?, 'm-updated', 'ann'), (2, 'org_a', 'session_id = ''s1''', ?, NULL, NULL)`,
@@ -95,5 +96,24 @@ describe("outbox schema version 9", () => {
     await h.coordinator.flush("org_a");
     expect(h.sink.deletes).toEqual(["id = 'm-updated'", "session_id = 's1'"]);
     expect(await h.coordinator.recentIds("org_a", { org_id: "org_a" })).toMatchObject({ hiddenInArc: [], hiddenFilters: [] });
+  });
+});
+
+describe("outbox schema version 10", () => {
+  it("takes over a version 9 file: updates from then on keep their memory's latest version", async () => {
+    const made = await open();
+    const memory = makeRecord();
+    await made.coordinator.accept("org_a", [memory]);
+    await made.close();
+    const v9 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
+    await v9.execute("DROP TABLE memory_versions");
+    await v9.execute("DELETE FROM outbox_schema_version WHERE version >= 10");
+    await v9.close();
+
+    const h = await open();
+    expect(await h.coordinator.latestVersionUs("org_a", memory.id)).toBeNull();
+    const updated = await h.coordinator.replace("org_a", memory, { ...memory, content: "changed" }, { readAtMs: h.clock.now() });
+    expect(updated.status).toBe("created");
+    expect(await h.coordinator.latestVersionUs("org_a", memory.id)).toBe(updated.status === "created" ? updated.record.ingested_at_us : NaN);
   });
 });

@@ -35,6 +35,7 @@ describe("OutboxPurger", () => {
       afterPurge: () => {
         for (const [orgId, org] of orgs) if (org.isEmpty()) orgs.delete(orgId);
       },
+      takeVersionedOrgs: () => [],
       track: (promise) => void work.push(promise),
     });
     const settle = async () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uuidv7Millis } from "../../core/ids";
+import { parseInstant } from "../../core/time/instant";
 import { startMemoryServer, waitFor, type MemoryTestEnv } from "../support/memory-server";
 
 /*
@@ -70,13 +72,24 @@ describe("PATCH /api/v1/memories/:id", () => {
     await waitFor(async () => (await versionsInArc(id)).length === 1, 15_000, "the memory in Arc");
     // Past the visibility delay the outbox no longer serves it: reads come from Arc alone.
     await new Promise((r) => setTimeout(r, 4_500));
-    expect((await patch(id, { content: "stored final", tags: ["edited"] })).status).toBe(200);
+    const updated = await patch(id, { content: "stored final", tags: ["edited"] });
+    expect(updated.status).toBe(200);
     expect((await api("GET", `/api/v1/memories/${id}`)).body).toMatchObject({ content: "stored final", tags: ["edited"] });
     expect(await listed(id)).toEqual(["stored final"]);
     const byOldTag = await api("GET", "/api/v1/memories?agent_id=editor&tags=never-there");
     expect(byOldTag.body.memories).toEqual([]);
     await flushToArc();
     expect(await versionsInArc(id)).toEqual(["stored final"]);
+
+    // Once the outbox no longer serves the new version, a GET finds it in Arc at the ingest time
+    // the writer kept, after the id's own time: two exact reads, not a read of every row.
+    await new Promise((r) => setTimeout(r, 4_500));
+    const recording = env.arc.recordQueries();
+    const res = await api("GET", `/api/v1/memories/${id}`);
+    recording.stop();
+    expect(res.body).toMatchObject({ content: "stored final", tags: ["edited"], ingested_at: updated.body.ingested_at });
+    const lookups = recording.sqls.filter((sql) => sql.includes(`'${id}'`));
+    expect(lookups.map((sql) => Number(/AND ingested_at = (\d+)$/.exec(sql)?.[1]))).toEqual([uuidv7Millis(id)! * 1000, parseInstant(updated.body.ingested_at)]);
   });
 
   it("leaves one version when updates of the same memory race each other and deliveries", async () => {

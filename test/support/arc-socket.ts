@@ -5,7 +5,8 @@ import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adap
  * closes the socket (Arc down) and `restart()` serves the same data on the same port again;
  * `failDeletes(n)` has the next n deletes (not their dry runs) answer 503, as an Arc that went
  * away between a delete's dry run and the delete itself; `hold(match)` keeps the next matching
- * request waiting, so a test can make another request overtake it.
+ * request waiting, so a test can make another request overtake it; `recordQueries()` lists the
+ * SQL of the queries it serves from then on.
  */
 /** The fields of Arc's JSON request bodies a hold may match on. */
 export interface ArcRequestBody {
@@ -27,6 +28,7 @@ export class ArcSocket {
   private port = 0;
   private deletesToFail = 0;
   private readonly holds: Hold[] = [];
+  private readonly recorders = new Set<string[]>();
   /** What the socket serves: the engine, with the faults a test asked for. */
   private readonly front = { fetch: (request: Request) => this.answer(request) };
 
@@ -72,7 +74,18 @@ export class ArcSocket {
     return { reached: hold.reached, release };
   }
 
+  /** The SQL of every query served from now until `stop()`, in arrival order. */
+  recordQueries(): { sqls: string[]; stop(): void } {
+    const sqls: string[] = [];
+    this.recorders.add(sqls);
+    return { sqls, stop: () => this.recorders.delete(sqls) };
+  }
+
   private async answer(request: Request): Promise<Response> {
+    if (this.recorders.size > 0 && new URL(request.url).pathname === "/api/v1/query") {
+      const { sql } = (await request.clone().json()) as ArcRequestBody;
+      for (const sqls of this.recorders) sqls.push(String(sql));
+    }
     const hold = this.holds.length > 0 ? await this.holdFor(request) : undefined;
     if (hold && !hold.after) {
       hold.arrive();
