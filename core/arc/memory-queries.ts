@@ -11,9 +11,10 @@ export const ARC_SQL_MAX_BYTES = 10_000;
 
 /**
  * Room a read query keeps for all that is not its filter's conditions (columns, cursor, order,
- * limit, a count's ingest bounds), with margin: see `filterFitsRead`.
+ * limit, a count's ingest bounds; a dedup lookup's one key, up to about 1,200 bytes when written
+ * as quotes), with margin: see `filterFitsRead`.
  */
-export const READ_FRAME_BYTES = 1_024;
+export const READ_FRAME_BYTES = 2_048;
 
 /** Whether every read of this filter fits in one Arc query (whatever its time bounds are written as). */
 export function filterFitsRead(filter: MemoryFilter): boolean {
@@ -145,27 +146,27 @@ function countedRows(measurement: string, filter: MemoryFilter, group: string | 
 }
 
 /**
- * Which of these dedup keys already belong to a memory accepted after `sinceUs`, with that
- * memory's id (the first accepted). The window is on `ingested_at`, the acceptance time the
- * dedup window measures; event `time` can be backfilled far into the past.
+ * Which of these dedup keys already belong to a memory accepted after `sinceUs` among those
+ * `scope` matches (an org, less the memories it leaves out), with that memory's id (the first
+ * accepted). The window is on `ingested_at`, the acceptance time the dedup window measures;
+ * event `time` can be backfilled far into the past.
  */
-export function buildDedupLookupQuery(measurement: string, orgId: string, dedupKeys: readonly string[], sinceUs: number): string {
-  return fitted(dedupLookupSql(measurement, orgId, dedupKeys.map(sqlString).join(", "), sinceUs));
-}
-
-function dedupLookupSql(measurement: string, orgId: string, keyList: string, sinceUs: number): string {
+function dedupLookupSql(measurement: string, scope: MemoryFilter, keyList: string, sinceUs: number): string {
   return (
-    `SELECT agent_id, dedup_key, id FROM ${sqlMeasurement(measurement)} WHERE org_id = ${sqlString(orgId)} ` +
+    `SELECT agent_id, dedup_key, id FROM ${sqlMeasurement(measurement)} WHERE ${filterConditions(scope, { timePruning: false }).join(" AND ")} ` +
     `AND dedup_key IN (${keyList}) AND ingested_at > ${sqlInteger(sinceUs)} ` +
     "QUALIFY row_number() OVER (PARTITION BY agent_id, dedup_key ORDER BY ingested_at, id) = 1 ORDER BY agent_id, dedup_key"
   );
 }
 
-/** The dedup lookup for any number of keys, split into as few queries as fit Arc's limit. */
-export function buildDedupLookupQueries(measurement: string, orgId: string, dedupKeys: readonly string[], sinceUs: number): string[] {
+/**
+ * The dedup lookup for any number of keys, split into as few queries as fit Arc's limit. A scope
+ * that `filterFitsRead` accepts leaves room for any one key (see READ_FRAME_BYTES).
+ */
+export function buildDedupLookupQueries(measurement: string, scope: MemoryFilter, dedupKeys: readonly string[], sinceUs: number): string[] {
   const literals = [...new Set(dedupKeys)].map(sqlString);
   if (literals.length === 0) return [];
-  const overhead = utf8Length(dedupLookupSql(measurement, orgId, "", sinceUs));
+  const overhead = utf8Length(dedupLookupSql(measurement, scope, "", sinceUs));
   const chunks: string[][] = [];
   let current: string[] = [];
   let size = overhead;
@@ -180,5 +181,5 @@ export function buildDedupLookupQueries(measurement: string, orgId: string, dedu
     current.push(literal);
   }
   chunks.push(current);
-  return chunks.map((chunk) => fitted(dedupLookupSql(measurement, orgId, chunk.join(", "), sinceUs)));
+  return chunks.map((chunk) => fitted(dedupLookupSql(measurement, scope, chunk.join(", "), sinceUs)));
 }

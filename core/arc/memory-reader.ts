@@ -112,14 +112,15 @@ export class ArcMemoryReader {
   }
 
   /**
-   * Dedup keys that already belong to a memory accepted after `sinceUs`, mapped to that
-   * memory's id. Any number of keys: the lookup is split to fit Arc's SQL length limit.
+   * Dedup keys that already belong to a memory accepted after `sinceUs`, among those `scope`
+   * matches (an org, less what it leaves out), mapped to that memory's id. Any number of keys:
+   * the lookup is split to fit Arc's SQL length limit.
    */
-  async findDedupClaims(orgId: string, claims: readonly string[], sinceUs: number): Promise<Map<string, string>> {
+  async findDedupClaims(scope: MemoryFilter, claims: readonly string[], sinceUs: number): Promise<Map<string, string>> {
     const asked = new Set(claims);
     const keys = claims.map((claim) => splitDedupClaim(claim).dedupKey);
     const found = new Map<string, string>();
-    for (const sql of buildDedupLookupQueries(this.client.measurement, orgId, keys, sinceUs)) {
+    for (const sql of buildDedupLookupQueries(this.client.measurement, scope, keys, sinceUs)) {
       for (const row of rowsByName(await this.client.query(sql))) {
         // The query matches keys only; another agent's use of a key is no duplicate.
         const claim = dedupClaim(arcText(row.agent_id), arcText(row.dedup_key));

@@ -1,3 +1,4 @@
+import type { HiddenInArc } from "../memory/hidden-in-arc";
 import type { MemoryRecord } from "../memory/schema";
 import type { ArcDedupLookup, CoordinatorLogger } from "./options";
 
@@ -21,6 +22,8 @@ export const ARC_DEDUP_RETRY_AFTER_MS = 30_000;
 export interface ArcDedupDeps {
   lookup: ArcDedupLookup;
   authoritativeSinceUs(orgId: string): number | Promise<number>;
+  /** The org's memories whose rows in Arc are no longer what they hold, among these agents' (see `RecentIds.hiddenInArc`). */
+  hiddenOf(orgId: string, agentIds: string[]): HiddenInArc;
   logger: CoordinatorLogger;
   /** Per org, until when (ms) its lookups are skipped after one failed; kept by the caller. */
   skipUntilMs: Map<string, number>;
@@ -66,7 +69,8 @@ export async function findArcDuplicates(
       const orgItems = items.filter((item) => item.record.org_id === orgId && item.dedupKey !== "" && !knownLocally(item));
       if (orgItems.length === 0) return;
       const keys = [...new Set(orgItems.map((item) => item.dedupKey))];
-      const found = await withDeadline(deps.lookup(orgId, keys, sinceUs), ARC_DEDUP_LOOKUP_TIMEOUT_MS);
+      const hidden = deps.hiddenOf(orgId, [...new Set(orgItems.map((item) => item.record.agent_id))]);
+      const found = await withDeadline(deps.lookup(orgId, keys, sinceUs, hidden), ARC_DEDUP_LOOKUP_TIMEOUT_MS);
       for (const item of orgItems) {
         const existing = found.get(item.dedupKey);
         if (existing !== undefined) duplicates.set(item.seq, existing);

@@ -1,5 +1,6 @@
 import { ArcRequestError } from "../arc/request-error";
 import type { ArcRouter, ArcTarget } from "../arc-routing/router";
+import { withoutHidden } from "../memory/hidden-in-arc";
 import type { Clock } from "../clock";
 import type { ConfirmDelivered, OutboxCoordinatorOptions } from "./options";
 
@@ -12,7 +13,8 @@ type ArcHooks = Required<Pick<OutboxCoordinatorOptions, "resolveSink" | "arcDedu
 export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHooks {
   return {
     resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
-    arcDedupLookup: async (orgId, claims, sinceUs) => (await arc.targetFor(orgId)).reader.findDedupClaims(orgId, claims, sinceUs),
+    arcDedupLookup: async (orgId, claims, sinceUs, hidden) =>
+      (await arc.targetFor(orgId)).reader.findDedupClaims(withoutHidden({ org_id: orgId }, hidden), claims, sinceUs),
     // The default Arc's per-org database only ever received rows through this outbox, whose
     // dedup log therefore knows every key; a bound instance may hold older rows of its own.
     authoritativeSinceUs: async (orgId) => {

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock";
 import type { Logger } from "../logger";
 import type { MemoryFilter } from "../memory/filter";
+import type { HiddenInArc } from "../memory/hidden-in-arc";
 import type { MemoryRecord } from "../memory/schema";
 import type { SqlExecutor } from "../sql/executor";
 import type { OutboxConfigInput } from "./config";
@@ -28,9 +29,10 @@ export type SinkResolver = (orgId: string) => Promise<ArcSink>;
 
 /**
  * Which of `claims` (see `dedupClaim`: an agent's dedup key) already exist in the org's Arc rows
- * accepted after `sinceUs`: claim → memory id.
+ * accepted after `sinceUs`: claim → memory id. Rows of `hidden` memories do not count: their
+ * delete (or their update's) is stored and owed to Arc, and their keys were released with it.
  */
-export type ArcDedupLookup = (orgId: string, claims: string[], sinceUs: number) => Promise<Map<string, string>>;
+export type ArcDedupLookup = (orgId: string, claims: string[], sinceUs: number, hidden: HiddenInArc) => Promise<Map<string, string>>;
 
 /**
  * See `OutboxCoordinatorOptions.confirmDelivered`: the org's delivered rows about to leave were

@@ -467,23 +467,33 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       if (ids) ids.push(record.id);
       else byType.set(record.memory_type, [record.id]);
     }
-    // A memory never changes agent: other agents' updates and deletes cannot touch the reads.
     const agents = agentsOf(filter);
-    const mayMeet = (theirs: readonly string[] | undefined) => agents === undefined || theirs === undefined || theirs.some((agent) => agents.includes(agent));
     const org = this.orgs.get(orgId);
+    return {
+      oldestIngestedAtUs: oldest,
+      byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })),
+      ...this.hiddenInArc(orgId, agents),
+      // With no org outbox, no update: one made later marks differently.
+      updateMark: org ? org.updates.markFor(agents) : "none",
+    };
+  }
+
+  /**
+   * What the org's owed deletes hide in Arc (see `RecentIds.hiddenInArc`), among the memories of
+   * `agents` (undefined: every agent's). A memory never changes agent: other agents' updates and
+   * deletes cannot touch them.
+   */
+  private hiddenInArc(orgId: string, agents: readonly string[] | undefined): Pick<RecentIds, "hiddenInArc" | "hiddenFilters"> {
+    const mayMeet = (theirs: readonly string[] | undefined) => agents === undefined || theirs === undefined || theirs.some((agent) => agents.includes(agent));
     const hidden = new Set<string>();
     const hiddenFilters: DeleteFilter[] = [];
-    for (const owed of org?.arcDeletes ?? []) {
+    for (const owed of this.orgs.get(orgId)?.arcDeletes ?? []) {
       if (owed.memory && mayMeet([owed.memory.agentId])) hidden.add(owed.memory.id);
       if (owed.filter && mayMeet(agentsOf(owed.filter))) hiddenFilters.push(owed.filter);
     }
     return {
-      oldestIngestedAtUs: oldest,
-      byType: [...byType].map(([memory_type, ids]) => ({ memory_type, ids })),
       hiddenInArc: hidden.size > MAX_HIDDEN_IDS ? null : [...hidden],
       hiddenFilters: hiddenFilters.length > MAX_HIDDEN_FILTERS ? null : hiddenFilters,
-      // With no org outbox, no update: one made later marks differently.
-      updateMark: org ? org.updates.markFor(agents) : "none",
     };
   }
 
@@ -625,6 +635,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
           {
             lookup: arcDedupLookup,
             authoritativeSinceUs: (orgId) => this.localDedupSinceUs(orgId),
+            hiddenOf: (orgId, agentIds) => this.hiddenInArc(orgId, agentIds),
             logger: this.logger,
             skipUntilMs: this.arcDedupSkipUntilMs,
           },

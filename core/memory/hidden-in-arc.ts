@@ -5,7 +5,7 @@ import type { MemoryFilter } from "./filter";
 import type { MemoryRecord } from "./schema";
 
 /** What the writer answers of the deletes Arc still owes; a writer from before a field answers without it. */
-type Hidden = Partial<Pick<RecentIds, "hiddenInArc" | "hiddenFilters">>;
+export type HiddenInArc = Partial<Pick<RecentIds, "hiddenInArc" | "hiddenFilters">>;
 
 /**
  * The filter for Arc's rows, leaving out those of the memories the writer names hidden in Arc: an
@@ -13,7 +13,7 @@ type Hidden = Partial<Pick<RecentIds, "hiddenInArc" | "hiddenFilters">>;
  * more than one query can name (null), or naming them would push a read past what one Arc query
  * may hold, Arc's rows of them show: the read still answers, as it did before there were any.
  */
-export function withoutHidden(filter: MemoryFilter, hidden: Hidden): MemoryFilter {
+export function withoutHidden(filter: MemoryFilter, hidden: HiddenInArc): MemoryFilter {
   const ids = hidden.hiddenInArc ?? [];
   const filters = hidden.hiddenFilters ?? [];
   if (ids.length === 0 && filters.length === 0) return filter;
@@ -26,7 +26,7 @@ export function withoutHidden(filter: MemoryFilter, hidden: Hidden): MemoryFilte
 }
 
 /** Whether Arc's copy of a memory is one the writer names hidden (see `withoutHidden`). */
-export function isHidden(stored: MemoryRecord, hidden: Hidden): boolean {
+export function isHidden(stored: MemoryRecord, hidden: HiddenInArc): boolean {
   return (hidden.hiddenInArc?.includes(stored.id) ?? false) || (hidden.hiddenFilters?.some((filter) => matchesFilter(stored, filter)) ?? false);
 }
 

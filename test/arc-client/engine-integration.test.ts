@@ -177,7 +177,7 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     expect(await reader.countByType({ org_id: "org_a" })).toEqual({ decision: 4, episodic: 8 });
     expect(await reader.getById("org_a", batch[3]!.id)).toEqual(batch[3]);
     const claims = ["key1", "key2", "nope"].map((key) => dedupClaim(batch[1]!.agent_id, key));
-    const found = await reader.findDedupClaims("org_a", claims, T);
+    const found = await reader.findDedupClaims({ org_id: "org_a" }, claims, T);
     expect(found).toEqual(new Map([[claims[0], batch[1]!.id], [claims[1], batch[2]!.id]]));
   });
 

@@ -6,7 +6,6 @@ import {
   ARC_SQL_MAX_BYTES,
   buildCountQuery,
   buildDedupLookupQueries,
-  buildDedupLookupQuery,
   buildGetByIdQuery,
   buildIdTypeQuery,
   buildListCandidatesQuery,
@@ -155,6 +154,17 @@ describe("the room a read keeps for all but its filter", () => {
     for (const sql of queries) expect(utf8Length(sql) - conditions).toBeLessThanOrEqual(READ_FRAME_BYTES);
   });
 
+  it("holds a dedup lookup of the longest key around the org and what it leaves out", () => {
+    const measurement = `m${"x".repeat(127)}`;
+    const scope: MemoryFilter = { org_id: "org_0123456789abcdef01234567", not_ids: ["0190a4b2-0000-7000-8000-000000000000"] };
+    const conditions = utf8Length(filterConditions(scope, { timePruning: false }).join(" AND "));
+    // 128 characters, each as long as SQL can write one: four bytes of UTF-8, or a quote written twice.
+    for (const key of ["\u{1F600}".repeat(128), "'".repeat(128)]) {
+      const [sql] = buildDedupLookupQueries(measurement, scope, [key], Number.MAX_SAFE_INTEGER);
+      expect(utf8Length(sql!) - conditions).toBeLessThanOrEqual(READ_FRAME_BYTES);
+    }
+  });
+
   it("is what filterFitsRead leaves beside the filter", () => {
     const tags = (n: number) => Array.from({ length: n }, (_, i) => `${i}`.padStart(64, "t"));
     expect(filterFitsRead({ org_id: "org_a", tags_all: tags(64) })).toBe(true);
@@ -196,19 +206,19 @@ describe("other queries", () => {
   });
 
   it("looks dedup keys up by acceptance time, first accepted memory per agent and key", () => {
-    expect(buildDedupLookupQuery("events", "o", ["k1", "k'2"], 5)).toBe(
+    expect(buildDedupLookupQueries("events", { org_id: "o" }, ["k1", "k'2"], 5)).toEqual([
       "SELECT agent_id, dedup_key, id FROM events WHERE org_id = 'o' AND dedup_key IN ('k1', concat('k', chr(39), '2')) AND ingested_at > 5 " +
         "QUALIFY row_number() OVER (PARTITION BY agent_id, dedup_key ORDER BY ingested_at, id) = 1 ORDER BY agent_id, dedup_key",
-    );
+    ]);
   });
 
   it("splits a long dedup lookup into queries that each fit, covering every key once", () => {
     const keys = Array.from({ length: 600 }, (_, i) => `${i}`.padEnd(128, i % 3 === 0 ? "'" : "k"));
-    const queries = buildDedupLookupQueries("events", "o", [...keys, ...keys.slice(0, 10)], 0);
+    const queries = buildDedupLookupQueries("events", { org_id: "o" }, [...keys, ...keys.slice(0, 10)], 0);
     expect(queries.length).toBeGreaterThan(10);
     for (const sql of queries) expect(utf8Length(sql)).toBeLessThanOrEqual(ARC_SQL_MAX_BYTES);
     const listed = queries.flatMap((sql) => sql.slice(sql.indexOf("IN (") + 4, sql.indexOf(") AND ingested_at")).split(/, (?=concat|')/));
     expect(listed).toHaveLength(keys.length);
-    expect(buildDedupLookupQueries("events", "o", [], 0)).toEqual([]);
+    expect(buildDedupLookupQueries("events", { org_id: "o" }, [], 0)).toEqual([]);
   });
 });

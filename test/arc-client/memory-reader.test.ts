@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ArcQueryPort } from "../../core/arc/client";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import { dedupClaim } from "../../core/memory/dedup-key";
+import { withoutHidden } from "../../core/memory/hidden-in-arc";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { createMemoryTable, duckdbArcPort, insertRecords, useDuckdb } from "./support/duckdb";
 
@@ -69,7 +70,7 @@ describe("ArcMemoryReader", () => {
     expect(await reader.countByType({ org_id: "org_a" })).toEqual({});
     expect(await reader.getById("org_a", "m1")).toBeNull();
     expect(await reader.list({ filter: { org_id: "org_a" }, order: "asc", order_by: "time", limit: 5 })).toEqual([]);
-    expect(await reader.findDedupClaims("org_a", [dedupClaim("a", "k")], 0)).toEqual(new Map());
+    expect(await reader.findDedupClaims({ org_id: "org_a" }, [dedupClaim("a", "k")], 0)).toEqual(new Map());
   });
 
   it("finds an agent's dedup keys accepted after the window start, first accepted id per key, across chunks", async () => {
@@ -82,11 +83,22 @@ describe("ArcMemoryReader", () => {
     const { reader, port } = await readerOver([...later, ...first, old, otherAgent, memory({ org_id: "org_b", dedup_key: "other" })]);
     const agent = first[0]!.agent_id;
     const claims = [...keys, "old", "other", "missing", "theirs"].map((key) => dedupClaim(agent, key));
-    const found = await reader.findDedupClaims("org_a", claims, T);
+    const found = await reader.findDedupClaims({ org_id: "org_a" }, claims, T);
     expect(port.queries.length).toBeGreaterThan(1);
     expect(found).toEqual(new Map(keys.map((key, i) => [dedupClaim(agent, key), first[i]!.id])));
-    expect(await reader.findDedupClaims("org_a", [dedupClaim("someone_else", "theirs")], T)).toEqual(
+    expect(await reader.findDedupClaims({ org_id: "org_a" }, [dedupClaim("someone_else", "theirs")], T)).toEqual(
       new Map([[dedupClaim("someone_else", "theirs"), otherAgent.id]]),
     );
+  });
+
+  it("finds no dedup key in the memories the scope leaves out, and the next holder of a key instead", async () => {
+    const deleted = memory({ dedup_key: "shared", ingested_at_us: T + 1 });
+    const later = memory({ dedup_key: "shared", ingested_at_us: T + 2 });
+    const inGoneSession = memory({ dedup_key: "session-only", session_id: "gone", ingested_at_us: T + 3 });
+    const { reader } = await readerOver([deleted, later, inGoneSession]);
+    const claims = ["shared", "session-only"].map((key) => dedupClaim("agent_1", key));
+    expect(await reader.findDedupClaims({ org_id: "org_a" }, claims, T)).toEqual(new Map([[claims[0], deleted.id], [claims[1], inGoneSession.id]]));
+    const scope = withoutHidden({ org_id: "org_a" }, { hiddenInArc: [deleted.id], hiddenFilters: [{ org_id: "org_a", session_id: "gone" }] });
+    expect(await reader.findDedupClaims(scope, claims, T)).toEqual(new Map([[claims[0], later.id]]));
   });
 });

@@ -3,6 +3,7 @@ import { dedupHash } from "../../core/coordinator/dedup-index";
 import { ServiceError } from "../../core/errors";
 import { allOf, FakeSink, makeRecord, SinkError, storedIds, useOutboxFile } from "./support";
 import { dedupClaim, splitDedupClaim } from "../../core/memory/dedup-key";
+import type { HiddenInArc } from "../../core/memory/hidden-in-arc";
 
 const HOUR = 3_600_000;
 const { open } = useOutboxFile();
@@ -153,6 +154,33 @@ describe("dedup against Arc", () => {
     h.clock.advance(HOUR);
     await h.coordinator.accept("org_a", [makeRecord({ dedup_key: "arc-2" })]);
     expect(calls).toHaveLength(1);
+  });
+
+  it("has the Arc lookup leave out the writing agents' memories whose delete Arc still owes", async () => {
+    const asked: Array<{ keys: string[]; hidden: HiddenInArc }> = [];
+    const h = await open({
+      arcDedupLookup: async (_orgId, keys, _sinceUs, hidden) => {
+        asked.push({ keys, hidden });
+        return new Map();
+      },
+      authoritativeSinceUs: () => Number.MAX_SAFE_INTEGER,
+    });
+    const anns = makeRecord({ agent_id: "ann", dedup_key: "a" });
+    const bobs = makeRecord({ agent_id: "bob", dedup_key: "b", session_id: "s1" });
+    await h.coordinator.accept("org_a", [anns, bobs]);
+    await h.coordinator.flush("org_a");
+    h.sink.deleteFailing = new SinkError("arc busy", true);
+    await expect(h.coordinator.forget("org_a", [anns], { inArc: true })).rejects.toMatchObject({ code: "arc_unavailable" });
+    const bobsSession = { org_id: "org_a", agent_id: "bob", session_id: "s1" };
+    await expect(h.coordinator.forgetMatching("org_a", bobsSession, { inArc: true })).rejects.toMatchObject({ code: "arc_unavailable" });
+    asked.length = 0;
+
+    await h.coordinator.accept("org_a", [makeRecord({ agent_id: "ann", dedup_key: "a" })]);
+    await h.coordinator.accept("org_a", [makeRecord({ agent_id: "bob", dedup_key: "b" })]);
+    expect(asked).toEqual([
+      { keys: [dedupClaim("ann", "a")], hidden: { hiddenInArc: [anns.id], hiddenFilters: [] } },
+      { keys: [dedupClaim("bob", "b")], hidden: { hiddenInArc: [], hiddenFilters: [bobsSession] } },
+    ]);
   });
 
   it("asks Arc for keys older than what the in-memory index kept within its key budget", async () => {

@@ -83,5 +83,17 @@ describe("per-org Arc routing", () => {
     expect(otherAgent.status).toBe(201);
     const fresh = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "new", content: "again", dedup_key: "fresh-key" } });
     expect(fresh.status).toBe(201);
+
+    // Deleted while the tenant's Arc refuses deletes: its key is free again, though Arc still holds it.
+    tenantArc.failDeletes(1_000);
+    try {
+      const deleted = await env.server.api("DELETE", "/api/v1/memories/0190aaaa-0000-7000-8000-000000000001", { key: org.key });
+      expect(deleted.status).toBe(503);
+      expect(await tenantArc.query("legacy_db", "SELECT count(*) FROM events WHERE dedup_key = 'legacy-key' AND agent_id = 'old'")).toEqual([[1]]);
+      const reused = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "old", content: "anew", dedup_key: "legacy-key" } });
+      expect(reused.status, reused.text).toBe(201);
+    } finally {
+      tenantArc.failDeletes(0);
+    }
   });
 });
