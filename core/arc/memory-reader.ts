@@ -68,12 +68,13 @@ export class ArcMemoryReader {
    * The memory with this id. Ids this server makes are UUIDv7 stamped with the millisecond of
    * `ingested_at`, and Arc holds rows in roughly ingest order, so the lookup first reads the rows
    * ingested at exactly that time: a few row groups instead of the whole table. An update's new
-   * version is ingested later: `laterVersionUs`, the writer's hint of when (awaited only once the
-   * id's own time holds nothing), is read the same way. Then the rows within a few seconds of the
+   * version is ingested later: `laterVersionUs` asks the writer when (only once the id's own time
+   * holds nothing, so a memory never updated costs the writer nothing), and that time is read the
+   * same way. Then the rows within a few seconds of the
    * id's time (a stepped clock), and last every row, for an id from elsewhere (an import, another
    * server's clock) or a version the writer no longer keeps.
    */
-  async getById(orgId: string, id: string, laterVersionUs?: Promise<number | null>): Promise<MemoryRecord | null> {
+  async getById(orgId: string, id: string, laterVersionUs?: () => Promise<number | null>): Promise<MemoryRecord | null> {
     const stampedMs = uuidv7Millis(id);
     // A UUIDv7 stamped past the safe-integer range of µs (the year 2255 on) was made by no
     // server's clock: look for it everywhere rather than write a bound SQL cannot hold.
@@ -84,7 +85,7 @@ export class ArcMemoryReader {
     };
     const first = stamped ? await read({ atUs: stampedMs * 1000 }) : undefined;
     if (first) return first;
-    const versionUs = await laterVersionUs;
+    const versionUs = await laterVersionUs?.();
     const later = versionUs === null || versionUs === undefined ? undefined : await read({ atUs: versionUs });
     if (later) return later;
     const near = stamped ? await read({ sinceUs: (stampedMs - ID_TIME_SLACK_MS) * 1000, beforeUs: (stampedMs + ID_TIME_SLACK_MS) * 1000 }) : undefined;

@@ -195,9 +195,9 @@ export class MemoryService {
     const byId: MemoryPageRequest = { filter: { org_id: orgId, ids: [id] }, order: "asc", order_by: "time", limit: 1 };
     const [recent] = await this.options.coordinator.recent(orgId, byId);
     if (recent) return recent;
-    // Where an update put the memory's latest version, asked for while Arc is read. Only a hint:
-    // without it (a writer from before it, on a rolling deploy) Arc is read at more places.
-    const laterVersionUs = this.options.coordinator.latestVersionUs(orgId, id).catch(() => null);
+    // Where an update put the memory's latest version. Only a hint: without it (a writer from
+    // before it, on a rolling deploy) Arc is read at more places.
+    const laterVersionUs = () => this.options.coordinator.latestVersionUs(orgId, id).catch(() => null);
     const target = await this.options.arc.targetFor(orgId);
     const [stored, hidden] = await Promise.all([
       target.reader.getById(orgId, id, laterVersionUs),

@@ -150,18 +150,21 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     const original = memory(2, { id: uuidv7(nowMs), ingested_at_us: nowMs * 1000 });
     await client.write([updated, original]);
     await engine.flush();
-    const hint = (versionUs: number | null) => Promise.resolve(versionUs);
+    let asked = 0;
+    const hint = (versionUs: number | null) => async () => ((asked += 1), versionUs);
 
     expect(await reader.getById("org_a", updated.id, hint(updated.ingested_at_us))).toEqual(updated);
     expect(sqls).toEqual([expect.stringMatching(`ingested_at = ${nowMs * 1000}$`), expect.stringMatching(`ingested_at = ${updated.ingested_at_us}$`)]);
-    // The id's own time holds the memory: the hint is not read.
+    // The id's own time holds the memory: the writer is not asked.
     expect(await reader.getById("org_a", original.id, hint(updated.ingested_at_us))).toEqual(original);
     expect(sqls).toHaveLength(3);
+    expect(asked).toBe(1);
     // A hint out of date (a later update since): found by the longer reads, as with none.
     expect(await reader.getById("org_a", updated.id, hint(updated.ingested_at_us - 1))).toEqual(updated);
     expect(sqls.slice(3).map((sql) => /ingested_at (=|>=)/.exec(sql)?.[1] ?? "none")).toEqual(["=", "=", ">=", "none"]);
     expect(await reader.getById("org_a", updated.id, hint(null))).toEqual(updated);
     expect(sqls).toHaveLength(10);
+    expect(asked).toBe(3);
   });
 
   it("collapses a redelivered batch, counts distinct memories, and finds dedup keys", async () => {

@@ -29,8 +29,8 @@ function serviceWith(latestVersionUs: WriteCoordinator["latestVersionUs"]) {
   const hints: Array<number | null | undefined> = [];
   const coordinator = { recent: async () => [], recentIds: async () => nothingHidden, latestVersionUs } as unknown as WriteCoordinator;
   const reader = {
-    getById: async (_org: string, id: string, laterVersionUs?: Promise<number | null>) => {
-      hints.push(await laterVersionUs);
+    getById: async (_org: string, id: string, laterVersionUs?: () => Promise<number | null>) => {
+      hints.push(await laterVersionUs?.());
       return id === memory.id ? memory : null;
     },
   };
