@@ -70,9 +70,9 @@ export class ArcMemoryReader {
    * ingested at exactly that time: a few row groups instead of the whole table. An update's new
    * version is ingested later: `laterVersionUs` asks the writer when (only once the id's own time
    * holds nothing, so a memory never updated costs the writer nothing), and that time is read the
-   * same way. Then the rows within a few seconds of the
-   * id's time (a stepped clock), and last every row, for an id from elsewhere (an import, another
-   * server's clock) or a version the writer no longer keeps.
+   * same way. Then the rows within a few seconds of the id's time (a stepped clock), and last
+   * every row, for an id from elsewhere (an import, another server's clock) or a version the
+   * writer no longer keeps.
    */
   async getById(orgId: string, id: string, laterVersionUs?: () => Promise<number | null>): Promise<MemoryRecord | null> {
     const stampedMs = uuidv7Millis(id);
