@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Logger } from "../../core/logger";
+import { MAX_ROWS_PER_DELETE } from "./storage/delete-rows";
 
 /** Where the engine reports what Arc would log: skipped batch items, failed timer flushes. */
 export type ArcEngineLogger = Pick<Logger, "warn" | "error">;
@@ -30,6 +31,8 @@ export const arcEngineOptionsSchema = z.object({
   maxBufferRows: z.number().int().positive().default(50_000),
   /** `POST /api/v1/delete` answers 403 when false. */
   deleteEnabled: z.boolean().default(true),
+  /** A delete matching more rows answers 400 and deletes nothing (Arc's `delete.max_rows_per_delete`). */
+  maxRowsPerDelete: z.number().int().positive().default(MAX_ROWS_PER_DELETE),
   logger: z
     .custom<ArcEngineLogger>(
       (v) => typeof v === "object" && v !== null && "warn" in v && "error" in v,

@@ -101,6 +101,31 @@ describe("POST /api/v1/delete (item 25)", () => {
     expect(res.json.error).toBe("Invalid request body: Unprocessable Entity");
   });
 
+  it("refuses a delete matching more rows than its maximum and deletes nothing, also as a dry run", async () => {
+    const capped = await ArcServer.start({ maxRowsPerDelete: 2 });
+    try {
+      await capped.write({ m: "many", columns: { time: [T0, T0 + 1, T0 + 2], id: ["a", "b", "c"] } });
+      const deleteIn = (where: string, extra: Record<string, unknown>) =>
+        capped.request("/api/v1/delete", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ database: "default", measurement: "many", where, ...extra }),
+        });
+      for (const extra of [{ confirm: true }, { dry_run: true }]) {
+        const res = await deleteIn("1=1", extra);
+        expect(res.status).toBe(400);
+        expect(res.json).toMatchObject({ success: false, deleted_count: 0, error: "Delete would affect 3 rows, more than the maximum of 2" });
+      }
+      expect((await capped.query("SELECT id FROM many ORDER BY id")).json.data).toEqual([["a"], ["b"], ["c"]]);
+      // A predicate DuckDB fails on while deleting: a 500, and the writer takes the next delete.
+      expect((await deleteIn("CAST(id AS INTEGER) = 1", { confirm: true })).status).toBe(500);
+      expect((await deleteIn("id IN ('a', 'b')", { confirm: true })).json).toMatchObject({ success: true, deleted_count: 2 });
+      expect((await capped.query("SELECT id FROM many ORDER BY id")).json.data).toEqual([["c"]]);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("answers 403 when deletes are disabled", async () => {
     const off = await ArcServer.start({ deleteEnabled: false });
     try {

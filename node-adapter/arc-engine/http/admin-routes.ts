@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { measurementError, queryDatabaseError, storageName } from "../names";
 import { checkDeleteWhere } from "../sql/delete-where";
-import { deleteRows, MAX_ROWS_PER_DELETE } from "../storage/delete-rows";
+import { deleteRows } from "../storage/delete-rows";
 import { requirePermission } from "./auth";
 import { isJsonContentType, readBody, TOO_LARGE } from "./body";
 import type { ArcEnv, EngineServices } from "./context";
@@ -69,10 +69,10 @@ export function registerAdminRoutes(app: Hono<ArcEnv>, services: EngineServices)
       return answer(400, { error: "Delete requires confirm: true (or dry_run: true to preview)", dry_run: dryRun });
     }
     try {
-      const outcome = await deleteRows(store, { database, measurement, where: where.where, dryRun });
+      const outcome = await deleteRows(store, { database, measurement, where: where.where, dryRun }, options.maxRowsPerDelete);
       if (outcome.kind === "too_many") {
         return answer(400, {
-          error: `Delete would affect ${outcome.matched} rows, more than the maximum of ${MAX_ROWS_PER_DELETE}`,
+          error: `Delete would affect ${outcome.matched} rows, more than the maximum of ${options.maxRowsPerDelete}`,
           dry_run: dryRun,
         });
       }
