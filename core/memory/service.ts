@@ -144,7 +144,7 @@ export class MemoryService {
       return { current, readAtMs };
     };
     let { current, readAtMs } = await read();
-    return this.deleteWithArc(orgId, this.versionsWhere(orgId, current), async () => {
+    return this.deleteWithArc(orgId, this.probeWhere(orgId, current), async () => {
       for (let attempt = 1; ; attempt++) {
         const done = await change(current, readAtMs);
         if (done !== undefined) return done;
@@ -154,9 +154,14 @@ export class MemoryService {
     });
   }
 
-  /** Every version of the memory Arc may hold, for the dry run that asks whether Arc deletes (the writer owes the real delete). */
-  private versionsWhere(orgId: string, current: MemoryRecord): string {
-    return buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, Math.max(this.options.clock.now() * 1000, current.ingested_at_us) + 1);
+  /**
+   * The `where` of the dry run that asks whether Arc deletes at all (the writer owes the real
+   * delete, of every version): built as that delete's, but over an empty ingest range, so Arc
+   * refuses it for the same reasons and counts no row. Counting the versions would cost a scan
+   * of every row ingested since the memory, which nothing reads.
+   */
+  private probeWhere(orgId: string, current: MemoryRecord): string {
+    return buildDeleteMemoryWhere(orgId, current.id, current.ingested_at_us, current.ingested_at_us);
   }
 
   /** The closed sessions the inputs name (none for most writes, and then no query once cached). */
