@@ -158,7 +158,7 @@ describe("the room a read keeps for all but its filter", () => {
     const measurement = `m${"x".repeat(127)}`;
     const scope: MemoryFilter = { org_id: "org_0123456789abcdef01234567", not_ids: ["0190a4b2-0000-7000-8000-000000000000"] };
     const conditions = utf8Length(filterConditions(scope, { timePruning: false }).join(" AND "));
-    // 128 characters, each as long as SQL can write one: four bytes of UTF-8, or a quote written twice.
+    // 128 characters, each as long as SQL can write one: four bytes of UTF-8, or a quote (written as chr(39)).
     for (const key of ["\u{1F600}".repeat(128), "'".repeat(128)]) {
       const [sql] = buildDedupLookupQueries(measurement, scope, [key], Number.MAX_SAFE_INTEGER);
       expect(utf8Length(sql!) - conditions).toBeLessThanOrEqual(READ_FRAME_BYTES);
