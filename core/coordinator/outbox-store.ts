@@ -321,10 +321,10 @@ export class OutboxStore {
   }
 
   /** The ingest time of the memory's latest version an update stored, if this outbox keeps it (see migration 10). */
-  async versionUs(orgId: string, memoryId: string): Promise<number | undefined> {
+  async versionUs(orgId: string, memoryId: string): Promise<number | null> {
     const result = await this.sql.execute("SELECT version_us FROM memory_versions WHERE org_id = ? AND memory_id = ?", [orgId, wellFormed(memoryId)]);
     const row = result.rows[0];
-    return row === undefined ? undefined : Number(row.version_us);
+    return row === undefined ? null : Number(row.version_us);
   }
 
   /**

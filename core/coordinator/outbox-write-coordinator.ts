@@ -497,8 +497,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     };
   }
 
-  async latestVersionUs(orgId: string, memoryId: string): Promise<number | null> {
-    return (await this.store.versionUs(orgId, memoryId)) ?? null;
+  latestVersionUs(orgId: string, memoryId: string): Promise<number | null> {
+    return this.store.versionUs(orgId, memoryId);
   }
 
   private matching(orgId: string, filter: MemoryFilter): MemoryRecord[] {
