@@ -109,7 +109,10 @@ export const settingsSchema = z.object({
       /** Deadline of a /health probe of an Arc (readiness, the restart check); the original dialled within it. */
       connect_timeout: duration("5s", { positive: true }),
       query_timeout: duration("30s", { positive: true }),
-      /** How long a delivered memory may stay invisible to Arc queries (Arc buffers, prunes caches). */
+      /**
+       * How long a delivered memory may stay invisible to Arc queries (Arc buffers, prunes caches):
+       * at least Arc's max_buffer_age_ms, since a delete of a row sent longer ago skips Arc's flush.
+       */
       visibility_delay: duration("65s"),
     })
     .prefault({}),

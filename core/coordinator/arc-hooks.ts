@@ -12,7 +12,17 @@ type ArcHooks = Required<Pick<OutboxCoordinatorOptions, "resolveSink" | "arcDedu
  */
 export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHooks {
   return {
-    resolveSink: async (orgId) => (await arc.targetFor(orgId)).client,
+    resolveSink: async (orgId) => {
+      const { client, source } = await arc.targetFor(orgId);
+      // The visibility delay is set for the default Arc; an org's own instance may buffer longer.
+      if (source !== "default") return client;
+      return {
+        write: (records) => client.write(records),
+        flushBuffers: () => client.flushBuffers(),
+        deleteWhere: (where) => client.deleteWhere(where),
+        flushesWithinVisibilityDelay: true,
+      };
+    },
     arcDedupLookup: async (orgId, claims, sinceUs, hidden) =>
       (await arc.targetFor(orgId)).reader.findDedupClaims(withoutHidden({ org_id: orgId }, hidden), claims, sinceUs),
     // The default Arc's per-org database only ever received rows through this outbox, whose

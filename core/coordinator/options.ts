@@ -18,6 +18,13 @@ export interface ArcSink {
   write(records: readonly MemoryRecord[]): Promise<void>;
   flushBuffers(): Promise<void>;
   deleteWhere(where: string): Promise<number>;
+  /**
+   * True for the Arc the visibility delay is set for: a row leaves its buffer within that delay,
+   * and the purge lets a delivered row go only after it. A delete that covers no row this outbox
+   * still holds as sent then skips the flush (see `PendingArcDelete.bufferClear`); otherwise, or
+   * when absent, every delete flushes first.
+   */
+  readonly flushesWithinVisibilityDelay?: boolean;
 }
 
 /**

@@ -61,6 +61,7 @@ export async function deliverNextChunk(orgId: string, org: OrgOutbox, deps: Deli
     const sink = await deps.resolveSink(orgId);
     resolved = true;
     sentAtMs = deps.clock.now();
+    org.sentThroughSeq = Math.max(org.sentThroughSeq, chunk.at(-1)!.seq);
     await sink.write(chunk.map((row) => row.record));
     const deliveredAtMs = deps.clock.now();
     org.markDelivered(chunk, deliveredAtMs);
@@ -105,9 +106,10 @@ function backOff(org: OrgOutbox, error: unknown, deps: DeliveryDeps): { delayMs:
 
 /**
  * Runs the deletes the org's Arc owes (see `OrgOutbox.arcDeletes`), oldest first, after flushing
- * Arc's buffer, whose rows a delete would skip; `settle` removes the done ones from the outbox
- * store. They run before the org's next chunk, which waits for them: a new version must not reach
- * Arc while its old one is still there. So a delete Arc refuses for good (no admin token,
+ * Arc's buffer, whose rows a delete would skip, unless none of them can find a row there (see
+ * `ArcSink.flushesWithinVisibilityDelay`); `settle` removes the done ones from the outbox store.
+ * They run before the org's next chunk, which waits for them: a new version must not reach Arc
+ * while its old one is still there. So a delete Arc refuses for good (no admin token,
  * `delete.enabled` off, a predicate or a partial rewrite it rejects: an error that says retrying
  * cannot help) is logged with its predicate and dropped rather than hold the org's deliveries
  * forever; a failure worth retrying (Arc unreachable or overloaded) keeps the rest owed and backs
@@ -137,11 +139,14 @@ export async function deleteOwed(
       await settleDone();
       return { ok: true, delivered: 0 };
     }
-    await sink.flushBuffers().catch((error: unknown) => {
-      if (isRetryable(error)) throw error;
-      // Refused for good, as the deletes will then be (and dropped below): hold nothing up for it.
-      deps.logger.error("arc refused the flush before its owed deletes", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
-    });
+    const flushFirst = !sink.flushesWithinVisibilityDelay || org.arcDeletes.some((owed) => !owed.bufferClear);
+    if (flushFirst) {
+      await sink.flushBuffers().catch((error: unknown) => {
+        if (isRetryable(error)) throw error;
+        // Refused for good, as the deletes will then be (and dropped below): hold nothing up for it.
+        deps.logger.error("arc refused the flush before its owed deletes", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
+      });
+    }
     for (const owed of [...org.arcDeletes]) {
       try {
         await sink.deleteWhere(owed.where);

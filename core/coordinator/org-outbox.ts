@@ -82,6 +82,13 @@ export class OrgOutbox {
   retryAtMs: number | undefined;
   /** Set after the org's Arc refused a body as too large (413): the byte bound its chunks keep to. */
   chunkBytesLimit: number | undefined;
+  /** The highest seq sent to Arc so far, by a delivery, even a failed one: Arc may have buffered what it never answered. */
+  sentThroughSeq = Number.NEGATIVE_INFINITY;
+  /**
+   * Rows that may sit in Arc's buffer left the outbox with no delete owed for them (a delete by
+   * filter releasing claims before its own delete is stored): the org's next delete flushes Arc.
+   */
+  forgotSentRows = false;
 
   /** `total` is the load of every org, which this org's changes keep up to date. */
   constructor(private readonly total: HeldLoads) {}
@@ -137,6 +144,14 @@ export class OrgOutbox {
   held(filter: MemoryFilter, matches: RecordMatcher): CachedRow[] {
     const lists = this.index.candidates(filter, matches) ?? [this.delivered, this.pending];
     return lists.flatMap((rows) => rows.filter((row) => matches(row.record, filter)));
+  }
+
+  /**
+   * Whether Arc's buffer, which a delete skips, may hold a copy of this row. A row that has left
+   * the outbox is out of it: the purge lets delivered rows go only once their Arc stored them.
+   */
+  maySitInArcBuffer(row: CachedRow): boolean {
+    return row.seq <= this.sentThroughSeq;
   }
 
   /** The pending or delivered row holding this memory, if any. */
@@ -250,6 +265,14 @@ export class OrgOutbox {
 
   /** Nothing pending, owed, delivered or in flight: the org can be forgotten. */
   isEmpty(): boolean {
-    return this.pending.length === 0 && this.arcDeletes.length === 0 && this.delivered.length === 0 && this.queued.rows === 0 && !this.deliveryInFlight && !this.forgetting;
+    return (
+      this.pending.length === 0 &&
+      this.arcDeletes.length === 0 &&
+      this.delivered.length === 0 &&
+      this.queued.rows === 0 &&
+      !this.deliveryInFlight &&
+      !this.forgetting &&
+      !this.forgotSentRows
+    );
   }
 }

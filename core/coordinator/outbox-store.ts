@@ -40,6 +40,12 @@ export interface PendingArcDelete {
   memory?: { id: string; agentId: string };
   /** A delete by filter's filter, which `where` was built from (see `RecentIds.hiddenFilters`). */
   filter?: DeleteFilter;
+  /**
+   * Set when none of the rows it deletes can still sit in Arc's buffer (see
+   * `OrgOutbox.maySitInArcBuffer`), so Arc need not flush before it. Known only to the run that
+   * owed it: a delete loaded at start flushes first.
+   */
+  bufferClear?: true;
 }
 
 /** A claimed dedup key; `seq` is the claiming record's. */

@@ -101,6 +101,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly load: HeldLoads = { pending: new HeldLoad(), delivered: new HeldLoad() };
   private readonly queuedLoad = new HeldLoad();
   private closing: Promise<void> | undefined;
+  /** When this run began: until the visibility delay has passed, Arc may buffer what the run before sent. */
+  private readonly openedAtMs: number;
 
   private constructor(
     private readonly options: OutboxCoordinatorOptions,
@@ -115,6 +117,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     readonly createdAtUs: number,
   ) {
     this.logger = options.logger ?? createConsoleLogger();
+    this.openedAtMs = options.clock.now();
     this.matches = options.matchesFilter ?? matchesFilter;
     this.recentChanges = new RecentChanges(this.matches);
     const limits = config;
@@ -240,7 +243,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // After every version and every delete by filter made so far, also in their millisecond.
       const stampUs = Math.max(nowMs * 1000, old.ingested_at_us + 1, this.recentChanges.stampFloorUs(orgId, nowMs));
       const stamped = { ...next, ingested_at_us: stampUs };
-      owed = { ...this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us)), memory: { id: old.id, agentId: old.agent_id } };
+      owed = {
+        ...this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us)),
+        memory: { id: old.id, agentId: old.agent_id },
+        ...this.bufferClear(org, org.rowOf(old.id)),
+      };
       const change = this.recentChanges.idChange(old.id, stamped.ingested_at_us, nowMs);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: stamped, dedupKey: this.claimOf(stamped), replaces: { memory: old, owed, change } }]);
     });
@@ -271,8 +278,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       // Every version: also one an update stored since the caller read the memory (none can come
       // after this delete, which updates that read the memory before now find recorded).
       for (const memory of taken) {
-        const fromUs = Math.min(memory.ingested_at_us, org.rowOf(memory.id)?.record.ingested_at_us ?? Infinity);
-        owed.push({ ...this.owe(orgId, buildDeleteMemoryWhere(orgId, memory.id, fromUs)), memory: { id: memory.id, agentId: memory.agent_id } });
+        const row = org.rowOf(memory.id);
+        const fromUs = Math.min(memory.ingested_at_us, row?.record.ingested_at_us ?? Infinity);
+        const where = buildDeleteMemoryWhere(orgId, memory.id, fromUs);
+        owed.push({ ...this.owe(orgId, where), memory: { id: memory.id, agentId: memory.agent_id }, ...this.bufferClear(org, row) });
       }
       const changes = taken.map((memory) => this.recentChanges.idChange(memory.id, null, nowMs));
       const alongside = [...recentIdChangeStatements(orgId, changes, nowMs), ...versionDeletes(orgId, taken.map((memory) => memory.id))];
@@ -333,6 +342,17 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const held = org.rowOf(memory.id);
     if (held && held.record.ingested_at_us > memory.ingested_at_us) return false;
     return !this.recentChanges.replacedSince(memory, nowMs);
+  }
+
+  /**
+   * `bufferClear` for a delete of one memory, whose row the outbox holds is `row` (a row it no
+   * longer holds is out of Arc's buffer; see `PendingArcDelete.bufferClear`). Never within the
+   * visibility delay of the start: the run before may have sent rows, held or not, that Arc
+   * still buffers.
+   */
+  private bufferClear(org: OrgOutbox, row: CachedRow | undefined): { bufferClear?: true } {
+    const sentBeforeStart = this.options.clock.now() < this.openedAtMs + this.config.visibilityDelayMs;
+    return sentBeforeStart || org.forgotSentRows || (row !== undefined && org.maySitInArcBuffer(row)) ? {} : { bufferClear: true };
   }
 
   /** A delete for the org's Arc to owe, numbered from the writer's sequence. */
@@ -418,6 +438,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private forgotten(org: OrgOutbox, rows: CachedRow[], owed: readonly PendingArcDelete[]): void {
     org.removeAll(rows);
     org.arcDeletes.push(...owed);
+    // A delete that flushes Arc first flushes every row sent before it; rows that may sit in Arc's
+    // buffer and left with no delete owed for them make the org's next delete flush.
+    if (owed.some((arcDelete) => !arcDelete.bufferClear)) org.forgotSentRows = false;
+    else if (rows.some((row) => org.maySitInArcBuffer(row))) org.forgotSentRows = true;
   }
 
   /** The statements that remove these memories' rows and claims, and the rows they remove. */

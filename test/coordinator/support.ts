@@ -72,6 +72,8 @@ export class FakeSink {
   readonly deletes: string[] = [];
   deleteFailing: Error | undefined;
   flushes = 0;
+  /** As the default Arc's sink says (see `ArcSink.flushesWithinVisibilityDelay`); off, as an org's own Arc. */
+  flushesWithinVisibilityDelay = false;
 
   async flushBuffers(): Promise<void> {
     if (this.failing) throw this.failing;

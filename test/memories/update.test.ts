@@ -92,6 +92,25 @@ describe("PATCH /api/v1/memories/:id", () => {
     expect(lookups.map((sql) => Number(/AND ingested_at = (\d+)$/.exec(sql)?.[1]))).toEqual([uuidv7Millis(id)! * 1000, parseInstant(updated.body.ingested_at)]);
   });
 
+  it("has Arc flush before it deletes an old version only when Arc may still buffer it", async () => {
+    const { id } = await write("unsent draft");
+    const flushesDuring = async (content: string) => {
+      const recording = env.arc.recordPaths();
+      const res = await patch(id, { content });
+      recording.stop();
+      expect(res.status, res.text).toBe(200);
+      expect(recording.paths).toContain("/api/v1/delete");
+      return recording.paths.filter((path) => path === "/api/v1/write/line-protocol/flush").length;
+    };
+    // Never sent to Arc: nothing of it can sit in Arc's buffer.
+    expect(await flushesDuring("unsent second")).toBe(0);
+    // Sent, and Arc buffers it for 2 s: a delete without a flush would leave it there.
+    await flushToArc();
+    expect(await flushesDuring("sent third")).toBe(1);
+    await flushToArc();
+    expect(await versionsInArc(id)).toEqual(["sent third"]);
+  });
+
   it("leaves one version when updates of the same memory race each other and deliveries", async () => {
     const { id } = await write("raced");
     await flushToArc();

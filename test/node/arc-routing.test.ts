@@ -41,6 +41,24 @@ describe("per-org Arc routing", () => {
     expect(await env.arc.query(other.orgId, "SELECT content FROM events")).toEqual([["in the default Arc"]]);
   });
 
+  it("has an org's own Arc flush before every delete: it may buffer rows for longer than the visibility delay", async () => {
+    const org = await env.server.newOrg("tenant-deletes", ["read", "write", "admin"]);
+    const bind = await env.server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, {
+      body: { url: tenantArc.url, database: "tenant_deletes", api_key: TOKEN },
+    });
+    expect(bind.status).toBe(201);
+    const written = await env.server.api("POST", "/api/v1/memories", { key: org.key, body: { agent_id: "t", content: "deleted at once" } });
+    expect(written.status).toBe(201);
+
+    // Deleted before its delivery (200 ms) most likely: the default Arc would then skip the flush.
+    const recording = tenantArc.recordPaths();
+    expect((await env.server.api("DELETE", `/api/v1/memories/${written.body.id}`, { key: org.key })).status).toBe(204);
+    recording.stop();
+    const flush = recording.paths.indexOf("/api/v1/write/line-protocol/flush");
+    expect(flush).toBeGreaterThanOrEqual(0);
+    expect(recording.paths.lastIndexOf("/api/v1/delete")).toBeGreaterThan(flush);
+  });
+
   it("answers 503 without leaking Arc's text when an org's Arc refuses our token", async () => {
     const org = await env.server.newOrg("wrong-token", ["read", "write", "admin"]);
     await env.server.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: tenantArc.url, database: "other_db", api_key: "wrong-token-xxxxxxxxxxxxxxxxxxxxxxxxxx" } });

@@ -6,7 +6,7 @@ import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adap
  * `failDeletes(n)` has the next n deletes (not their dry runs) answer 503, as an Arc that went
  * away between a delete's dry run and the delete itself; `hold(match)` keeps the next matching
  * request waiting, so a test can make another request overtake it; `recordQueries()` lists the
- * SQL of the queries it serves from then on.
+ * SQL of the queries it serves from then on, and `recordPaths()` the path of every request.
  */
 /** The fields of Arc's JSON request bodies a hold may match on. */
 export interface ArcRequestBody {
@@ -29,6 +29,7 @@ export class ArcSocket {
   private deletesToFail = 0;
   private readonly holds: Hold[] = [];
   private readonly recorders = new Set<string[]>();
+  private readonly pathRecorders = new Set<string[]>();
   /** What the socket serves: the engine, with the faults a test asked for. */
   private readonly front = { fetch: (request: Request) => this.answer(request) };
 
@@ -81,7 +82,15 @@ export class ArcSocket {
     return { sqls, stop: () => this.recorders.delete(sqls) };
   }
 
+  /** The path of every request the socket serves from now on (`/api/v1/write/line-protocol/flush`, say), in order. */
+  recordPaths(): { paths: string[]; stop(): void } {
+    const paths: string[] = [];
+    this.pathRecorders.add(paths);
+    return { paths, stop: () => this.pathRecorders.delete(paths) };
+  }
+
   private async answer(request: Request): Promise<Response> {
+    for (const paths of this.pathRecorders) paths.push(new URL(request.url).pathname);
     if (this.recorders.size > 0 && new URL(request.url).pathname === "/api/v1/query") {
       const { sql } = (await request.clone().json()) as ArcRequestBody;
       for (const sqls of this.recorders) sqls.push(String(sql));

@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { FakeSink, makeRecord, storedIds, useOutboxFile, type Harness } from "./support";
+
+/*
+ * Arc's delete skips rows still in its buffer, so a delete used to flush Arc first, every time:
+ * on a remote Arc each flush cuts a Parquet file per hour it holds, for every org sharing it. The
+ * default Arc (the one the visibility delay is set for) holds no row past that delay, and the
+ * outbox lets a delivered row go only after it, so a delete that covers no row the outbox still
+ * holds as sent to Arc needs no flush.
+ */
+
+const { open } = useOutboxFile();
+
+function defaultArcSink(): FakeSink {
+  const sink = new FakeSink();
+  sink.flushesWithinVisibilityDelay = true;
+  return sink;
+}
+
+/** A harness whose sink is the default Arc's, running for longer than the visibility delay (10 s). */
+async function openDefault(): Promise<Harness> {
+  const h = await open({}, { sink: defaultArcSink() });
+  h.scheduler.advance(10_000);
+  return h;
+}
+
+/** Delivers what the org has pending, then lets the visibility delay (10 s) pass and the purge run. */
+async function deliverAndPurge(h: Harness): Promise<void> {
+  await h.coordinator.flush("org_a");
+  h.scheduler.advance(10_000);
+  await h.coordinator.whenIdle();
+  expect(await storedIds(h)).toEqual([]);
+}
+
+const forgetInArc = (h: Harness, memory: ReturnType<typeof makeRecord>) => h.coordinator.forget("org_a", [memory], { inArc: true });
+
+describe("the flush before an owed Arc delete", () => {
+  it("is skipped for a memory the outbox let go after the visibility delay, and the delete still runs", async () => {
+    const h = await openDefault();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    await deliverAndPurge(h);
+
+    await forgetInArc(h, memory);
+    expect(h.sink.deletes).toHaveLength(1);
+    expect(h.sink.flushes).toBe(0);
+  });
+
+  it("runs for a memory delivered and still held, which Arc may buffer", async () => {
+    const h = await openDefault();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    await h.coordinator.flush("org_a");
+
+    await forgetInArc(h, memory);
+    expect(h.sink.flushes).toBe(1);
+    expect(h.sink.calls.at(-1)).toMatch(/^delete /);
+  });
+
+  it("is skipped for a memory never sent, still pending", async () => {
+    const h = await openDefault();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+
+    await forgetInArc(h, memory);
+    expect(h.sink.writes).toEqual([]);
+    expect(h.sink.deletes).toHaveLength(1);
+    expect(h.sink.flushes).toBe(0);
+  });
+
+  it("runs for a memory whose delivery failed: Arc may have buffered what it did not answer", async () => {
+    const h = await openDefault();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    h.sink.failing = Object.assign(new Error("answer lost"), { retryable: true });
+    await expect(h.coordinator.flush("org_a")).rejects.toMatchObject({ code: "arc_unavailable" });
+    h.sink.failing = undefined;
+
+    await forgetInArc(h, memory);
+    expect(h.sink.flushes).toBe(1);
+  });
+
+  it("runs for every delete within the visibility delay of a start: Arc may buffer what the run before sent", async () => {
+    const first = await openDefault();
+    const [sent, other] = [makeRecord(), makeRecord()];
+    await first.coordinator.accept("org_a", [sent]);
+    await first.coordinator.flush("org_a");
+    // Out of the outbox, with its delete not stored: a delete by filter that failed after its claims.
+    await first.coordinator.forget("org_a", [sent]);
+    await first.close();
+
+    const h = await open({}, { sink: defaultArcSink(), clock: first.clock });
+    await forgetInArc(h, sent);
+    expect(h.sink.flushes).toBe(1);
+    h.scheduler.advance(10_000);
+    await forgetInArc(h, other);
+    expect(h.sink.flushes).toBe(1);
+    expect(h.sink.deletes).toHaveLength(2);
+  });
+
+  it("runs for a delete owed before a restart, whatever the run before knew", async () => {
+    const first = await openDefault();
+    const memory = makeRecord();
+    await first.coordinator.accept("org_a", [memory]);
+    await deliverAndPurge(first);
+    first.sink.deleteFailing = Object.assign(new Error("arc down"), { retryable: true });
+    await expect(forgetInArc(first, memory)).rejects.toMatchObject({ code: "arc_unavailable" });
+    expect(first.sink.flushes).toBe(0);
+    await first.close();
+
+    const h = await open({}, { sink: defaultArcSink(), clock: first.clock });
+    h.scheduler.advance(10_000);
+    await h.coordinator.whenIdle();
+    expect(h.sink.deletes).toHaveLength(1);
+    expect(h.sink.flushes).toBe(1);
+  });
+
+  it("runs once after sent rows left with no delete owed (a delete by filter's claims), then no more", async () => {
+    const h = await openDefault();
+    const [walked, gone, later] = [makeRecord(), makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [gone, later]);
+    await deliverAndPurge(h);
+    await h.coordinator.accept("org_a", [walked]);
+    await h.coordinator.flush("org_a");
+    // Releases the claim and drops the row; the delete that covers it is not stored (yet).
+    await h.coordinator.forget("org_a", [walked]);
+    // A purge lets go of orgs left with nothing held: not of this one, which must remember.
+    await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]);
+    await h.coordinator.flush("org_b");
+    h.scheduler.advance(10_000);
+    await h.coordinator.whenIdle();
+
+    await forgetInArc(h, gone);
+    expect(h.sink.flushes).toBe(1);
+    await forgetInArc(h, later);
+    expect(h.sink.flushes).toBe(1);
+    expect(h.sink.deletes).toHaveLength(2);
+  });
+
+  it("follows the old version for an update", async () => {
+    const h = await openDefault();
+    const [stored, held] = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", [stored]);
+    await deliverAndPurge(h);
+    await h.coordinator.accept("org_a", [held]);
+    await h.coordinator.flush("org_a");
+
+    const readAtMs = h.clock.now();
+    expect((await h.coordinator.replace("org_a", stored, { ...stored, content: "new" }, { readAtMs })).status).toBe("created");
+    expect(h.sink.flushes).toBe(0);
+    expect((await h.coordinator.replace("org_a", held, { ...held, content: "new" }, { readAtMs })).status).toBe("created");
+    expect(h.sink.flushes).toBe(1);
+    expect(h.sink.deletes).toHaveLength(2);
+  });
+
+  it("runs for every delete by filter", async () => {
+    const h = await openDefault();
+    await h.coordinator.accept("org_a", [makeRecord()]);
+    await deliverAndPurge(h);
+
+    await h.coordinator.forgetMatching("org_a", { org_id: "org_a", agent_id: "agent_1" }, { inArc: true });
+    expect(h.sink.flushes).toBe(1);
+  });
+
+  it("runs for every delete on an Arc that does not say (an org's own instance)", async () => {
+    const h = await open();
+    const memory = makeRecord();
+    await h.coordinator.accept("org_a", [memory]);
+    await deliverAndPurge(h);
+
+    await forgetInArc(h, memory);
+    expect(h.sink.flushes).toBe(1);
+  });
+});
