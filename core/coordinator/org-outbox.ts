@@ -87,6 +87,7 @@ export class OrgOutbox {
   /**
    * Rows that may sit in Arc's buffer left the outbox with no delete owed for them (a delete by
    * filter releasing claims before its own delete is stored): the org's next delete flushes Arc.
+   * Stored too, and set again at a start within the visibility delay (see migration 11).
    */
   forgotSentRows = false;
 

@@ -172,6 +172,15 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "CREATE INDEX IF NOT EXISTS memory_versions_age ON memory_versions (org_id, version_us)",
     ],
   },
+  {
+    version: 11,
+    statements: [
+      // When each org last let go of rows Arc may still buffer with no delete owed for them (a
+      // delete by filter's claim walk), so that after a restart within the visibility delay its
+      // next delete still has Arc flush first (see `OrgOutbox.forgotSentRows`).
+      "CREATE TABLE IF NOT EXISTS unflushed_forgets (org_id TEXT PRIMARY KEY, at_us INTEGER NOT NULL) WITHOUT ROWID",
+    ],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */

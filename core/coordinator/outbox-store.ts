@@ -326,6 +326,16 @@ export class OutboxStore {
     await this.sql.execute("DELETE FROM arc_deletes WHERE seq IN (SELECT value FROM json_each(?))", [JSON.stringify(seqs)]);
   }
 
+  /**
+   * The orgs that let go of rows Arc may still buffer, with no delete owed for them, after
+   * `sinceUs` (see migration 11); older entries are dropped, since Arc has flushed those rows.
+   */
+  async loadUnflushedForgets(sinceUs: number): Promise<string[]> {
+    await this.sql.execute("DELETE FROM unflushed_forgets WHERE at_us <= ?", [sinceUs]);
+    const result = await this.sql.execute("SELECT org_id FROM unflushed_forgets");
+    return result.rows.map((row) => String(row.org_id));
+  }
+
   /** The ingest time of the memory's latest version an update stored, if this outbox keeps it (see migration 10). */
   async versionUs(orgId: string, memoryId: string): Promise<number | null> {
     const result = await this.sql.execute("SELECT version_us FROM memory_versions WHERE org_id = ? AND memory_id = ?", [orgId, wellFormed(memoryId)]);
@@ -462,6 +472,12 @@ export const versionUpsert = (orgId: string, memoryId: string, versionUs: number
   sql: `INSERT INTO memory_versions (org_id, memory_id, version_us) VALUES (?, ?, ?)
           ON CONFLICT (org_id, memory_id) DO UPDATE SET version_us = excluded.version_us`,
   args: [orgId, wellFormed(memoryId), versionUs],
+});
+
+/** Records that the org let go of rows Arc may still buffer, with no delete owed for them (see migration 11). */
+export const unflushedForgetUpsert = (orgId: string, atUs: number): SqlStatement => ({
+  sql: "INSERT INTO unflushed_forgets (org_id, at_us) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET at_us = excluded.at_us",
+  args: [orgId, atUs],
 });
 
 /** The statements that drop deleted memories' versions (see migration 10), for the batch of their delete. */

@@ -21,6 +21,7 @@ import {
   pendingArcDeleteInsert,
   recentDeleteStatements,
   recentIdChangeStatements,
+  unflushedForgetUpsert,
   versionDeletes,
   versionUpsert,
   type OutboxGroup,
@@ -101,8 +102,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private readonly load: HeldLoads = { pending: new HeldLoad(), delivered: new HeldLoad() };
   private readonly queuedLoad = new HeldLoad();
   private closing: Promise<void> | undefined;
-  /** When this run began: until the visibility delay has passed, Arc may buffer what the run before sent. */
-  private readonly openedAtMs: number;
 
   private constructor(
     private readonly options: OutboxCoordinatorOptions,
@@ -117,7 +116,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     readonly createdAtUs: number,
   ) {
     this.logger = options.logger ?? createConsoleLogger();
-    this.openedAtMs = options.clock.now();
     this.matches = options.matchesFilter ?? matchesFilter;
     this.recentChanges = new RecentChanges(this.matches);
     const limits = config;
@@ -177,6 +175,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
+    // Arc may still buffer rows these orgs let go of with no delete owed for them.
+    for (const orgId of await store.loadUnflushedForgets((nowMs - config.visibilityDelayMs) * 1000)) coordinator.org(orgId).forgotSentRows = true;
     const recentFilterDeletes = await store.loadRecentDeletes(nowMs);
     coordinator.recentChanges.restore(recentFilterDeletes, await store.loadRecentIdChanges(nowMs));
     // New memories stored after these deletes were stamped at their bound, maybe ahead of the clock.
@@ -346,13 +346,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
 
   /**
    * `bufferClear` for a delete of one memory, whose row the outbox holds is `row` (a row it no
-   * longer holds is out of Arc's buffer; see `PendingArcDelete.bufferClear`). Never within the
-   * visibility delay of the start: the run before may have sent rows, held or not, that Arc
-   * still buffers.
+   * longer holds is out of Arc's buffer; see `PendingArcDelete.bufferClear`).
    */
   private bufferClear(org: OrgOutbox, row: CachedRow | undefined): { bufferClear?: true } {
-    const sentBeforeStart = this.options.clock.now() < this.openedAtMs + this.config.visibilityDelayMs;
-    return sentBeforeStart || org.forgotSentRows || (row !== undefined && org.maySitInArcBuffer(row)) ? {} : { bufferClear: true };
+    return org.forgotSentRows || (row !== undefined && org.maySitInArcBuffer(row)) ? {} : { bufferClear: true };
   }
 
   /** A delete for the org's Arc to owe, numbered from the writer's sequence. */
@@ -422,6 +419,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       plan = await this.forgetPlan(orgId, org, memories);
       plan.statements.push(...owed.map(pendingArcDeleteInsert));
       plan.statements.push(...alongside);
+      // Kept across a restart: see `forgotten`.
+      if (leavesSentRows(org, plan.rows, owed)) plan.statements.push(unflushedForgetUpsert(orgId, this.options.clock.now() * 1000));
       await this.store.apply(plan.statements);
     } catch (error) {
       this.logger.error("could not remove memories from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
@@ -439,9 +438,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     org.removeAll(rows);
     org.arcDeletes.push(...owed);
     // A delete that flushes Arc first flushes every row sent before it; rows that may sit in Arc's
-    // buffer and left with no delete owed for them make the org's next delete flush.
-    if (owed.some((arcDelete) => !arcDelete.bufferClear)) org.forgotSentRows = false;
-    else if (rows.some((row) => org.maySitInArcBuffer(row))) org.forgotSentRows = true;
+    // buffer and left with no such delete owed make the org's next delete flush.
+    if (leavesSentRows(org, rows, owed)) org.forgotSentRows = true;
+    else if (owed.some(flushesFirst)) org.forgotSentRows = false;
   }
 
   /** The statements that remove these memories' rows and claims, and the rows they remove. */
@@ -858,6 +857,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       const orgId = row.record.org_id;
       const org = this.org(orgId);
       org.addPending({ seq: row.seq, record: row.record, acceptedAtMs: Math.floor(row.acceptedAtUs / 1000) });
+      // The run before may have sent it, and Arc may hold it in its buffer still.
+      org.sentThroughSeq = Math.max(org.sentThroughSeq, row.seq);
       this.noteStamp(orgId, row.record.ingested_at_us);
     }
   }
@@ -892,6 +893,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private async settleBackground(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
+}
+
+const flushesFirst = (arcDelete: PendingArcDelete) => !arcDelete.bufferClear;
+
+/** Whether rows leaving the outbox may sit in Arc's buffer with no delete that flushes it owed for them. */
+function leavesSentRows(org: OrgOutbox, rows: readonly CachedRow[], owed: readonly PendingArcDelete[]): boolean {
+  return !owed.some(flushesFirst) && rows.some((row) => org.maySitInArcBuffer(row));
 }
 
 /** The agents a filter's memories can belong to (its `agent_id` alone when it names both); undefined for any. */

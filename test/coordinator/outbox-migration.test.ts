@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
-import { dedupLogKeys, makeRecord, storedIds, useOutboxFile } from "./support";
+import { dedupLogKeys, FakeSink, makeRecord, storedIds, useOutboxFile } from "./support";
 
 const HOUR = 3_600_000;
 
@@ -83,6 +83,7 @@ describe("outbox schema version 9", () => {
     const v8 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
     await v8.execute("ALTER TABLE arc_deletes DROP COLUMN filter_json");
     await v8.execute("DROP TABLE memory_versions");
+    await v8.execute("DROP TABLE unflushed_forgets");
     await v8.execute("DELETE FROM outbox_schema_version WHERE version >= 9");
     await v8.execute(
       `INSERT INTO arc_deletes (seq, org_id, where_sql, created_at_us, memory_id, agent_id)
@@ -107,6 +108,7 @@ describe("outbox schema version 10", () => {
     await made.close();
     const v9 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
     await v9.execute("DROP TABLE memory_versions");
+    await v9.execute("DROP TABLE unflushed_forgets");
     await v9.execute("DELETE FROM outbox_schema_version WHERE version >= 10");
     await v9.close();
 
@@ -115,5 +117,25 @@ describe("outbox schema version 10", () => {
     const updated = await h.coordinator.replace("org_a", memory, { ...memory, content: "changed" }, { readAtMs: h.clock.now() });
     expect(updated.status).toBe("created");
     expect(await h.coordinator.latestVersionUs("org_a", memory.id)).toBe(updated.status === "created" ? updated.record.ingested_at_us : NaN);
+  });
+});
+
+describe("outbox schema version 11", () => {
+  it("takes over a version 10 file: a memory let go with no delete owed is remembered across a restart", async () => {
+    const made = await open();
+    await made.close();
+    const v10 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
+    await v10.execute("DROP TABLE unflushed_forgets");
+    await v10.execute("DELETE FROM outbox_schema_version WHERE version >= 11");
+    await v10.close();
+
+    const sink = new FakeSink();
+    sink.flushesWithinVisibilityDelay = true;
+    const h = await open({}, { sink });
+    const walked = makeRecord();
+    await h.coordinator.accept("org_a", [walked]);
+    await h.coordinator.flush("org_a");
+    await h.coordinator.forget("org_a", [walked]);
+    expect((await h.sql.execute("SELECT org_id FROM unflushed_forgets")).rows.map((row) => row.org_id)).toEqual(["org_a"]);
   });
 });
