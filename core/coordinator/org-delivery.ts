@@ -5,6 +5,7 @@ import { ServiceError } from "../errors";
 import { backoffDelayMs, type BatchingLimits } from "./batching-policy";
 import type { ArcSink, CoordinatorLogger, OutboxCoordinatorOptions, SinkResolver } from "./options";
 import type { OrgOutbox } from "./org-outbox";
+import { flushesFirst } from "./outbox-store";
 
 /** `orgGone`: the org no longer exists, so its rows have nowhere to go (the owner drops them). */
 export type DeliveryOutcome = { ok: true; delivered: number } | { ok: false; error: unknown; orgGone?: true };
@@ -139,8 +140,7 @@ export async function deleteOwed(
       await settleDone();
       return { ok: true, delivered: 0 };
     }
-    const flushFirst = !sink.flushesWithinVisibilityDelay || org.arcDeletes.some((owed) => !owed.bufferClear);
-    if (flushFirst) {
+    if (!sink.flushesWithinVisibilityDelay || org.arcDeletes.some(flushesFirst)) {
       await sink.flushBuffers().catch((error: unknown) => {
         if (isRetryable(error)) throw error;
         // Refused for good, as the deletes will then be (and dropped below): hold nothing up for it.

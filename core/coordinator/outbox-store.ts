@@ -48,6 +48,9 @@ export interface PendingArcDelete {
   bufferClear?: true;
 }
 
+/** Whether Arc must flush its buffer before this delete runs (see `bufferClear`). */
+export const flushesFirst = (arcDelete: PendingArcDelete): boolean => !arcDelete.bufferClear;
+
 /** A claimed dedup key; `seq` is the claiming record's. */
 export interface DedupEntry {
   seq: number;

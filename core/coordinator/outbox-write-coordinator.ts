@@ -17,6 +17,7 @@ import { migrateOutbox } from "./outbox-migrations";
 import { OutboxPurger } from "./outbox-purger";
 import { MAX_READ_AGE_MS, RecentChanges, type RecentIdChange } from "./recent-changes";
 import {
+  flushesFirst,
   OutboxStore,
   pendingArcDeleteInsert,
   recentDeleteStatements,
@@ -894,8 +895,6 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 }
-
-const flushesFirst = (arcDelete: PendingArcDelete) => !arcDelete.bufferClear;
 
 /** Whether rows leaving the outbox may sit in Arc's buffer with no delete that flushes it owed for them. */
 function leavesSentRows(org: OrgOutbox, rows: readonly CachedRow[], owed: readonly PendingArcDelete[]): boolean {
