@@ -86,10 +86,11 @@ export class OrgOutbox {
   sentThroughSeq = Number.NEGATIVE_INFINITY;
   /**
    * Rows that may sit in Arc's buffer left the outbox with no delete owed for them (a delete by
-   * filter releasing claims before its own delete is stored): the org's next delete flushes Arc.
-   * Stored too, and set again at a start within the visibility delay (see migration 11).
+   * filter releasing claims before its own delete is stored): until this time, one visibility
+   * delay later, when Arc has flushed them on its own, the org's next delete flushes Arc first.
+   * Stored too, and set again at a start within that delay (see migration 11).
    */
-  forgotSentRows = false;
+  forgotSentRowsUntilMs: number | undefined;
 
   /** `total` is the load of every org, which this org's changes keep up to date. */
   constructor(private readonly total: HeldLoads) {}
@@ -153,6 +154,11 @@ export class OrgOutbox {
    */
   maySitInArcBuffer(row: CachedRow): boolean {
     return row.seq <= this.sentThroughSeq;
+  }
+
+  /** Whether rows let go with no delete owed for them may still sit in Arc's buffer (see `forgotSentRowsUntilMs`). */
+  mayBufferForgottenRows(nowMs: number): boolean {
+    return this.forgotSentRowsUntilMs !== undefined && nowMs < this.forgotSentRowsUntilMs;
   }
 
   /** The pending or delivered row holding this memory, if any. */
@@ -264,8 +270,8 @@ export class OrgOutbox {
     return oldest === undefined ? undefined : (oldest.deliveredAtMs ?? 0) + delayMs;
   }
 
-  /** Nothing pending, owed, delivered or in flight: the org can be forgotten. */
-  isEmpty(): boolean {
+  /** Nothing pending, owed, delivered, in flight or maybe in Arc's buffer: the org can be forgotten. */
+  isEmpty(nowMs: number): boolean {
     return (
       this.pending.length === 0 &&
       this.arcDeletes.length === 0 &&
@@ -273,7 +279,7 @@ export class OrgOutbox {
       this.queued.rows === 0 &&
       !this.deliveryInFlight &&
       !this.forgetting &&
-      !this.forgotSentRows
+      !this.mayBufferForgottenRows(nowMs)
     );
   }
 }

@@ -177,7 +177,7 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
     statements: [
       // When each org last let go of rows Arc may still buffer with no delete owed for them (a
       // delete by filter's claim walk), so that after a restart within the visibility delay its
-      // next delete still has Arc flush first (see `OrgOutbox.forgotSentRows`).
+      // next delete still has Arc flush first (see `OrgOutbox.forgotSentRowsUntilMs`).
       "CREATE TABLE IF NOT EXISTS unflushed_forgets (org_id TEXT PRIMARY KEY, at_us INTEGER NOT NULL) WITHOUT ROWID",
     ],
   },

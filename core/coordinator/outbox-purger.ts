@@ -96,6 +96,7 @@ export class OutboxPurger {
           await store.pruneDedup(now * 1000);
         }
         for (const orgId of this.options.takeVersionedOrgs()) await store.pruneVersions(orgId, config.versionsPerOrg);
+        await store.pruneUnflushedForgets((now - config.visibilityDelayMs) * 1000);
       }
     } catch (error) {
       logger.warn("outbox purge failed; a later purge removes the rows", {

@@ -331,12 +331,17 @@ export class OutboxStore {
 
   /**
    * The orgs that let go of rows Arc may still buffer, with no delete owed for them, after
-   * `sinceUs` (see migration 11); older entries are dropped, since Arc has flushed those rows.
+   * `sinceUs`, and when (see migration 11); older entries are dropped, since Arc has flushed those rows.
    */
-  async loadUnflushedForgets(sinceUs: number): Promise<string[]> {
-    await this.sql.execute("DELETE FROM unflushed_forgets WHERE at_us <= ?", [sinceUs]);
-    const result = await this.sql.execute("SELECT org_id FROM unflushed_forgets");
-    return result.rows.map((row) => String(row.org_id));
+  async loadUnflushedForgets(sinceUs: number): Promise<Array<{ orgId: string; atUs: number }>> {
+    await this.pruneUnflushedForgets(sinceUs);
+    const result = await this.sql.execute("SELECT org_id, at_us FROM unflushed_forgets");
+    return result.rows.map((row) => ({ orgId: String(row.org_id), atUs: Number(row.at_us) }));
+  }
+
+  /** Drops the entries of `unflushed_forgets` from `throughUs` or before: Arc has flushed their rows. */
+  async pruneUnflushedForgets(throughUs: number): Promise<void> {
+    await this.sql.execute("DELETE FROM unflushed_forgets WHERE at_us <= ?", [throughUs]);
   }
 
   /** The ingest time of the memory's latest version an update stored, if this outbox keeps it (see migration 10). */

@@ -147,9 +147,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       ...(options.confirmDelivered ? { confirmDelivered: options.confirmDelivered } : {}),
       redeliver: (orgId) => void this.startDelivery(orgId),
       afterPurge: () => {
-        for (const [orgId, org] of this.orgs) if (org.isEmpty()) this.orgs.delete(orgId);
+        const nowMs = this.options.clock.now();
+        for (const [orgId, org] of this.orgs) if (org.isEmpty(nowMs)) this.orgs.delete(orgId);
         // A stamp the clock has passed bounds nothing a delete by filter takes (see `filterDelete`).
-        const nowUs = this.options.clock.now() * 1000;
+        const nowUs = nowMs * 1000;
         for (const [orgId, stampUs] of this.highestStampUs) if (stampUs <= nowUs) this.highestStampUs.delete(orgId);
         // A skip that has passed skips nothing; an org that never writes again (deleted) would keep it.
         for (const [orgId, untilMs] of this.arcDedupSkipUntilMs) if (untilMs <= nowUs / 1000) this.arcDedupSkipUntilMs.delete(orgId);
@@ -177,7 +178,9 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     const nextSeq = (await store.maxSeq()) + 1;
     const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
     // Arc may still buffer rows these orgs let go of with no delete owed for them.
-    for (const orgId of await store.loadUnflushedForgets((nowMs - config.visibilityDelayMs) * 1000)) coordinator.org(orgId).forgotSentRows = true;
+    for (const { orgId, atUs } of await store.loadUnflushedForgets((nowMs - config.visibilityDelayMs) * 1000)) {
+      coordinator.org(orgId).forgotSentRowsUntilMs = Math.floor(atUs / 1000) + config.visibilityDelayMs;
+    }
     const recentFilterDeletes = await store.loadRecentDeletes(nowMs);
     coordinator.recentChanges.restore(recentFilterDeletes, await store.loadRecentIdChanges(nowMs));
     // New memories stored after these deletes were stamped at their bound, maybe ahead of the clock.
@@ -247,7 +250,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
       owed = {
         ...this.owe(orgId, buildDeleteMemoryWhere(orgId, old.id, old.ingested_at_us, stamped.ingested_at_us)),
         memory: { id: old.id, agentId: old.agent_id },
-        ...this.bufferClear(org, org.rowOf(old.id)),
+        ...this.bufferClear(org, org.rowOf(old.id), nowMs),
       };
       const change = this.recentChanges.idChange(old.id, stamped.ingested_at_us, nowMs);
       return this.submit(orgId, [{ seq: this.nextSeq++, record: stamped, dedupKey: this.claimOf(stamped), replaces: { memory: old, owed, change } }]);
@@ -282,7 +285,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         const row = org.rowOf(memory.id);
         const fromUs = Math.min(memory.ingested_at_us, row?.record.ingested_at_us ?? Infinity);
         const where = buildDeleteMemoryWhere(orgId, memory.id, fromUs);
-        owed.push({ ...this.owe(orgId, where), memory: { id: memory.id, agentId: memory.agent_id }, ...this.bufferClear(org, row) });
+        owed.push({ ...this.owe(orgId, where), memory: { id: memory.id, agentId: memory.agent_id }, ...this.bufferClear(org, row, nowMs) });
       }
       const changes = taken.map((memory) => this.recentChanges.idChange(memory.id, null, nowMs));
       const alongside = [...recentIdChangeStatements(orgId, changes, nowMs), ...versionDeletes(orgId, taken.map((memory) => memory.id))];
@@ -349,8 +352,8 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
    * `bufferClear` for a delete of one memory, whose row the outbox holds is `row` (a row it no
    * longer holds is out of Arc's buffer; see `PendingArcDelete.bufferClear`).
    */
-  private bufferClear(org: OrgOutbox, row: CachedRow | undefined): { bufferClear?: true } {
-    return org.forgotSentRows || (row !== undefined && org.maySitInArcBuffer(row)) ? {} : { bufferClear: true };
+  private bufferClear(org: OrgOutbox, row: CachedRow | undefined, nowMs: number): { bufferClear?: true } {
+    return org.mayBufferForgottenRows(nowMs) || (row !== undefined && org.maySitInArcBuffer(row)) ? {} : { bufferClear: true };
   }
 
   /** A delete for the org's Arc to owe, numbered from the writer's sequence. */
@@ -416,12 +419,13 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     alongside: readonly SqlStatement[] = [],
   ): Promise<number> {
     let plan: ForgetPlan;
+    const nowMs = this.options.clock.now();
     try {
       plan = await this.forgetPlan(orgId, org, memories);
       plan.statements.push(...owed.map(pendingArcDeleteInsert));
       plan.statements.push(...alongside);
       // Kept across a restart: see `forgotten`.
-      if (leavesSentRows(org, plan.rows, owed)) plan.statements.push(unflushedForgetUpsert(orgId, this.options.clock.now() * 1000));
+      if (leavesSentRows(org, plan.rows, owed)) plan.statements.push(unflushedForgetUpsert(orgId, nowMs * 1000));
       await this.store.apply(plan.statements);
     } catch (error) {
       this.logger.error("could not remove memories from the outbox", { org_id: orgId, error: error instanceof Error ? error.message : String(error) });
@@ -430,18 +434,19 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
         cause: error,
       });
     }
-    this.forgotten(org, plan.rows, owed);
+    this.forgotten(org, plan.rows, owed, nowMs);
     return plan.rows.length;
   }
 
-  /** After a forget committed: its rows leave the in-memory outbox, and its Arc deletes are owed. */
-  private forgotten(org: OrgOutbox, rows: CachedRow[], owed: readonly PendingArcDelete[]): void {
+  /** After a forget committed at `nowMs`: its rows leave the in-memory outbox, and its Arc deletes are owed. */
+  private forgotten(org: OrgOutbox, rows: CachedRow[], owed: readonly PendingArcDelete[], nowMs: number): void {
     org.removeAll(rows);
     org.arcDeletes.push(...owed);
     // A delete that flushes Arc first flushes every row sent before it; rows that may sit in Arc's
-    // buffer and left with no such delete owed make the org's next delete flush.
-    if (leavesSentRows(org, rows, owed)) org.forgotSentRows = true;
-    else if (owed.some(flushesFirst)) org.forgotSentRows = false;
+    // buffer and left with no such delete owed make the org's deletes flush until Arc has flushed
+    // them on its own, within the visibility delay.
+    if (leavesSentRows(org, rows, owed)) org.forgotSentRowsUntilMs = nowMs + this.config.visibilityDelayMs;
+    else if (owed.some(flushesFirst)) org.forgotSentRowsUntilMs = undefined;
   }
 
   /** The statements that remove these memories' rows and claims, and the rows they remove. */
@@ -602,6 +607,11 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     return this.arcDedupSkipUntilMs.size;
   }
 
+  /** Orgs held in memory: for tests (an org with nothing left to do is let go after a purge). */
+  heldOrgs(): number {
+    return this.orgs.size;
+  }
+
   /** Deletes Arc still owes, across every org (each runs before the org's next delivery). */
   owedArcDeletes(): number {
     let owed = 0;
@@ -731,7 +741,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     // The old versions leave the in-memory outbox before the new ones, which share their ids, come in.
     replacing.forEach(({ record, replaces }, i) => {
       const org = this.org(record.org_id);
-      this.forgotten(org, removed[i]!.rows, [replaces!.owed]);
+      this.forgotten(org, removed[i]!.rows, [replaces!.owed], nowMs);
       // Marked with the owed delete, before anything can run it.
       org.updates.noteUpdate(record.agent_id);
       this.recentChanges.addId(replaces!.change, nowMs);

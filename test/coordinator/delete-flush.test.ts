@@ -144,26 +144,62 @@ describe("the flush before an owed Arc delete", () => {
     expect(h.sink.flushes).toBe(1);
   });
 
-  it("runs once after sent rows left with no delete owed (a delete by filter's claims), then no more", async () => {
-    const h = await openDefault();
-    const [walked, gone, later] = [makeRecord(), makeRecord(), makeRecord()];
-    await h.coordinator.accept("org_a", [gone, later]);
+  /** Two memories Arc holds past its buffer (already purged from the outbox). */
+  async function storedPastBuffer(h: Harness): Promise<Array<ReturnType<typeof makeRecord>>> {
+    const memories = [makeRecord(), makeRecord()];
+    await h.coordinator.accept("org_a", memories);
     await deliverAndPurge(h);
+    return memories;
+  }
+
+  /** Lets a sent memory go with no delete owed for it, as a delete by filter's claim walk does. */
+  async function walkSent(h: Harness): Promise<void> {
+    const walked = makeRecord();
     await h.coordinator.accept("org_a", [walked]);
     await h.coordinator.flush("org_a");
     // Releases the claim and drops the row; the delete that covers it is not stored (yet).
     await h.coordinator.forget("org_a", [walked]);
+  }
+
+  it("runs once after sent rows left with no delete owed (a delete by filter's claims), then no more", async () => {
+    const h = await openDefault();
+    const [gone, later] = await storedPastBuffer(h);
+    // Delivered before the walk, so its rows leave in a purge within the walk's visibility delay.
+    await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]);
+    await h.coordinator.flush("org_b");
+    h.scheduler.advance(5_000);
+    await walkSent(h);
     // A purge lets go of orgs left with nothing held: not of this one, which must remember.
+    h.scheduler.advance(5_000);
+    await h.coordinator.whenIdle();
+    expect(h.coordinator.heldOrgs()).toBe(1);
+
+    await forgetInArc(h, gone!);
+    expect(h.sink.flushes).toBe(1);
+    await forgetInArc(h, later!);
+    expect(h.sink.flushes).toBe(1);
+    expect(h.sink.deletes).toHaveLength(2);
+  });
+
+  it("is skipped once the visibility delay of sent rows let go has passed, and the org is let go", async () => {
+    const h = await openDefault();
+    const [gone] = await storedPastBuffer(h);
+    await walkSent(h);
+    expect(await h.sql.execute("SELECT org_id FROM unflushed_forgets").then((r) => r.rows.length)).toBe(1);
+    // Past the delay, and past the interval between the purge's sweeps of stored entries.
+    h.scheduler.advance(60_000);
+    await h.coordinator.whenIdle();
+    // The next purge (after another org's delivery) lets both orgs go and drops the stored entry.
     await h.coordinator.accept("org_b", [makeRecord({ org_id: "org_b" })]);
     await h.coordinator.flush("org_b");
     h.scheduler.advance(10_000);
     await h.coordinator.whenIdle();
+    expect(h.coordinator.heldOrgs()).toBe(0);
+    expect(await h.sql.execute("SELECT org_id FROM unflushed_forgets").then((r) => r.rows)).toEqual([]);
 
-    await forgetInArc(h, gone);
-    expect(h.sink.flushes).toBe(1);
-    await forgetInArc(h, later);
-    expect(h.sink.flushes).toBe(1);
-    expect(h.sink.deletes).toHaveLength(2);
+    await forgetInArc(h, gone!);
+    expect(h.sink.flushes).toBe(0);
+    expect(h.sink.deletes).toHaveLength(1);
   });
 
   it("follows the old version for an update", async () => {

@@ -22,7 +22,7 @@ describe("OutboxPurger", () => {
     const purger = new OutboxPurger({
       clock,
       scheduler,
-      store: { retire: async () => {}, pruneDedup: async () => {} } as unknown as OutboxStore,
+      store: { retire: async () => {}, pruneDedup: async () => {}, pruneUnflushedForgets: async () => {} } as unknown as OutboxStore,
       dedupIndex: new DedupIndex(config.dedup.windowMs),
       config,
       logger: recordingLogger(logs),
@@ -33,7 +33,7 @@ describe("OutboxPurger", () => {
       },
       redeliver: () => {},
       afterPurge: () => {
-        for (const [orgId, org] of orgs) if (org.isEmpty()) orgs.delete(orgId);
+        for (const [orgId, org] of orgs) if (org.isEmpty(clock.now())) orgs.delete(orgId);
       },
       takeVersionedOrgs: () => [],
       track: (promise) => void work.push(promise),
