@@ -61,7 +61,8 @@ export type Session = z.infer<typeof sessionSchema>;
 export type CreateSessionInput = z.input<typeof createSessionInputSchema>;
 export type UpdateSessionInput = z.input<typeof updateSessionInputSchema>;
 export type SessionList = z.infer<typeof sessionListSchema>;
-export type ContextOptions = z.input<typeof contextInputSchema>;
+/** The context body in its parsed form (its schema reads Go zero values as unset, so its input type is unknown). */
+export type ContextOptions = z.output<typeof contextInputSchema>;
 export type SessionContext = z.infer<typeof contextSchema>;
 
 /** Keyset paging for agent and session lists. */

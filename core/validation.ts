@@ -52,3 +52,12 @@ export const jsonObjectSchema = (message: string) =>
     .unknown()
     .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message })
     .meta({ type: "object", additionalProperties: {} }) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/**
+ * An optional field of a JSON request body whose Go zero value means "not sent": `null` (a nil
+ * map, slice or pointer) and, where given, `""` or `0`. The original decoded bodies into Go
+ * structs, so it could not tell those from absent, and a Go client without `omitempty` sends them
+ * for every field it leaves unset.
+ */
+export const unsetWhenZero = <T extends z.ZodType>(schema: T, zero?: "" | 0) =>
+  z.preprocess((value) => (value === null || (zero !== undefined && value === zero) ? undefined : value), schema.optional());

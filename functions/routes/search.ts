@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { scopeMemoryFilter } from "../../core/auth/scope";
 import { memorySchema, memoryTypeSchema } from "../../core/memory/schema";
-import { idSchema, tagSchema, typeSchema } from "../../core/validation";
+import { idSchema, tagSchema, typeSchema, unsetWhenZero } from "../../core/validation";
 import type { Router } from "../app";
 import { requirePermission } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
@@ -15,13 +15,10 @@ import {
   toPageRequest,
 } from "./memories/query";
 
-/**
- * An optional filter for which `null` means "not sent", as Go's JSON decoding read the original's
- * search body (and as a memory's optional fields read here); `""` too where text cannot be empty.
- */
-const unset = <T extends z.ZodType>(schema: T, alsoEmpty = false) =>
-  z.preprocess((v) => (v === null || (alsoEmpty && v === "") ? undefined : v), schema.optional());
-const nonEmpty = <T extends z.ZodType>(schema: T) => unset(schema, true);
+const unset = <T extends z.ZodType>(schema: T) => unsetWhenZero(schema);
+const nonEmpty = <T extends z.ZodType>(schema: T) => unsetWhenZero(schema, "");
+/** The original read a `limit` of 0 (Go's zero value) as its default, 50. */
+const nonZero = <T extends z.ZodType>(schema: T) => unsetWhenZero(schema, 0);
 
 /** The original's search body plus exact `any_tags`, case control, importance ordering, and the list's offset and cursor. */
 export const searchInputSchema = z.object({
@@ -36,10 +33,10 @@ export const searchInputSchema = z.object({
   since: nonEmpty(z.string().max(64)),
   until: nonEmpty(z.string().max(64)),
   min_importance: unset(minImportanceSchema("json")),
-  limit: unset(z.number().int("limit must be an integer").min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000")),
+  limit: nonZero(z.number().int("limit must be an integer").min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000")),
   offset: unset(offsetSchema("json")),
-  order: unset(orderSchema),
-  order_by: unset(z.enum(["time", "importance"], { message: "order_by must be time or importance" })),
+  order: nonEmpty(orderSchema),
+  order_by: nonEmpty(z.enum(["time", "importance"], { message: "order_by must be time or importance" })),
   cursor: nonEmpty(z.string().max(1024)),
 });
 

@@ -153,7 +153,7 @@ describe("responses validate against the document", () => {
     expect((await apiError(api.memories.delete(first.id, { ifMatch: edited.ingested_at }))).status).toBe(412);
     expect((await apiError(api.memories.get("0190f0f0-0000-7000-8000-000000000000"))).status).toBe(404);
     expect((await api.memories.search({ content_contains: "skip" })).count).toBe(1);
-    expect((await apiError(api.memories.search({ limit: 0 }))).status).toBe(400);
+    expect((await apiError(api.memories.search({ limit: -1 }))).status).toBe(400);
     expect((await apiError(api.memories.list({ order: "sideways" as "asc" }))).status).toBe(400);
     expect((await api.agents.memories("crawler", { since: "1h" })).count).toBe(4);
     expect((await api.agents.stats("crawler")).errors_24h).toBe(1);

@@ -141,3 +141,67 @@ describe("a search body with null filters", () => {
     expect(res.body.results.map((m: { content: string }) => m.content)).toEqual(["found"]);
   });
 });
+
+/*
+ * A Go client whose request structs lack `omitempty` sends every unset field as its zero value:
+ * "" for a string, 0 for a number, null for a slice, map or pointer. The original read them all
+ * as "not sent" (a search `limit` of 0 as its default of 50, an `order` other than "asc" as
+ * newest first), so such a client's requests must work here too, while values that are set and
+ * wrong are still refused.
+ */
+describe("request bodies with every unset field at its Go zero value", () => {
+  it("search with limit 0, empty order and order_by, and empty or null filters: the defaults", async () => {
+    for (let i = 0; i < 3; i++) expect((await api("POST", "/api/v1/memories", { agent_id: "zeroes", content: `z${i}` })).status).toBe(201);
+    const res = await api("POST", "/api/v1/search", {
+      agent_id: "zeroes",
+      session_id: "",
+      memory_types: null,
+      event_types: null,
+      tags: null,
+      content_contains: "",
+      since: "",
+      until: "",
+      min_importance: 0,
+      limit: 0,
+      order: "",
+      order_by: "",
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.results.map((m: { content: string }) => m.content)).toEqual(["z2", "z1", "z0"]);
+    for (const [fields, message] of [
+      [{ limit: -1 }, "limit must be between 1 and 1000"],
+      [{ order: "sideways" }, "order must be asc or desc"],
+      [{ order_by: "size" }, "order_by must be time or importance"],
+    ] as const) {
+      const refused = await api("POST", "/api/v1/search", fields);
+      expect(refused.status, JSON.stringify(fields)).toBe(400);
+      expect(refused.body.error).toContain(message);
+    }
+  });
+
+  it("session context with empty since and until, null include_types and zero max_tokens and limit", async () => {
+    expect((await api("POST", "/api/v1/agents", { name: "zero-ctx" })).status).toBe(201);
+    const session = await api("POST", "/api/v1/sessions", { agent_id: "zero-ctx", metadata: null });
+    expect(session.status, session.text).toBe(201);
+    expect(session.body).not.toHaveProperty("metadata");
+    const written = await api("POST", "/api/v1/memories", { agent_id: "zero-ctx", session_id: session.body.id, content: "in the session" });
+    expect(written.status).toBe(201);
+    const res = await api("POST", `/api/v1/sessions/${session.body.id}/context`, { since: "", until: "", include_types: null, max_tokens: 0, limit: 0 });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.memory_count).toBe(1);
+    expect(res.body.context).toContain("in the session");
+    const refused = await api("POST", `/api/v1/sessions/${session.body.id}/context`, { include_types: ["nope"] });
+    expect(refused.status).toBe(400);
+  });
+
+  it("agent registration with a null description and config", async () => {
+    const res = await api("POST", "/api/v1/agents", { name: "zero-agent", description: null, config: null });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).not.toHaveProperty("description");
+    expect(res.body).not.toHaveProperty("config");
+    const refused = await api("POST", "/api/v1/agents", { name: "list-config", config: ["a"] });
+    expect([refused.status, refused.body.error]).toEqual([400, "config must be a JSON object"]);
+    const sessionRefused = await api("POST", "/api/v1/sessions", { agent_id: "zero-agent", metadata: "text" });
+    expect([sessionRefused.status, sessionRefused.body.error]).toEqual([400, "metadata must be a JSON object"]);
+  });
+});

@@ -30,7 +30,7 @@ describe("request limits: each a 4xx whose message names the limit, and nothing 
     ["JSON nesting (memories)", () => server.api("POST", "/api/v1/memories", { key, rawBody: `{"agent_id":"a","content":"c","metadata":{"m":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`, headers: { "content-type": "application/json" } }), 400, "JSON body nests deeper than 32 levels"],
     ["JSON nesting (session metadata)", () => server.api("POST", "/api/v1/sessions", { key, rawBody: `{"agent_id":"a","metadata":{"m":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`, headers: { "content-type": "application/json" } }), 400, "JSON body nests deeper than 32 levels"],
     ["query limit", () => server.api("GET", "/api/v1/memories?limit=1001", { key }), 400, "limit must be between 1 and 1000"],
-    ["search limit", () => post("/api/v1/search", { limit: 0 }), 400, "limit must be between 1 and 1000"],
+    ["search limit", () => post("/api/v1/search", { limit: 1001 }), 400, "limit must be between 1 and 1000"],
     ["agents page limit", () => server.api("GET", "/api/v1/agents?limit=5000", { key }), 400, "limit must be between 1 and 1000"],
   ];
 

@@ -186,7 +186,7 @@ describe("search", () => {
   it("filters by agent, types and minimum importance, and rejects bad input", async () => {
     const res = await as("writer", "POST", "/api/v1/search", { tags: ["search"], agent_id: "planner", memory_types: ["episodic"], min_importance: 0.5 });
     expect(res.body.results.map((m: { content: string }) => m.content)).toEqual(["customer asked for a call"]);
-    for (const body of [{ limit: 0 }, { limit: 5000 }, { memory_types: ["x"] }, { tags: ["not ok"] }, { since: "soon" }, { order: "up" }, { min_importance: 3 }]) {
+    for (const body of [{ limit: -1 }, { limit: 5000 }, { memory_types: ["x"] }, { tags: ["not ok"] }, { since: "soon" }, { order: "up" }, { min_importance: 3 }]) {
       expect((await as("writer", "POST", "/api/v1/search", body)).status, JSON.stringify(body)).toBe(400);
     }
   });

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { agentInScope, refuseForToken } from "../../../core/auth/scope";
 import { notFound } from "../../../core/errors";
+import { unsetWhenZero } from "../../../core/validation";
 import { agentSchema, createAgentInputSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
@@ -9,12 +10,18 @@ import { pageQuerySchema } from "../paging";
 import { withMemoriesQuery } from "../memories/delete";
 import { agentParams, resolveAgentTarget } from "./target";
 
+/** `null` (Go's nil map or pointer, which a Go client sends for an unset field) means "not sent". */
+const createAgentBody = createAgentInputSchema.extend({
+  description: unsetWhenZero(createAgentInputSchema.shape.description.unwrap()),
+  config: unsetWhenZero(createAgentInputSchema.shape.config.unwrap()),
+});
+
 const createAgent = createRoute({
   method: "post",
   path: "/api/v1/agents",
   tags: ["agents"],
   middleware: [requirePermission("write")] as const,
-  request: { body: jsonBody(createAgentInputSchema) },
+  request: { body: jsonBody(createAgentBody) },
   responses: { 201: jsonContent(agentSchema, "The registered agent"), ...errorResponses(400, ...AUTH_ERRORS, 409, 413, 415) },
 });
 

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { renderSessionContext } from "../../../core/context/render";
 import { scopeMemoryFilter } from "../../../core/auth/scope";
 import { memoryTypeSchema } from "../../../core/memory/schema";
+import { unsetWhenZero } from "../../../core/validation";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
@@ -12,13 +13,14 @@ import { blankJsonBodyAsNull } from "./blank-json-body";
 /** The largest token budget a context may ask for. */
 export const MAX_CONTEXT_TOKENS = 1_000_000;
 
+/** Each field's Go zero value (`null`, `""`, `0`) means "not sent", as it did for the original. */
 export const contextInputSchema = z.object({
-  since: z.string().max(64).optional(),
-  until: z.string().max(64).optional(),
-  include_types: z.array(memoryTypeSchema).max(8).optional(),
+  since: unsetWhenZero(z.string().max(64), ""),
+  until: unsetWhenZero(z.string().max(64), ""),
+  include_types: unsetWhenZero(z.array(memoryTypeSchema).max(8)),
   /** The original accepted and ignored it; 0 still means "no budget" for its clients. */
-  max_tokens: z.number().int("max_tokens must be an integer").min(0).max(MAX_CONTEXT_TOKENS).optional(),
-  limit: z.number().int().min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000").optional(),
+  max_tokens: unsetWhenZero(z.number().int("max_tokens must be an integer").min(0).max(MAX_CONTEXT_TOKENS)),
+  limit: unsetWhenZero(z.number().int().min(1, "limit must be between 1 and 1000").max(1000, "limit must be between 1 and 1000"), 0),
 });
 
 export const contextSchema = z.object({

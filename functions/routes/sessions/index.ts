@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { agentInScope, assertAgentParam, refuseForToken, scopeMemoryFilter } from "../../../core/auth/scope";
 import { forbidden, notFound } from "../../../core/errors";
+import { unsetWhenZero } from "../../../core/validation";
 import { createSessionInputSchema, sessionSchema, sessionStatusSchema, updateSessionInputSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
@@ -12,12 +13,17 @@ import { pageQuerySchema } from "../paging";
 
 const sessionParams = z.object({ id: z.string().min(1).max(256) });
 
+/** A `null` metadata (Go's nil map, which a Go client sends for an unset field) means "not sent". */
+const createSessionBody = createSessionInputSchema.extend({
+  metadata: unsetWhenZero(createSessionInputSchema.shape.metadata.unwrap()),
+});
+
 const createSession = createRoute({
   method: "post",
   path: "/api/v1/sessions",
   tags: ["sessions"],
   middleware: [requirePermission("write")] as const,
-  request: { body: jsonBody(createSessionInputSchema) },
+  request: { body: jsonBody(createSessionBody) },
   responses: { 201: jsonContent(sessionSchema, "The new active session"), ...errorResponses(400, ...AUTH_ERRORS, 404, 413, 415) },
 });
 
