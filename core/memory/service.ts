@@ -14,6 +14,7 @@ import { countByType } from "./count-by-type";
 import { agentsOnly, isHidden, withoutHidden } from "./hidden-in-arc";
 import { toMemoryRecord, type NormalizeOptions } from "./normalize";
 import { patchedRecord, type MemoryPatch } from "./patch";
+import { ChangeTurns } from "./change-turns";
 import { assertIfMatch } from "./version";
 import type { MemoryInput, MemoryRecord } from "./schema";
 
@@ -73,6 +74,8 @@ export interface ChangeOptions {
  * readable the moment its write returned.
  */
 export class MemoryService {
+  private readonly turns = new ChangeTurns();
+
   constructor(private readonly options: MemoryServiceOptions) {}
 
   /**
@@ -130,27 +133,30 @@ export class MemoryService {
    * the caller may not see it, a 412 when If-Match names another version; Arc's dry run, which
    * asks whether Arc deletes at all, runs once (see `deleteWithArc`).
    */
-  private async changeLatest<T>(
+  private changeLatest<T>(
     orgId: string,
     id: string,
     options: ChangeOptions,
     change: (current: MemoryRecord, readAtMs: number) => Promise<T | undefined>,
   ): Promise<T> {
-    const read = async () => {
-      const readAtMs = this.options.clock.now();
-      const current = await this.get(orgId, id);
-      if (!current || !options.visible(current)) throw notFound("memory not found");
-      assertIfMatch(options.ifMatch, current);
-      return { current, readAtMs };
-    };
-    let { current, readAtMs } = await read();
-    return this.deleteWithArc(orgId, this.probeWhere(orgId, current), async () => {
-      for (let attempt = 1; ; attempt++) {
-        const done = await change(current, readAtMs);
-        if (done !== undefined) return done;
-        if (attempt === MAX_CHANGE_ATTEMPTS) throw keptChanging();
-        ({ current, readAtMs } = await read());
-      }
+    // In the memory's turn (see ChangeTurns), so changes made here seldom find a later version.
+    return this.turns.run(orgId, id, async () => {
+      const read = async () => {
+        const readAtMs = this.options.clock.now();
+        const current = await this.get(orgId, id);
+        if (!current || !options.visible(current)) throw notFound("memory not found");
+        assertIfMatch(options.ifMatch, current);
+        return { current, readAtMs };
+      };
+      let { current, readAtMs } = await read();
+      return this.deleteWithArc(orgId, this.probeWhere(orgId, current), async () => {
+        for (let attempt = 1; ; attempt++) {
+          const done = await change(current, readAtMs);
+          if (done !== undefined) return done;
+          if (attempt === MAX_CHANGE_ATTEMPTS) throw keptChanging();
+          ({ current, readAtMs } = await read());
+        }
+      });
     });
   }
 

@@ -126,6 +126,16 @@ describe("PATCH /api/v1/memories/:id", () => {
     expect(await versionsInArc(id)).toEqual([final]);
   });
 
+  it("keeps every one of many concurrent changes to different metadata keys of one memory", async () => {
+    const { id } = await write("many hands");
+    await flushToArc();
+    const keys = Array.from({ length: 24 }, (_, i) => `k${i}`);
+    const answers = await Promise.all(keys.map((k) => patch(id, { metadata: { [k]: true } })));
+    expect(answers.map((res) => res.status)).toEqual(keys.map(() => 200));
+    const final = (await api("GET", `/api/v1/memories/${id}`)).body;
+    expect(Object.keys(final.metadata).sort()).toEqual([...keys].sort());
+  });
+
   it("keeps what is left out or null, clears with \"\" and [], and merges metadata", async () => {
     const { id } = await write("fields", {
       session_id: "s-1",

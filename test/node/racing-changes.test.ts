@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArcSocket, type ArcRequestBody } from "../support/arc-socket";
 import { startNodeTestServer, type NodeTestServer } from "../support/harness";
+import { PeerFrontEnd } from "../support/peer-front-end";
 
 /*
  * Updates and deletes read a memory, ask Arc whether it deletes (a dry run), and only then have
  * the writer store the change. Here Arc holds one request's dry run (or another answer) while a
  * second request changes the same memory, then lets the first go on: whatever the order, one
- * version stays, the last acknowledged change holds, and nothing deleted comes back.
+ * version stays, the last acknowledged change holds, and nothing deleted comes back. Changes of
+ * one memory take turns within a front end, so the second change of the same memory goes through
+ * a second one over the same writer (`peer`), as through another Workers isolate.
  */
 
 let arc: ArcSocket;
 let server: NodeTestServer;
+let peer: PeerFrontEnd;
 let key: string;
 let orgId: string;
 /** The server's clock: the real one, moved on by `offsetMs` or held on `heldMs`. */
@@ -26,14 +30,18 @@ beforeAll(async () => {
     clock: { now: () => heldMs ?? Date.now() + offsetMs },
   });
   ({ key, orgId } = await server.newOrg("racing-org", ["read", "write", "admin"]));
+  peer = await PeerFrontEnd.start(server);
 });
 afterAll(async () => {
+  await peer?.close();
   await server?.close();
   await arc?.close();
 });
 
 const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   server.api(method, path, { key, headers, ...(body !== undefined ? { body } : {}) });
+/** The same call through the second front end. */
+const peerApi = (method: string, path: string, body?: unknown) => peer.api(method, path, { key, ...(body !== undefined ? { body } : {}) });
 const flushToArc = async () => expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
 const isDryRun = (path: string, body: ArcRequestBody) => path === "/api/v1/delete" && body.dry_run === true;
 
@@ -73,7 +81,7 @@ async function deleteOvertakenByUpdate(agent: string, meanwhile: () => void = ()
     isDryRun,
     () => api("DELETE", `/api/v1/memories/${id}`),
     async () => {
-      expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
+      expect((await peerApi("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).status).toBe(200);
       await flushToArc();
       meanwhile();
     },
@@ -116,7 +124,7 @@ describe("an update and a delete of one memory", () => {
     const patched = await overtake(
       isDryRun,
       () => api("PATCH", `/api/v1/memories/${id}`, { content: "brought back" }),
-      async () => expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(204),
+      async () => expect((await peerApi("DELETE", `/api/v1/memories/${id}`)).status).toBe(204),
     );
     expect(patched.status, patched.text).toBe(404);
     await flushToArc();
@@ -144,7 +152,7 @@ describe("two updates of one memory", () => {
       isDryRun,
       () => api("PATCH", `/api/v1/memories/${id}`, { content: "from A" }),
       async () => {
-        expect((await api("PATCH", `/api/v1/memories/${id}`, { tags: ["from-b"] })).status).toBe(200);
+        expect((await peerApi("PATCH", `/api/v1/memories/${id}`, { tags: ["from-b"] })).status).toBe(200);
         await flushToArc();
       },
     );
@@ -160,7 +168,7 @@ describe("two updates of one memory", () => {
     const patched = await overtake(
       isDryRun,
       () => api("PATCH", `/api/v1/memories/${id}`, { content: "any version" }, { "if-match": "*" }),
-      async () => expect((await api("PATCH", `/api/v1/memories/${id}`, { importance: 0.9 })).status).toBe(200),
+      async () => expect((await peerApi("PATCH", `/api/v1/memories/${id}`, { importance: 0.9 })).status).toBe(200),
     );
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body).toMatchObject({ content: "any version", importance: 0.9 });
@@ -192,7 +200,7 @@ describe("two updates of one memory", () => {
       isDryRun,
       () => api("PATCH", `/api/v1/memories/${id}`, { content: "conditional" }, { "if-match": read.headers.get("etag")! }),
       async () => {
-        current = (await api("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).body.ingested_at;
+        current = (await peerApi("PATCH", `/api/v1/memories/${id}`, { content: "v2" })).body.ingested_at;
       },
     );
     expect(refused.status, refused.text).toBe(412);
@@ -208,7 +216,7 @@ describe("two updates of one memory", () => {
       isDryRun,
       () => api("DELETE", `/api/v1/memories/${id}`, undefined, { "if-match": read.headers.get("etag")! }),
       async () => {
-        expect((await api("PATCH", `/api/v1/memories/${id}`, { content: "kept v2" })).status).toBe(200);
+        expect((await peerApi("PATCH", `/api/v1/memories/${id}`, { content: "kept v2" })).status).toBe(200);
         await flushToArc();
       },
     );
@@ -399,7 +407,7 @@ describe("a change that read the memory long ago", () => {
       isDryRun,
       () => api("PATCH", `/api/v1/memories/${id}`, { content: "v2 of a deleted memory" }),
       async () => {
-        expect((await api("DELETE", `/api/v1/memories/${id}`)).status).toBe(204);
+        expect((await peerApi("DELETE", `/api/v1/memories/${id}`)).status).toBe(204);
         // Past the minute the writer remembers the delete for.
         offsetMs += 61_000;
       },

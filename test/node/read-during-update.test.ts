@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_HIDDEN_IDS } from "../../core/coordinator/port";
 import { ArcSocket, type ArcRequestBody } from "../support/arc-socket";
 import { startNodeTestServer, type NodeTestServer } from "../support/harness";
+import { PeerFrontEnd } from "../support/peer-front-end";
 
 /*
  * A read that runs while another request updates the memory it reads. The memory exists before,
@@ -12,6 +13,8 @@ import { startNodeTestServer, type NodeTestServer } from "../support/harness";
 
 let arc: ArcSocket;
 let server: NodeTestServer;
+/** A second front end over the same writer, for a change racing another of the same memory (see PeerFrontEnd). */
+let peer: PeerFrontEnd;
 let key: string;
 
 beforeAll(async () => {
@@ -22,8 +25,10 @@ beforeAll(async () => {
     settings: { arc: { visibility_delay: "100ms" }, write_buffer: { max_interval: "1h" } },
   });
   ({ key } = await server.newOrg("read-update-org", ["read", "write", "admin"]));
+  peer = await PeerFrontEnd.start(server);
 });
 afterAll(async () => {
+  await peer?.close();
   await server?.close();
   await arc?.close();
 });
@@ -76,7 +81,7 @@ describe("a read overtaken by an update of the memory it reads", () => {
     const id = await settledInArc({ agent_id: "racer-patch", content: "v1", tags: ["a"] });
     const second = await readOvertakenByUpdate(
       (body) => /ingested_at = /.test(body.sql ?? "") && body.sql!.includes(id),
-      () => api("PATCH", `/api/v1/memories/${id}`, { tags: ["b"] }),
+      () => peer.api("PATCH", `/api/v1/memories/${id}`, { key, body: { tags: ["b"] } }),
       id,
     );
     expect(second.status, second.text).toBe(200);
