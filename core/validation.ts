@@ -45,13 +45,26 @@ export const freeText = (params?: Parameters<typeof z.string>[0]) => z.string(pa
  * A JSON object as parsed, own keys intact. zod's record and object schemas copy keys by
  * assignment, which makes a `__proto__` key the copy's prototype: the key vanished from storage.
  * A refined `unknown` passes the value itself on; its meta is what the OpenAPI document and the
- * MCP tool list show (a `custom` schema cannot be shown in JSON Schema at all).
+ * MCP tool list show (a `custom` schema cannot be shown in JSON Schema at all). A number too
+ * large for a double (`1e400` parses as Infinity) would be stored as null: it is refused instead.
  */
-export const jsonObjectSchema = (message: string) =>
+export const jsonObjectSchema = (field: string) =>
   z
     .unknown()
-    .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message })
+    .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message: `${field} must be a JSON object`, abort: true })
+    .refine((value) => !holdsNonFiniteNumber(value), { message: `${field} holds a number too large to store` })
     .meta({ type: "object", additionalProperties: {} }) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/** Whether a parsed JSON value holds a number JSON cannot write back (an overflow parses as ±Infinity); iterative. */
+function holdsNonFiniteNumber(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === "number" && !Number.isFinite(node)) return true;
+    if (node !== null && typeof node === "object") for (const child of Object.values(node)) stack.push(child);
+  }
+  return false;
+}
 
 /**
  * An optional field of a JSON request body whose Go zero value means "not sent": `null` (a nil

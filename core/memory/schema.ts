@@ -35,7 +35,7 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
 }
 
 /** A memory's metadata: a JSON object at most `metadataMaxDepth` deep (the MCP tools take it the same way). */
-export const memoryMetadataSchema = jsonObjectSchema("metadata must be a JSON object").refine(
+export const memoryMetadataSchema = jsonObjectSchema("metadata").refine(
   (m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth),
   { message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels` },
 );

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { permissionSchema } from "../auth/permissions";
-import { idSchema } from "../validation";
+import { idSchema, jsonObjectSchema } from "../validation";
 
 /**
  * The metadata API's shapes. Outputs match the original's JSON (empty optional fields omitted,
@@ -18,11 +18,9 @@ export const METADATA_LIMITS = {
 
 const timestamp = z.iso.datetime();
 const jsonObject = (field: string) =>
-  z
-    .record(z.string(), z.unknown(), { message: `${field} must be a JSON object` })
-    .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= METADATA_LIMITS.jsonMaxBytes, {
-      message: `${field} is larger than ${METADATA_LIMITS.jsonMaxBytes} bytes`,
-    });
+  jsonObjectSchema(field).refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= METADATA_LIMITS.jsonMaxBytes, {
+    message: `${field} is larger than ${METADATA_LIMITS.jsonMaxBytes} bytes`,
+  });
 const label = (field: string) =>
   z
     .string({ message: `${field} is required` })

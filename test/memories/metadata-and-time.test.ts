@@ -44,6 +44,51 @@ describe("metadata", () => {
   });
 });
 
+describe("agent config and session metadata", () => {
+  const raw = (method: string, path: string, body: string) =>
+    env.server.api(method, path, { key, rawBody: body, headers: { "content-type": "application/json" } });
+
+  it("keep a __proto__ key as a key, on create, on a session's merge and in reads", async () => {
+    const value = '{"__proto__":{"role":"admin"},"keep":"yes"}';
+    const agent = await raw("POST", "/api/v1/agents", `{"name":"proto-agent","config":${value}}`);
+    expect(agent.status, agent.text).toBe(201);
+    expect(JSON.stringify(agent.body.config)).toBe(value);
+    expect(JSON.stringify((await api("GET", "/api/v1/agents/proto-agent")).body.config)).toBe(value);
+
+    const session = await raw("POST", "/api/v1/sessions", `{"agent_id":"proto-agent","metadata":${value}}`);
+    expect(session.status, session.text).toBe(201);
+    expect(JSON.stringify(session.body.metadata)).toBe(value);
+    const merged = await raw("PUT", `/api/v1/sessions/${session.body.id}`, '{"metadata":{"__proto__":{"role":"owner"},"more":1}}');
+    expect(merged.status, merged.text).toBe(200);
+    expect(merged.body.metadata).toEqual(JSON.parse('{"__proto__":{"role":"owner"},"keep":"yes","more":1}'));
+    expect(Object.keys((await api("GET", `/api/v1/sessions/${session.body.id}`)).body.metadata).sort()).toEqual(["__proto__", "keep", "more"]);
+  });
+});
+
+describe("a number too large for a double (1e400 parses as Infinity, which JSON writes as null)", () => {
+  const raw = (method: string, path: string, body: string) =>
+    env.server.api(method, path, { key, rawBody: body, headers: { "content-type": "application/json" } });
+
+  it("is refused in a memory's metadata, an agent's config and a session's metadata, and nothing is stored", async () => {
+    expect((await api("POST", "/api/v1/agents", { name: "huge" })).status).toBe(201);
+    const session = await api("POST", "/api/v1/sessions", { agent_id: "huge" });
+    const refused: Array<[string, string, string, string]> = [
+      ["POST", "/api/v1/memories", '{"agent_id":"huge","content":"huge number","metadata":{"x":{"y":[1,-1e400]}}}', "metadata"],
+      ["POST", "/api/v1/agents", '{"name":"huge2","config":{"x":1e400}}', "config"],
+      ["POST", "/api/v1/sessions", '{"agent_id":"huge","metadata":{"x":1e400}}', "metadata"],
+      ["PUT", `/api/v1/sessions/${session.body.id}`, '{"metadata":{"x":1e400}}', "metadata"],
+    ];
+    for (const [method, path, body, field] of refused) {
+      const res = await raw(method, path, body);
+      expect(res.status, body).toBe(400);
+      expect(res.body.error).toBe(`${field} holds a number too large to store`);
+    }
+    expect((await api("GET", "/api/v1/memories?agent_id=huge")).body.memories).toEqual([]);
+    expect((await api("GET", "/api/v1/agents/huge2")).status).toBe(404);
+    expect((await api("GET", `/api/v1/sessions/${session.body.id}`)).body).not.toHaveProperty("metadata");
+  });
+});
+
 describe("event time", () => {
   it("too far ahead is refused as in the future, however far", async () => {
     // Past about 2255 an instant's microseconds are no longer a safe integer.
@@ -54,5 +99,11 @@ describe("event time", () => {
     }
     const past = await create({ agent_id: "t", content: "long ago", time: "1000-01-01T00:00:00Z" });
     expect(past.body.error).toBe("invalid time: must be 1970-04-26T17:46:40Z or later");
+  });
+
+  it("takes a fraction of any length, to the microsecond", async () => {
+    const res = await create({ agent_id: "t", content: "fine fraction", time: "2024-01-01T00:00:00.1234567891Z" });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.time).toBe("2024-01-01T00:00:00.123456Z");
   });
 });
