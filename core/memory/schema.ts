@@ -62,8 +62,10 @@ export const memoryInputSchema = z.object({
   /** Empty tags are dropped on normalising: the original allowed them, but a comma-joined column cannot hold one. */
   tags: z.array(tagOrEmptySchema).max(MEMORY_LIMITS.tagsMax, `at most ${MEMORY_LIMITS.tagsMax} tags`).nullish(),
   importance: z.number().min(0, "importance must be between 0 and 1").max(1, "importance must be between 0 and 1").nullish(),
+  // A NUL cuts the key short in SQLite's text functions and in Arc's SQL: keys that differ after it would collide.
   dedup_key: freeText()
     .max(MEMORY_LIMITS.dedupKeyMaxChars, `dedup_key is longer than ${MEMORY_LIMITS.dedupKeyMaxChars} characters`)
+    .refine((key) => !key.includes("\0"), "dedup_key must not contain NUL (U+0000)")
     .nullish(),
   parent_id: freeText()
     .max(MEMORY_LIMITS.parentIdMaxChars, `parent_id is longer than ${MEMORY_LIMITS.parentIdMaxChars} characters`)

@@ -7,7 +7,7 @@ import { requirePermission } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
 import {
   buildFilter,
-  CONTENT_CONTAINS_MAX,
+  contentNeedleSchema,
   memoryListBody,
   minImportanceSchema,
   offsetSchema,
@@ -28,7 +28,7 @@ export const searchInputSchema = z.object({
   event_types: unset(z.array(typeSchema("event_types")).max(64, "at most 64 event_types")),
   tags: unset(z.array(tagSchema).max(64, "at most 64 tags")),
   any_tags: unset(z.array(tagSchema).max(64, "at most 64 any_tags")),
-  content_contains: nonEmpty(z.string().max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)),
+  content_contains: nonEmpty(contentNeedleSchema),
   case_sensitive: unset(z.boolean()),
   since: nonEmpty(z.string().max(64)),
   until: nonEmpty(z.string().max(64)),

@@ -85,6 +85,24 @@ describe("hostile strings", () => {
     expect((await api("POST", "/api/v1/search", { content_contains: "'".repeat(500) })).status).toBe(200);
   });
 
+  it("answers a needle holding NUL with 400 (it cannot reach DuckDB's SQL text), and a dedup_key holding one too", async () => {
+    const withNul = await api("POST", "/api/v1/memories", { agent_id: "hostile", content: "a\u0000b holds NUL" });
+    expect(withNul.status).toBe(201);
+    expect((await api("GET", `/api/v1/memories/${withNul.body.id}`)).body.content).toBe("a\u0000b holds NUL");
+    for (const res of [
+      await api("POST", "/api/v1/search", { content_contains: "a\u0000b" }),
+      await api("GET", `/api/v1/memories?content_contains=${encodeURIComponent("a\u0000b")}`),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe("content_contains must not contain NUL (U+0000)");
+    }
+    // SQLite's text functions stop at a NUL, so two keys differing after one would be one key.
+    for (const dedup_key of ["k\u0000", "k\u0000a"]) {
+      const res = await api("POST", "/api/v1/memories", { agent_id: "hostile", content: `keyed ${dedup_key.length}`, dedup_key });
+      expect([res.status, res.body.error]).toEqual([400, "dedup_key must not contain NUL (U+0000)"]);
+    }
+  });
+
   it("answers hostile ids and tags in filters with 400, never a query error", async () => {
     for (const value of ["a'b", "x;y", "a/*b", "é", "a b"]) {
       const q = encodeURIComponent(value);

@@ -47,7 +47,16 @@ export const offsetSchema = (source: NumberSource) =>
     .max(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; use cursor for deep paging`);
 
 /** Arc caps SQL at 10,000 characters; a worst-case (all quotes) 500-character needle still fits. */
-export const CONTENT_CONTAINS_MAX = 500;
+const CONTENT_CONTAINS_MAX = 500;
+
+/**
+ * The text `content_contains` looks for. A NUL cannot reach DuckDB in SQL text (it ends it), so
+ * it would be dropped and the search would match other text: it is refused instead.
+ */
+export const contentNeedleSchema = z
+  .string()
+  .max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)
+  .refine((needle) => !needle.includes("\0"), "content_contains must not contain NUL (U+0000)");
 
 /** GET /memories and its agent/session sub-routes: the original's parameters plus exact tags, any_tags and a cursor. */
 export const listQuerySchema = z.object({
@@ -57,7 +66,7 @@ export const listQuerySchema = z.object({
   event_type: optional(typeSchema("event_type")),
   tags: optional(tagCsv),
   any_tags: optional(tagCsv),
-  content_contains: optional(z.string().max(CONTENT_CONTAINS_MAX, `content_contains is longer than ${CONTENT_CONTAINS_MAX} characters`)),
+  content_contains: optional(contentNeedleSchema),
   case_sensitive: optional(booleanParam),
   min_importance: optional(minImportanceSchema("query")),
   since: optional(z.string().max(64)),
