@@ -234,4 +234,17 @@ describe("POST /api/v1/memories (batch)", () => {
     expect((await api("POST", "/api/v1/memories", { memories: big })).status).toBe(400);
     expect((await api("POST", "/api/v1/memories", { memories: [] })).status).toBe(400);
   });
+
+  it("refuses a batch with a memory of its own beside it, which it would leave out, and stores nothing", async () => {
+    const before = await countAll();
+    for (const extra of [{ agent_id: "mixed", content: "beside" }, { content: "beside" }, { agent_id: "mixed" }]) {
+      const res = await api("POST", "/api/v1/memories", { memories: [{ agent_id: "mixed", content: "inside" }], ...extra });
+      expect(res.status, JSON.stringify(extra)).toBe(400);
+      expect(res.body.error).toContain("not both");
+    }
+    // Go's zero values beside a batch are no memory: the batch is stored.
+    const zeroes = await api("POST", "/api/v1/memories", { memories: [{ agent_id: "mixed", content: "inside" }], agent_id: "", content: null });
+    expect([zeroes.status, zeroes.body.count]).toEqual([201, 1]);
+    expect(await countAll()).toBe(before + 1);
+  });
 });

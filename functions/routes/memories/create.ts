@@ -65,6 +65,9 @@ const createMemories = createRoute({
 
 type ItemResult = z.infer<typeof itemResultSchema>;
 
+/** The fields only a memory of its own has: set beside `memories`, they are one. */
+const SINGLE_MEMORY_FIELDS = ["agent_id", "content"] as const;
+
 const itemResult = (index: number, result: AcceptResult): ItemResult =>
   result.status === "created"
     ? { index, status: "created", id: result.record.id }
@@ -94,6 +97,10 @@ export function registerCreateMemories(app: Router) {
       return c.json(toApiMemory(result.record), 201);
     }
 
+    // A memory of its own beside the batch would be silently left out (the original did so).
+    if (SINGLE_MEMORY_FIELDS.some((field) => body[field] !== undefined && body[field] !== null && body[field] !== "")) {
+      throw badRequest('send one memory or {"memories": [...]}, not both: move the top-level memory into the batch');
+    }
     if (items.length > MEMORY_LIMITS.batchMax) throw badRequest(`a batch holds at most ${MEMORY_LIMITS.batchMax} memories`);
     const results: ItemResult[] = [];
     let valid: Array<{ index: number; input: MemoryInput }> = [];
