@@ -18,7 +18,9 @@ export async function serveCommand(settings: Settings, io: CliIo): Promise<void>
     process.on("SIGTERM", stop);
   });
   const server = await startServer({ settings, env: io.env, logger, print: io.out });
-  io.out(`Memtrace listening on ${server.url}`);
+  // The URL is one to connect to; on the default host the server takes connections from every interface too.
+  const everywhere = settings.server.host === "0.0.0.0" ? " (and every other interface: server.host is 0.0.0.0)" : "";
+  io.out(`Memtrace listening on ${server.url}${everywhere}`);
   logger.info("shutting down", { signal: await signalled });
   await server.close();
   logger.info("stopped");
