@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { looksLikeAgentToken } from "../../core/auth/agent-token";
+import type { ArcRouter } from "../../core/arc-routing/router";
 import type { AppEnv } from "../env";
 import type { Router } from "../app";
 import { apiKeyCaller, extractApiKey } from "../middleware/auth";
@@ -46,7 +47,9 @@ const healthRoute = createRoute({
   method: "get",
   path: "/health",
   description:
-    "Needs no key. With an operator's admin key, `arc` names each org that has its own Arc. `outbox.pending` counts the " +
+    "Needs no key. `arc` is each Arc's reachability as last probed: a probe older than 5 s is made again in the background " +
+    "for the next call (the first call of a process waits for one). With an operator's admin key, `arc` names each org " +
+    "that has its own Arc. `outbox.pending` counts the " +
     "memories still waiting for Arc, all orgs together (null on Workers).",
   responses: { 200: jsonContent(healthSchema, "The server is up") },
 });
@@ -95,10 +98,26 @@ function arcView(health: Record<string, boolean>, orgIds: boolean) {
   return { arc, arc_orgs };
 }
 
+/**
+ * Each Arc's reachability as last probed, as the original's /health reported its pings every 5 s
+ * (reference §7.6). A probe older than its reuse time (5 s) is started again in the background,
+ * for the next call to see; until one has finished (a fresh process or isolate) the call waits
+ * for it, so no Arc in use is left out.
+ */
+async function lastKnownArcHealth(arc: ArcRouter, background: (task: Promise<unknown>) => void): Promise<Record<string, boolean>> {
+  // Joins a probe under way, reuses a fresh one, or starts one.
+  const probe = arc.checkHealth();
+  const known = arc.health();
+  if (Object.keys(known).length === 0) return probe.catch(() => known);
+  background(probe.catch(() => undefined));
+  return known;
+}
+
 /** Liveness and readiness, without auth, for load balancers and the original's tooling. */
 export function registerHealth(app: Router) {
   app.openapi(healthRoute, async (c) => {
-    const { clock, startedAt, arc, coordinator } = c.get("services");
+    const { clock, startedAt, arc, coordinator, background } = c.get("services");
+    const [health, orgIds] = await Promise.all([lastKnownArcHealth(arc, background), seesOrgIds(c)]);
     const uptimeMs = clock.now() - startedAt;
     return c.json(
       {
@@ -106,7 +125,7 @@ export function registerHealth(app: Router) {
         service: "memtrace" as const,
         uptime: goDuration(uptimeMs),
         uptime_sec: Math.floor(uptimeMs / 1000),
-        ...arcView(arc.health(), await seesOrgIds(c)),
+        ...arcView(health, orgIds),
         // A sum over every org: no org id, so anyone who may ask /health may see it.
         outbox: coordinator.pendingRows ? { pending: coordinator.pendingRows() } : null,
       },

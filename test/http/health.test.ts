@@ -113,3 +113,26 @@ describe("/health and /ready", () => {
     expect(arc.hits()).toBe(afterChange + 2);
   });
 });
+
+describe("/health on its own (no /ready called)", () => {
+  it("shows every Arc in use from its first call, and an Arc that went down once a later probe saw it", async () => {
+    const own = await startCountingArc();
+    const fresh = await startTestServer();
+    let arcOpen = true;
+    try {
+      const org = await fresh.newOrg("health-alone", ["read", "write", "admin"]);
+      expect((await fresh.api("POST", `/api/v1/admin/orgs/${org.orgId}/arc`, { body: { url: own.url, database: "alone" } })).status).toBe(201);
+      const arcOf = async () => (await fresh.api("GET", "/health", { key: fresh.adminKey })).body.arc;
+      expect(await arcOf()).toEqual({ default: true, [org.orgId]: true });
+
+      await own.close();
+      arcOpen = false;
+      // A probe is reused for 5 s, then made again in the background of a call: a later call shows it.
+      await waitFor(async () => (await arcOf())[org.orgId] === false, 20_000, "/health to show the Arc down");
+      expect((await arcOf()).default).toBe(true);
+    } finally {
+      await fresh.close();
+      if (arcOpen) await own.close();
+    }
+  });
+});
