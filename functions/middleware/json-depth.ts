@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { badRequest } from "../../core/errors";
 import type { AppEnv } from "../env";
+import { utf8BodyText } from "../json-body-text";
 import { isJsonContentType } from "../json-content-type";
 
 /** Deepest JSON body any route accepts; memory metadata has its own, lower limit. */
@@ -41,13 +42,14 @@ function closingQuote(text: string, open: number): number {
 /**
  * Refuses JSON bodies nested deeper than MAX_JSON_BODY_DEPTH with a 400 naming the limit, before
  * any handler parses them: serialising a value a million levels deep exhausts the stack (a 500).
- * The body text is cached by Hono, so the validators that follow do not read it again. A request
+ * A body that is not UTF-8 is a 400 here too (`utf8BodyText`). The body text is cached by Hono,
+ * so the validators that follow do not read it again. A request
  * no endpoint matches is left to its 404: nothing would parse its body.
  */
 export const limitJsonDepth = createMiddleware<AppEnv>(async (c, next) => {
   const routed = matchedRoutes(c).some((route) => route.method !== "ALL");
   if (routed && isJsonContentType(c.req.header("content-type"))) {
-    const depth = jsonTextDepth(await c.req.text(), MAX_JSON_BODY_DEPTH);
+    const depth = jsonTextDepth(await utf8BodyText(c), MAX_JSON_BODY_DEPTH);
     if (depth > MAX_JSON_BODY_DEPTH) throw badRequest(`JSON body nests deeper than ${MAX_JSON_BODY_DEPTH} levels`);
   }
   await next();

@@ -88,3 +88,30 @@ describe("lone surrogates in free text", () => {
     expect(keys.map((k) => k.name)).toEqual(["key \uFFFD"]);
   });
 });
+
+describe("a body that is not UTF-8", () => {
+  const send = (bytes: Uint8Array<ArrayBuffer>, contentType = "application/json") =>
+    env.server.api("POST", "/api/v1/memories", { key, rawBody: bytes, headers: { "content-type": contentType } });
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  /** `{"agent_id":"bytes","content":"<before><bytes><after>"}` with raw bytes in the middle of the content. */
+  const withBytes = (before: string, bytes: number[], after: string) =>
+    new Uint8Array([...utf8(`{"agent_id":"bytes","content":"${before}`), ...bytes, ...utf8(`${after}"}`)]);
+
+  it("is refused with 400, as JSON must be UTF-8, rather than stored with U+FFFD in place of its bytes", async () => {
+    for (const [bytes, contentType] of [
+      [withBytes("bad", [0xff, 0xfe], "utf8"), "application/json"],
+      // Latin-1's é, whatever charset the header names.
+      [withBytes("caf", [0xe9], ""), "application/json; charset=latin1"],
+      // A sequence cut short, and an overlong encoding of "/".
+      [withBytes("cut", [0xe2, 0x82], ""), "application/json"],
+      [withBytes("long", [0xc0, 0xaf], ""), "application/json"],
+    ] as const) {
+      const res = await send(bytes, contentType);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe("request body is not valid UTF-8");
+    }
+    expect((await api("GET", "/api/v1/memories?agent_id=bytes")).body.memories).toEqual([]);
+    const good = await send(withBytes("caf", [0xc3, 0xa9], " ✓"));
+    expect([good.status, good.body.content]).toEqual([201, "café ✓"]);
+  });
+});

@@ -17,7 +17,8 @@ export interface ApiResponse<T = any> {
 export interface RequestOptions {
   key?: string | null;
   body?: unknown;
-  rawBody?: string;
+  /** Sent as is: text, or bytes that need not be UTF-8. */
+  rawBody?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 }
 
@@ -69,7 +70,7 @@ export abstract class HttpTestServer implements TestServer {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? this.bootstrapKey : options.key;
     if (key) headers["x-api-key"] ??= key;
-    let body: string | undefined = options.rawBody;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = options.rawBody;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";
