@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Settings } from "../core/config/schema";
 import type { Logger } from "../core/logger";
+import { REQUEST_ID_HEADER } from "../functions/middleware/request-id";
 
 /** Background work on Node: tracked so shutdown can wait for it. */
 export class BackgroundTasks {
@@ -22,7 +24,11 @@ export class BackgroundTasks {
  * request within read_timeout (Node answers 408 and closes). Node checks these deadlines on an
  * interval (30s by default), shortened here so a small read_timeout is enforced close to on time.
  */
-export function listen(handler: (request: Request) => Response | Promise<Response>, server: Settings["server"]): Promise<ServerType> {
+export function listen(
+  handler: (request: Request) => Response | Promise<Response>,
+  server: Settings["server"],
+  logger?: Logger,
+): Promise<ServerType> {
   const requestTimeout = server.read_timeout;
   const headersTimeout = Math.min(requestTimeout, 60_000);
   return new Promise((resolve, reject) => {
@@ -41,7 +47,7 @@ export function listen(handler: (request: Request) => Response | Promise<Respons
       () => resolve(listening),
     );
     cutStalledReaders(listening as Server, server.write_timeout);
-    listening.on("clientError", answerClientError);
+    listening.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, logger));
     listening.once("error", reject);
   });
 }
@@ -85,19 +91,23 @@ const CLIENT_ERRORS: Record<string, [status: number, reason: string, message: st
 
 /**
  * What Node answers itself, before any handler runs (a request too slow to arrive, malformed
- * HTTP), as a JSON error like every other: Node's own answers have an empty body. As Node does,
- * only while nothing of a response has gone out; otherwise the socket is just closed.
+ * HTTP), as a JSON error like every other, with a request id in its header, its body and the log
+ * line about it: Node's own answers have an empty body. As Node does, only while nothing of a
+ * response has gone out; otherwise the socket is just closed.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger | undefined): void {
   const inProgress = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (error.code === "ECONNRESET" || !socket.writable || inProgress?.headersSent) {
     socket.destroy();
     return;
   }
   const [status, reason, message] = CLIENT_ERRORS[error.code ?? ""] ?? [400, "Bad Request", "malformed HTTP request"];
-  const body = JSON.stringify({ error: message });
+  const requestId = randomUUID();
+  logger?.info("refused a request the HTTP parser could not take", { request_id: requestId, status, code: error.code ?? "unknown" });
+  const body = JSON.stringify({ error: message, request_id: requestId });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 

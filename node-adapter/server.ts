@@ -195,7 +195,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       retention.start();
       closers.push(() => retention.stop());
     }
-    const server = await listen(app.fetch, settings.server);
+    const server = await listen(app.fetch, settings.server, logger);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
     undoFirstRun = undefined;
     if (boot.adminKey) {

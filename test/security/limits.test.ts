@@ -125,7 +125,7 @@ describe("slow clients", () => {
     const result = await trickle("GET /health HTTP/1.1\r\nHost: memtrace\r\n", "X-Slow: yes\r\n");
     expect(result.closedEarly).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/) });
+    expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/), request_id: expect.any(String) });
   });
 
   it("cuts off a client that never finishes its body with 408", async () => {
@@ -133,7 +133,7 @@ describe("slow clients", () => {
     const result = await trickle(head, " ");
     expect(result.closedEarly).toBe(true);
     expect(result.answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/) });
+    expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/), request_id: expect.any(String) });
   });
 
   it("cuts off a client that stops reading an answer once none of it could be written for write_timeout", async () => {
@@ -176,6 +176,8 @@ describe("slow clients", () => {
   it("answers a malformed request line with a JSON 400", async () => {
     const result = await trickle("NOT AN HTTP REQUEST\r\n\r\n", "");
     expect(result.answer).toMatch(/^HTTP\/1\.1 400/);
-    expect(jsonBodyOf(result.answer)).toEqual({ error: "malformed HTTP request" });
+    const body = jsonBodyOf(result.answer) as { request_id: string };
+    expect(body).toEqual({ error: "malformed HTTP request", request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(result.answer).toContain(`\r\nX-Request-Id: ${body.request_id}\r\n`);
   });
 });
