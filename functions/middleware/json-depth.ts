@@ -43,8 +43,8 @@ function closingQuote(text: string, open: number): number {
  * Refuses JSON bodies nested deeper than MAX_JSON_BODY_DEPTH with a 400 naming the limit, before
  * any handler parses them: serialising a value a million levels deep exhausts the stack (a 500).
  * A body that is not UTF-8 is a 400 here too (`utf8BodyText`). The body text is cached by Hono,
- * so the validators that follow do not read it again. A request
- * no endpoint matches is left to its 404: nothing would parse its body.
+ * so the validators that follow do not read it again. A request no endpoint matches is left to
+ * its 404: nothing would parse its body.
  */
 export const limitJsonDepth = createMiddleware<AppEnv>(async (c, next) => {
   const routed = matchedRoutes(c).some((route) => route.method !== "ALL");
