@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { MetadataArcRouter, type DefaultArc } from "../core/arc-routing/router";
@@ -18,7 +17,7 @@ import { createRateLimiter } from "../core/rate-limit/limiter";
 import { createApp, type App } from "../functions/app";
 import type { Services } from "../functions/env";
 import { ThreadedArcEngine } from "./arc-engine/threaded-engine";
-import { metadataDbUrl } from "./config/load";
+import { makeLocalFolders, metadataDbUrl } from "./config/load";
 import { resolveMasterKey } from "./config/master-key";
 import { createLocalWriteCoordinator } from "./coordinator/local-coordinator";
 import { timeoutScheduler } from "./coordinator/timeout-scheduler";
@@ -70,7 +69,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   let undoFirstRun: (() => Promise<unknown>) | undefined;
   try {
-    mkdirSync(settings.data.dir, { recursive: true });
+    makeLocalFolders(settings);
     // First, as the original did: a bad master key stops start-up before any database is created.
     const master = await resolveMasterKey(settings.data.dir, env, { generate: true });
     const metadataSql = await LibsqlExecutor.open({

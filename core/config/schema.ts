@@ -50,7 +50,12 @@ const numeric = z
   });
 
 const port = numeric.pipe(z.number().int().min(0).max(65535));
-const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+/** Go's `strconv.ParseBool` spellings, which the original's environment variables took. */
+const TRUE_WORDS = ["true", "True", "TRUE", "t", "T", "1"];
+const FALSE_WORDS = ["false", "False", "FALSE", "f", "F", "0"];
+const bool = z.union([z.boolean(), z.enum([...TRUE_WORDS, ...FALSE_WORDS]).transform((v) => TRUE_WORDS.includes(v))], {
+  message: "must be true or false (or 1, 0, t, f, in any of Go's spellings)",
+});
 const positiveInt = numeric.pipe(z.number().int().positive());
 
 const AUTH_DISABLED_MESSAGE =

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { settingsSchema, type Settings } from "../../core/config/schema";
@@ -115,6 +115,12 @@ export function loadSettings(options: { path?: string; env?: Env; cwd?: string }
   const settings = parsed.data;
   settings.data.dir = resolve(cwd, settings.data.dir);
   return { settings, file };
+}
+
+/** Creates the data folder, and the folder of a local `auth.db_path` (the original created both). */
+export function makeLocalFolders(settings: Settings, cwd = process.cwd()): void {
+  mkdirSync(settings.data.dir, { recursive: true });
+  if (!settings.auth.db_url && settings.auth.db_path) mkdirSync(dirname(resolve(cwd, settings.auth.db_path)), { recursive: true });
 }
 
 /** The metadata database URL: auth.db_url, else a file: URL for auth.db_path or <data>/memtrace.db. */

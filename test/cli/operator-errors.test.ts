@@ -143,6 +143,14 @@ describe("a damaged data dir", () => {
 });
 
 describe("a bad master key", () => {
+  it("creates the folder of an auth.db_path, as the original did", async () => {
+    const dir = scratch();
+    const dbPath = join(dir, "nested", "deeper", "meta.db");
+    const listed = await cli(["org", "list"], { MEMTRACE_DATA_DIR: join(dir, "data"), MEMTRACE_AUTH_DB_PATH: dbPath });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(existsSync(dbPath)).toBe(true);
+  });
+
   it("names where it came from and stops start-up before any database is created", async () => {
     const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
     const fromEnv = await runCliProcess(["serve"], { ...env, MEMTRACE_MASTER_KEY: "YWJj" });

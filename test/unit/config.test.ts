@@ -60,6 +60,16 @@ describe("configuration", () => {
     expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_AUTH_ENABLED: "0" } })).toThrow(ConfigError);
   });
 
+  it("takes a boolean in any of Go's spellings, as the original's variables did, and names them for another word", () => {
+    for (const [value, enabled] of [["TRUE", true], ["True", true], ["t", true], ["1", true], ["FALSE", false], ["False", false], ["f", false], ["0", false]] as const) {
+      expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_METRICS_ENABLED: value } }).settings.metrics.enabled, value).toBe(enabled);
+    }
+    expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_AUTH_ENABLED: "TRUE" } }).settings.auth.enabled).toBe(true);
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_METRICS_ENABLED: "yes" } })).toThrow(
+      /metrics\.enabled \(MEMTRACE_METRICS_ENABLED\): must be true or false/,
+    );
+  });
+
   it("names the key and variable of a bad value", () => {
     expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "soon" } })).toThrow(
       /write_buffer\.max_interval \(MEMTRACE_WRITE_BUFFER_MAX_INTERVAL\)/,
