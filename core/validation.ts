@@ -46,24 +46,35 @@ export const freeText = (params?: Parameters<typeof z.string>[0]) => z.string(pa
  * assignment, which makes a `__proto__` key the copy's prototype: the key vanished from storage.
  * A refined `unknown` passes the value itself on; its meta is what the OpenAPI document and the
  * MCP tool list show (a `custom` schema cannot be shown in JSON Schema at all). A number too
- * large for a double (`1e400` parses as Infinity) would be stored as null: it is refused instead.
+ * large for a double (`1e400` parses as Infinity) would be stored as null: it is refused instead,
+ * and so is nesting past `maxDepth` when given, both found in one walk of the value.
  */
-export const jsonObjectSchema = (field: string) =>
+export const jsonObjectSchema = (field: string, { maxDepth = Number.POSITIVE_INFINITY }: { maxDepth?: number } = {}) =>
   z
     .unknown()
     .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), { message: `${field} must be a JSON object`, abort: true })
-    .refine((value) => !holdsNonFiniteNumber(value), { message: `${field} holds a number too large to store` })
+    .superRefine((value, ctx) => {
+      const problem = jsonValueProblem(value, maxDepth);
+      if (problem === "too deep") ctx.addIssue({ code: "custom", message: `${field} nests deeper than ${maxDepth} levels` });
+      if (problem === "not finite") ctx.addIssue({ code: "custom", message: `${field} holds a number too large to store` });
+    })
     .meta({ type: "object", additionalProperties: {} }) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 
-/** Whether a parsed JSON value holds a number JSON cannot write back (an overflow parses as ±Infinity); iterative. */
-function holdsNonFiniteNumber(value: unknown): boolean {
-  const stack: unknown[] = [value];
+/**
+ * What makes a parsed JSON value unfit to store, if anything: objects and arrays nested deeper
+ * than `maxDepth` (`{"a": 1}` is depth 1), or a number JSON cannot write back (an overflow parses
+ * as ±Infinity). Iterative, and stops at the first problem.
+ */
+function jsonValueProblem(value: unknown, maxDepth: number): "too deep" | "not finite" | undefined {
+  const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node === "number" && !Number.isFinite(node)) return true;
-    if (node !== null && typeof node === "object") for (const child of Object.values(node)) stack.push(child);
+    const [node, depth] = stack.pop()!;
+    if (typeof node === "number" && !Number.isFinite(node)) return "not finite";
+    if (node === null || typeof node !== "object") continue;
+    if (depth + 1 > maxDepth) return "too deep";
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
-  return false;
+  return undefined;
 }
 
 /**

@@ -22,23 +22,8 @@ export const MEMORY_LIMITS = {
   batchMax: 1_000,
 } as const;
 
-/** Whether a parsed JSON value nests deeper than `max` objects/arrays; iterative, and stops at the limit. */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== "object") continue;
-    if (depth + 1 > max) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 /** A memory's metadata: a JSON object at most `metadataMaxDepth` deep (the MCP tools take it the same way). */
-export const memoryMetadataSchema = jsonObjectSchema("metadata").refine(
-  (m) => !nestsDeeperThan(m, MEMORY_LIMITS.metadataMaxDepth),
-  { message: `metadata nests deeper than ${MEMORY_LIMITS.metadataMaxDepth} levels` },
-);
+export const memoryMetadataSchema = jsonObjectSchema("metadata", { maxDepth: MEMORY_LIMITS.metadataMaxDepth });
 
 /**
  * One memory as a client sends it (POST /api/v1/memories, single or inside `memories`). Optional
