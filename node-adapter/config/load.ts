@@ -117,15 +117,20 @@ export function loadSettings(options: { path?: string; env?: Env; cwd?: string }
   return { settings, file };
 }
 
-/** Creates the data folder, and the folder of a local `auth.db_path` (the original created both). */
-export function makeLocalFolders(settings: Settings, cwd = process.cwd()): void {
-  mkdirSync(settings.data.dir, { recursive: true });
-  if (!settings.auth.db_url && settings.auth.db_path) mkdirSync(dirname(resolve(cwd, settings.auth.db_path)), { recursive: true });
+/** The metadata database's file: auth.db_path or <data>/memtrace.db; undefined for a remote auth.db_url. */
+function localMetadataPath(settings: Settings, cwd: string): string | undefined {
+  if (settings.auth.db_url) return undefined;
+  return settings.auth.db_path ? resolve(cwd, settings.auth.db_path) : join(settings.data.dir, "memtrace.db");
 }
 
-/** The metadata database URL: auth.db_url, else a file: URL for auth.db_path or <data>/memtrace.db. */
+/** Creates the data folder, and the folder of the metadata database's file (the original created both). */
+export function makeLocalFolders(settings: Settings, cwd = process.cwd()): void {
+  mkdirSync(settings.data.dir, { recursive: true });
+  const path = localMetadataPath(settings, cwd);
+  if (path) mkdirSync(dirname(path), { recursive: true });
+}
+
+/** The metadata database URL: auth.db_url, else a file: URL for its local file. */
 export function metadataDbUrl(settings: Settings, cwd = process.cwd()): string {
-  if (settings.auth.db_url) return settings.auth.db_url;
-  const path = settings.auth.db_path ? resolve(cwd, settings.auth.db_path) : join(settings.data.dir, "memtrace.db");
-  return `file:${path}`;
+  return settings.auth.db_url || `file:${localMetadataPath(settings, cwd)}`;
 }
