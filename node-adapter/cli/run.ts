@@ -1,11 +1,12 @@
-import { parseArgs } from "node:util";
 import { generateMasterKey } from "../../core/crypto/envelope";
 import { ServiceError } from "../../core/errors";
 import { ConfigError, loadSettings } from "../config/load";
 import { keyCommand } from "./commands/key";
 import { orgCommand } from "./commands/org";
 import { serveCommand } from "./commands/serve";
-import { CliError, type CliIo, type ParsedArgs } from "./types";
+import { LOCAL_OPTIONS, resolveLocalCommand, type Invocation } from "./local-commands";
+import { parseOptions, UsageError } from "./options";
+import { CliError, type CliIo } from "./types";
 import { versionLine } from "./version";
 
 const USAGE = `memtrace — memory layer for AI agents
@@ -39,32 +40,13 @@ const CLIENT_COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<num
   import: async (argv, io) => (await import("./commands/import")).importCommand(argv, io),
 };
 
-function parse(argv: string[]): ParsedArgs {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string" },
-      url: { type: "string" },
-      database: { type: "string" },
-      "api-key": { type: "string" },
-      measurement: { type: "string" },
-      org: { type: "string" },
-      name: { type: "string" },
-      permissions: { type: "string" },
-      "expires-at": { type: "string" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean", short: "v" },
-    },
-  });
+/** The local commands' options, booleans as "true" (only those given are present). */
+function parseLocal(argv: string[]): { positionals: string[]; flags: Record<string, string | undefined> } {
+  const { values, positionals } = parseOptions(argv, LOCAL_OPTIONS, { allowPositionals: true });
   const flags: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(values)) flags[k] = typeof v === "boolean" ? String(v) : v;
   return { positionals, flags };
 }
-
-/** How many positionals each local command takes at most (after the command word): a surplus is a mistake, such as an unquoted `org create Acme Corp`. */
-const MAX_POSITIONALS: Record<string, number> = { serve: 0, keygen: 1, org: 2, key: 2 };
 
 /** Node's own errors (a port in use, a data dir that is a file) as one line an operator can act on. */
 function systemErrorMessage(error: NodeJS.ErrnoException): string | undefined {
@@ -82,57 +64,49 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       try {
         return await clientCommand(argv.slice(1), io);
       } catch (error) {
-        // Their own options, not the admin commands' usage, are what the caller needs to see.
-        if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-          io.err(`error: ${(error as Error).message}\n(see \`memtrace ${argv[0]} --help\`)`);
+        // Their own options, not the local commands' usage, are what the caller needs to see.
+        if (error instanceof UsageError) {
+          io.err(`error: ${error.message} (see \`memtrace ${argv[0]} --help\`)`);
           return 2;
         }
         throw error;
       }
     }
-    const args = parse(argv);
-    const [command = "serve", ...rest] = args.positionals;
-    if (args.flags.help === "true" || command === "help") {
+    const { positionals, flags } = parseLocal(argv);
+    if (flags.help === "true" || positionals[0] === "help") {
       io.out(USAGE);
       return 0;
     }
-    if (args.flags.version === "true") {
+    if (flags.version === "true") {
       io.out(versionLine());
       return 0;
     }
-    const most = MAX_POSITIONALS[command];
-    if (most !== undefined && rest.length > most) {
-      const hint = command === "org" && rest[0] === "create" ? " (quote a name that has spaces)" : "";
-      throw new CliError(`unexpected argument '${rest[most]}' for '${command}'${hint}`);
-    }
-    if (command === "keygen") {
-      if (rest[0] !== "master") throw new CliError("usage: memtrace keygen master");
+    const call = resolveLocalCommand(positionals, flags);
+    if (call.command === "keygen") {
       io.out(generateMasterKey());
       return 0;
     }
-    const { settings } = loadSettings({ ...(args.flags.config ? { path: args.flags.config } : {}), env: io.env });
-    const sub = { ...args, positionals: rest };
-    switch (command) {
+    // An empty path would otherwise mean "no path given" and quietly read whatever file the search finds.
+    if (flags.config !== undefined && !flags.config.trim()) throw new CliError("--config needs the path of a memtrace.toml");
+    const { settings } = loadSettings({ ...(flags.config ? { path: flags.config } : {}), env: io.env });
+    switch (call.command) {
       case "serve":
         await serveCommand(settings, io);
         return 0;
       case "org":
-        await orgCommand(sub, settings, io);
+        await orgCommand(call as Invocation<"org">, settings, io);
         return 0;
       case "key":
-        await keyCommand(sub, settings, io);
+        await keyCommand(call as Invocation<"key">, settings, io);
         return 0;
-      default:
-        throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
     }
   } catch (error) {
     if (error instanceof CliError || error instanceof ConfigError) {
       io.err(`error: ${error.message}`);
       return 1;
     }
-    const code = (error as { code?: string }).code;
-    if (code?.startsWith("ERR_PARSE_ARGS")) {
-      io.err(`error: ${(error as Error).message}\n\n${USAGE}`);
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message} (see \`memtrace --help\`)`);
       return 2;
     }
     if (error instanceof ServiceError) {

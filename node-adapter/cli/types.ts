@@ -5,11 +5,6 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-export interface ParsedArgs {
-  positionals: string[];
-  flags: Record<string, string | undefined>;
-}
-
 /** A user error: printed without a stack trace, exit code 1. */
 export class CliError extends Error {
   override name = "CliError";

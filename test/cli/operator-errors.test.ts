@@ -71,6 +71,35 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
     expect(unknown.stderr).toBe("error: organization 'org_000000000000000000000000' not found");
   });
 
+  it("checks each command's words and options before it opens (or creates) the metadata database", async () => {
+    const dir = join(scratch(), "data");
+    const env = { MEMTRACE_DATA_DIR: dir };
+    const refusals: Array<[args: string[], code: number, stderr: string]> = [
+      [["org"], 1, "error: usage: memtrace org create <name> | list | delete <org_id> | add-arc <org_id> --url U --database D [--api-key K] [--measurement M] | show-arc <org_id> | remove-arc <org_id>"],
+      [["org", "lsit"], 1, "error: usage: memtrace org create <name> | list"],
+      [["org", "delete"], 1, "error: org_id is required (usage: memtrace org delete <org_id>)"],
+      [["org", "list", "--url", "http://127.0.0.1:1"], 2, "error: 'org list' does not take --url (see `memtrace --help`)"],
+      [["key", "list", "--org", "o", "--name", "n"], 2, "error: 'key list' does not take --name; it takes --org (see `memtrace --help`)"],
+      [["key", "create", "--org", "o"], 1, "error: --name is required (usage: memtrace key create --org <org_id> --name <name>"],
+      [["key", "create", "--org", " ", "--name", "n"], 1, "error: --org is required"],
+      [["org", "add-arc", "org_x", "--url", "http://127.0.0.1:1"], 1, "error: --database is required"],
+      [["serve", "--org", "o"], 2, "error: 'serve' does not take --org (see `memtrace --help`)"],
+      [["keygen", "master", "extra"], 1, "error: unexpected argument 'extra' for 'keygen master'"],
+      [["frobnicate"], 1, "error: unknown command 'frobnicate' (see `memtrace --help`)"],
+      [["org", "list", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace --help`)"],
+      [["import", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace import --help`)"],
+      [["--config", ""], 1, "error: --config needs the path of a memtrace.toml"],
+    ];
+    for (const [args, code, stderr] of refusals) {
+      const res = await cli(args, env);
+      expect(res.code, args.join(" ")).toBe(code);
+      expect(res.stderr, args.join(" ")).toContain(stderr);
+      // One line naming the mistake: not the whole usage, and not Node's advice about `--`.
+      expect(res.stderr.split("\n"), args.join(" ")).toHaveLength(1);
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it("creates a key with an expiry and lists it", async () => {
     const env = { MEMTRACE_DATA_DIR: scratch() };
     expect((await cli(["org", "create", "Expiring"], env)).code).toBe(0);

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Writable } from "node:stream";
-import { parseArgs } from "node:util";
 import type { ListMemoriesQuery } from "../../../client/types";
+import { parseOptions } from "../options";
 import { CliError, type CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
 
@@ -42,7 +42,7 @@ async function finish(stream: Writable): Promise<void> {
  * them: the lines `memtrace import` reads back.
  */
 export async function exportCommand(argv: string[], io: CliIo, stdout: Writable = process.stdout): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  const { values } = parseOptions(argv, OPTIONS);
   if (values.help) {
     io.out(EXPORT_USAGE);
     return 0;

@@ -2,9 +2,9 @@ import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
 import { MemtraceApiError } from "../../../client/http";
+import { parseOptions } from "../options";
 import { CliError, type CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
 import { MAX_ATTEMPTS, MemoryImporter, type ImportStats } from "./importer";
@@ -49,7 +49,7 @@ function progressBar(mode: string, total: number) {
 
 /** `memtrace import`: JSONL (or a Parquet export) into the key's organization; exit 1 if any line was refused. */
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseOptions(argv, OPTIONS, { allowPositionals: true });
   if (values.help) {
     io.out(IMPORT_USAGE);
     return 0;

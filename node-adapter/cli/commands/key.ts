@@ -2,33 +2,27 @@ import { parsePermissions } from "../../../core/auth/permissions";
 import type { Settings } from "../../../core/config/schema";
 import { openMetadataStore } from "../metadata";
 import { formatTable } from "../table";
-import { CliError, type CliIo, type ParsedArgs } from "../types";
+import type { Invocation } from "../local-commands";
+import { CliError, type CliIo } from "../types";
 
-const CREATE_USAGE = "memtrace key create --org <org_id> --name <name> [--permissions read,write] [--expires-at ISO8601]";
-
-/** `memtrace key create|list|revoke`, as the original's CLI; the key is printed once. */
-export async function keyCommand(args: ParsedArgs, settings: Settings, io: CliIo): Promise<void> {
-  const [sub, target] = args.positionals;
+/** `memtrace key create|list|revoke`, as the original's CLI; the key is printed once. Its words and options are checked before this runs. */
+export async function keyCommand({ sub, target, flags, required }: Invocation<"key">, settings: Settings, io: CliIo): Promise<void> {
   const { store, close } = await openMetadataStore(settings);
   try {
     switch (sub) {
       case "create": {
-        const orgId = args.flags.org;
-        const name = args.flags.name;
-        if (!orgId || !name) throw new CliError(`usage: ${CREATE_USAGE}`);
         const { key, plaintext } = await store.createApiKey({
-          orgId,
-          name,
-          permissions: parsePermissions(args.flags.permissions ?? "read,write"),
-          ...(args.flags["expires-at"] ? { expiresAt: args.flags["expires-at"] } : {}),
+          orgId: required("org"),
+          name: required("name"),
+          permissions: parsePermissions(flags.permissions ?? "read,write"),
+          ...(flags["expires-at"] ? { expiresAt: flags["expires-at"] } : {}),
         });
         const expires = key.expires_at ? `\n  Expires:     ${key.expires_at}` : "";
         io.out(`API key created (shown only once)\n  ID:          ${key.id}\n  Name:        ${key.name}\n  Org:         ${key.org_id}\n  Permissions: ${key.permissions.join(",")}${expires}\n${plaintext}`);
         return;
       }
       case "list": {
-        const orgId = args.flags.org;
-        if (!orgId) throw new CliError("usage: memtrace key list --org <org_id>");
+        const orgId = required("org");
         // An empty table for a mistyped org id would read as "this org has no keys".
         if (!(await store.getOrg(orgId))) throw new CliError(`organization '${orgId}' not found`);
         const keys = await store.listApiKeys(orgId);
@@ -49,8 +43,6 @@ export async function keyCommand(args: ParsedArgs, settings: Settings, io: CliIo
         io.out(`API key ${id} revoked`);
         return;
       }
-      default:
-        throw new CliError(`usage: ${CREATE_USAGE} | list --org <org_id> | revoke <key_id>`);
     }
   } finally {
     await close();

@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createMemtraceMcpServer } from "../../../functions/mcp/server";
+import { parseOptions } from "../options";
 import type { CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS } from "./connection";
 
@@ -19,7 +19,7 @@ export async function mcpCommand(
   io: CliIo,
   streams: { stdin: Readable; stdout: Writable } = { stdin: process.stdin, stdout: process.stdout },
 ): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: CONNECTION_OPTIONS, strict: true });
+  const { values } = parseOptions(argv, CONNECTION_OPTIONS);
   if (values.help) {
     io.out(MCP_USAGE);
     return 0;
