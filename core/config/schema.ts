@@ -104,13 +104,14 @@ export const settingsSchema = z.object({
     .object({
       /**
        * Legacy single Arc: bound to the default org on first start, as the original did. Checked as
-       * a binding is (http(s), no credentials or query), so a bad one stops start-up naming this key
-       * rather than failing the binding after the first-run admin key was printed.
+       * a binding is (http(s), no credentials or query; the database and measurement names too), so a
+       * bad one stops start-up naming its key rather than failing the binding after the first-run
+       * admin key was printed.
        */
       url: addArcInstanceInputSchema.shape.url.optional(),
       api_key: z.string().optional(),
-      database: z.string().default("memtrace"),
-      measurement: z.string().default("events"),
+      database: addArcInstanceInputSchema.shape.database.default("memtrace"),
+      measurement: addArcInstanceInputSchema.shape.measurement,
       /** Deadline of a /health probe of an Arc (readiness, the restart check); the original dialled within it. */
       connect_timeout: duration("5s", { positive: true }),
       query_timeout: duration("30s", { positive: true }),

@@ -29,12 +29,26 @@ const sectionKeys = (): Array<[section: string, key: string]> => {
 
 export const envName = (section: string, key: string) => `MEMTRACE_${section}_${key}`.toUpperCase();
 
+/** Settings with two names, ours and the original's: [dedup] is applied over [deduplication] (`dedupSettings`). */
+const SAME_SETTING: Array<[ours: [string, string], original: [string, string]]> = [
+  [["deduplication", "enabled"], ["dedup", "enabled"]],
+  [["deduplication", "window"], ["dedup", "window_hours"]],
+];
+
 function applyEnv(raw: Record<string, Record<string, unknown>>, env: Env): void {
-  for (const [section, key] of sectionKeys()) {
+  const given = (section: string, key: string) => {
     const value = env[envName(section, key)];
-    if (value === undefined || value === "") continue;
+    return value !== undefined && value !== "";
+  };
+  for (const [section, key] of sectionKeys()) {
+    if (!given(section, key)) continue;
     raw[section] ??= {};
-    raw[section][key] = value;
+    raw[section][key] = env[envName(section, key)];
+  }
+  // A variable beats the file under either name: the file's [dedup] value, applied over ours, would
+  // otherwise win over MEMTRACE_DEDUPLICATION_*.
+  for (const [ours, original] of SAME_SETTING) {
+    if (given(...ours) && !given(...original)) delete raw[original[0]]?.[original[1]];
   }
 }
 
@@ -64,9 +78,12 @@ function unknownSettings(raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [section, value] of Object.entries(raw)) {
     const keys = known.get(section);
-    if (!keys) {
+    const isTable = typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+    if (!keys && !isTable) {
+      problems.push(`unknown setting ${section} (every setting is in a section: ${[...known.keys()].join(", ")})`);
+    } else if (!keys) {
       problems.push(`unknown section [${section}] (sections: ${[...known.keys()].join(", ")})`);
-    } else if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date) {
+    } else if (!isTable) {
       problems.push(`${section} must be a [${section}] table of settings`);
     } else {
       for (const key of Object.keys(value)) {

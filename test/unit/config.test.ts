@@ -51,6 +51,17 @@ describe("configuration", () => {
     expect(dedupSettings(settings)).toEqual({ enabled: false, windowMs: 3 * 3_600_000, memoryKeys: 4_000_000 });
   });
 
+  it("lets a variable beat the file whichever name either uses for the dedup switch and window", () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "memtrace.toml"), "[dedup]\nenabled = false\nwindow_hours = 3\n");
+    expect(dedupSettings(loadSettings({ cwd, env: {} }).settings)).toMatchObject({ enabled: false, windowMs: 3 * 3_600_000 });
+    const ours = loadSettings({ cwd, env: { MEMTRACE_DEDUPLICATION_ENABLED: "true", MEMTRACE_DEDUPLICATION_WINDOW: "2h" } });
+    expect(dedupSettings(ours.settings)).toMatchObject({ enabled: true, windowMs: 2 * 3_600_000 });
+    writeFileSync(join(cwd, "memtrace.toml"), '[deduplication]\nenabled = true\nwindow = "2h"\n');
+    const original = loadSettings({ cwd, env: { MEMTRACE_DEDUP_ENABLED: "false", MEMTRACE_DEDUP_WINDOW_HOURS: "5" } });
+    expect(dedupSettings(original.settings)).toMatchObject({ enabled: false, windowMs: 5 * 3_600_000 });
+  });
+
   it("accepts auth.enabled = true (the original's default) and refuses false, from the file or the environment", () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "memtrace.toml"), "[auth]\nenabled = true\n");
@@ -83,6 +94,8 @@ describe("configuration", () => {
     writeFileSync(file, '[sever]\nport = 9200\n[write_buffer]\nmax_sise = 10\n');
     expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown section \[sever\]/);
     expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown setting write_buffer\.max_sise \(\[write_buffer\] takes max_size, /);
+    writeFileSync(file, 'port = 9200\n[server]\nhost = "127.0.0.1"\n');
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/^[^\n]*: unknown setting port \(every setting is in a section: data, server, /);
     writeFileSync(file, "server = 5\n");
     expect(() => loadSettings({ cwd, env: { MEMTRACE_SERVER_HOST: "127.0.0.1" } })).toThrow(/server must be a \[server\] table/);
     writeFileSync(file, "[arc]\nwrite_batch_size = 100\nwrite_flush_interval_ms = 1000\n");
@@ -118,9 +131,19 @@ describe("configuration", () => {
     expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_VISIBILITY_DELAY: "0s" } }).settings.arc.visibility_delay).toBe(0);
   });
 
-  it("refuses a legacy Arc URL with credentials as a bad setting", () => {
+  it("refuses a legacy Arc URL with credentials, and database and measurement names a binding refuses, as bad settings", () => {
     expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_URL: "http://user:pw@arc:8000" } })).toThrow(
       /arc\.url \(MEMTRACE_ARC_URL\): invalid url: must not carry credentials/,
     );
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_DATABASE: "my db" } })).toThrow(
+      /arc\.database \(MEMTRACE_ARC_DATABASE\): invalid database: must start with a letter/,
+    );
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_MEASUREMENT: "Events" } })).toThrow(
+      /arc\.measurement \(MEMTRACE_ARC_MEASUREMENT\): invalid measurement: must start with a lower-case letter/,
+    );
+    expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_DATABASE: "prod-1", MEMTRACE_ARC_MEASUREMENT: "agent_events" } }).settings.arc).toMatchObject({
+      database: "prod-1",
+      measurement: "agent_events",
+    });
   });
 });
