@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runBaselines } from "./bench/baselines";
 import { runIngest } from "./bench/ingest";
-import { parsePlan } from "./bench/options";
+import { BENCH_USAGE, parsePlan, type BenchPlan } from "./bench/options";
 import { repoRoot } from "./bench/processes";
 import { runReads } from "./bench/reads";
 import { updateReadme } from "./bench/readme";
@@ -15,8 +15,17 @@ import { checkTargets, describeMachine, renderMarkdown, type BenchReport } from 
  * copy of the figures (scripts/bench/latest.json).
  */
 async function main() {
-  const plan = parsePlan(process.argv.slice(2));
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  let plan: BenchPlan | undefined;
+  try {
+    plan = parsePlan(process.argv.slice(2));
+  } catch (error) {
+    // A mistyped option needs its name and the usage, not a stack trace.
+    process.stderr.write(`bench: ${(error as Error).message.split(". ")[0]}\n\n${BENCH_USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (!plan) return log(BENCH_USAGE);
   const started = performance.now();
   const report: Omit<BenchReport, "targets"> = { generatedAt: new Date().toISOString(), mode: plan.mode, machine: describeMachine() };
   if (plan.cpuProfileDir) mkdirSync(plan.cpuProfileDir, { recursive: true });

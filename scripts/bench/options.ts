@@ -62,14 +62,23 @@ const QUICK = {
   readSeconds: 5,
 };
 
-/**
- * `npm run bench [-- --quick] [--only baselines,ingest,reads] [--memories N] [--cpu-prof DIR]
- * [--reads-data DIR] [--readme | --no-readme]`.
- */
-export function parsePlan(argv: string[]): BenchPlan {
+export const BENCH_USAGE = `npm run bench -- [--quick] [--only baselines,ingest,reads] [--memories N] [--cpu-prof DIR]
+                 [--reads-data DIR] [--readme | --no-readme]
+
+  --quick          shorter runs, reads at 100,000 memories (about a minute; a full run takes 3 to 8 minutes)
+  --only PARTS     run only these parts, comma-separated
+  --memories N     memories seeded for the reads (at least 10000; default 1,000,000, or 100,000 quick)
+  --cpu-prof DIR   write V8 CPU profiles of the servers there (npx tsx scripts/bench/profile-summary.ts FILE)
+  --reads-data DIR keep the seeded folder there and reuse it on the next run
+  --readme         rewrite the README's table and scripts/bench/latest.json (default: full runs of every part)
+  --no-readme      never rewrite them`;
+
+/** The plan of a run, or undefined when only the usage was asked for (`--help`). */
+export function parsePlan(argv: string[]): BenchPlan | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: "boolean", short: "h" },
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
@@ -79,6 +88,7 @@ export function parsePlan(argv: string[]): BenchPlan {
       "reads-data": { type: "string" },
     },
   });
+  if (values.help) return undefined;
   const quick = values.quick === true;
   const base = quick ? QUICK : FULL;
   const parts = new Set((values.only ?? "baselines,ingest,reads").split(",").map((p) => p.trim()));
