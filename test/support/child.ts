@@ -31,10 +31,16 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `memtrace serve` as a child and waits for its "listening on" line. */
-export function startServeProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServeProcess> {
+/**
+ * Starts `memtrace serve` as a child and waits for its "listening on" line; `viaNpmStart` starts
+ * it the README's way instead, so the child is npm.
+ */
+export function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, { viaNpmStart = false } = {}): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
+    const child = viaNpmStart
+      ? // Its own process group, so a test can kill whatever npm left behind.
+        spawn("npm", ["start", "--silent"], { cwd: repoRoot, env: childEnv(env), detached: true })
+      : spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
     let output = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -1,0 +1,55 @@
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { startServeProcess, type ServeProcess } from "../support/child";
+import { tempDir } from "../support/harness";
+
+/*
+ * A process manager (or `docker stop`, or `kill`) signals the process it started: with the
+ * README's `npm start`, that is npm. The server under it must get the signal and stop cleanly,
+ * not live on as an orphan still holding the port and its unflushed outbox.
+ */
+
+const dirs: string[] = [];
+const started: ServeProcess[] = [];
+afterAll(() => {
+  for (const proc of started) {
+    try {
+      process.kill(-proc.child.pid!, "SIGKILL");
+    } catch {
+      // The group is gone already: everything in it stopped.
+    }
+  }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm start", () => {
+  it("stops the server cleanly when npm itself gets SIGTERM", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const proc = await startServeProcess({ MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" }, 60_000, {
+      viaNpmStart: true,
+    });
+    started.push(proc);
+    expect((await fetch(`${proc.url}/health`)).status).toBe(200);
+
+    expect(await proc.stop("SIGTERM")).toBe(0);
+    expect(proc.output()).toMatch(/shutting down signal=SIGTERM[\s\S]*\bstopped\b/);
+    await expect(fetch(`${proc.url}/health`)).rejects.toThrow();
+  });
+
+  it("stops the server cleanly on Ctrl-C, which reaches it twice: from the terminal and forwarded by npm", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const proc = await startServeProcess({ MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" }, 60_000, {
+      viaNpmStart: true,
+    });
+    started.push(proc);
+    const exited = new Promise<number | null>((done) => proc.child.once("exit", (code) => done(code)));
+    // A terminal sends it to the whole foreground process group.
+    process.kill(-proc.child.pid!, "SIGINT");
+    const code = await exited;
+    expect(proc.output()).toMatch(/shutting down signal=SIGINT[\s\S]*\bstopped\b/);
+    expect(code, proc.output()).toBe(0);
+    await expect(fetch(`${proc.url}/health`)).rejects.toThrow();
+  });
+});
