@@ -23,6 +23,15 @@ export function requestIds(): MiddlewareHandler<AppEnv> {
   return requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH });
 }
 
+/**
+ * The id `requestIds` would give `request`, for an answer made before the app runs (a Worker that
+ * cannot start): the client's own id when Hono would take it, else a fresh UUID.
+ */
+export function requestIdOf(request: Request): string {
+  const sent = request.headers.get(REQUEST_ID_HEADER);
+  return sent && sent.length <= MAX_REQUEST_ID_LENGTH && /^[\w=-]+$/.test(sent) ? sent : crypto.randomUUID();
+}
+
 /** `response` with the request's `X-Request-Id`, for a handler that built the Response itself (MCP). */
 export function withRequestIdHeader(c: Context<AppEnv>, response: Response): Response {
   const id = c.get("requestId");

@@ -1,5 +1,6 @@
 import { redactSecrets } from "../../core/auth/redact";
 import { runRetention } from "../../core/memory/retention";
+import { REQUEST_ID_HEADER, requestIdOf } from "../middleware/request-id";
 import { parseWorkerBindings, WorkerConfigError } from "./bindings";
 import { startWorkerRuntime, type WorkerRuntime } from "./services";
 
@@ -26,13 +27,18 @@ export function createWorkerHandler() {
       try {
         started = await start(env);
       } catch (error) {
-        // Before the services exist there is no logger: these lines are scrubbed as its lines are.
+        // Before the services exist there is no logger: these lines are scrubbed as its lines are,
+        // and carry the request id the answer gives, as every other failure's do.
+        const requestId = requestIdOf(request);
+        const answer = (status: number, message: string, headers: Record<string, string> = {}) =>
+          Response.json({ error: message, request_id: requestId }, { status, headers: { [REQUEST_ID_HEADER]: requestId, ...headers } });
         if (error instanceof WorkerConfigError) {
-          console.error(redactSecrets(error.message));
-          return Response.json({ error: error.message }, { status: 500 });
+          console.error(redactSecrets(`${error.message}\n(request_id=${requestId})`));
+          return answer(500, error.message);
         }
-        console.error(redactSecrets(`memtrace failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
-        return Response.json({ error: "service unavailable: start-up failed; retry shortly" }, { status: 503, headers: { "retry-after": "5" } });
+        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        console.error(redactSecrets(`memtrace failed to start (request_id=${requestId}): ${detail}`));
+        return answer(503, "service unavailable: start-up failed; retry shortly", { "retry-after": "5" });
       }
       try {
         return await started.app.fetch(request, env, ctx);

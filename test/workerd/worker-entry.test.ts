@@ -17,9 +17,16 @@ describe("Worker configuration", () => {
       bindings: { MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: "soon", MEMTRACE_BOOTSTRAP_ADMIN_KEY: "not-a-key", MEMTRACE_AUTH_ENABLED: "false" },
     });
     try {
-      const res = await fetch(`${workerd.url}/health`);
+      const res = await fetch(`${workerd.url}/health`, { headers: { "x-request-id": "config-probe-1" } });
       expect(res.status).toBe(500);
-      const { error } = (await res.json()) as { error: string };
+      const { error, request_id } = (await res.json()) as { error: string; request_id: string };
+      // An id, as every other error carries, in the answer and the log line about it.
+      expect(res.headers.get("x-request-id")).toBe("config-probe-1");
+      expect(request_id).toBe("config-probe-1");
+      expect(workerd.output()).toContain("request_id=config-probe-1");
+      const unnamed = await fetch(`${workerd.url}/health`, { headers: { "x-request-id": "not valid!" } });
+      expect(unnamed.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(((await unnamed.json()) as { request_id: string }).request_id).toBe(unnamed.headers.get("x-request-id"));
       expect(error).toContain("MEMTRACE_MASTER_KEY: required");
       expect(error).toContain("MEMTRACE_WRITE_BUFFER_MAX_INTERVAL: not a duration");
       expect(error).toContain("MEMTRACE_BOOTSTRAP_ADMIN_KEY: must be an API key");
