@@ -13,6 +13,11 @@ export class AdminApi {
     return this.http.request("POST", "/api/v1/admin/orgs", { body: { name } });
   }
 
+  /** One organization: the caller's own, or any for the operator org's admin keys. */
+  getOrg(orgId: string): Promise<Organization> {
+    return this.http.request("GET", `/api/v1/admin/orgs/${segment(orgId)}`);
+  }
+
   async deleteOrg(orgId: string): Promise<void> {
     await this.http.request("DELETE", `/api/v1/admin/orgs/${segment(orgId)}`);
   }
@@ -42,12 +47,12 @@ export class AdminApi {
     await this.http.request("DELETE", `/api/v1/admin/orgs/${segment(orgId)}/arc`);
   }
 
-  /** Delivers the caller's org's pending memories to Arc now. */
   /** The server's figures in Prometheus' text format (Node; the operator org's admin keys). */
   metrics(): Promise<string> {
     return this.http.requestText("GET", "/api/v1/admin/metrics");
   }
 
+  /** Delivers the caller's org's pending memories to Arc now. */
   flush(): Promise<{ flushed: true; org_id: string }> {
     return this.http.request("POST", "/api/v1/admin/flush");
   }

@@ -111,6 +111,8 @@ describe("responses validate against the document", () => {
     expect((await admin.admin.getArc(spare.id)).database).toBe("spare");
     await admin.admin.removeArc(spare.id);
     await admin.admin.deleteOrg(spare.id);
+    expect((await admin.admin.getOrg(org.id)).name).toBe("Conformance");
+    expect((await apiError(admin.admin.getOrg(spare.id))).status).toBe(404);
     await admin.admin.revokeKey(org.id, readOnly.id);
     expect((await admin.admin.flush()).flushed).toBe(true);
     expect(await admin.admin.metrics()).toContain("# TYPE memtrace_http_requests_total counter");

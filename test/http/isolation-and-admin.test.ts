@@ -37,6 +37,9 @@ describe("organization isolation", () => {
     expect((await server.api("GET", `/api/v1/admin/orgs/${b.orgId}/keys`, { key: a.key })).status).toBe(404);
     expect((await server.api("POST", `/api/v1/admin/orgs/${b.orgId}/keys`, { key: a.key, body: { name: "x" } })).status).toBe(404);
     expect((await server.api("GET", "/api/v1/admin/orgs", { key: a.key })).status).toBe(403);
+    expect((await server.api("GET", `/api/v1/admin/orgs/${a.orgId}`, { key: a.key })).body.name).toBe("admin-a");
+    expect((await server.api("GET", `/api/v1/admin/orgs/${b.orgId}`, { key: a.key })).status).toBe(404);
+    expect((await server.api("GET", `/api/v1/admin/orgs/${a.orgId}`, { key: b.key })).status).toBe(403);
   });
 });
 
@@ -47,11 +50,15 @@ describe("admin API", () => {
     await server.api("POST", "/api/v1/sessions", { key: org.key, body: { agent_id: agent.id } });
     const list = await server.api("GET", "/api/v1/admin/orgs");
     expect(list.body.organizations.map((o: { id: string }) => o.id)).toContain(org.orgId);
+    const one = await server.api("GET", `/api/v1/admin/orgs/${org.orgId}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(list.body.organizations.find((o: { id: string }) => o.id === org.orgId));
     expect((await server.api("DELETE", `/api/v1/admin/orgs/${org.orgId}`)).status).toBe(204);
     expect((await server.api("GET", "/api/v1/agents", { key: org.key })).status).toBe(401);
     expect((await server.api("DELETE", `/api/v1/admin/orgs/${org.orgId}`)).status).toBe(404);
     const after = await server.api("GET", "/api/v1/admin/orgs");
     expect(after.body.organizations.map((o: { id: string }) => o.id)).not.toContain(org.orgId);
+    expect((await server.api("GET", `/api/v1/admin/orgs/${org.orgId}`)).status).toBe(404);
   });
 
   it("manages keys: create shows the key once, list never shows secrets", async () => {

@@ -52,6 +52,7 @@ const probes = (w: SecurityWorld): Record<string, Probe> => {
     "POST /api/v1/sessions/:id/context": { path: `/api/v1/sessions/${a.s1}/context`, body: {}, outsider: "refused", token: "refused" },
     "GET /api/v1/admin/orgs": { path: "/api/v1/admin/orgs", outsider: "refused", token: "refused" },
     "POST /api/v1/admin/orgs": { path: "/api/v1/admin/orgs", body: { name: "rogue" }, outsider: "refused", token: "refused" },
+    "GET /api/v1/admin/orgs/:org_id": { path: `/api/v1/admin/orgs/${a.orgId}`, outsider: "refused", token: "refused" },
     "DELETE /api/v1/admin/orgs/:org_id": { path: `/api/v1/admin/orgs/${a.orgId}`, outsider: "refused", token: "refused" },
     "GET /api/v1/admin/orgs/:org_id/keys": { path: `/api/v1/admin/orgs/${a.orgId}/keys`, outsider: "refused", token: "refused" },
     "POST /api/v1/admin/orgs/:org_id/keys": { path: `/api/v1/admin/orgs/${a.orgId}/keys`, body: { name: "backdoor" }, outsider: "refused", token: "refused" },

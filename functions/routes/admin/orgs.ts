@@ -4,7 +4,7 @@ import { organizationSchema } from "../../../core/metadata/schemas";
 import type { Router } from "../../app";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../../openapi";
-import { requireOperator } from "./access";
+import { assertOrgAccess, requireOperator } from "./access";
 
 const orgParams = z.object({ org_id: z.string().min(1).max(128) });
 
@@ -26,6 +26,18 @@ const createOrg = createRoute({
   middleware: [requirePermission("admin"), requireOperator] as const,
   request: { body: jsonBody(z.object({ name: z.string().trim().min(1, "name is required").max(256) })) },
   responses: { 201: jsonContent(organizationSchema, "The new organization"), ...errorResponses(400, ...AUTH_ERRORS, 415) },
+});
+
+const getOrg = createRoute({
+  method: "get",
+  path: "/api/v1/admin/orgs/{org_id}",
+  tags: ["admin"],
+  middleware: [requirePermission("admin")] as const,
+  request: { params: orgParams },
+  responses: {
+    200: jsonContent(organizationSchema, "The organization (an org's admin keys see their own; the operator's, any)"),
+    ...errorResponses(400, ...AUTH_ERRORS, 404),
+  },
 });
 
 const deleteOrg = createRoute({
@@ -50,6 +62,15 @@ export function registerAdminOrgs(app: Router) {
   app.openapi(createOrg, async (c) => {
     const org = await c.get("services").store.createOrg(c.req.valid("json").name);
     return c.json(org, 201);
+  });
+
+  app.openapi(getOrg, async (c) => {
+    const services = c.get("services");
+    const { org_id } = c.req.valid("param");
+    assertOrgAccess(c.get("caller"), services, org_id);
+    const org = await services.store.getOrg(org_id);
+    if (!org) throw notFound("organization not found");
+    return c.json(org, 200);
   });
 
   app.openapi(deleteOrg, async (c) => {
