@@ -58,18 +58,19 @@ const COMMANDS = {
 } satisfies Record<string, Record<string, Shape>>;
 
 export type LocalCommand = keyof typeof COMMANDS;
-export type Subcommand<C extends LocalCommand> = keyof (typeof COMMANDS)[C] & string;
-
 /** A local command's call, its words and options already checked against its shape. */
-export interface Invocation<C extends LocalCommand = LocalCommand> {
+interface CallOf<C extends LocalCommand> {
   command: C;
-  sub: Subcommand<C>;
+  sub: keyof (typeof COMMANDS)[C] & string;
   /** Its positional as given (not blank when it takes one); "" when it takes none. */
   target: string;
   flags: Record<string, string | undefined>;
   /** A required option's value, trimmed (checked present and not blank). */
   required(option: Option): string;
 }
+
+/** One command's call, or (the default) any of them, told apart by `command`. */
+export type Invocation<C extends LocalCommand = LocalCommand> = C extends LocalCommand ? CallOf<C> : never;
 
 const isLocalCommand = (word: string): word is LocalCommand => Object.hasOwn(COMMANDS, word);
 
@@ -102,5 +103,5 @@ export function resolveLocalCommand(positionals: string[], flags: Record<string,
   if (shape.arg && !target.trim()) throw new CliError(`${shape.arg} is required (${usage(shape)})`);
   const missing = shape.required?.find((option) => !flags[option]?.trim());
   if (missing) throw new CliError(`--${missing} is required (${usage(shape)})`);
-  return { command, sub: sub as Subcommand<LocalCommand>, target, flags, required: (option) => flags[option]?.trim() ?? "" };
+  return { command, sub, target, flags, required: (option) => flags[option]?.trim() ?? "" } as Invocation;
 }

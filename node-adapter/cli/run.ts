@@ -4,7 +4,7 @@ import { ConfigError, loadSettings } from "../config/load";
 import { keyCommand } from "./commands/key";
 import { orgCommand } from "./commands/org";
 import { serveCommand } from "./commands/serve";
-import { LOCAL_OPTIONS, resolveLocalCommand, type Invocation } from "./local-commands";
+import { LOCAL_OPTIONS, resolveLocalCommand } from "./local-commands";
 import { parseOptions, UsageError } from "./options";
 import { CliError, type CliIo } from "./types";
 import { versionLine } from "./version";
@@ -94,10 +94,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         await serveCommand(settings, io);
         return 0;
       case "org":
-        await orgCommand(call as Invocation<"org">, settings, io);
+        await orgCommand(call, settings, io);
         return 0;
       case "key":
-        await keyCommand(call as Invocation<"key">, settings, io);
+        await keyCommand(call, settings, io);
         return 0;
     }
   } catch (error) {
