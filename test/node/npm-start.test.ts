@@ -22,14 +22,19 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** `npm start` on a fresh data folder, on a free loopback port. */
+async function startViaNpm(): Promise<ServeProcess> {
+  const dir = tempDir();
+  dirs.push(dir);
+  const env = { MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
+  const proc = await startServeProcess(env, 60_000, { viaNpmStart: true });
+  started.push(proc);
+  return proc;
+}
+
 describe("npm start", () => {
   it("stops the server cleanly when npm itself gets SIGTERM", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const proc = await startServeProcess({ MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" }, 60_000, {
-      viaNpmStart: true,
-    });
-    started.push(proc);
+    const proc = await startViaNpm();
     expect((await fetch(`${proc.url}/health`)).status).toBe(200);
 
     expect(await proc.stop("SIGTERM")).toBe(0);
@@ -38,12 +43,7 @@ describe("npm start", () => {
   });
 
   it("stops the server cleanly on Ctrl-C, which reaches it twice: from the terminal and forwarded by npm", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const proc = await startServeProcess({ MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" }, 60_000, {
-      viaNpmStart: true,
-    });
-    started.push(proc);
+    const proc = await startViaNpm();
     const exited = new Promise<number | null>((done) => proc.child.once("exit", (code) => done(code)));
     // A terminal sends it to the whole foreground process group.
     process.kill(-proc.child.pid!, "SIGINT");
