@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
 export const repoRoot = join(import.meta.dirname, "../..");
-const cliEntry = join(repoRoot, "node-adapter/cli/main.ts");
+export const cliEntry = join(repoRoot, "node-adapter/cli/main.ts");
 
 /** The child's environment: ours minus MEMTRACE_* (so a developer's settings never leak in), plus overrides. */
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {

@@ -3,26 +3,40 @@ import { createConsoleLogger } from "../../../core/logger";
 import { startServer } from "../../server";
 import type { CliIo } from "../types";
 
+/**
+ * A signal this soon after the first is the same request to stop: Ctrl-C under `npm start`
+ * reaches the server twice, from the terminal and forwarded by npm. One later than this forces
+ * the exit.
+ */
+const REPEAT_WINDOW_MS = 1000;
+
 /** `memtrace serve`: runs until SIGINT/SIGTERM, then drains and flushes before exiting. */
 export async function serveCommand(settings: Settings, io: CliIo): Promise<void> {
   const logger = createConsoleLogger({ level: settings.log.level, format: settings.log.format });
   // Listen for the signals before anything starts: a signal that arrived while the server was
   // starting, or right after it announced itself, would otherwise kill the process unflushed.
-  // Kept until the server has stopped, and repeats ignored (as the original's signal.Notify did):
-  // Ctrl-C under `npm start` reaches the server twice, from the terminal and forwarded by npm.
-  let stopping = false;
-  let onSignal!: (signal: string) => void;
+  let listening = false;
+  let first: { signal: string; atMs: number } | undefined;
+  let onSignal!: (signal: NodeJS.Signals) => void;
   const signalled = new Promise<string>((resolve) => {
     onSignal = (signal) => {
-      if (stopping) return logger.info("already shutting down", { signal });
-      stopping = true;
-      resolve(signal);
+      if (!first) {
+        first = { signal, atMs: Date.now() };
+        if (!listening) logger.info("stopping once start-up is done", { signal });
+        return resolve(signal);
+      }
+      if (Date.now() - first.atMs < REPEAT_WINDOW_MS) return;
+      // A start-up or a drain that hangs must not need SIGKILL, and stopping now loses nothing
+      // acknowledged: every memory answered 2xx is in the outbox on disk, delivered at the next start.
+      logger.warn("stopping at once: a second signal", { signal });
+      process.exit(signal === "SIGINT" ? 130 : 143);
     };
   });
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
     const server = await startServer({ settings, env: io.env, logger, print: io.out });
+    listening = true;
     // The URL is one to connect to; on the default host the server takes connections from every interface too.
     const everywhere = settings.server.host === "0.0.0.0" ? " (and every other interface: server.host is 0.0.0.0)" : "";
     io.out(`Memtrace listening on ${server.url}${everywhere}`);

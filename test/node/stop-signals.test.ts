@@ -1,12 +1,16 @@
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { startServeProcess, type ServeProcess } from "../support/child";
+import { childEnv, cliEntry, repoRoot, startServeProcess, type ServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
 /*
  * A process manager (or `docker stop`, or `kill`) signals the process it started: with the
  * README's `npm start`, that is npm. The server under it must get the signal and stop cleanly,
- * not live on as an orphan still holding the port and its unflushed outbox.
+ * not live on as an orphan still holding the port and its unflushed outbox. A second signal,
+ * sent on purpose later, stops it at once, however stuck it is.
  */
 
 const dirs: string[] = [];
@@ -51,5 +55,41 @@ describe("npm start", () => {
     expect(proc.output()).toMatch(/shutting down signal=SIGINT[\s\S]*\bstopped\b/);
     expect(code, proc.output()).toBe(0);
     await expect(fetch(`${proc.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("a second signal", () => {
+  it("stops a server whose start-up hangs, which the first only asks to stop once started", async () => {
+    // A metadata database that takes the connection and never answers.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((done) => silent.listen(0, "127.0.0.1", done));
+    const dir = tempDir();
+    dirs.push(dir);
+    const env = {
+      MEMTRACE_DATA_DIR: dir,
+      MEMTRACE_SERVER_HOST: "127.0.0.1",
+      MEMTRACE_SERVER_PORT: "0",
+      MEMTRACE_AUTH_DB_URL: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+    };
+    const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    try {
+      while (sockets.length === 0) await delay(50);
+      child.kill("SIGINT");
+      await delay(1_500);
+      expect(child.exitCode, output).toBeNull();
+      expect(output).toContain("stopping once start-up is done");
+      child.kill("SIGINT");
+      expect(await exited, output).toBe(130);
+      expect(output).toContain("stopping at once: a second signal");
+    } finally {
+      child.kill("SIGKILL");
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((done) => silent.close(done));
+    }
   });
 });
