@@ -104,14 +104,15 @@ export const settingsSchema = z.object({
     .object({
       /**
        * Legacy single Arc: bound to the default org on first start, as the original did. Checked as
-       * a binding is (http(s), no credentials or query; the database and measurement names too), so a
-       * bad one stops start-up naming its key rather than failing the binding after the first-run
-       * admin key was printed.
+       * a binding is (http(s), no credentials or query), so a bad one stops start-up naming this key
+       * rather than failing the binding after the first-run admin key was printed. On Node, its
+       * database and measurement are checked as a binding's too (see `loadSettings`).
        */
       url: addArcInstanceInputSchema.shape.url.optional(),
       api_key: z.string().optional(),
-      database: addArcInstanceInputSchema.shape.database.default("memtrace"),
-      measurement: addArcInstanceInputSchema.shape.measurement,
+      database: z.string().default("memtrace"),
+      /** Also the measurement of the default Arc (the embedded engine's, with no url). */
+      measurement: z.string().default("events"),
       /** Deadline of a /health probe of an Arc (readiness, the restart check); the original dialled within it. */
       connect_timeout: duration("5s", { positive: true }),
       query_timeout: duration("30s", { positive: true }),

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { settingsSchema, type Settings } from "../../core/config/schema";
+import { addArcInstanceInputSchema } from "../../core/metadata/schemas";
 
 /** Where the original looked for memtrace.toml, in order; a missing file is fine. */
 export const CONFIG_SEARCH_PATHS = ["./memtrace.toml", "/etc/memtrace/memtrace.toml", join(homedir(), ".memtrace", "memtrace.toml")];
@@ -131,7 +132,28 @@ export function loadSettings(options: { path?: string; env?: Env; cwd?: string }
   }
   const settings = parsed.data;
   settings.data.dir = resolve(cwd, settings.data.dir);
+  checkLegacyArcBinding(settings);
   return { settings, file };
+}
+
+/**
+ * With `arc.url`, the server binds that Arc to the default org at start, so its database and
+ * measurement must pass as a binding's do: refused here naming their keys, rather than by the
+ * binding. Without it they stay as free as they were (the measurement is the default Arc's).
+ */
+function checkLegacyArcBinding(settings: Settings): void {
+  if (!settings.arc.url) return;
+  const { database, measurement } = settings.arc;
+  const checked = addArcInstanceInputSchema.pick({ database: true, measurement: true }).safeParse({ database, measurement });
+  if (checked.success) return;
+  throw new ConfigError(
+    checked.error.issues
+      .map((issue) => {
+        const key = String(issue.path[0]);
+        return `invalid setting arc.${key} (${envName("arc", key)}): ${issue.message} (checked because arc.url binds it to the default organization)`;
+      })
+      .join("\n"),
+  );
 }
 
 /** The metadata database's file: auth.db_path or <data>/memtrace.db; undefined for a remote auth.db_url. */

@@ -135,15 +135,17 @@ describe("configuration", () => {
     expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_URL: "http://user:pw@arc:8000" } })).toThrow(
       /arc\.url \(MEMTRACE_ARC_URL\): invalid url: must not carry credentials/,
     );
-    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_DATABASE: "my db" } })).toThrow(
+    const url = "http://127.0.0.1:8000";
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_URL: url, MEMTRACE_ARC_DATABASE: "my db" } })).toThrow(
       /arc\.database \(MEMTRACE_ARC_DATABASE\): invalid database: must start with a letter/,
     );
-    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_MEASUREMENT: "Events" } })).toThrow(
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_URL: url, MEMTRACE_ARC_MEASUREMENT: "Events" } })).toThrow(
       /arc\.measurement \(MEMTRACE_ARC_MEASUREMENT\): invalid measurement: must start with a lower-case letter/,
     );
-    expect(loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_DATABASE: "prod-1", MEMTRACE_ARC_MEASUREMENT: "agent_events" } }).settings.arc).toMatchObject({
-      database: "prod-1",
-      measurement: "agent_events",
-    });
+    const env = { MEMTRACE_ARC_URL: url, MEMTRACE_ARC_DATABASE: "prod-1", MEMTRACE_ARC_MEASUREMENT: "agent_events" };
+    expect(loadSettings({ cwd: tempDir(), env }).settings.arc).toMatchObject({ database: "prod-1", measurement: "agent_events" });
+    // With no url nothing is bound: the measurement names the embedded engine's table, as any text did before.
+    const unbound = loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_DATABASE: "my.db", MEMTRACE_ARC_MEASUREMENT: "Agent-Events" } });
+    expect(unbound.settings.arc).toMatchObject({ database: "my.db", measurement: "Agent-Events" });
   });
 });
