@@ -21,7 +21,7 @@ async function main() {
     plan = parsePlan(process.argv.slice(2));
   } catch (error) {
     // A mistyped option needs its name and the usage, not a stack trace.
-    process.stderr.write(`bench: ${(error as Error).message.split(". ")[0]}\n\n${BENCH_USAGE}\n`);
+    process.stderr.write(`bench: ${(error as Error).message.split(/\.\s/)[0]}\n\n${BENCH_USAGE}\n`);
     process.exitCode = 2;
     return;
   }

@@ -1,4 +1,3 @@
-import { CliError } from "./types";
 import { UsageError } from "./options";
 
 /** Every option of the commands that work on the local data dir; each command takes its own few of them. */
@@ -81,18 +80,18 @@ const isLocalCommand = (word: string): word is LocalCommand => Object.hasOwn(COM
  */
 export function resolveLocalCommand(positionals: string[], flags: Record<string, string | undefined>): Invocation {
   const [command = "serve", ...rest] = positionals;
-  if (!isLocalCommand(command)) throw new CliError(`unknown command '${command}' (see \`memtrace --help\`)`);
+  if (!isLocalCommand(command)) throw new UsageError(`unknown command '${command}'`);
   const shapes: Record<string, Shape> = COMMANDS[command];
   const usage = (shape: Shape) => `usage: memtrace ${command}${shape.usage ? ` ${shape.usage}` : ""}`;
   const [sub, args] = command === "serve" ? ["", rest] : [rest[0] ?? "", rest.slice(1)];
   const shape = Object.hasOwn(shapes, sub) ? shapes[sub] : undefined;
-  if (!shape) throw new CliError(`usage: memtrace ${command} ${Object.values(shapes).map((s) => s.usage).join(" | ")}`);
+  if (!shape) throw new UsageError(`usage: memtrace ${command} ${Object.values(shapes).map((s) => s.usage).join(" | ")}`);
   const name = sub ? `${command} ${sub}` : command;
 
   const most = shape.arg ? 1 : 0;
   if (args.length > most) {
     const hint = name === "org create" ? " (quote a name that has spaces)" : "";
-    throw new CliError(`unexpected argument '${args[most]}' for '${name}'${hint}`);
+    throw new UsageError(`unexpected argument '${args[most]}' for '${name}'${hint}`);
   }
   const stray = Object.keys(flags).filter((option) => !GLOBAL_OPTIONS.includes(option as Option) && !shape.options?.includes(option as Option));
   if (stray.length > 0) {
@@ -100,8 +99,8 @@ export function resolveLocalCommand(positionals: string[], flags: Record<string,
     throw new UsageError(`'${name}' does not take ${stray.map((o) => `--${o}`).join(", ")}${takes}`);
   }
   const target = args[0] ?? "";
-  if (shape.arg && !target.trim()) throw new CliError(`${shape.arg} is required (${usage(shape)})`);
+  if (shape.arg && !target.trim()) throw new UsageError(`${shape.arg} is required (${usage(shape)})`);
   const missing = shape.required?.find((option) => !flags[option]?.trim());
-  if (missing) throw new CliError(`--${missing} is required (${usage(shape)})`);
+  if (missing) throw new UsageError(`--${missing} is required (${usage(shape)})`);
   return { command, sub, target, flags, required: (option) => flags[option]?.trim() ?? "" } as Invocation;
 }

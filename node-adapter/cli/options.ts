@@ -18,7 +18,8 @@ export function parseOptions<T extends OptionsConfig>(args: string[], options: T
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError((error as Error).message);
+    // One line, as every CLI error is (an ambiguous value's advice comes on lines of its own).
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, " "));
     throw error;
   }
 }

@@ -87,7 +87,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     // An empty path would otherwise mean "no path given" and quietly read whatever file the search finds.
-    if (flags.config !== undefined && !flags.config.trim()) throw new CliError("--config needs the path of a memtrace.toml");
+    if (flags.config !== undefined && !flags.config.trim()) throw new UsageError("--config needs the path of a memtrace.toml");
     const { settings } = loadSettings({ ...(flags.config ? { path: flags.config } : {}), env: io.env });
     switch (call.command) {
       case "serve":
@@ -106,7 +106,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     if (error instanceof UsageError) {
-      io.err(`error: ${error.message} (see \`memtrace --help\`)`);
+      io.err(`error: ${error.message}${error.message.includes("usage: ") ? "" : " (see `memtrace --help`)"}`);
       return 2;
     }
     if (error instanceof ServiceError) {

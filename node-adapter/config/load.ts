@@ -65,6 +65,9 @@ function readToml(path: string): Record<string, Record<string, unknown>> {
   return raw as Record<string, Record<string, unknown>>;
 }
 
+const isPlainTable = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
 /** Keys of the original's file that nothing reads here (batching is [write_buffer]): accepted so its files still load. */
 const ORIGINAL_ONLY_KEYS = new Set(["arc.write_batch_size", "arc.write_flush_interval_ms"]);
 
@@ -79,12 +82,13 @@ function unknownSettings(raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [section, value] of Object.entries(raw)) {
     const keys = known.get(section);
-    const isTable = typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-    if (!keys && !isTable) {
+    // `[[name]]`, an array of tables, names a section too.
+    const namesSection = isPlainTable(value) || (Array.isArray(value) && value.length > 0 && value.every(isPlainTable));
+    if (!keys && !namesSection) {
       problems.push(`unknown setting ${section} (every setting is in a section: ${[...known.keys()].join(", ")})`);
     } else if (!keys) {
       problems.push(`unknown section [${section}] (sections: ${[...known.keys()].join(", ")})`);
-    } else if (!isTable) {
+    } else if (!isPlainTable(value)) {
       problems.push(`${section} must be a [${section}] table of settings`);
     } else {
       for (const key of Object.keys(value)) {

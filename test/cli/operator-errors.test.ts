@@ -46,7 +46,7 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
   it("rejects an unquoted org name, a key id Number() would misread, and an unknown org's key list", async () => {
     const env = { MEMTRACE_DATA_DIR: scratch() };
     const unquoted = await runCliProcess(["org", "create", "Acme", "Corp"], env);
-    expect(unquoted.code).toBe(1);
+    expect(unquoted.code).toBe(2);
     expect(unquoted.stderr).toContain("unexpected argument 'Corp'");
     expect((await runCliProcess(["org", "list"], env)).stdout).not.toContain("Acme");
 
@@ -59,7 +59,7 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
     // `0x2` and `1e0` used to revoke keys 2 and 1.
     for (const id of ["0x2", "1e0", " 2", "2.0"]) {
       const res = await cli(["key", "revoke", id], env);
-      expect(res.code, id).toBe(1);
+      expect(res.code, id).toBe(2);
       expect(res.stderr, id).toContain("usage: memtrace key revoke <key_id>");
     }
     const listed = await cli(["key", "list", "--org", orgId!], env);
@@ -75,20 +75,23 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
     const dir = join(scratch(), "data");
     const env = { MEMTRACE_DATA_DIR: dir };
     const refusals: Array<[args: string[], code: number, stderr: string]> = [
-      [["org"], 1, "error: usage: memtrace org create <name> | list | delete <org_id> | add-arc <org_id> --url U --database D [--api-key K] [--measurement M] | show-arc <org_id> | remove-arc <org_id>"],
-      [["org", "lsit"], 1, "error: usage: memtrace org create <name> | list"],
-      [["org", "delete"], 1, "error: org_id is required (usage: memtrace org delete <org_id>)"],
+      [["org"], 2, "error: usage: memtrace org create <name> | list | delete <org_id> | add-arc <org_id> --url U --database D [--api-key K] [--measurement M] | show-arc <org_id> | remove-arc <org_id>"],
+      [["org", "lsit"], 2, "error: usage: memtrace org create <name> | list"],
+      [["org", "delete"], 2, "error: org_id is required (usage: memtrace org delete <org_id>)"],
       [["org", "list", "--url", "http://127.0.0.1:1"], 2, "error: 'org list' does not take --url (see `memtrace --help`)"],
       [["key", "list", "--org", "o", "--name", "n"], 2, "error: 'key list' does not take --name; it takes --org (see `memtrace --help`)"],
-      [["key", "create", "--org", "o"], 1, "error: --name is required (usage: memtrace key create --org <org_id> --name <name>"],
-      [["key", "create", "--org", " ", "--name", "n"], 1, "error: --org is required"],
-      [["org", "add-arc", "org_x", "--url", "http://127.0.0.1:1"], 1, "error: --database is required"],
+      [["key", "create", "--org", "o"], 2, "error: --name is required (usage: memtrace key create --org <org_id> --name <name>"],
+      [["key", "create", "--org", " ", "--name", "n"], 2, "error: --org is required"],
+      [["org", "add-arc", "org_x", "--url", "http://127.0.0.1:1"], 2, "error: --database is required"],
       [["serve", "--org", "o"], 2, "error: 'serve' does not take --org (see `memtrace --help`)"],
-      [["keygen", "master", "extra"], 1, "error: unexpected argument 'extra' for 'keygen master'"],
-      [["frobnicate"], 1, "error: unknown command 'frobnicate' (see `memtrace --help`)"],
+      [["keygen", "master", "extra"], 2, "error: unexpected argument 'extra' for 'keygen master'"],
+      [["frobnicate"], 2, "error: unknown command 'frobnicate' (see `memtrace --help`)"],
+      [["key", "revoke", "0x2"], 2, "error: usage: memtrace key revoke <key_id> (the numeric ID from `key list`)"],
+      [["key", "create", "--org", "o", "--name", "n", "--permissions", "root"], 1, "error: invalid permission"],
+      [["key", "create", "--org", "o", "--name", "-x"], 2, "error: Option '--name' argument is ambiguous. Did you forget to specify the option argument for '--name'?"],
       [["org", "list", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace --help`)"],
       [["import", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace import --help`)"],
-      [["--config", ""], 1, "error: --config needs the path of a memtrace.toml"],
+      [["--config", ""], 2, "error: --config needs the path of a memtrace.toml"],
     ];
     for (const [args, code, stderr] of refusals) {
       const res = await cli(args, env);

@@ -96,6 +96,10 @@ describe("configuration", () => {
     expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown setting write_buffer\.max_sise \(\[write_buffer\] takes max_size, /);
     writeFileSync(file, 'port = 9200\n[server]\nhost = "127.0.0.1"\n');
     expect(() => loadSettings({ cwd, env: {} })).toThrow(/^[^\n]*: unknown setting port \(every setting is in a section: data, server, /);
+    writeFileSync(file, "[[sever]]\nport = 9200\n");
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/unknown section \[sever\]/);
+    writeFileSync(file, "[[server]]\nport = 9200\n");
+    expect(() => loadSettings({ cwd, env: {} })).toThrow(/server must be a \[server\] table/);
     writeFileSync(file, "server = 5\n");
     expect(() => loadSettings({ cwd, env: { MEMTRACE_SERVER_HOST: "127.0.0.1" } })).toThrow(/server must be a \[server\] table/);
     writeFileSync(file, "[arc]\nwrite_batch_size = 100\nwrite_flush_interval_ms = 1000\n");

@@ -3,10 +3,15 @@ import type { Settings } from "../../../core/config/schema";
 import { openMetadataStore } from "../metadata";
 import { formatTable } from "../table";
 import type { Invocation } from "../local-commands";
+import { UsageError } from "../options";
 import { CliError, type CliIo } from "../types";
 
 /** `memtrace key create|list|revoke`, as the original's CLI; the key is printed once. Its words and options are checked before this runs. */
 export async function keyCommand({ sub, target, flags, required }: Invocation<"key">, settings: Settings, io: CliIo): Promise<void> {
+  // Values checked before the database is opened, so a mistyped call creates nothing.
+  // Digits only: Number() would read `0x2` or `1e0` as another key's id and revoke that one.
+  if (sub === "revoke" && !/^[1-9][0-9]{0,15}$/.test(target)) throw new UsageError("usage: memtrace key revoke <key_id> (the numeric ID from `key list`)");
+  const permissions = sub === "create" ? parsePermissions(flags.permissions ?? "read,write") : [];
   const { store, close } = await openMetadataStore(settings);
   try {
     switch (sub) {
@@ -14,7 +19,7 @@ export async function keyCommand({ sub, target, flags, required }: Invocation<"k
         const { key, plaintext } = await store.createApiKey({
           orgId: required("org"),
           name: required("name"),
-          permissions: parsePermissions(flags.permissions ?? "read,write"),
+          permissions,
           ...(flags["expires-at"] ? { expiresAt: flags["expires-at"] } : {}),
         });
         const expires = key.expires_at ? `\n  Expires:     ${key.expires_at}` : "";
@@ -36,8 +41,6 @@ export async function keyCommand({ sub, target, flags, required }: Invocation<"k
         return;
       }
       case "revoke": {
-        // Digits only: Number() would read `0x2` or `1e0` as another key's id and revoke that one.
-        if (!target || !/^[1-9][0-9]{0,15}$/.test(target)) throw new CliError("usage: memtrace key revoke <key_id> (the numeric ID from `key list`)");
         const id = Number(target);
         if (!(await store.revokeApiKey(id))) throw new CliError(`API key ${id} not found`);
         io.out(`API key ${id} revoked`);
