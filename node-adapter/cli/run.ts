@@ -56,6 +56,12 @@ function systemErrorMessage(error: NodeJS.ErrnoException): string | undefined {
   return undefined;
 }
 
+/** A mistake in the command line: one line, pointing at the help unless it quotes the usage itself; exit code 2. */
+function usageError(io: CliIo, error: UsageError, help: string): number {
+  io.err(`error: ${error.message}${error.message.includes("usage: ") ? "" : ` (see \`${help}\`)`}`);
+  return 2;
+}
+
 /** Runs one CLI invocation; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
@@ -65,10 +71,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await clientCommand(argv.slice(1), io);
       } catch (error) {
         // Their own options, not the local commands' usage, are what the caller needs to see.
-        if (error instanceof UsageError) {
-          io.err(`error: ${error.message} (see \`memtrace ${argv[0]} --help\`)`);
-          return 2;
-        }
+        if (error instanceof UsageError) return usageError(io, error, `memtrace ${argv[0]} --help`);
         throw error;
       }
     }
@@ -105,10 +108,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.err(`error: ${error.message}`);
       return 1;
     }
-    if (error instanceof UsageError) {
-      io.err(`error: ${error.message}${error.message.includes("usage: ") ? "" : " (see `memtrace --help`)"}`);
-      return 2;
-    }
+    if (error instanceof UsageError) return usageError(io, error, "memtrace --help");
     if (error instanceof ServiceError) {
       io.err(`error: ${error.message}`);
       return 1;

@@ -91,6 +91,7 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
       [["key", "create", "--org", "o", "--name", "-x"], 2, "error: Option '--name' argument is ambiguous. Did you forget to specify the option argument for '--name'?"],
       [["org", "list", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace --help`)"],
       [["import", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace import --help`)"],
+      [["import"], 2, "error: usage: memtrace import <FILE.jsonl|FILE.parquet>"],
       [["--config", ""], 2, "error: --config needs the path of a memtrace.toml"],
     ];
     for (const [args, code, stderr] of refusals) {

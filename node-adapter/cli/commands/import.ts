@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Presets, SingleBar } from "cli-progress";
 import { MemtraceApiError } from "../../../client/http";
-import { parseOptions } from "../options";
+import { parseOptions, UsageError } from "../options";
 import { CliError, type CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
 import { MAX_ATTEMPTS, MemoryImporter, type ImportStats } from "./importer";
@@ -55,7 +55,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     return 0;
   }
   const [file] = positionals;
-  if (!file || positionals.length > 1) throw new CliError(`usage: ${IMPORT_USAGE.split("\n")[0]}`);
+  if (!file || positionals.length > 1) throw new UsageError(`usage: ${IMPORT_USAGE.split("\n")[0]}`);
   if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
   if (!statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
   const batchSize = Number(values["batch-size"] ?? 500);
