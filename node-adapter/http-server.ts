@@ -6,6 +6,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Settings } from "../core/config/schema";
 import type { Logger } from "../core/logger";
 import { REQUEST_ID_HEADER } from "../functions/middleware/request-id";
+import { CORS_ANSWER_HEADERS } from "../functions/middleware/cors";
 
 /** Background work on Node: tracked so shutdown can wait for it. */
 export class BackgroundTasks {
@@ -105,9 +106,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger:
   const requestId = randomUUID();
   logger?.info("refused a request the HTTP parser could not take", { request_id: requestId, status, code: error.code ?? "unknown" });
   const body = JSON.stringify({ error: message, request_id: requestId });
+  // As the app's answers, readable by a page on another origin: else a browser shows a CORS failure, not this error.
+  const cors = Object.entries(CORS_ANSWER_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join("");
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+      `${REQUEST_ID_HEADER}: ${requestId}\r\n${cors}Connection: close\r\n\r\n${body}`,
   );
 }
 

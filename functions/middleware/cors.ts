@@ -7,6 +7,9 @@ const ALLOW_ORIGIN = "Access-Control-Allow-Origin";
 const EXPOSE_HEADERS = "Access-Control-Expose-Headers";
 const EXPOSED = "ETag, Retry-After, X-Request-Id";
 
+/** What every answer carries for a page on another origin, also those Node gives before the app runs. */
+export const CORS_ANSWER_HEADERS: Readonly<Record<string, string>> = { [ALLOW_ORIGIN]: "*", [EXPOSE_HEADERS]: EXPOSED };
+
 /**
  * CORS open to any origin, as Hono's `cors()` with its defaults answers it, plus the answer
  * headers a client needs exposed. Preflights go to `cors()` itself. Other requests get the

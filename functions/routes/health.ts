@@ -49,8 +49,8 @@ const healthRoute = createRoute({
   description:
     "Needs no key. `arc` is each Arc's reachability as last probed: a probe older than 5 s is made again in the background " +
     "for the next call (the first call of a process waits for one). With an operator's admin key, `arc` names each org " +
-    "that has its own Arc. `outbox.pending` counts the " +
-    "memories still waiting for Arc, all orgs together (null on Workers).",
+    "that has its own Arc. On Node, `outbox.pending` counts the " +
+    "memories still waiting for Arc, all orgs together; on Workers `outbox` is null.",
   responses: { 200: jsonContent(healthSchema, "The server is up") },
 });
 

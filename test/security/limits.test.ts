@@ -128,6 +128,22 @@ describe("slow clients", () => {
     expect(jsonBodyOf(result.answer)).toEqual({ error: expect.stringMatching(/^request timed out/), request_id: expect.any(String) });
   });
 
+  it("answers headers too large with a JSON 431 that a page on another origin can read", async () => {
+    const port = Number(new URL(slow.url).port);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (data) => (text += data.toString()));
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve(text));
+      socket.write(`GET /api/v1/agents HTTP/1.1\r\nHost: memtrace\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    expect(jsonBodyOf(answer)).toEqual({ error: "request headers too large", request_id: expect.any(String) });
+    expect(answer).toMatch(/\r\naccess-control-allow-origin: \*\r\n/i);
+    expect(answer).toMatch(/\r\naccess-control-expose-headers: ETag, Retry-After, X-Request-Id\r\n/i);
+  });
+
   it("cuts off a client that never finishes its body with 408", async () => {
     const head = `POST /api/v1/agents HTTP/1.1\r\nHost: memtrace\r\nx-api-key: ${slow.adminKey}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{`;
     const result = await trickle(head, " ");
