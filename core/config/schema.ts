@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidMeasurement } from "../arc/sql-names";
 import { addArcInstanceInputSchema } from "../metadata/schemas";
 import { parseDuration } from "../time/duration";
 
@@ -111,8 +112,11 @@ export const settingsSchema = z.object({
       url: addArcInstanceInputSchema.shape.url.optional(),
       api_key: z.string().optional(),
       database: z.string().default("memtrace"),
-      /** Also the measurement of the default Arc (the embedded engine's, with no url). */
-      measurement: z.string().default("events"),
+      /** Also the measurement of the default Arc (the embedded engine's, with no url): Arc's own rule for its name. */
+      measurement: z
+        .string()
+        .refine(isValidMeasurement, "invalid measurement: must start with a letter, then letters, digits, underscores or hyphens, max 128 chars")
+        .default("events"),
       /** Deadline of a /health probe of an Arc (readiness, the restart check); the original dialled within it. */
       connect_timeout: duration("5s", { positive: true }),
       query_timeout: duration("30s", { positive: true }),

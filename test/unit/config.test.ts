@@ -151,5 +151,9 @@ describe("configuration", () => {
     // With no url nothing is bound: the measurement names the embedded engine's table, as any text did before.
     const unbound = loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_DATABASE: "my.db", MEMTRACE_ARC_MEASUREMENT: "Agent-Events" } });
     expect(unbound.settings.arc).toMatchObject({ database: "my.db", measurement: "Agent-Events" });
+    // One Arc refuses to write under would take memories it could never deliver.
+    expect(() => loadSettings({ cwd: tempDir(), env: { MEMTRACE_ARC_MEASUREMENT: "bad name" } })).toThrow(
+      /arc\.measurement \(MEMTRACE_ARC_MEASUREMENT\): invalid measurement: must start with a letter/,
+    );
   });
 });
