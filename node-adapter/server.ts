@@ -36,6 +36,12 @@ export interface StartServerOptions {
   print?: (line: string) => void;
   /** Use this Arc (e.g. an engine served on a socket) instead of the in-process engine for unbound orgs. */
   defaultArc?: { url: string; token?: string };
+  /**
+   * Told how to take back the first run while this start may still fail (it created the operator
+   * org, whose admin key is printed only once it serves), and `undefined` once it serves: a caller
+   * that stops the process before then takes it back, so the next start prints a key.
+   */
+  onFirstRunPending?: (undo: (() => Promise<unknown>) | undefined) => void;
 }
 
 export interface RunningServer {
@@ -86,7 +92,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
     const boot = await bootstrapFirstRun(store);
     // Until this start serves, a failure takes the first run back (see the catch below).
-    if (boot.adminKey) undoFirstRun = () => store.deleteOrg(boot.orgId);
+    if (boot.adminKey) {
+      undoFirstRun = () => store.deleteOrg(boot.orgId);
+      options.onFirstRunPending?.(undoFirstRun);
+    }
     if (settings.arc.url && (await bindLegacyArc(store, { ...settings.arc, url: settings.arc.url }, master.key))) {
       logger.warn("bound the legacy [arc] url to the default organization", { url: settings.arc.url });
     }
@@ -197,6 +206,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const server = await listen(app.fetch, settings.server, logger);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
     undoFirstRun = undefined;
+    options.onFirstRunPending?.(undefined);
     if (boot.adminKey) {
       print("============================================================");
       print("FIRST RUN: save your admin API key (shown only once):");
