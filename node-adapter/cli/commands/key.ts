@@ -1,27 +1,31 @@
 import { parsePermissions } from "../../../core/auth/permissions";
 import type { Settings } from "../../../core/config/schema";
+import { parseInput } from "../../../core/metadata/rows";
+import { createApiKeyInputSchema } from "../../../core/metadata/schemas";
 import { openMetadataStore } from "../metadata";
 import { formatTable } from "../table";
 import type { Invocation } from "../local-commands";
-import { UsageError } from "../options";
 import { CliError, type CliIo } from "../types";
 
 /** `memtrace key create|list|revoke`, as the original's CLI; the key is printed once. Its words and options are checked before this runs. */
 export async function keyCommand({ sub, target, flags, required }: Invocation<"key">, settings: Settings, io: CliIo): Promise<void> {
   // Values checked before the database is opened, so a mistyped call creates nothing.
   // Digits only: Number() would read `0x2` or `1e0` as another key's id and revoke that one.
-  if (sub === "revoke" && !/^[1-9][0-9]{0,15}$/.test(target)) throw new UsageError("usage: memtrace key revoke <key_id> (the numeric ID from `key list`)");
-  const permissions = sub === "create" ? parsePermissions(flags.permissions ?? "read,write") : [];
+  if (sub === "revoke" && !/^[1-9][0-9]{0,15}$/.test(target)) throw new CliError("usage: memtrace key revoke <key_id> (the numeric ID from `key list`)");
+  const input =
+    sub === "create"
+      ? parseInput(createApiKeyInputSchema, {
+          orgId: required("org"),
+          name: required("name"),
+          permissions: parsePermissions(flags.permissions ?? "read,write"),
+          ...(flags["expires-at"] ? { expiresAt: flags["expires-at"] } : {}),
+        })
+      : undefined;
   const { store, close } = await openMetadataStore(settings);
   try {
     switch (sub) {
       case "create": {
-        const { key, plaintext } = await store.createApiKey({
-          orgId: required("org"),
-          name: required("name"),
-          permissions,
-          ...(flags["expires-at"] ? { expiresAt: flags["expires-at"] } : {}),
-        });
+        const { key, plaintext } = await store.createApiKey(input!);
         const expires = key.expires_at ? `\n  Expires:     ${key.expires_at}` : "";
         io.out(`API key created (shown only once)\n  ID:          ${key.id}\n  Name:        ${key.name}\n  Org:         ${key.org_id}\n  Permissions: ${key.permissions.join(",")}${expires}\n${plaintext}`);
         return;

@@ -1,5 +1,7 @@
 import { DEFAULT_ORG_ID } from "../../../core/bootstrap";
 import type { Settings } from "../../../core/config/schema";
+import { parseInput } from "../../../core/metadata/rows";
+import { addArcInstanceInputSchema } from "../../../core/metadata/schemas";
 import { resolveMasterKey } from "../../config/master-key";
 import { openMetadataStore } from "../metadata";
 import { formatTable } from "../table";
@@ -9,6 +11,19 @@ import { CliError, type CliIo } from "../types";
 /** `memtrace org create|list|delete|add-arc|show-arc|remove-arc`, as the original's CLI; its words and options are checked before this runs. */
 export async function orgCommand({ sub, target, flags, required }: Invocation<"org">, settings: Settings, io: CliIo): Promise<void> {
   const id = target.trim();
+  // Checked before the database is opened, so a mistyped call creates nothing.
+  const arc =
+    sub === "add-arc"
+      ? {
+          input: parseInput(addArcInstanceInputSchema, {
+            url: required("url"),
+            database: required("database"),
+            measurement: flags.measurement ?? "events",
+            apiKey: flags["api-key"] ?? "",
+          }),
+          master: await resolveMasterKey(settings.data.dir, io.env, { generate: false }),
+        }
+      : undefined;
   const { store, close } = await openMetadataStore(settings);
   try {
     switch (sub) {
@@ -33,12 +48,7 @@ export async function orgCommand({ sub, target, flags, required }: Invocation<"o
         return;
       }
       case "add-arc": {
-        const master = await resolveMasterKey(settings.data.dir, io.env, { generate: false });
-        const added = await store.addArcInstance(
-          id,
-          { url: required("url"), database: required("database"), measurement: flags.measurement ?? "events", apiKey: flags["api-key"] ?? "" },
-          master.key,
-        );
+        const added = await store.addArcInstance(id, arc!.input, arc!.master.key);
         // What was stored (the URL without its trailing slash), as show-arc will print it.
         io.out(`Arc instance added for ${id}\n  URL:         ${added.url}\n  Database:    ${added.database}\n  Measurement: ${added.measurement}`);
         return;
