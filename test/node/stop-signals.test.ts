@@ -41,6 +41,16 @@ async function adminKeyStored(path: string): Promise<boolean> {
   }
 }
 
+/** `memtrace serve` as a child, without waiting for it to listen; `exited` gives the signal that ended it. */
+function spawnServe(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<NodeJS.Signals | null>((done) => child.once("exit", (_code, signal) => done(signal)));
+  return { child, output: () => output, exited };
+}
+
 /** `npm start` on a fresh data folder, on a free loopback port. */
 async function startViaNpm(): Promise<ServeProcess> {
   const dir = tempDir();
@@ -87,20 +97,16 @@ describe("a second signal", () => {
       MEMTRACE_SERVER_PORT: "0",
       MEMTRACE_AUTH_DB_URL: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
     };
-    const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const exited = new Promise<NodeJS.Signals | null>((done) => child.once("exit", (_code, signal) => done(signal)));
+    const { child, output, exited } = spawnServe(env);
     try {
       while (sockets.length === 0) await delay(50);
       child.kill("SIGINT");
       await delay(1_500);
-      expect(child.exitCode, output).toBeNull();
-      expect(output).toContain("stopping once start-up is done");
+      expect(child.exitCode, output()).toBeNull();
+      expect(output()).toContain("stopping once start-up is done");
       child.kill("SIGINT");
-      expect(await exited, output).toBe("SIGINT");
-      expect(output).toContain("stopping at once: a second signal");
+      expect(await exited, output()).toBe("SIGINT");
+      expect(output()).toContain("stopping at once: a second signal");
     } finally {
       child.kill("SIGKILL");
       sockets.forEach((socket) => socket.destroy());
@@ -116,11 +122,7 @@ describe("a second signal", () => {
     mkdirSync(join(dir, "arc"));
     execFileSync("mkfifo", [join(dir, "arc", "arc.duckdb")]);
     const env = { MEMTRACE_DATA_DIR: dir, MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
-    const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const exited = new Promise<NodeJS.Signals | null>((done) => child.once("exit", (_code, signal) => done(signal)));
+    const { child, output, exited } = spawnServe(env);
     try {
       // Stored: the metadata database holds the operator org.
       while (!(await adminKeyStored(join(dir, "memtrace.db")))) await delay(100);
@@ -128,12 +130,12 @@ describe("a second signal", () => {
       await delay(1_100);
       child.kill("SIGINT");
       // Ended by the signal itself: a worker thread stuck on the FIFO would hold process.exit.
-      expect(await exited, output).toBe("SIGINT");
+      expect(await exited, output()).toBe("SIGINT");
     } finally {
       child.kill("SIGKILL");
     }
-    expect(output).not.toMatch(/^mtk_/m);
-    expect(output).toContain("took back the first run");
+    expect(output()).not.toMatch(/^mtk_/m);
+    expect(output()).toContain("took back the first run");
     rmSync(join(dir, "arc"), { recursive: true });
     const next = await startServeProcess(env);
     started.push(next);
