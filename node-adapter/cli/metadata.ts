@@ -4,8 +4,21 @@ import { SqlMetadataStore } from "../../core/metadata/store";
 import { makeLocalFolders, metadataDbUrl } from "../config/load";
 import { LibsqlExecutor } from "../sql/libsql-executor";
 
+/** What a command does with the metadata store, once everything it could check without it passed. */
+export type StoreWork = (store: SqlMetadataStore) => Promise<void>;
+
+/** Opens (and migrates) the metadata store the settings point at, runs `work` on it, and closes it. */
+export async function withMetadataStore(settings: Settings, work: StoreWork): Promise<void> {
+  const { store, close } = await openMetadataStore(settings);
+  try {
+    await work(store);
+  } finally {
+    await close();
+  }
+}
+
 /** Opens (and migrates) the metadata store the settings point at; the caller closes it. */
-export async function openMetadataStore(settings: Settings): Promise<{ store: SqlMetadataStore; close(): Promise<void> }> {
+async function openMetadataStore(settings: Settings): Promise<{ store: SqlMetadataStore; close(): Promise<void> }> {
   makeLocalFolders(settings);
   const sql = await LibsqlExecutor.open({
     url: metadataDbUrl(settings),

@@ -104,12 +104,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
     }
   } catch (error) {
-    if (error instanceof CliError || error instanceof ConfigError) {
-      io.err(`error: ${error.message}`);
-      return 1;
-    }
     if (error instanceof UsageError) return usageError(io, error, "memtrace --help");
-    if (error instanceof ServiceError) {
+    if (error instanceof CliError || error instanceof ConfigError || error instanceof ServiceError) {
       io.err(`error: ${error.message}`);
       return 1;
     }

@@ -126,14 +126,7 @@ export function loadSettings(options: { path?: string; env?: Env; cwd?: string }
   const raw = file ? readToml(file) : {};
   applyEnv(raw, env);
   const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const [section, key] = issue.path.map(String);
-      const where = key ? `${section}.${key} (${envName(section!, key)})` : String(section ?? "config");
-      return `invalid setting ${where}: ${issue.message}`;
-    });
-    throw new ConfigError(lines.join("\n"));
-  }
+  if (!parsed.success) throw invalidSettings(parsed.error.issues);
   const settings = parsed.data;
   settings.data.dir = resolve(cwd, settings.data.dir);
   checkLegacyArcBinding(settings);
@@ -150,14 +143,18 @@ function checkLegacyArcBinding(settings: Settings): void {
   const { database, measurement } = settings.arc;
   const checked = addArcInstanceInputSchema.pick({ database: true, measurement: true }).safeParse({ database, measurement });
   if (checked.success) return;
-  throw new ConfigError(
-    checked.error.issues
-      .map((issue) => {
-        const key = String(issue.path[0]);
-        return `invalid setting arc.${key} (${envName("arc", key)}): ${issue.message} (checked because arc.url binds it to the default organization)`;
-      })
-      .join("\n"),
-  );
+  const issues = checked.error.issues.map((issue) => ({ ...issue, path: ["arc", ...issue.path] }));
+  throw invalidSettings(issues, " (checked because arc.url binds it to the default organization)");
+}
+
+/** One line per bad value, naming its setting and the variable that overrides it. */
+function invalidSettings(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, why = ""): ConfigError {
+  const lines = issues.map((issue) => {
+    const [section, key] = issue.path.map(String);
+    const where = key ? `${section}.${key} (${envName(section!, key)})` : String(section ?? "config");
+    return `invalid setting ${where}: ${issue.message}${why}`;
+  });
+  return new ConfigError(lines.join("\n"));
 }
 
 /** The metadata database's file: auth.db_path or <data>/memtrace.db; undefined for a remote auth.db_url. */

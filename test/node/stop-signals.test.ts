@@ -1,11 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { createServer, type Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { childEnv, cliEntry, repoRoot, startServeProcess, type ServeProcess } from "../support/child";
+import { spawnServeChild, startServeProcess, type ServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
 /*
@@ -43,7 +43,7 @@ async function adminKeyStored(path: string): Promise<boolean> {
 
 /** `memtrace serve` as a child, without waiting for it to listen; `exited` gives the signal that ended it. */
 function spawnServe(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
+  const child = spawnServeChild(env);
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));

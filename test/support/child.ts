@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
 export const repoRoot = join(import.meta.dirname, "../..");
-export const cliEntry = join(repoRoot, "node-adapter/cli/main.ts");
+const cliEntry = join(repoRoot, "node-adapter/cli/main.ts");
 
 /** The child's environment: ours minus MEMTRACE_* (so a developer's settings never leak in), plus overrides. */
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
@@ -24,6 +24,11 @@ export function runCliProcess(args: string[], env: Record<string, string>): Prom
   });
 }
 
+/** `memtrace serve` as a child process, started as the tests start every server of their own. */
+export function spawnServeChild(env: Record<string, string>) {
+  return spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
+}
+
 export interface ServeProcess {
   child: ChildProcess;
   url: string;
@@ -40,7 +45,7 @@ export function startServeProcess(env: Record<string, string>, timeoutMs = 30_00
     const child = viaNpmStart
       ? // Its own process group, so a test can kill whatever npm left behind.
         spawn("npm", ["start", "--silent"], { cwd: repoRoot, env: childEnv(env), detached: true })
-      : spawn(process.execPath, ["--import", "tsx", cliEntry, "serve"], { cwd: repoRoot, env: childEnv(env) });
+      : spawnServeChild(env);
     let output = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -21,7 +21,7 @@ export async function serveCommand(settings: Settings, io: CliIo): Promise<void>
   // starting, or right after it announced itself, would otherwise kill the process unflushed.
   let listening = false;
   let undoFirstRun: (() => Promise<unknown>) | undefined;
-  let first: { signal: string; atMs: number } | undefined;
+  let firstSignalAtMs: number | undefined;
   let forcing = false;
   const forceExit = async (signal: NodeJS.Signals) => {
     // Nothing more is printed: a start-up finishing meanwhile must not show a key taken back below.
@@ -41,18 +41,17 @@ export async function serveCommand(settings: Settings, io: CliIo): Promise<void>
     process.off("SIGTERM", onSignal);
     process.kill(process.pid, signal);
   };
-  let onSignal!: (signal: NodeJS.Signals) => void;
-  const signalled = new Promise<string>((resolve) => {
-    onSignal = (signal) => {
-      if (!first) {
-        first = { signal, atMs: Date.now() };
-        if (!listening) logger.info("stopping once start-up is done", { signal });
-        return resolve(signal);
-      }
-      if (Date.now() - first.atMs >= REPEAT_WINDOW_MS) return void forceExit(signal);
-      logger.info("already stopping; a signal a second or more after the first stops at once", { signal });
-    };
-  });
+  let stop!: (signal: string) => void;
+  const signalled = new Promise<string>((resolve) => (stop = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAtMs === undefined) {
+      firstSignalAtMs = Date.now();
+      if (!listening) logger.info("stopping once start-up is done", { signal });
+      return stop(signal);
+    }
+    if (Date.now() - firstSignalAtMs >= REPEAT_WINDOW_MS) return void forceExit(signal);
+    logger.info("already stopping; a signal a second or more after the first stops at once", { signal });
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
