@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { serve, type ServerType } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Settings } from "../core/config/schema";
+import { ERROR_STATUS } from "../core/errors";
 import type { Logger } from "../core/logger";
 import { REQUEST_ID_HEADER } from "../functions/middleware/request-id";
 import { CORS_ANSWER_HEADERS } from "../functions/middleware/cors";
@@ -29,27 +30,25 @@ export function listen(
   handler: (request: Request) => Response | Promise<Response>,
   server: Settings["server"],
   logger?: Logger,
-): Promise<ServerType> {
+): Promise<Server> {
   const requestTimeout = server.read_timeout;
   const headersTimeout = Math.min(requestTimeout, 60_000);
+  // As @hono/node-server's serve() builds it, but with an errorHandler, which serve() does not pass on.
+  const listener = getRequestListener(handler, { hostname: server.host, errorHandler: (error) => answerUnbuildableRequest(error, logger) });
+  const listening = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      keepAliveTimeout: 65_000,
+      connectionsCheckingInterval: headersTimeout > 0 ? Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) : 30_000,
+    },
+    listener,
+  );
+  cutStalledReaders(listening, server.write_timeout);
+  listening.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, logger));
   return new Promise((resolve, reject) => {
-    const listening = serve(
-      {
-        fetch: handler,
-        hostname: server.host,
-        port: server.port,
-        serverOptions: {
-          requestTimeout,
-          headersTimeout,
-          keepAliveTimeout: 65_000,
-          connectionsCheckingInterval: headersTimeout > 0 ? Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) : 30_000,
-        },
-      },
-      () => resolve(listening),
-    );
-    cutStalledReaders(listening as Server, server.write_timeout);
-    listening.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, logger));
     listening.once("error", reject);
+    listening.listen(server.port, server.host, () => resolve(listening));
   });
 }
 
@@ -114,6 +113,28 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger:
   );
 }
 
+/** Both kinds of answer Node gives outside the app: a JSON error with a request id, readable from any origin. */
+function jsonErrorHeaders(requestId: string): Record<string, string> {
+  return { "Content-Type": "application/json", [REQUEST_ID_HEADER]: requestId, ...CORS_ANSWER_HEADERS };
+}
+
+/**
+ * What arrived as HTTP but is no URL (a Host header such as `a b`, a backslash in the path, a
+ * request target of `*`) never reaches the app: @hono/node-server cannot build its Request and
+ * answered a bare 400 with no body. A handler that rejected, which the app's own error handler
+ * should make impossible, got a bare 500. Both are now JSON errors like the app's.
+ */
+function answerUnbuildableRequest(error: unknown, logger: Logger | undefined): Response {
+  const requestId = randomUUID();
+  if (error instanceof RequestError) {
+    logger?.info("refused a request that names no valid URL", { request_id: requestId, reason: error.message });
+    const message = `malformed request: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`;
+    return new Response(JSON.stringify({ error: message, request_id: requestId }), { status: ERROR_STATUS.bad_request, headers: jsonErrorHeaders(requestId) });
+  }
+  logger?.error("request failed outside the app", { request_id: requestId, error: String(error) });
+  return new Response(JSON.stringify({ error: "internal server error", request_id: requestId }), { status: ERROR_STATUS.internal, headers: jsonErrorHeaders(requestId) });
+}
+
 /** How often a closing server ends the keep-alive connections that have gone idle since. */
 const CLOSING_IDLE_SWEEP_MS = 50;
 
@@ -124,8 +145,7 @@ const CLOSING_IDLE_SWEEP_MS = 50;
  * them stored: every answer from now on says `Connection: close`, and connections that go idle
  * are ended as they do.
  */
-export function closeHttp(server: ServerType, timeoutMs: number): Promise<void> {
-  const http = server as Server;
+export function closeHttp(http: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const closeAfterAnswer = (_request: unknown, response: { headersSent: boolean; setHeader(name: string, value: string): unknown }) => {
       if (!response.headersSent) response.setHeader("Connection", "close");

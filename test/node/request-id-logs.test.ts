@@ -1,7 +1,6 @@
 import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { ServerType } from "@hono/node-server";
+import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { settingsSchema } from "../../core/config/schema";
 import { generateMasterKey } from "../../core/crypto/envelope";
@@ -75,7 +74,7 @@ describe("log lines about a request name its request id", () => {
 
   it("an unexpected failure: logged with the id, answered as a bare 500 that quotes it", async () => {
     const failing = withFailingListAgents(running.services, "SQLITE_ERROR: the metadata database went away");
-    const server: ServerType = await listen(createApp(failing).fetch, settingsSchema.parse({ server: { host: "127.0.0.1", port: 0 } }).server);
+    const server = await listen(createApp(failing).fetch, settingsSchema.parse({ server: { host: "127.0.0.1", port: 0 } }).server);
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/agents`;
       const res = await call(url, running.adminKey!, { "x-request-id": "probe-crash-1" });
@@ -86,6 +85,58 @@ describe("log lines about a request name its request id", () => {
       expect(more).toEqual([]);
       expect(logged).toMatchObject({ level: "error", message: "unhandled error", fields: { path: "/api/v1/agents" } });
       expect(String(logged?.fields.error)).toContain("SQLITE_ERROR");
+    } finally {
+      await closeHttp(server, 1_000);
+    }
+  });
+});
+
+/** One raw request on its own connection, which the answer then closes; resolves the answer's text. */
+function rawRequest(url: string, head: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (data) => (answer += data.toString()));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer));
+    socket.write(`${head}Connection: close\r\n\r\n`);
+  });
+}
+
+describe("what never reaches the app is answered as the app answers", () => {
+  const cases: Array<[string, string, string]> = [
+    ["a Host header no URL can hold", "GET /health HTTP/1.1\r\nHost: a b\r\n", "malformed request: invalid URL"],
+    ["a backslash in the path", "GET /api\\v1/agents HTTP/1.1\r\nHost: memtrace\r\n", "malformed request: backslash in request path"],
+    ["a request target of *", "OPTIONS * HTTP/1.1\r\nHost: memtrace\r\n", "malformed request: invalid URL"],
+  ];
+  for (const [name, head, message] of cases) {
+    it(`${name}: a JSON 400 whose request id is in its header, its body and the log line, readable from any origin`, async () => {
+      const answer = await rawRequest(running.url, head);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+      expect(answer).toMatch(/\r\naccess-control-allow-origin: \*\r\n/i);
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      expect(body).toEqual({ error: message, request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(answer).toMatch(new RegExp(`\\r\\nx-request-id: ${body.request_id}\\r\\n`, "i"));
+      expect(linesFor(body.request_id)).toMatchObject([{ level: "info", message: "refused a request that names no valid URL" }]);
+    });
+  }
+
+  it("a handler that fails outside the app's error handling: a JSON 500 quoting the logged request id", async () => {
+    const failing = () => Promise.reject(new Error("handler blew up"));
+    const server = await listen(failing, settingsSchema.parse({ server: { host: "127.0.0.1", port: 0 } }).server, capture);
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/health`);
+      expect(res.status).toBe(500);
+      const body = await res.json();
+      expect(body).toEqual({ error: "internal server error", request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(res.headers.get("x-request-id")).toBe(body.request_id);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      const [logged, ...more] = linesFor(body.request_id);
+      expect(more).toEqual([]);
+      expect(logged).toMatchObject({ level: "error", message: "request failed outside the app" });
+      expect(String(logged?.fields.error)).toContain("handler blew up");
     } finally {
       await closeHttp(server, 1_000);
     }
