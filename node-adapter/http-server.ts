@@ -41,8 +41,18 @@ export function listen(
       headersTimeout,
       keepAliveTimeout: 65_000,
       connectionsCheckingInterval: headersTimeout > 0 ? Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) : 30_000,
+      // Refused below instead: Node's own refusal has no body.
+      requireHostHeader: false,
     },
-    listener,
+    (incoming, outgoing) => {
+      // HTTP/1.1 requires a Host header (RFC 9112, section 3.2); an HTTP/1.0 request may come without one.
+      if (incoming.headers.host === undefined && incoming.httpVersion === "1.1") {
+        const refusal = malformedRequest("Missing host header", logger);
+        outgoing.writeHead(refusal.status, { ...refusal.headers, "Content-Length": Buffer.byteLength(refusal.body), Connection: "close" }).end(refusal.body);
+        return;
+      }
+      void listener(incoming, outgoing);
+    },
   );
   cutStalledReaders(listening, server.write_timeout);
   listening.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, logger));
@@ -118,6 +128,14 @@ function jsonErrorHeaders(requestId: string): Record<string, string> {
   return { "Content-Type": "application/json", [REQUEST_ID_HEADER]: requestId, ...CORS_ANSWER_HEADERS };
 }
 
+/** A request no URL can be made of, refused as the app refuses bad input, and logged. */
+function malformedRequest(reason: string, logger: Logger | undefined): { status: number; headers: Record<string, string>; body: string } {
+  const requestId = randomUUID();
+  logger?.info("refused a request that names no valid URL", { request_id: requestId, reason });
+  const message = `malformed request: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`;
+  return { status: ERROR_STATUS.bad_request, headers: jsonErrorHeaders(requestId), body: JSON.stringify({ error: message, request_id: requestId }) };
+}
+
 /**
  * What arrived as HTTP but is no URL (a Host header such as `a b`, a backslash in the path, a
  * request target of `*`) never reaches the app: @hono/node-server cannot build its Request and
@@ -125,12 +143,11 @@ function jsonErrorHeaders(requestId: string): Record<string, string> {
  * should make impossible, got a bare 500. Both are now JSON errors like the app's.
  */
 function answerUnbuildableRequest(error: unknown, logger: Logger | undefined): Response {
-  const requestId = randomUUID();
   if (error instanceof RequestError) {
-    logger?.info("refused a request that names no valid URL", { request_id: requestId, reason: error.message });
-    const message = `malformed request: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`;
-    return new Response(JSON.stringify({ error: message, request_id: requestId }), { status: ERROR_STATUS.bad_request, headers: jsonErrorHeaders(requestId) });
+    const refusal = malformedRequest(error.message, logger);
+    return new Response(refusal.body, refusal);
   }
+  const requestId = randomUUID();
   logger?.error("request failed outside the app", { request_id: requestId, error: String(error) });
   return new Response(JSON.stringify({ error: "internal server error", request_id: requestId }), { status: ERROR_STATUS.internal, headers: jsonErrorHeaders(requestId) });
 }

@@ -109,6 +109,7 @@ describe("what never reaches the app is answered as the app answers", () => {
     ["a Host header no URL can hold", "GET /health HTTP/1.1\r\nHost: a b\r\n", "malformed request: invalid URL"],
     ["a backslash in the path", "GET /api\\v1/agents HTTP/1.1\r\nHost: memtrace\r\n", "malformed request: backslash in request path"],
     ["a request target of *", "OPTIONS * HTTP/1.1\r\nHost: memtrace\r\n", "malformed request: invalid URL"],
+    ["HTTP/1.1 without a Host header", "GET /health HTTP/1.1\r\n", "malformed request: missing host header"],
   ];
   for (const [name, head, message] of cases) {
     it(`${name}: a JSON 400 whose request id is in its header, its body and the log line, readable from any origin`, async () => {
@@ -122,6 +123,12 @@ describe("what never reaches the app is answered as the app answers", () => {
       expect(linesFor(body.request_id)).toMatchObject([{ level: "info", message: "refused a request that names no valid URL" }]);
     });
   }
+
+  it("HTTP/1.0 may leave out the Host header", async () => {
+    const answer = await rawRequest(running.url, "GET /health HTTP/1.0\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toMatchObject({ status: "ok" });
+  });
 
   it("a handler that fails outside the app's error handling: a JSON 500 quoting the logged request id", async () => {
     const failing = () => Promise.reject(new Error("handler blew up"));
