@@ -149,7 +149,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       clock,
       logger,
       ...(metrics ? { onDelivery: ({ rows, ok, seconds }) => metrics.delivery(rows, ok, seconds) } : {}),
-      ...arcHooks(arc, () => coordinator.createdAtUs),
+      ...arcHooks(arc, () => coordinator.dedupLogStart),
       confirmDelivered: deliveredConfirmation(arc, clock, { embedded: arcEngine !== undefined }),
       config: outboxConfigFromSettings(
         settings,

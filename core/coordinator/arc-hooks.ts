@@ -3,14 +3,15 @@ import type { ArcRouter, ArcTarget } from "../arc-routing/router";
 import { withoutHidden } from "../memory/hidden-in-arc";
 import type { Clock } from "../clock";
 import type { ConfirmDelivered, OutboxCoordinatorOptions } from "./options";
+import type { DedupLogStart } from "./outbox-store";
 
 type ArcHooks = Required<Pick<OutboxCoordinatorOptions, "resolveSink" | "arcDedupLookup" | "authoritativeSinceUs" | "persistDelivered">>;
 
 /**
  * The write coordinator's ways to the org's Arc, through the org router, as both runtimes wire
- * them. `outboxCreatedAtUs` is when the outbox (and so its dedup log) began.
+ * them. `dedupLogStart` says what the outbox's dedup log cannot vouch for.
  */
-export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHooks {
+export function arcHooks(arc: ArcRouter, dedupLogStart: () => DedupLogStart): ArcHooks {
   return {
     resolveSink: async (orgId) => {
       const { client, source } = await arc.targetFor(orgId);
@@ -26,10 +27,13 @@ export function arcHooks(arc: ArcRouter, outboxCreatedAtUs: () => number): ArcHo
     arcDedupLookup: async (orgId, claims, sinceUs, hidden) =>
       (await arc.targetFor(orgId)).reader.findDedupClaims(withoutHidden({ org_id: orgId }, hidden), claims, sinceUs),
     // The default Arc's per-org database only ever received rows through this outbox, whose
-    // dedup log therefore knows every key; a bound instance may hold older rows of its own.
+    // dedup log therefore knows every key but those a migration dropped; a bound instance may
+    // hold older rows of its own.
     authoritativeSinceUs: async (orgId) => {
       const target = await arc.targetFor(orgId);
-      return target.source === "default" ? 0 : Math.max(target.boundSinceUs, outboxCreatedAtUs());
+      const { createdAtUs, keysDroppedAtUs } = dedupLogStart();
+      const droppedAtUs = keysDroppedAtUs.get(orgId) ?? 0;
+      return target.source === "default" ? droppedAtUs : Math.max(target.boundSinceUs, createdAtUs, droppedAtUs);
     },
     // At close: Arc's admin flush, so delivered rows need no second delivery at the next start.
     persistDelivered: async (orgId) => (await arc.targetFor(orgId)).client.flushBuffers(),

@@ -6,7 +6,13 @@ import type { SqlExecutor, SqlStatement } from "../sql/executor";
  * with its row in `outbox_schema_version`, so a crash mid-migration leaves the previous version
  * whole. Only one process ever opens an outbox; the creates are idempotent all the same.
  */
-const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
+/**
+ * Per org, when a migration dropped live dedup keys it could not carry over (version 3): the dedup
+ * log knows every key the org claimed only from then on (see `OutboxStore.dedupLogStart`).
+ */
+const DEDUP_LOG_GAPS_TABLE = "CREATE TABLE IF NOT EXISTS dedup_log_gaps (org_id TEXT PRIMARY KEY, at_us INTEGER NOT NULL) WITHOUT ROWID";
+
+const MIGRATIONS: ReadonlyArray<{ version: number; statements: Array<string | ((nowUs: number) => SqlStatement)> }> = [
   {
     version: 1,
     statements: [
@@ -78,7 +84,8 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       // Claims are per agent since this version (`dedupClaim`: agent_id, newline, key). A key
       // whose memory is still in the outbox gets its agent from the stored row (both row forms);
       // one whose memory has left cannot, and is dropped: within its window a repeat of that
-      // memory is no longer caught. A scratch table keyed by id keeps the join linear.
+      // memory is caught by looking the key up in Arc instead (see `dedup_log_gaps` below). A
+      // scratch table keyed by id keeps the join linear.
       `CREATE TABLE IF NOT EXISTS outbox_v3_owners (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, agent_id TEXT NOT NULL) WITHOUT ROWID`,
       `INSERT OR IGNORE INTO outbox_v3_owners (id, org_id, agent_id)
         SELECT CASE WHEN json_array_length(r.value) = 2 THEN r.value ->> '$[1].id' ELSE r.value ->> 1 END,
@@ -88,6 +95,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       `UPDATE dedup_log SET dedup_key = o.agent_id || char(10) || dedup_log.dedup_key
         FROM outbox_v3_owners o
         WHERE o.id = dedup_log.memory_id AND o.org_id = dedup_log.org_id AND instr(dedup_log.dedup_key, char(10)) = 0`,
+      // Which orgs lose live keys here, and when.
+      DEDUP_LOG_GAPS_TABLE,
+      (nowUs) => ({
+        sql: `INSERT INTO dedup_log_gaps (org_id, at_us)
+          SELECT DISTINCT org_id, ? FROM dedup_log WHERE instr(dedup_key, char(10)) = 0 AND expires_at_us > ?`,
+        args: [nowUs, nowUs],
+      }),
       "DELETE FROM dedup_log WHERE instr(dedup_key, char(10)) = 0",
       "DROP TABLE IF EXISTS outbox_v3_owners",
     ],
@@ -181,6 +195,11 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
       "CREATE TABLE IF NOT EXISTS unflushed_forgets (org_id TEXT PRIMARY KEY, at_us INTEGER NOT NULL) WITHOUT ROWID",
     ],
   },
+  {
+    version: 12,
+    // Version 3 creates it as it runs; a file that passed version 3 before it did gets it here.
+    statements: [DEDUP_LOG_GAPS_TABLE],
+  },
 ];
 
 /** Brings the outbox schema to the latest version; a no-op when it is already there. */
@@ -192,7 +211,7 @@ export async function migrateOutbox(sql: SqlExecutor, nowUs: number): Promise<vo
   const current = Number(result.rows[0]?.version ?? 0);
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
-    const statements: SqlStatement[] = migration.statements.map((sqlText) => ({ sql: sqlText }));
+    const statements = migration.statements.map((statement): SqlStatement => (typeof statement === "string" ? { sql: statement } : statement(nowUs)));
     statements.push({
       sql: "INSERT OR IGNORE INTO outbox_schema_version (version, applied_at_us) VALUES (?, ?)",
       args: [migration.version, nowUs],

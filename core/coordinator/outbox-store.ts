@@ -27,6 +27,14 @@ export interface OutboxGroup {
   claims: Array<[seq: number, key: string, memoryId: string]>;
 }
 
+/** What an outbox's dedup log cannot vouch for. */
+export interface DedupLogStart {
+  /** When the outbox was created: its log knows no key accepted before then. */
+  createdAtUs: number;
+  /** Per org, when a migration dropped live keys it could not carry over (outbox schema 3): the log knows the org's keys only from then on. */
+  keysDroppedAtUs: ReadonlyMap<string, number>;
+}
+
 /**
  * A delete the org's Arc still owes (see migration 4): a `where` built by the Arc predicate
  * builder, stored with the outbox change that made it necessary.
@@ -413,10 +421,14 @@ export class OutboxStore {
     return Number(result.rows[0]?.seq ?? 0);
   }
 
-  /** When this outbox was created: its dedup log knows no key accepted before then. */
-  async createdAtUs(): Promise<number> {
-    const result = await this.sql.execute("SELECT MIN(applied_at_us) AS at FROM outbox_schema_version");
-    return Number(result.rows[0]?.at ?? 0);
+  /** Since when the dedup log knows the keys claimed through this outbox (see `DedupLogStart`). */
+  async dedupLogStart(): Promise<DedupLogStart> {
+    const created = await this.sql.execute("SELECT MIN(applied_at_us) AS at FROM outbox_schema_version");
+    const gaps = await this.sql.execute("SELECT org_id, at_us FROM dedup_log_gaps");
+    return {
+      createdAtUs: Number(created.rows[0]?.at ?? 0),
+      keysDroppedAtUs: new Map(gaps.rows.map((row) => [String(row.org_id), Number(row.at_us)])),
+    };
   }
 
   /**

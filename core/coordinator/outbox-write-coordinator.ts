@@ -21,6 +21,7 @@ import {
   pendingArcDeleteInsert,
   recentIdChangeStatements,
   versionUpsert,
+  type DedupLogStart,
   type OutboxGroup,
   type PendingArcDelete,
   type StoredOutboxRow,
@@ -89,10 +90,10 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     private readonly dedupIndex: DedupIndex,
     private nextSeq: number,
     /**
-     * When this outbox file was created (µs). Its dedup index knows no key from before, so an
-     * `authoritativeSinceUs` callback can return at least this to cover a lost or replaced file.
+     * What this outbox's dedup log cannot vouch for: keys from before the file was created, and
+     * keys a migration dropped. An `authoritativeSinceUs` callback returns at least these.
      */
-    readonly createdAtUs: number,
+    readonly dedupLogStart: DedupLogStart,
   ) {
     this.logger = options.logger ?? createConsoleLogger();
     this.matches = options.matchesFilter ?? matchesFilter;
@@ -171,7 +172,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
     });
     const owed = await store.loadArcDeletes();
     const nextSeq = (await store.maxSeq()) + 1;
-    const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.createdAtUs());
+    const coordinator = new OutboxWriteCoordinator(options, config, store, dedupIndex, nextSeq, await store.dedupLogStart());
     // Arc may still buffer rows these orgs let go of with no delete owed for them.
     for (const { orgId, atUs } of await store.loadUnflushedForgets((nowMs - config.visibilityDelayMs) * 1000)) {
       coordinator.org(orgId).forgotSentRowsUntilMs = Math.floor(atUs / 1000) + config.visibilityDelayMs;

@@ -157,7 +157,7 @@ export class WriteCoordinatorObject extends DurableObject<unknown> implements Wr
       clock: this.clock,
       scheduler: this.scheduler,
       logger: this.logger,
-      ...arcHooks(arc, () => coordinator.createdAtUs),
+      ...arcHooks(arc, () => coordinator.dedupLogStart),
       confirmDelivered: deliveredConfirmation(arc, this.clock, { embedded: false }),
       config: outboxConfig(settings),
     });

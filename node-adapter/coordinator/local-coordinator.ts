@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { systemClock, type Clock } from "../../core/clock";
 import type { OutboxCoordinatorOptions } from "../../core/coordinator/options";
+import type { DedupLogStart } from "../../core/coordinator/outbox-store";
 import { OutboxWriteCoordinator } from "../../core/coordinator/outbox-write-coordinator";
 import type { AcceptResult, ForgetMatchingOptions, ForgetOptions, ForgetResult, RecentIds, ReplaceOptions, ReplaceResult, WriteCoordinator } from "../../core/coordinator/port";
 import type { MemoryFilter, MemoryPageRequest } from "../../core/memory/filter";
@@ -79,9 +80,9 @@ export class LocalWriteCoordinator implements WriteCoordinator {
     }
   }
 
-  /** See OutboxWriteCoordinator.createdAtUs. */
-  get createdAtUs(): number {
-    return this.inner.createdAtUs;
+  /** See OutboxWriteCoordinator.dedupLogStart. */
+  get dedupLogStart(): DedupLogStart {
+    return this.inner.dedupLogStart;
   }
 
   pendingRows(orgId?: string): number {

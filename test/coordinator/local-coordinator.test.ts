@@ -44,6 +44,6 @@ describe("createLocalWriteCoordinator", () => {
     await first.close();
     const second = await createLocalWriteCoordinator(options);
     open.push(second);
-    expect(second.createdAtUs).toBeGreaterThan(0);
+    expect(second.dedupLogStart.createdAtUs).toBeGreaterThan(0);
   });
 });

@@ -47,6 +47,8 @@ describe("outbox schema versions 2 and 3", () => {
     // Version 3 claims keys per agent: the agents come from the rows still in the outbox; "gone"
     // (expired, its memory no longer held) has no agent to be claimed under and is dropped.
     expect(await dedupLogKeys(h)).toEqual([dedupClaim("agent_1", "d"), dedupClaim("agent_1", "p")]);
+    // Only live keys leave a gap to look up in Arc.
+    expect(h.coordinator.dedupLogStart.keysDroppedAtUs).toEqual(new Map());
     const tables = await h.sql.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('outbox', 'dedup_index')");
     expect(tables.rows).toEqual([]);
 
@@ -70,6 +72,47 @@ describe("outbox schema versions 2 and 3", () => {
     // New rows continue after the old seqs (the two duplicates used up 10 and 11).
     const seqs = await h.sql.execute("SELECT first_seq FROM outbox_groups ORDER BY first_seq");
     expect(seqs.rows.map((r) => Number(r.first_seq))).toEqual([7, 9, 12, 13]);
+  });
+});
+
+describe("outbox schema version 12", () => {
+  it("remembers per org when version 3 dropped live keys whose memory had left, so the owner looks them up in Arc", async () => {
+    const clock = new ManualClock();
+    const nowUs = clock.now() * 1000;
+    // A version 2 file, as a clean stop leaves it: every row delivered and gone, the keys still in the log.
+    const made = await open({}, { clock });
+    await made.close();
+    const v2 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
+    const later = await v2.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('outbox_schema_version', 'outbox_groups', 'dedup_log')");
+    for (const row of later.rows) await v2.execute(`DROP TABLE ${String(row.name)}`);
+    await v2.execute("DELETE FROM outbox_schema_version WHERE version > 2");
+    await v2.execute("INSERT INTO dedup_log VALUES (1, 'org_live', 'k1', 'm1', ?), (2, 'org_live', 'k2', 'm2', ?), (3, 'org_expired', 'k3', 'm3', ?)", [
+      nowUs + HOUR * 1000,
+      nowUs + 2 * HOUR * 1000,
+      nowUs - 1,
+    ]);
+    await v2.close();
+
+    clock.advance(5_000);
+    const h = await open({}, { clock });
+    expect(h.coordinator.dedupLogStart.keysDroppedAtUs).toEqual(new Map([["org_live", (nowUs / 1000 + 5_000) * 1000]]));
+    expect(await dedupLogKeys(h)).toEqual([]);
+    await h.close();
+    // Kept across starts.
+    expect((await open({}, { clock })).coordinator.dedupLogStart.keysDroppedAtUs.get("org_live")).toBe((nowUs / 1000 + 5_000) * 1000);
+  });
+
+  it("gives a file that passed version 3 before the table existed an empty one", async () => {
+    const made = await open();
+    expect(made.coordinator.dedupLogStart.keysDroppedAtUs).toEqual(new Map());
+    await made.close();
+    const v11 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
+    await v11.execute("DROP TABLE dedup_log_gaps");
+    await v11.execute("DELETE FROM outbox_schema_version WHERE version >= 12");
+    await v11.close();
+    const h = await open();
+    expect(h.coordinator.dedupLogStart.keysDroppedAtUs).toEqual(new Map());
+    expect(h.coordinator.dedupLogStart.createdAtUs).toBeGreaterThan(0);
   });
 });
 
