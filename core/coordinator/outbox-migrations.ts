@@ -1,4 +1,5 @@
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
+import { refuseNewerSchema } from "../sql/newer-schema";
 
 /**
  * The outbox's own schema, versioned apart from the metadata store's so the same schema lives in
@@ -209,6 +210,7 @@ export async function migrateOutbox(sql: SqlExecutor, nowUs: number): Promise<vo
   );
   const result = await sql.execute("SELECT COALESCE(MAX(version), 0) AS version FROM outbox_schema_version");
   const current = Number(result.rows[0]?.version ?? 0);
+  refuseNewerSchema("outbox", [current], MIGRATIONS);
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     const statements = migration.statements.map((statement): SqlStatement => (typeof statement === "string" ? { sql: statement } : statement(nowUs)));

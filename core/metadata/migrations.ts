@@ -1,5 +1,6 @@
 import type { Clock } from "../clock";
 import type { SqlExecutor } from "../sql/executor";
+import { refuseNewerSchema } from "../sql/newer-schema";
 
 /**
  * Versioned schema for the metadata store, shared by libSQL and D1. Each migration's statements
@@ -123,6 +124,7 @@ export async function runMigrations(sql: SqlExecutor, clock: Clock, migrations: 
   await refuseForeignSchema(sql);
   await sql.execute(CREATE_LEDGER);
   let applied = await appliedVersions(sql);
+  refuseNewerSchema("metadata database", applied, migrations);
   const done: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;

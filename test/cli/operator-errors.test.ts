@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemtraceClient, type Memory, type MemoryInput } from "memtrace/client";
 import { runCli } from "../../node-adapter/cli/run";
+import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 import { runCliProcess, startServeProcess } from "../support/child";
 import { startTestServer, tempDir, type TestServer } from "../support/harness";
 
@@ -174,6 +175,44 @@ describe("a damaged data dir", () => {
     const outbox = await runCliProcess(["serve"], env);
     expect(outbox.code).toBe(1);
     expect(outbox.stderr).toBe(`error: cannot open ${join(env.MEMTRACE_DATA_DIR, "outbox.db")}: file is not a database\n`);
+  });
+});
+
+describe("a data dir a newer Memtrace migrated", () => {
+  it("is refused at start, naming the schema versions, and left as it was", async () => {
+    const env = { MEMTRACE_DATA_DIR: scratch(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
+    const made = await startServeProcess(env);
+    expect(await made.stop()).toBe(0);
+    const bump = async (file: string, statement: string) => {
+      const sql = await LibsqlExecutor.open({ url: `file:${join(env.MEMTRACE_DATA_DIR, file)}` });
+      try {
+        await sql.execute(statement);
+      } finally {
+        await sql.close();
+      }
+    };
+    const tables = async (file: string) => {
+      const sql = await LibsqlExecutor.open({ url: `file:${join(env.MEMTRACE_DATA_DIR, file)}` });
+      try {
+        return JSON.stringify((await sql.execute("SELECT name, sql FROM sqlite_schema ORDER BY name")).rows);
+      } finally {
+        await sql.close();
+      }
+    };
+
+    await bump("outbox.db", "INSERT INTO outbox_schema_version (version, applied_at_us) VALUES (9999, 0)");
+    const outboxBefore = await tables("outbox.db");
+    const outbox = await runCliProcess(["serve"], env);
+    expect(outbox.code).toBe(1);
+    expect(outbox.stderr).toMatch(/^error: the outbox was migrated by a newer Memtrace \(schema version 9999; this one knows up to \d+\): run that version or a later one\n$/);
+    expect(await tables("outbox.db")).toBe(outboxBefore);
+
+    await bump("memtrace.db", "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'later', '2030-01-01T00:00:00.000Z')");
+    const metadataBefore = await tables("memtrace.db");
+    const metadata = await runCliProcess(["serve"], env);
+    expect(metadata.code).toBe(1);
+    expect(metadata.stderr).toMatch(/^error: the metadata database was migrated by a newer Memtrace \(schema version 9999; this one knows up to \d+\): run that version or a later one\n$/);
+    expect(await tables("memtrace.db")).toBe(metadataBefore);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
+import { migrateOutbox } from "../../core/coordinator/outbox-migrations";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 import { dedupLogKeys, FakeSink, makeRecord, storedIds, useOutboxFile } from "./support";
@@ -113,6 +114,23 @@ describe("outbox schema version 12", () => {
     const h = await open();
     expect(h.coordinator.dedupLogStart.keysDroppedAtUs).toEqual(new Map());
     expect(h.coordinator.dedupLogStart.createdAtUs).toBeGreaterThan(0);
+  });
+});
+
+describe("an outbox a later version migrated", () => {
+  it("is refused before anything is changed", async () => {
+    const made = await open();
+    await made.close();
+    const later = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
+    try {
+      await later.execute("INSERT INTO outbox_schema_version (version, applied_at_us) VALUES (9999, 0)");
+      const schema = async () => JSON.stringify((await later.execute("SELECT name, sql FROM sqlite_schema ORDER BY name")).rows);
+      const before = await schema();
+      await expect(migrateOutbox(later, 0)).rejects.toThrow(/^the outbox was migrated by a newer Memtrace \(schema version 9999; this one knows up to \d+\)/);
+      expect(await schema()).toBe(before);
+    } finally {
+      await later.close();
+    }
   });
 });
 

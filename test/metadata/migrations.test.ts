@@ -97,4 +97,15 @@ describe("metadata migrations", () => {
     const versions = await h.sql.execute("SELECT version FROM schema_migrations WHERE version = 100");
     expect(versions.rows).toEqual([]);
   });
+
+  it("refuses, changing nothing, a database a later version migrated past what it knows", async () => {
+    // The previous test applied version 99, which this code's migrations do not know.
+    const schema = async () => JSON.stringify((await h.sql.execute("SELECT name, sql FROM sqlite_master ORDER BY name")).rows);
+    const before = await schema();
+    const newestKnown = Math.max(...MIGRATIONS.map((m) => m.version));
+    await expect(runMigrations(h.sql, h.clock)).rejects.toThrow(
+      `the metadata database was migrated by a newer Memtrace (schema version 99; this one knows up to ${newestKnown}): run that version or a later one`,
+    );
+    expect(await schema()).toBe(before);
+  });
 });
