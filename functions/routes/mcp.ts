@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { MemtraceClient } from "../../client/client";
 import type { Router } from "../app";
+import { connectMcpServer } from "../mcp/connect";
 import { createMemtraceMcpServer } from "../mcp/server";
 import { authenticate, extractApiKey } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../openapi";
@@ -82,7 +83,7 @@ export function registerMcp(app: Router): void {
       enableJsonResponse: true,
       maxRequestBodySize: c.get("services").settings.maxBodyBytes,
     });
-    await server.connect(transport);
+    await connectMcpServer(server, transport);
     try {
       return withRequestIdHeader(c, await transport.handleRequest(c.req.raw));
     } finally {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { connectMcpServer } from "../../../functions/mcp/connect";
 import { createMemtraceMcpServer } from "../../../functions/mcp/server";
 import { parseOptions } from "../options";
 import type { CliIo } from "../types";
@@ -31,7 +32,7 @@ export async function mcpCommand(
     streams.stdin.once("close", resolve);
     server.server.onclose = resolve;
   });
-  await server.connect(new StdioServerTransport(streams.stdin, streams.stdout));
+  await connectMcpServer(server, new StdioServerTransport(streams.stdin, streams.stdout));
   io.err(`memtrace MCP server on stdio, using ${url}`);
   await closed;
   await server.close();
