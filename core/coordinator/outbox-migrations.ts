@@ -2,17 +2,17 @@ import type { SqlExecutor, SqlStatement } from "../sql/executor";
 import { refuseNewerSchema } from "../sql/newer-schema";
 
 /**
- * The outbox's own schema, versioned apart from the metadata store's so the same schema lives in
- * a libSQL file on Node and in a Durable Object's storage on Workers. Each version applies in one batch (one transaction) together
- * with its row in `outbox_schema_version`, so a crash mid-migration leaves the previous version
- * whole. Only one process ever opens an outbox; the creates are idempotent all the same.
- */
-/**
  * Per org, when a migration dropped live dedup keys it could not carry over (version 3): the dedup
  * log knows every key the org claimed only from then on (see `OutboxStore.dedupLogStart`).
  */
 const DEDUP_LOG_GAPS_TABLE = "CREATE TABLE IF NOT EXISTS dedup_log_gaps (org_id TEXT PRIMARY KEY, at_us INTEGER NOT NULL) WITHOUT ROWID";
 
+/**
+ * The outbox's own schema, versioned apart from the metadata store's so the same schema lives in
+ * a libSQL file on Node and in a Durable Object's storage on Workers. Each version applies in one batch (one transaction) together
+ * with its row in `outbox_schema_version`, so a crash mid-migration leaves the previous version
+ * whole. Only one process ever opens an outbox; the creates are idempotent all the same.
+ */
 const MIGRATIONS: ReadonlyArray<{ version: number; statements: Array<string | ((nowUs: number) => SqlStatement)> }> = [
   {
     version: 1,
