@@ -1,9 +1,6 @@
 import { generateMasterKey } from "../../core/crypto/envelope";
 import { ServiceError } from "../../core/errors";
 import { ConfigError, loadSettings } from "../config/load";
-import { keyCommand } from "./commands/key";
-import { orgCommand } from "./commands/org";
-import { serveCommand } from "./commands/serve";
 import { LOCAL_OPTIONS, resolveLocalCommand } from "./local-commands";
 import { parseOptions, UsageError } from "./options";
 import { CliError, type CliIo } from "./types";
@@ -92,15 +89,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // An empty path would otherwise mean "no path given" and quietly read whatever file the search finds.
     if (flags.config !== undefined && !flags.config.trim()) throw new UsageError("--config needs the path of a memtrace.toml");
     const { settings } = loadSettings({ ...(flags.config ? { path: flags.config } : {}), env: io.env });
+    // Each loaded on demand: the server's modules take seconds to load, which `--version` or
+    // `org list` should not wait for.
     switch (call.command) {
       case "serve":
-        await serveCommand(settings, io);
+        await (await import("./commands/serve")).serveCommand(settings, io);
         return 0;
       case "org":
-        await orgCommand(call, settings, io);
+        await (await import("./commands/org")).orgCommand(call, settings, io);
         return 0;
       case "key":
-        await keyCommand(call, settings, io);
+        await (await import("./commands/key")).keyCommand(call, settings, io);
         return 0;
     }
   } catch (error) {
