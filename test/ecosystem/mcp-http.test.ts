@@ -1,9 +1,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEcosystemServer, type EcosystemServer } from "./support/ecosystem-server";
-import { callTool, checkToolList, runToolScenario } from "./support/mcp-scenario";
+import { callTool, checkInvalidParams, checkToolList, runToolScenario } from "./support/mcp-scenario";
 
 let env: EcosystemServer;
 let org: { orgId: string; key: string };
@@ -57,15 +56,7 @@ describe("MCP over streamable HTTP at /mcp", () => {
   });
 
   it("answers params its method refuses with -32602 Invalid params naming the field, and goes on serving", async () => {
-    const client = await connect({ "x-api-key": org.key });
-    const refused = (method: string, params: unknown) => client.request({ method, params } as never, CallToolResultSchema);
-    await expect(refused("tools/call", { name: "memtrace_recall", arguments: null })).rejects.toMatchObject({
-      code: -32602,
-      message: expect.stringContaining("Invalid params: params.arguments: Invalid input: expected record, received null"),
-    });
-    await expect(refused("tools/call", { name: 5 })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("params.name") });
-    await expect(refused("tools/list", { cursor: 5 })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("params.cursor") });
-    expect((await callTool(client, "memtrace_recall", { agent_id: "nobody" })).json.count).toBe(0);
+    await checkInvalidParams(await connect({ "x-api-key": org.key }));
   });
 
   it("refuses a connection without a valid API key", async () => {

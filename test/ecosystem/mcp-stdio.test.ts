@@ -1,11 +1,10 @@
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childEnv, repoRoot } from "../support/child";
 import { startTestServer, type TestServer } from "../support/harness";
-import { callTool, checkToolList, runToolScenario } from "./support/mcp-scenario";
+import { callTool, checkInvalidParams, checkToolList, runToolScenario } from "./support/mcp-scenario";
 
 let server: TestServer;
 let org: { orgId: string; key: string };
@@ -50,15 +49,7 @@ describe("memtrace mcp (stdio)", () => {
   });
 
   it("answers params its method refuses with -32602 Invalid params naming the field, and goes on serving", async () => {
-    const client = (await spawnMcp({ MEMTRACE_URL: server.url, MEMTRACE_API_KEY: org.key })).client;
-    const refused = (method: string, params: unknown) => client.request({ method, params } as never, CallToolResultSchema);
-    await expect(refused("tools/call", { name: "memtrace_recall", arguments: null })).rejects.toMatchObject({
-      code: -32602,
-      message: expect.stringContaining("Invalid params: params.arguments: Invalid input: expected record, received null"),
-    });
-    await expect(refused("tools/call", { name: 5 })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("params.name") });
-    await expect(refused("tools/list", { cursor: 5 })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("params.cursor") });
-    expect((await callTool(client, "memtrace_recall", { agent_id: "nobody" })).json.count).toBe(0);
+    await checkInvalidParams((await spawnMcp({ MEMTRACE_URL: server.url, MEMTRACE_API_KEY: org.key })).client);
   });
 
   it("takes --url and --api-key flags, and reports a rejected key as a tool error", async () => {

@@ -1,4 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 
 /** The original MCP server's tools: names, parameters and required parameters (cmd/mcp/main.go). */
@@ -142,4 +143,16 @@ export async function runToolScenario(client: Client, agentName: string): Promis
   const missing = await callTool(client, "memtrace_session_context", { session_id: "sess_nope" });
   expect(missing.isError).toBe(true);
   expect(missing.text).toContain("HTTP 404");
+}
+
+/** Requests whose params their method refuses get -32602 Invalid params naming the field, and the server goes on serving. */
+export async function checkInvalidParams(client: Client): Promise<void> {
+  const refused = (method: string, params: unknown) => client.request({ method, params } as never, CallToolResultSchema);
+  await expect(refused("tools/call", { name: "memtrace_recall", arguments: null })).rejects.toMatchObject({
+    code: -32602,
+    message: expect.stringContaining("Invalid params: params.arguments: Invalid input: expected record, received null"),
+  });
+  await expect(refused("tools/call", { name: 5 })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("params.name") });
+  await expect(refused("tools/list", { cursor: 5 })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining("params.cursor") });
+  expect((await callTool(client, "memtrace_recall", { agent_id: "nobody" })).json.count).toBe(0);
 }
