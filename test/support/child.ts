@@ -11,16 +11,29 @@ export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...overrides };
 }
 
-/** Runs `memtrace <args>` to completion as a child process. */
+/**
+ * How long a command may run before it is killed: under the tests' own timeout, so a command that
+ * never ends (a `serve` that should have refused to start) fails its test instead of outliving it.
+ */
+const CLI_RUN_LIMIT_MS = 45_000;
+
+/** Runs `memtrace <args>` to completion as a child process (code null: it was killed, see CLI_RUN_LIMIT_MS). */
 export function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", cliEntry, ...args], { cwd: repoRoot, env: childEnv(env) });
+    const limit = setTimeout(() => child.kill("SIGKILL"), CLI_RUN_LIMIT_MS);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("error", (error) => {
+      clearTimeout(limit);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(limit);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
