@@ -48,7 +48,7 @@ export function listen(
       // HTTP/1.1 requires a Host header (RFC 9112, section 3.2); an HTTP/1.0 request may come without one.
       if (incoming.headers.host === undefined && incoming.httpVersion === "1.1") {
         const refusal = malformedRequest("Missing host header", logger);
-        outgoing.writeHead(refusal.status, { ...refusal.headers, "Content-Length": Buffer.byteLength(refusal.body), Connection: "close" }).end(refusal.body);
+        outgoing.writeHead(refusal.status, { ...withLength(refusal), Connection: "close" }).end(refusal.body);
         return;
       }
       void listener(incoming, outgoing);
@@ -112,28 +112,38 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger:
     return;
   }
   const [status, reason, message] = CLIENT_ERRORS[error.code ?? ""] ?? [400, "Bad Request", "malformed HTTP request"];
-  const requestId = randomUUID();
-  logger?.info("refused a request the HTTP parser could not take", { request_id: requestId, status, code: error.code ?? "unknown" });
-  const body = JSON.stringify({ error: message, request_id: requestId });
-  // As the app's answers, readable by a page on another origin: else a browser shows a CORS failure, not this error.
-  const cors = Object.entries(CORS_ANSWER_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join("");
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `${REQUEST_ID_HEADER}: ${requestId}\r\n${cors}Connection: close\r\n\r\n${body}`,
-  );
+  const answer = jsonError(status, message);
+  logger?.info("refused a request the HTTP parser could not take", { request_id: answer.requestId, status, code: error.code ?? "unknown" });
+  const head = Object.entries(withLength(answer)).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}Connection: close\r\n\r\n${answer.body}`);
 }
 
-/** Both kinds of answer Node gives outside the app: a JSON error with a request id, readable from any origin. */
-function jsonErrorHeaders(requestId: string): Record<string, string> {
-  return { "Content-Type": "application/json", [REQUEST_ID_HEADER]: requestId, ...CORS_ANSWER_HEADERS };
+interface JsonErrorAnswer {
+  status: number;
+  requestId: string;
+  headers: Record<string, string>;
+  body: string;
 }
+
+/**
+ * An error Node answers outside the app, as the app answers one: JSON with a request id in its
+ * header and body, and readable by a page on another origin (else a browser shows a CORS
+ * failure, not this error).
+ */
+function jsonError(status: number, message: string): JsonErrorAnswer {
+  const requestId = randomUUID();
+  const headers = { "Content-Type": "application/json", [REQUEST_ID_HEADER]: requestId, ...CORS_ANSWER_HEADERS };
+  return { status, requestId, headers, body: JSON.stringify({ error: message, request_id: requestId }) };
+}
+
+/** The headers of an answer written straight to the connection, which must state its length. */
+const withLength = (answer: JsonErrorAnswer) => ({ ...answer.headers, "Content-Length": String(Buffer.byteLength(answer.body)) });
 
 /** A request no URL can be made of, refused as the app refuses bad input, and logged. */
-function malformedRequest(reason: string, logger: Logger | undefined): { status: number; headers: Record<string, string>; body: string } {
-  const requestId = randomUUID();
-  logger?.info("refused a request that names no valid URL", { request_id: requestId, reason });
-  const message = `malformed request: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`;
-  return { status: ERROR_STATUS.bad_request, headers: jsonErrorHeaders(requestId), body: JSON.stringify({ error: message, request_id: requestId }) };
+function malformedRequest(reason: string, logger: Logger | undefined): JsonErrorAnswer {
+  const answer = jsonError(ERROR_STATUS.bad_request, `malformed request: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
+  logger?.info("refused a request that names no valid URL", { request_id: answer.requestId, reason });
+  return answer;
 }
 
 /**
@@ -147,9 +157,9 @@ function answerUnbuildableRequest(error: unknown, logger: Logger | undefined): R
     const refusal = malformedRequest(error.message, logger);
     return new Response(refusal.body, refusal);
   }
-  const requestId = randomUUID();
-  logger?.error("request failed outside the app", { request_id: requestId, error: String(error) });
-  return new Response(JSON.stringify({ error: "internal server error", request_id: requestId }), { status: ERROR_STATUS.internal, headers: jsonErrorHeaders(requestId) });
+  const answer = jsonError(ERROR_STATUS.internal, "internal server error");
+  logger?.error("request failed outside the app", { request_id: answer.requestId, error: String(error) });
+  return new Response(answer.body, answer);
 }
 
 /** How often a closing server ends the keep-alive connections that have gone idle since. */

@@ -3,7 +3,7 @@ import { ManualClock } from "../../core/clock";
 import { migrateOutbox } from "../../core/coordinator/outbox-migrations";
 import { dedupClaim } from "../../core/memory/dedup-key";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
-import { dedupLogKeys, FakeSink, makeRecord, storedIds, useOutboxFile } from "./support";
+import { dedupLogKeys, FakeSink, makeRecord, rewindOutboxToSchema2, storedIds, useOutboxFile } from "./support";
 
 const HOUR = 3_600_000;
 
@@ -84,9 +84,7 @@ describe("outbox schema version 12", () => {
     const made = await open({}, { clock });
     await made.close();
     const v2 = await LibsqlExecutor.open({ url: `file:${outboxFile()}` });
-    const later = await v2.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('outbox_schema_version', 'outbox_groups', 'dedup_log')");
-    for (const row of later.rows) await v2.execute(`DROP TABLE ${String(row.name)}`);
-    await v2.execute("DELETE FROM outbox_schema_version WHERE version > 2");
+    await rewindOutboxToSchema2(v2);
     await v2.execute("INSERT INTO dedup_log VALUES (1, 'org_live', 'k1', 'm1', ?), (2, 'org_live', 'k2', 'm2', ?), (3, 'org_expired', 'k3', 'm3', ?)", [
       nowUs + HOUR * 1000,
       nowUs + 2 * HOUR * 1000,

@@ -212,3 +212,14 @@ export function useOutboxFile(): { open: (...args: OpenArgs) => Promise<Harness>
   const file = () => join(dir.path, "outbox.db");
   return { open: async (...args) => (harness = await openHarness(file(), ...args)), file };
 }
+
+/**
+ * Makes an outbox what a version at outbox schema 2 left: only that version's tables, and dedup
+ * keys claimed per org (schema 3 made them per agent).
+ */
+export async function rewindOutboxToSchema2(sql: SqlExecutor): Promise<void> {
+  const later = await sql.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('outbox_schema_version', 'outbox_groups', 'dedup_log')");
+  for (const row of later.rows) await sql.execute(`DROP TABLE ${String(row.name)}`);
+  await sql.execute("UPDATE dedup_log SET dedup_key = substr(dedup_key, instr(dedup_key, char(10)) + 1)");
+  await sql.execute("DELETE FROM outbox_schema_version WHERE version > 2");
+}

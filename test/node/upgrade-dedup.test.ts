@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateMasterKey } from "../../core/crypto/envelope";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
+import { rewindOutboxToSchema2 } from "../coordinator/support";
 import { startNodeTestServer, tempDir, type NodeTestServer } from "../support/harness";
 
 /*
@@ -26,16 +27,11 @@ async function start(): Promise<NodeTestServer> {
   return server;
 }
 
-/** Makes the stopped server's outbox what a version at outbox schema 2 left: keys without their agent, and no later table. */
-async function rewindOutboxToSchema2(): Promise<void> {
+/** Makes the stopped server's outbox what a version at outbox schema 2 left, as a clean stop leaves it: every row delivered and gone. */
+async function rewindStoppedOutbox(): Promise<void> {
   const sql = await LibsqlExecutor.open({ url: `file:${join(dir, "outbox.db")}` });
   try {
-    const later = await sql.execute(
-      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('outbox_schema_version', 'outbox_groups', 'dedup_log')",
-    );
-    for (const row of later.rows) await sql.execute(`DROP TABLE ${String(row.name)}`);
-    await sql.execute("UPDATE dedup_log SET dedup_key = substr(dedup_key, instr(dedup_key, char(10)) + 1)");
-    await sql.execute("DELETE FROM outbox_schema_version WHERE version > 2");
+    await rewindOutboxToSchema2(sql);
     expect((await sql.execute("SELECT COUNT(*) AS n FROM outbox_groups")).rows[0]?.n).toBe(0);
     expect((await sql.execute("SELECT COUNT(*) AS n FROM dedup_log")).rows[0]?.n).toBe(2);
   } finally {
@@ -54,7 +50,7 @@ describe("an upgrade from outbox schema 2", () => {
     const second = await post(before, keyed);
     expect([first.status, second.status]).toEqual([201, 201]);
     await before.close();
-    await rewindOutboxToSchema2();
+    await rewindStoppedOutbox();
 
     const after = await start();
     expect(await post(after, crawl)).toMatchObject({ status: 409, body: { existing_id: first.body.id } });
