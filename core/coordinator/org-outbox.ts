@@ -205,19 +205,13 @@ export class OrgOutbox {
   }
 
   /**
-   * Records matching the filter among the pending rows and the delivered rows Arc may still hide
-   * (delivered less than `delayMs` ago).
+   * Records matching the filter among every row held: pending, and delivered but not yet let go.
+   * A delivered row is let go only once its Arc confirmed it stores it (see `OutboxPurger`), so
+   * the rows held past the visibility delay are exactly those Arc may still not show: an engine
+   * whose store waits behind deletes, say. Reads merge these with Arc's rows by id.
    */
-  recent(filter: MemoryFilter, matches: RecordMatcher, nowMs: number, delayMs: number): MemoryRecord[] {
-    const lists = this.index.candidates(filter, matches) ?? [this.delivered, this.pending];
-    const out: MemoryRecord[] = [];
-    for (const rows of lists) {
-      for (const row of rows) {
-        const hidden = row.deliveredAtMs === undefined || row.deliveredAtMs + delayMs > nowMs;
-        if (hidden && matches(row.record, filter)) out.push(row.record);
-      }
-    }
-    return out;
+  recent(filter: MemoryFilter, matches: RecordMatcher): MemoryRecord[] {
+    return this.held(filter, matches).map((row) => row.record);
   }
 
   /**

@@ -33,8 +33,8 @@ export interface OutboxPurgerOptions {
  * Removes delivered rows once Arc surely shows them (after `visibilityDelayMs`, and once Arc
  * confirms it stored them where the owner can ask), from memory and from the outbox, and now and
  * then sweeps expired dedup keys from the log and from memory, and versions past the kept number.
- * `recent` already hides rows past the delay, so a late purge costs only space; a failed one is
- * retried by the next start.
+ * Reads show every row held, so a purge that waits for Arc keeps the rows readable; a late one
+ * costs space and a longer recent window to merge. A failed one is retried by the next start.
  */
 export class OutboxPurger {
   private timer: TimerHandle | undefined;

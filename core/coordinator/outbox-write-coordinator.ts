@@ -283,7 +283,7 @@ export class OutboxWriteCoordinator implements WriteCoordinator {
   private matching(orgId: string, filter: MemoryFilter): MemoryRecord[] {
     const org = this.orgs.get(orgId);
     if (!org) return [];
-    return org.recent(filter, this.matches, this.options.clock.now(), this.config.visibilityDelayMs);
+    return org.recent(filter, this.matches);
   }
 
   /**

@@ -266,6 +266,9 @@ describe("confirmation before purge", () => {
     expect(asked.map(([orgId]) => orgId)).toEqual(["org_a", "org_a", "org_a"]);
     expect(asked.every(([, since, through]) => since === deliveredAt && through >= deliveredAt && through <= h.clock.now() - 10_000)).toBe(true);
     expect(await storedIds(h)).toEqual(ids);
+    // Past the visibility delay, but Arc may still not show them: reads find them here.
+    expect((await h.coordinator.recent("org_a", allOf("org_a"))).map((r) => r.id)).toEqual(ids);
+    expect((await h.coordinator.recentIds("org_a", { org_id: "org_a" })).byType.flatMap((t) => t.ids)).toEqual(ids);
     const warnings = h.logs.filter((l) => l.message.startsWith("Arc did not confirm"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields).toMatchObject({ org_id: "org_a", error: "the Arc engine thread is restarting" });
@@ -274,6 +277,7 @@ describe("confirmation before purge", () => {
     h.scheduler.advance(1_000);
     await h.coordinator.whenIdle();
     expect(await storedIds(h)).toEqual([]);
+    expect(await h.coordinator.recent("org_a", allOf("org_a"))).toEqual([]);
     expect(h.sink.total).toBe(2);
   });
 
