@@ -7,7 +7,10 @@ import type { OrgOutbox } from "./org-outbox";
 import type { OutboxStore } from "./outbox-store";
 import type { Scheduler, TimerHandle } from "./scheduler";
 
-/** Purges run at most this often, however many deliveries end in between. */
+/**
+ * Purges run at most this often, however many deliveries end in between; with a shorter
+ * visibility delay, at most once per delay, so delivered rows still leave about when it ends.
+ */
 const MIN_PURGE_INTERVAL_MS = 1_000;
 
 export interface OutboxPurgerOptions {
@@ -58,7 +61,7 @@ export class OutboxPurger {
     }
     if (next === undefined) return;
     const now = this.options.clock.now();
-    const waitMs = Math.max(next - now, MIN_PURGE_INTERVAL_MS);
+    const waitMs = Math.max(next - now, Math.min(MIN_PURGE_INTERVAL_MS, delayMs));
     this.timer = this.options.scheduler.setTimer(waitMs, () => {
       this.timer = undefined;
       this.options.track(this.purge());

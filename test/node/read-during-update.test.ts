@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_HIDDEN_IDS } from "../../core/coordinator/port";
 import { ArcSocket, type ArcRequestBody } from "../support/arc-socket";
 import { startNodeTestServer, type NodeTestServer } from "../support/harness";
+import { waitFor } from "../support/memory-server";
 import { PeerFrontEnd } from "../support/peer-front-end";
 
 /*
@@ -16,15 +17,16 @@ let server: NodeTestServer;
 /** A second front end over the same writer, for a change racing another of the same memory (see PeerFrontEnd). */
 let peer: PeerFrontEnd;
 let key: string;
+let orgId: string;
 
 beforeAll(async () => {
   arc = await ArcSocket.start({ flushDelayMs: 0 });
   server = await startNodeTestServer({
     defaultArc: { url: arc.url },
-    // Delivered memories leave the recent window at once: reads of them are Arc's.
+    // Delivered memories leave the outbox soon after delivery: reads of them are Arc's.
     settings: { arc: { visibility_delay: "100ms" }, write_buffer: { max_interval: "1h" } },
   });
-  ({ key } = await server.newOrg("read-update-org", ["read", "write", "admin"]));
+  ({ key, orgId } = await server.newOrg("read-update-org", ["read", "write", "admin"]));
   peer = await PeerFrontEnd.start(server);
 });
 afterAll(async () => {
@@ -35,13 +37,15 @@ afterAll(async () => {
 
 const api = (method: string, path: string, body?: unknown) => server.api(method, path, { key, ...(body !== undefined ? { body } : {}) });
 
-/** A memory delivered to Arc and past the recent window, so only Arc shows it. */
+/** A memory delivered to Arc and let go by the outbox (its purge confirmed it), so only Arc shows it. */
 async function settledInArc(body: Record<string, unknown>): Promise<string> {
   const created = await api("POST", "/api/v1/memories", body);
   expect(created.status, created.text).toBe(201);
   expect((await api("POST", "/api/v1/admin/flush")).status).toBe(200);
-  await new Promise((r) => setTimeout(r, 300));
-  return created.body.id as string;
+  const id = created.body.id as string;
+  const held = () => server.server.services.coordinator.recent(orgId, { filter: { org_id: orgId, ids: [id] }, order: "asc", order_by: "time", limit: 1 });
+  await waitFor(async () => (await held()).length === 0, 10_000, "the outbox to let the memory go");
+  return id;
 }
 
 /** Starts `read`, holds its Arc query (`match`), runs an update to the end, then lets the read go on. */
