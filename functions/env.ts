@@ -10,6 +10,7 @@ import type { SqlMetadataStore } from "../core/metadata/store";
 import type { ClosedSessions } from "../core/metadata/closed-sessions";
 import type { MemoryService } from "../core/memory/service";
 import type { ArcRouter } from "../core/arc-routing/router";
+import type { DeletedOrgData } from "../core/arc-routing/deleted-org-data";
 import type { RateLimiter } from "../core/rate-limit/limiter";
 
 /** Settings the handlers read, resolved once at start from config (Node) or bindings (Workers). */
@@ -38,6 +39,8 @@ export interface Services {
   rateLimiter: RateLimiter;
   coordinator: WriteCoordinator;
   arc: ArcRouter;
+  /** Drops deleted orgs' memories from the default Arc; an org's delete asks for a pass. */
+  deletedOrgData: DeletedOrgData;
   memories: MemoryService;
   /** Session statuses the write path checks, cached per process or isolate; session routes note their changes. */
   closedSessions: ClosedSessions;

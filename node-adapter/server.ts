@@ -13,6 +13,8 @@ import { createConsoleLogger, type Logger } from "../core/logger";
 import { SqlMetadataStore } from "../core/metadata/store";
 import { createMemoryServices } from "../core/memory/memory-services";
 import { RetentionJob } from "../core/memory/retention";
+import { DeletedOrgData, settleAfterDeleteMs } from "../core/arc-routing/deleted-org-data";
+import { RepeatingJob } from "../core/repeating-job";
 import { createRateLimiter } from "../core/rate-limit/limiter";
 import { createApp, type App } from "../functions/app";
 import type { Services } from "../functions/env";
@@ -139,6 +141,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       healthTimeoutMs: settings.arc.connect_timeout,
       refreshMs: settings.auth.key_cache_ttl,
     });
+    const visibilityDelayMs = options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay;
+    const deletedOrgData = new DeletedOrgData({ store, arc, clock, logger, settleAfterMs: settleAfterDeleteMs(settings, visibilityDelayMs) });
     const dedup = dedupSettings(settings);
     // Read at each scrape, once the coordinator below exists.
     const metrics = settings.metrics.enabled
@@ -151,10 +155,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(metrics ? { onDelivery: ({ rows, ok, seconds }) => metrics.delivery(rows, ok, seconds) } : {}),
       ...arcHooks(arc, () => coordinator.dedupLogStart),
       confirmDelivered: deliveredConfirmation(arc, clock, { embedded: arcEngine !== undefined }),
-      config: outboxConfigFromSettings(
-        settings,
-        options.defaultArc || settings.arc.url ? settings.arc.visibility_delay : settings.embedded_arc.visibility_delay,
-      ),
+      config: outboxConfigFromSettings(settings, visibilityDelayMs),
     });
     closers.push(() => coordinator.close());
 
@@ -179,6 +180,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       rateLimiter: createRateLimiter(settings.rate_limit, clock),
       coordinator,
       arc,
+      deletedOrgData,
       ...createMemoryServices({
         store,
         coordinator,
@@ -203,6 +205,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       retention.start();
       closers.push(() => retention.stop());
     }
+    // A pass now for what deletes left while no server ran (the CLI's), then one each settle time.
+    background.add(deletedOrgData.drop());
+    const dropJob = new RepeatingJob(timeoutScheduler, deletedOrgData.passIntervalMs, () => deletedOrgData.drop());
+    dropJob.start();
+    closers.push(() => dropJob.stop());
     const server = await listen(app.fetch, settings.server, logger);
     closers.push(() => closeHttp(server, settings.server.shutdown_timeout));
     undoFirstRun = undefined;

@@ -22,6 +22,11 @@ export interface ArcRouter {
   checkHealth(): Promise<Record<string, boolean>>;
   /** Forget an org's cached binding (admin changed it); the next request reloads it. */
   invalidate(orgId: string): void;
+  /**
+   * A client for the org's database in the default Arc, whatever the org's binding and whether
+   * it still exists (for dropping a deleted org's memories); undefined with no default Arc.
+   */
+  defaultClientFor(orgId: string): ArcClient | undefined;
 }
 
 /** The Arc every org without its own binding uses: the embedded engine on Node. */
@@ -180,8 +185,13 @@ export class MetadataArcRouter implements ArcRouter {
     });
   }
 
+  defaultClientFor(orgId: string): ArcClient | undefined {
+    const d = this.options.defaultArc;
+    return d && this.clientFor(d.baseUrl, d.token, d.databaseFor(orgId), d.measurement, d.fetch);
+  }
+
   private async load(orgId: string): Promise<ArcTarget> {
-    const { store, masterKey, defaultArc } = this.options;
+    const { store, masterKey } = this.options;
     const instance = await store.getArcInstance(orgId, masterKey);
     if (instance) {
       const client = this.clientFor(instance.url, instance.apiKey, instance.database, instance.measurement, this.options.fetch);
@@ -190,8 +200,8 @@ export class MetadataArcRouter implements ArcRouter {
     const org = await store.getOrg(orgId);
     // Deliveries tell a deleted org (its rows are dropped) from one that has no Arc yet.
     if (!org) throw notFound("organization no longer exists");
-    if (!defaultArc) throw noArcInstance();
-    const client = this.clientFor(defaultArc.baseUrl, defaultArc.token, defaultArc.databaseFor(orgId), defaultArc.measurement, defaultArc.fetch);
+    const client = this.defaultClientFor(orgId);
+    if (!client) throw noArcInstance();
     return { client, reader: new ArcMemoryReader(client), boundSinceUs: Date.parse(org.created_at) * 1000, source: "default" };
   }
 }

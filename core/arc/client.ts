@@ -137,6 +137,25 @@ export class ArcClient implements ArcQueryPort {
     });
   }
 
+  /**
+   * Arc's database delete (`DELETE /api/v1/databases/:name?confirm=true`): every file of this
+   * client's database goes, whatever its measurement. Answers false when Arc has no such database
+   * (its 404 naming it; any other 404, such as an Arc without the route, is an error). Rows in
+   * Arc's buffer are not touched: flush first. Needs an admin token and Arc's `delete.enabled`.
+   */
+  async dropDatabase(): Promise<boolean> {
+    const path = `/api/v1/databases/${encodeURIComponent(this.database)}?confirm=true`;
+    try {
+      await this.exchange("drop database", path, { method: "DELETE", headers: this.headers("application/json") }, async (response) => {
+        await response.body?.cancel();
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ArcRequestError && error.status === 404 && error.detail === `Database '${this.database}' not found`) return false;
+      throw error;
+    }
+  }
+
   /** `GET /health` answered 200 within the timeout. Never throws. */
   async health(): Promise<boolean> {
     try {

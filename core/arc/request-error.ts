@@ -1,6 +1,6 @@
 import { ServiceError } from "../errors";
 
-export type ArcOperation = "write" | "query" | "flush" | "delete" | "health";
+export type ArcOperation = "write" | "query" | "flush" | "delete" | "drop database" | "health";
 /** `http`: Arc answered with an error status; `malformed`: a 2xx we could not read. */
 export type ArcFailureKind = "http" | "network" | "timeout" | "malformed";
 

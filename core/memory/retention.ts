@@ -1,8 +1,9 @@
 import { ARC_MIN_TIME_US } from "../arc/memory-columns";
 import type { Clock } from "../clock";
-import type { Scheduler, TimerHandle } from "../coordinator/scheduler";
+import type { Scheduler } from "../coordinator/scheduler";
 import { ServiceError } from "../errors";
 import type { Logger } from "../logger";
+import { RepeatingJob } from "../repeating-job";
 import type { MemoryService } from "./service";
 
 const DAY_MS = 86_400_000;
@@ -79,31 +80,10 @@ async function deleteOlderThan(memories: RetentionDeps["memories"], orgId: strin
  * the start), on a Node server; Workers run a pass from the cron trigger instead. `stop` cancels
  * the next pass and waits for one under way.
  */
-export class RetentionJob {
-  private timer: TimerHandle | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
-
-  constructor(
-    private readonly deps: RetentionDeps & { scheduler: Scheduler },
-    private readonly days: number,
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    this.timer = this.deps.scheduler.setTimer(this.intervalMs, () => {
-      this.running = runRetention(this.deps, this.days)
-        .catch((error: unknown) => this.deps.logger.warn("retention pass failed; the next pass tries again", { error: String(error) }))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.start();
-        });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) this.deps.scheduler.cancel(this.timer);
-    await this.running;
+export class RetentionJob extends RepeatingJob {
+  constructor(deps: RetentionDeps & { scheduler: Scheduler }, days: number, intervalMs: number) {
+    super(deps.scheduler, intervalMs, () =>
+      runRetention(deps, days).catch((error: unknown) => deps.logger.warn("retention pass failed; the next pass tries again", { error: String(error) })),
+    );
   }
 }

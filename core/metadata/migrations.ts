@@ -82,6 +82,18 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "data of deleted orgs still to drop",
+    statements: [
+      // Written with the org's delete, in its transaction: what `DeletedOrgData` still has to drop
+      // from the default Arc. No foreign key: the org it names is gone.
+      `CREATE TABLE IF NOT EXISTS deleted_org_data (
+        org_id TEXT PRIMARY KEY,
+        deleted_at TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -45,10 +45,17 @@ export async function orgExists(ctx: MetadataContext, id: string): Promise<boole
  * Deletes an org and everything it owns in one transaction. The child deletes are explicit so
  * the cascade holds even on a connection where SQLite's foreign-key enforcement is off (a remote
  * libSQL connection does not keep per-connection pragmas); the schema's ON DELETE CASCADE backs it.
- * Memories in Arc are not touched. Callers on this process should also `verifier.evictOrg(id)`.
+ * Its memories in the default Arc are owed a drop (`deleted_org_data`, see `DeletedOrgData`); an
+ * Arc instance of its own is not touched. Callers on this process should also
+ * `verifier.evictOrg(id)`.
  */
 export async function deleteOrg(ctx: MetadataContext, id: string): Promise<boolean> {
   const results = await ctx.sql.batch([
+    {
+      sql: `INSERT INTO deleted_org_data (org_id, deleted_at) SELECT id, ? FROM organizations WHERE id = ?
+            ON CONFLICT (org_id) DO UPDATE SET deleted_at = excluded.deleted_at`,
+      args: [nowIso(ctx.clock), id],
+    },
     { sql: "DELETE FROM sessions WHERE org_id = ?", args: [id] },
     { sql: "DELETE FROM agents WHERE org_id = ?", args: [id] },
     { sql: "DELETE FROM api_keys WHERE org_id = ?", args: [id] },

@@ -4,6 +4,8 @@ import type { SqlExecutor } from "../sql/executor";
 import * as agents from "./agents";
 import * as apiKeys from "./api-keys";
 import * as arcInstances from "./arc-instances";
+import * as deletedOrgData from "./deleted-org-data";
+import type { DeletedOrgDataRow } from "./deleted-org-data";
 import type { ListedArcInstance } from "./arc-instances";
 import { runMigrations } from "./migrations";
 import * as orgs from "./orgs";
@@ -54,6 +56,8 @@ export class SqlMetadataStore {
   getOrg = (id: string): Promise<Organization | null> => orgs.getOrg(this.ctx, id);
   deleteOrg = (id: string): Promise<boolean> => orgs.deleteOrg(this.ctx, id);
   countOrgs = (): Promise<number> => orgs.countOrgs(this.ctx);
+  listDeletedOrgData = (limit: number): Promise<DeletedOrgDataRow[]> => deletedOrgData.listDeletedOrgData(this.ctx, limit);
+  settleDeletedOrgData = (row: DeletedOrgDataRow): Promise<void> => deletedOrgData.settleDeletedOrgData(this.ctx, row);
 
   // ---- API keys ----
   createApiKey = (input: CreateApiKeyInput): Promise<{ key: ApiKeyInfo; plaintext: string }> =>

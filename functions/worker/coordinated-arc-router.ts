@@ -1,3 +1,4 @@
+import type { ArcClient } from "../../core/arc/client";
 import type { ArcRouter, ArcTarget } from "../../core/arc-routing/router";
 import type { DurableWriteCoordinator } from "./coordinator-client";
 
@@ -30,5 +31,9 @@ export class CoordinatedArcRouter implements ArcRouter {
   invalidate(orgId: string): void {
     this.options.local.invalidate(orgId);
     this.options.background(this.options.coordinator.invalidateArc(orgId));
+  }
+
+  defaultClientFor(orgId: string): ArcClient | undefined {
+    return this.options.local.defaultClientFor(orgId);
   }
 }

@@ -48,15 +48,16 @@ export function createWorkerHandler() {
     },
 
     /**
-     * The cron trigger (wrangler.toml): a retention pass when `MEMTRACE_RETENTION_DAYS` is set,
-     * nothing otherwise. A start-up failure throws, so the runtime logs the failed invocation.
+     * The cron trigger (wrangler.toml): drops what deleted orgs left in the default Arc, and runs
+     * a retention pass when `MEMTRACE_RETENTION_DAYS` is set. A start-up failure throws, so the
+     * runtime logs the failed invocation.
      */
     async scheduled(_controller: ScheduledController, env: unknown, ctx: ExecutionContext): Promise<void> {
-      const days = parseWorkerBindings(env).settings.retention.days;
-      if (days === 0) return;
       const { services, tasks } = await start(env);
       try {
-        await runRetention(services, days);
+        await services.deletedOrgData.drop();
+        const days = parseWorkerBindings(env).settings.retention.days;
+        if (days > 0) await runRetention(services, days);
       } finally {
         tasks.keepAlive(ctx);
       }

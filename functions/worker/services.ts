@@ -1,6 +1,7 @@
 import { AgentTokens } from "../../core/auth/agent-token";
 import { ApiKeyVerifier } from "../../core/auth/verifier";
 import { DEFAULT_ORG_ID } from "../../core/bootstrap";
+import { DeletedOrgData, settleAfterDeleteMs } from "../../core/arc-routing/deleted-org-data";
 import { systemClock, type Clock } from "../../core/clock";
 import { dedupSettings } from "../../core/config/schema";
 import { createMemoryServices } from "../../core/memory/memory-services";
@@ -64,6 +65,7 @@ export async function startWorkerRuntime(config: WorkerConfig, options: { clock?
     rateLimiter: createRateLimiter(settings.rate_limit, clock),
     coordinator,
     arc,
+    deletedOrgData: new DeletedOrgData({ store, arc, clock, logger, settleAfterMs: settleAfterDeleteMs(settings, settings.arc.visibility_delay) }),
     ...createMemoryServices({ store, coordinator, arc, clock, dedup, logger, background: tasks.add }),
     masterKey,
     background: tasks.add,

@@ -217,3 +217,20 @@ describe("ArcClient.health and construction", () => {
     expect(() => new ArcClient({ ...base, database: "db", measurement: "ev ents" })).toThrow(RangeError);
   });
 });
+
+describe("ArcClient.dropDatabase", () => {
+  it("DELETEs the client's database with confirm, and tells Arc's 'not found' from any other 404", async () => {
+    const { arc, requests } = client(() => json({ message: "Database 'org_db' deleted successfully", files_deleted: 3 }));
+    expect(await arc.dropDatabase()).toBe(true);
+    expect(requests[0]!.method).toBe("DELETE");
+    expect(requests[0]!.url).toBe("http://arc.test:8000/api/v1/databases/org_db?confirm=true");
+    expect(requests[0]!.headers.get("authorization")).toBe("Bearer tok");
+
+    expect(await client(() => json({ error: "Database 'org_db' not found" }, 404)).arc.dropDatabase()).toBe(false);
+    // An Arc (or a proxy) without the route: not a sign that the database is gone.
+    const routeless = await failure(client(() => new Response("Cannot DELETE /api/v1/databases/org_db", { status: 404 })).arc.dropDatabase());
+    expect(routeless).toMatchObject({ operation: "drop database", status: 404, retryable: false });
+    const disabled = await failure(client(() => json({ error: "Delete operations are disabled." }, 403)).arc.dropDatabase());
+    expect(disabled).toMatchObject({ status: 403, retryable: false });
+  });
+});

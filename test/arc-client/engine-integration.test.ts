@@ -117,6 +117,21 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     await expect(freshClient(transport, "not-the-token").deleteWhere(where)).rejects.toMatchObject({ operation: "delete", status: 401 });
   });
 
+  it("dropDatabase removes the database's rows and answers false once there is none, and needs an admin token", async () => {
+    const client = freshClient(transport);
+    const neighbour = freshClient(transport);
+    await client.write([memory(10), memory(11)]);
+    await neighbour.write([memory(12)]);
+    await client.flushBuffers();
+    expect(await client.dropDatabase()).toBe(true);
+    const reader = new ArcMemoryReader(client);
+    expect(await reader.getById("org_a", memory(10).id)).toBeNull();
+    expect(await new ArcMemoryReader(neighbour).getById("org_a", memory(12).id)).toEqual(memory(12));
+    expect(await client.dropDatabase()).toBe(false);
+    const stranger = new ArcClient({ ...transports[transport](), token: "not-the-token", database: neighbour.database, measurement: "events" });
+    await expect(stranger.dropDatabase()).rejects.toMatchObject({ operation: "drop database", status: 401 });
+  });
+
   it("gets by id from the rows ingested near the id's time, and looks everywhere when that misses", async () => {
     const client = freshClient(transport);
     const sqls: string[] = [];

@@ -141,3 +141,59 @@ describe("POST /api/v1/delete (item 25)", () => {
     }
   });
 });
+
+describe("DELETE /api/v1/databases/:name", () => {
+  const drop = (server: ArcServer, name: string, query = "?confirm=true") =>
+    server.request(`/api/v1/databases/${encodeURIComponent(name)}${query}`, { method: "DELETE" });
+  const inDatabase = (server: ArcServer, database: string, sql: string) => server.query(sql, { database });
+
+  it("drops every measurement of the database and no other database's", async () => {
+    const server = await ArcServer.start({ flushDelayMs: 0 });
+    try {
+      await server.write({ m: "events", columns: { time: [T0, T0 + 1], id: ["a", "b"] } }, { database: "Gone" });
+      await server.write({ m: "other", columns: { time: [T0], id: ["c"] } }, { database: "Gone" });
+      await server.write({ m: "events", columns: { time: [T0], id: ["kept"] } }, { database: "gone" });
+      const res = await drop(server, "Gone");
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ message: "Database 'Gone' deleted successfully", files_deleted: 2 });
+      for (const m of ["events", "other"]) {
+        expect((await inDatabase(server, "Gone", `SELECT count(*) FROM ${m}`)).json).toMatchObject({ columns: [], data: [] });
+      }
+      expect((await inDatabase(server, "gone", "SELECT id FROM events")).json.data).toEqual([["kept"]]);
+      expect((await server.query("SHOW DATABASES")).json.data.flat()).not.toContain("Gone");
+      // Gone for good, and a later write starts it afresh.
+      expect(await drop(server, "Gone")).toMatchObject({ status: 404, json: { error: "Database 'Gone' not found" } });
+      await server.write({ m: "events", columns: { time: [T0 + 5], id: ["new"] } }, { database: "Gone" });
+      expect((await inDatabase(server, "Gone", "SELECT id FROM events")).json.data).toEqual([["new"]]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps rows still in the buffer, as Arc keeps what it has not written to files", async () => {
+    const server = await ArcServer.start({ flushDelayMs: 60_000 });
+    try {
+      await server.write({ m: "events", columns: { time: [T0], id: ["buffered"] } }, { database: "held" });
+      expect((await drop(server, "held")).status).toBe(404);
+      await server.engine.flush();
+      expect((await inDatabase(server, "held", "SELECT id FROM events")).json.data).toEqual([["buffered"]]);
+      expect((await drop(server, "held")).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers Arc's refusals: no confirm, a reserved or unknown name, deletes disabled", async () => {
+    expect(await drop(arc, "default", "")).toMatchObject({ status: 400, json: { error: "Confirmation required. Add ?confirm=true to delete the database." } });
+    expect(await drop(arc, "default", "?confirm=yes")).toMatchObject({ status: 400 });
+    expect(await drop(arc, "System")).toMatchObject({ status: 403, json: { error: "Cannot delete reserved database 'System'" } });
+    expect(await drop(arc, "never-written")).toMatchObject({ status: 404, json: { error: "Database 'never-written' not found" } });
+    expect(await drop(arc, "not a name")).toMatchObject({ status: 404 });
+    const off = await ArcServer.start({ deleteEnabled: false });
+    try {
+      expect(await drop(off, "default")).toMatchObject({ status: 403 });
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -82,7 +82,9 @@ describe("metadata migrations", () => {
       close: async () => undefined,
     };
     expect(await runMigrations(racing, h.clock)).toEqual([]);
-    expect(batches).toBe(MIGRATIONS.length);
+    // The first version's batch fails on its ledger row; the ledger read again then shows them all.
+    expect(MIGRATIONS.length).toBeGreaterThan(1);
+    expect(batches).toBe(1);
     expect(ledgerReads).toBeGreaterThan(1);
   });
 

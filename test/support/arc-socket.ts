@@ -3,8 +3,8 @@ import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adap
 /**
  * The embedded Arc engine served on a loopback port, standing in for a real Arc server. `stop()`
  * closes the socket (Arc down) and `restart()` serves the same data on the same port again;
- * `failDeletes(n)` has the next n deletes (not their dry runs) answer 503, as an Arc that went
- * away between a delete's dry run and the delete itself; `hold(match)` keeps the next matching
+ * `failDeletes(n)` has the next n deletes (not their dry runs, and database deletes too) answer
+ * 503, as an Arc that went away between a delete's dry run and the delete itself; `hold(match)` keeps the next matching
  * request waiting, so a test can make another request overtake it; `recordQueries()` lists the
  * SQL of the queries it serves from then on, and `recordPaths()` the path of every request.
  */
@@ -118,14 +118,24 @@ export class ArcSocket {
   }
 
   private async faulted(request: Request): Promise<Response> {
-    if (this.deletesToFail > 0 && new URL(request.url).pathname === "/api/v1/delete") {
+    const path = new URL(request.url).pathname;
+    if (this.deletesToFail > 0 && path === "/api/v1/delete") {
       const body = (await request.clone().json()) as { dry_run?: boolean };
       if (!body.dry_run) {
         this.deletesToFail--;
         return Response.json({ success: false, error: "service unavailable" }, { status: 503 });
       }
     }
+    if (this.deletesToFail > 0 && request.method === "DELETE" && path.startsWith("/api/v1/databases/")) {
+      this.deletesToFail--;
+      return Response.json({ error: "service unavailable" }, { status: 503 });
+    }
     return this.engine.fetch(request);
+  }
+
+  /** The databases holding stored rows, as Arc's `SHOW DATABASES` lists them. */
+  async databases(): Promise<string[]> {
+    return (await this.query("default", "SHOW DATABASES")).map((row) => String(row[0]));
   }
 
   /** Runs SQL on the engine directly (in-process), as an operator would with Arc's query API. */

@@ -47,7 +47,10 @@ const deleteOrg = createRoute({
   middleware: [requirePermission("admin"), requireOperator] as const,
   request: { params: orgParams },
   responses: {
-    204: { description: "Deleted with its keys, agents, sessions and Arc binding" },
+    204: {
+      description:
+        "Deleted with its keys, agents, sessions and Arc binding. Its memories in the default Arc are dropped in the background (retried until done); an Arc instance of its own is not touched.",
+    },
     ...errorResponses(400, ...AUTH_ERRORS, 404),
   },
 });
@@ -80,6 +83,7 @@ export function registerAdminOrgs(app: Router) {
     if (!(await services.store.deleteOrg(org_id))) throw notFound("organization not found");
     services.verifier.evictOrg(org_id);
     services.arc.invalidate(org_id);
+    services.background(services.deletedOrgData.drop());
     return c.body(null, 204);
   });
 }

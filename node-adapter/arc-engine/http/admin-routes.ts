@@ -1,8 +1,9 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { measurementError, queryDatabaseError, storageName } from "../names";
+import { measurementError, queryDatabaseError, storageName, writeDatabaseError } from "../names";
 import { checkDeleteWhere } from "../sql/delete-where";
 import { deleteRows } from "../storage/delete-rows";
+import { dropDatabase } from "../storage/drop-database";
 import { requirePermission } from "./auth";
 import { isJsonContentType, readBody, TOO_LARGE } from "./body";
 import type { ArcEnv, EngineServices } from "./context";
@@ -15,10 +16,13 @@ const deleteRequestSchema = z.object({
   confirm: z.boolean().default(false),
 });
 
+/** Databases Arc will not delete (`reservedDatabaseNames`), matched without regard to case. */
+const RESERVED_DATABASES = new Set(["system", "internal", "_internal"]);
+
 /**
- * Admin routes: the buffer flush (Arc's only client-reachable read-after-write) and the
- * rewrite-style delete of flushed rows. Delete answers in Arc's `DeleteResponse` shape, errors
- * included.
+ * Admin routes: the buffer flush (Arc's only client-reachable read-after-write), the
+ * rewrite-style delete of flushed rows, and the delete of a whole database. Each answers in
+ * Arc's shapes, errors included.
  */
 export function registerAdminRoutes(app: Hono<ArcEnv>, services: EngineServices): void {
   const { buffer, options, store } = services;
@@ -87,5 +91,22 @@ export function registerAdminRoutes(app: Hono<ArcEnv>, services: EngineServices)
     } catch (error) {
       return answer(500, { error: error instanceof Error ? error.message : String(error), dry_run: dryRun });
     }
+  });
+
+  app.delete("/api/v1/databases/:name", requirePermission("admin"), async (c) => {
+    if (!options.deleteEnabled) {
+      return c.json({ error: "Delete operations are disabled. Set delete.enabled=true to enable them." }, 403);
+    }
+    const name = c.req.param("name");
+    if (c.req.query("confirm") !== "true") {
+      return c.json({ error: "Confirmation required. Add ?confirm=true to delete the database." }, 400);
+    }
+    if (RESERVED_DATABASES.has(name.toLowerCase())) return c.json({ error: `Cannot delete reserved database '${name}'` }, 403);
+    // A name no write could have made names no database: Arc finds no files for it either.
+    const dropped = writeDatabaseError(name) === null ? await dropDatabase(store, name).catch((error: unknown) => error as Error) : null;
+    if (dropped instanceof Error) return c.json({ error: `Failed to delete database: ${dropped.message}` }, 500);
+    if (dropped === null) return c.json({ error: `Database '${name}' not found` }, 404);
+    // Arc counts the files it removed; here each measurement is one table.
+    return c.json({ message: `Database '${name}' deleted successfully`, files_deleted: dropped });
   });
 }

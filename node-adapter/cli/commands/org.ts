@@ -35,7 +35,7 @@ async function orgWork({ sub, target, flags, required }: Invocation<"org">, sett
       }
       return async (store) => {
         if (!(await store.deleteOrg(id))) throw new CliError(`organization '${id}' not found`);
-        io.out(`Organization ${id} deleted (with its keys, agents, sessions and Arc binding)`);
+        io.out(`Organization ${id} deleted (with its keys, agents, sessions and Arc binding; the server drops its memories from the default Arc)`);
       };
     case "add-arc": {
       const input = parseInput(addArcInstanceInputSchema, {
