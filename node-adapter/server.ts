@@ -117,6 +117,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const engine = await ThreadedArcEngine.open({
         dataDir: join(settings.data.dir, "arc"),
         flushDelayMs: settings.embedded_arc.flush_delay,
+        ...(settings.embedded_arc.memory_limit === undefined ? {} : { memoryLimitBytes: settings.embedded_arc.memory_limit }),
         // The server's logger (the configured level and format, secrets scrubbed); records come back from the thread.
         logger,
       });

@@ -132,6 +132,8 @@ export const settingsSchema = z.object({
       /** Delay before written rows become visible to queries, as Arc's max_buffer_age_ms. */
       flush_delay: duration("100ms"),
       visibility_delay: duration("2s"),
+      /** Bytes of memory DuckDB may hold (it spills past them where it can); unset: DuckDB's default, 80% of RAM. */
+      memory_limit: positiveInt.optional(),
     })
     .prefault({}),
   deduplication: z

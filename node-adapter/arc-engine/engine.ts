@@ -41,7 +41,7 @@ export class ArcEngine {
   static async open(options: ArcEngineOptions): Promise<ArcEngine> {
     const resolved = arcEngineOptionsSchema.parse(options);
     const path = resolved.dataDir === MEMORY_DATA_DIR ? MEMORY_DATA_DIR : databasePath(resolved.dataDir);
-    const store = await DuckDBStore.open(path);
+    const store = await DuckDBStore.open(path, { memoryLimitBytes: resolved.memoryLimitBytes });
     const buffer = new WriteBuffer({
       flushDelayMs: resolved.flushDelayMs,
       maxBufferRows: resolved.maxBufferRows,

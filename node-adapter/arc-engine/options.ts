@@ -31,6 +31,12 @@ export const arcEngineOptionsSchema = z.object({
   maxBufferRows: z.number().int().positive().default(50_000),
   /** `POST /api/v1/delete` answers 403 when false. */
   deleteEnabled: z.boolean().default(true),
+  /**
+   * Most memory DuckDB's buffer manager may hold, in bytes; absent, DuckDB's own default (80% of
+   * the machine's memory). Past it DuckDB spills what it can to a temporary folder beside the
+   * file, and a query that still does not fit fails.
+   */
+  memoryLimitBytes: z.number().int().positive().optional(),
   /** A delete matching more rows answers 400 and deletes nothing (Arc's `delete.max_rows_per_delete`). */
   maxRowsPerDelete: z.number().int().positive().default(MAX_ROWS_PER_DELETE),
   logger: z

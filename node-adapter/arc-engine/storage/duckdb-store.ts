@@ -74,12 +74,20 @@ export class DuckDBStore {
    * Opens `path` (a file, created if missing, or ":memory:") under the fixed catalog name
    * `STORE_CATALOG`, and loads the catalog of measurements it holds.
    */
-  static async open(path: string): Promise<DuckDBStore> {
+  static async open(path: string, options: { memoryLimitBytes?: number | undefined } = {}): Promise<DuckDBStore> {
     keepByteOrderMarks();
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     await connection.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${quoteIdent(STORE_CATALOG)}`);
     await connection.run(`USE ${quoteIdent(STORE_CATALOG)}`);
+    // Before SETUP, which locks the configuration. DuckDB spills to `.tmp` in the working
+    // directory otherwise (its main database is in memory): beside the file, as for a file it opened.
+    if (path !== ":memory:") await connection.run(`SET GLOBAL temp_directory = '${`${path}.tmp`.replaceAll("'", "''")}'`);
+    const limit = options.memoryLimitBytes;
+    if (limit !== undefined) {
+      if (!Number.isSafeInteger(limit) || limit <= 0) throw new RangeError(`invalid DuckDB memory limit: ${limit}`);
+      await connection.run(`SET GLOBAL memory_limit = '${limit}B'`);
+    }
     for (const statement of SETUP) await connection.run(statement);
     return new DuckDBStore(instance, connection, await Catalog.load(connection));
   }
