@@ -24,6 +24,9 @@ const jsonRpcError = z.looseObject({
   error: z.looseObject({ code: z.number().int(), message: z.string() }),
 });
 
+/** JSON-RPC 2.0's answer to an empty batch, which the SDK's transport takes as "nothing to answer" (202). */
+const emptyBatch = { jsonrpc: "2.0" as const, id: null, error: { code: -32600, message: "Invalid Request: an empty batch" } };
+
 /** Stateless streamable HTTP: GET (a standing event stream) and DELETE (ending a session) do not apply. */
 const methodNotAllowed = {
   jsonrpc: "2.0" as const,
@@ -43,7 +46,7 @@ function documentMcp(app: Router): void {
     responses: {
       200: jsonContent(z.union([jsonRpcMessage, z.array(jsonRpcMessage)]), "The JSON-RPC response(s)"),
       202: { description: "Accepted: the body held only notifications or responses" },
-      400: jsonContent(jsonRpcError, "Not valid JSON or not a JSON-RPC message"),
+      400: jsonContent(jsonRpcError, "Not valid JSON, not a JSON-RPC message, or an empty batch"),
       ...errorResponses(...AUTH_ERRORS),
       406: jsonContent(jsonRpcError, "Accept must list application/json and text/event-stream"),
       413: jsonContent(jsonRpcError, "Request body too large"),
@@ -84,8 +87,17 @@ export function registerMcp(app: Router): void {
       maxRequestBodySize: c.get("services").settings.maxBodyBytes,
     });
     await connectMcpServer(server, transport);
+    const handle = transport.onmessage!;
+    let messages = 0;
+    transport.onmessage = (message, extra) => {
+      messages++;
+      handle(message, extra);
+    };
     try {
-      return withRequestIdHeader(c, await transport.handleRequest(c.req.raw));
+      const answer = await transport.handleRequest(c.req.raw);
+      // A 202 for a body that held no message at all: `[]`.
+      if (answer.status === 202 && messages === 0) return c.json(emptyBatch, 400);
+      return withRequestIdHeader(c, answer);
     } finally {
       await server.close();
     }

@@ -92,6 +92,22 @@ describe("MCP over streamable HTTP at /mcp", () => {
     expect((await callTool(client, "memtrace_recall", { agent_id: "deep" })).json.count).toBe(0);
   });
 
+  it("answers an empty batch with JSON-RPC's Invalid Request, and a batch of notifications alone with 202", async () => {
+    const post = (body: string) =>
+      env.validator.fetch()(`${env.server.url}/mcp`, {
+        method: "POST",
+        headers: { "x-api-key": org.key, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body,
+      });
+    for (const body of ["[]", " [ ] "]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("x-request-id")).toBeTruthy();
+      expect(await res.json()).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request: an empty batch" } });
+    }
+    expect((await post('[{"jsonrpc":"2.0","method":"notifications/initialized"}]')).status).toBe(202);
+  });
+
   it("names a closed session in a write's error, with what a tool can do about it", async () => {
     const client = await connect({ "x-api-key": org.key });
     await callTool(client, "memtrace_agent_register", { name: "closer" });
