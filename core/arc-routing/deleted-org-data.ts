@@ -44,6 +44,8 @@ export function settleAfterDeleteMs(settings: Settings, visibilityDelayMs: numbe
 export class DeletedOrgData {
   private running: Promise<void> | undefined;
   private again = false;
+  /** Orgs whose last drop failed, so an Arc that refuses for days is logged once per org, not every pass. */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly deps: DeletedOrgDataDeps) {}
 
@@ -79,8 +81,11 @@ export class DeletedOrgData {
     for (const row of rows) {
       try {
         await this.dropOne(row);
+        this.failing.delete(row.orgId);
       } catch (error) {
-        this.deps.logger.warn("could not drop a deleted organization's memories from Arc; the next pass tries again", {
+        if (this.failing.has(row.orgId)) continue;
+        this.failing.add(row.orgId);
+        this.deps.logger.warn("could not drop a deleted organization's memories from Arc; later passes try again", {
           org_id: row.orgId,
           error: error instanceof Error ? error.message : String(error),
         });
