@@ -1,3 +1,4 @@
+import type { ArcClient } from "../arc/client";
 import type { Clock } from "../clock";
 import type { Settings } from "../config/schema";
 import type { Logger } from "../logger";
@@ -36,7 +37,7 @@ export function settleAfterDeleteMs(settings: Settings, visibilityDelayMs: numbe
  * a stop interrupts is done by a later pass: right after the delete, then every interval on Node
  * and at each cron trigger on Workers. An org's own Arc instance is never touched.
  *
- * Arc's database delete removes files only, so each drop flushes Arc's buffer first. A write that
+ * Arc's database delete removes files only, so a pass flushes Arc's buffer before its drops. A write that
  * arrives later makes the database again: the drop is repeated by every pass until one runs
  * `settleAfterMs` after the delete. An org made again under the same id (only the bootstrap
  * org's id can be) settles its drop without one, so the new org keeps what it writes.
@@ -78,9 +79,12 @@ export class DeletedOrgData {
       this.deps.logger.warn("could not read which deleted organizations' memories to drop; the next pass tries again", { error: String(error) });
       return;
     }
+    // Arc's flush covers every database: one per pass serves all its drops.
+    let flush: Promise<number> | undefined;
+    const flushOnce = (client: ArcClient) => (flush ??= this.flushedAt(client));
     for (const row of rows) {
       try {
-        await this.dropOne(row);
+        await this.dropOne(row, flushOnce);
         this.failing.delete(row.orgId);
       } catch (error) {
         if (this.failing.has(row.orgId)) continue;
@@ -93,15 +97,23 @@ export class DeletedOrgData {
     }
   }
 
-  private async dropOne(row: DeletedOrgDataRow): Promise<void> {
+  /** Flushes Arc's buffer; answers when the flush began, after which every row it holds came. */
+  private async flushedAt(client: ArcClient): Promise<number> {
+    const startedAt = this.deps.clock.now();
+    await client.flushBuffers();
+    return startedAt;
+  }
+
+  private async dropOne(row: DeletedOrgDataRow, flushOnce: (client: ArcClient) => Promise<number>): Promise<void> {
     const { store, arc, clock, logger, settleAfterMs } = this.deps;
     if (await store.getOrg(row.orgId)) return store.settleDeletedOrgData(row);
-    const startedAt = clock.now();
     const client = arc.defaultClientFor(row.orgId);
+    // Settled only when nothing could still arrive after the flush that preceded the drop.
+    let droppedAfter = clock.now();
     if (client) {
-      await client.flushBuffers();
+      droppedAfter = await flushOnce(client);
       if (await client.dropDatabase()) logger.info("dropped a deleted organization's memories from Arc", { org_id: row.orgId });
     }
-    if (startedAt >= Date.parse(row.deletedAt) + settleAfterMs) await store.settleDeletedOrgData(row);
+    if (droppedAfter >= Date.parse(row.deletedAt) + settleAfterMs) await store.settleDeletedOrgData(row);
   }
 }

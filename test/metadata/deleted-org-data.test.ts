@@ -67,6 +67,16 @@ describe("DeletedOrgData", () => {
     expect(calls).toHaveLength(6);
   });
 
+  it("flushes Arc once per pass, however many drops the pass makes", async () => {
+    const [a, b] = [await h.store.createOrg("first"), await h.store.createOrg("second")];
+    await h.store.deleteOrg(a.id);
+    await h.store.deleteOrg(b.id);
+    await dropper().drop();
+    expect(calls.filter((call) => call.includes("/flush"))).toHaveLength(1);
+    expect(calls.filter((call) => call.startsWith("DELETE")).sort()).toEqual([`DELETE /api/v1/databases/${a.id}`, `DELETE /api/v1/databases/${b.id}`].sort());
+    expect(calls[0]).toContain("/flush");
+  });
+
   it("keeps a refused drop, warns once however many passes it is refused, and warns again after a success", async () => {
     const org = await h.store.createOrg("refused");
     await h.store.deleteOrg(org.id);

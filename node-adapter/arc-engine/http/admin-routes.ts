@@ -102,9 +102,13 @@ export function registerAdminRoutes(app: Hono<ArcEnv>, services: EngineServices)
       return c.json({ error: "Confirmation required. Add ?confirm=true to delete the database." }, 400);
     }
     if (RESERVED_DATABASES.has(name.toLowerCase())) return c.json({ error: `Cannot delete reserved database '${name}'` }, 403);
-    // A name no write could have made names no database: Arc finds no files for it either.
-    const dropped = writeDatabaseError(name) === null ? await dropDatabase(store, name).catch((error: unknown) => error as Error) : null;
-    if (dropped instanceof Error) return c.json({ error: `Failed to delete database: ${dropped.message}` }, 500);
+    let dropped: number | null;
+    try {
+      // A name no write could have made names no database: Arc finds no files for it either.
+      dropped = writeDatabaseError(name) === null ? await dropDatabase(store, name) : null;
+    } catch (error) {
+      return c.json({ error: `Failed to delete database: ${error instanceof Error ? error.message : String(error)}` }, 500);
+    }
     if (dropped === null) return c.json({ error: `Database '${name}' not found` }, 404);
     // Arc counts the files it removed; here each measurement is one table.
     return c.json({ message: `Database '${name}' deleted successfully`, files_deleted: dropped });

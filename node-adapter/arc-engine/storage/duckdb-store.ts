@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, STORE_CATALOG } from "../names";
+import { MEMORY_DATA_DIR } from "../options";
 import { Catalog } from "./catalog";
 import { openEmptyCatalog } from "./empty-catalog";
 import { Mutex } from "./mutex";
@@ -82,7 +83,7 @@ export class DuckDBStore {
     await connection.run(`USE ${quoteIdent(STORE_CATALOG)}`);
     // Before SETUP, which locks the configuration. DuckDB spills to `.tmp` in the working
     // directory otherwise (its main database is in memory): beside the file, as for a file it opened.
-    if (path !== ":memory:") await connection.run(`SET GLOBAL temp_directory = '${`${path}.tmp`.replaceAll("'", "''")}'`);
+    if (path !== MEMORY_DATA_DIR) await connection.run(`SET GLOBAL temp_directory = '${`${path}.tmp`.replaceAll("'", "''")}'`);
     const limit = options.memoryLimitBytes;
     if (limit !== undefined) {
       if (!Number.isSafeInteger(limit) || limit <= 0) throw new RangeError(`invalid DuckDB memory limit: ${limit}`);
