@@ -22,29 +22,41 @@ function takeRandom(count: number): number {
   return poolAt - count;
 }
 
-let lastMs = 0;
-let seq = 0;
 const id = new Uint8Array(16);
 /** Byte indexes a UUID's text puts a dash before: 8-4-4-4-12 hex digits. */
 const UUID_DASHES = [4, 6, 8, 10];
 
+/** Makes a memory id from a clock reading: see `memoryIdGenerator`. */
+export type MemoryIdGenerator = (nowMs: number) => string;
+
 /**
  * Memory ids: UUIDv7, so ids sort by creation time and keyset paging on (time, id) is stable.
- * A 12-bit counter in rand_a keeps ids monotonic within one millisecond on this isolate. `nowMs`
- * is the caller's clock reading, so a memory's id carries its `ingested_at` millisecond (unless
- * the clock stepped back or the counter ran out), which get-by-id uses to find it.
+ * A 12-bit counter in rand_a keeps the ids of one generator monotonic within one millisecond;
+ * the memory service owns one, so that order holds per process (Node) or isolate (Workers), and
+ * no clock elsewhere (a test's, set ahead or behind) moves it. `nowMs` is the caller's clock
+ * reading, so a memory's id carries its `ingested_at` millisecond (unless the clock stepped back
+ * or the counter ran out), which get-by-id uses to find it.
  */
-export function uuidv7(nowMs: number): string {
-  let ms = nowMs;
-  if (ms <= lastMs) {
-    ms = lastMs;
-    seq = (seq + 1) & 0xfff;
-    if (seq === 0) ms = ++lastMs;
-  } else {
-    const at = takeRandom(2);
-    seq = ((pool[at]! << 8) | pool[at + 1]!) & 0x3ff;
-  }
-  lastMs = ms;
+export function memoryIdGenerator(): MemoryIdGenerator {
+  let lastMs = 0;
+  let seq = 0;
+  return (nowMs) => {
+    let ms = nowMs;
+    if (ms <= lastMs) {
+      ms = lastMs;
+      seq = (seq + 1) & 0xfff;
+      if (seq === 0) ms = ++lastMs;
+    } else {
+      const at = takeRandom(2);
+      seq = ((pool[at]! << 8) | pool[at + 1]!) & 0x3ff;
+    }
+    lastMs = ms;
+    return uuidv7Text(ms, seq);
+  };
+}
+
+/** A UUIDv7's text for millisecond `ms` and counter `seq`, the rest random. */
+function uuidv7Text(ms: number, seq: number): string {
   const at = takeRandom(16);
   for (let i = 0; i < 16; i++) id[i] = pool[at + i]!;
   // 48-bit big-endian milliseconds: the high 16 bits, then the low 32.

@@ -3,7 +3,7 @@ import { ARC_MIN_TIME_US } from "../arc/memory-columns";
 import type { Clock } from "../clock";
 import type { Sha256Hex } from "../crypto/sha256";
 import { badRequest } from "../errors";
-import { uuidv7 } from "../ids";
+import type { MemoryIdGenerator } from "../ids";
 import { formatTimestamp, parseInstant } from "../time/instant";
 import { dedupKeyOf } from "./dedup-key";
 import { DEFAULT_EVENT_TYPE, DEFAULT_MEMORY_TYPE, MEMORY_LIMITS, type Memory, type MemoryInput, type MemoryRecord } from "./schema";
@@ -14,6 +14,8 @@ const EARLIEST_TIME = formatTimestamp(ARC_MIN_TIME_US);
 
 export interface NormalizeOptions {
   clock: Clock;
+  /** Makes the record's id from the clock reading it is stamped with. */
+  memoryId: MemoryIdGenerator;
   dedupEnabled: boolean;
   sha256Hex: Sha256Hex;
 }
@@ -43,7 +45,7 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
   const dedupKey =
     input.dedup_key || (options.dedupEnabled ? dedupKeyOf(input.agent_id, eventType, input.content, options.sha256Hex) : "");
   return {
-    id: uuidv7(nowMs),
+    id: options.memoryId(nowMs),
     org_id: orgId,
     agent_id: input.agent_id,
     session_id: input.session_id || "",

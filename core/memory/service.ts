@@ -6,6 +6,7 @@ import type { AcceptResult, WriteCoordinator } from "../coordinator/port";
 import { ArcRequestError } from "../arc/request-error";
 import { buildDeleteMatchingWhere, buildDeleteMemoryWhere } from "../arc/memory-queries";
 import { badRequest, conflict, notFound, ServiceError } from "../errors";
+import { memoryIdGenerator } from "../ids";
 import type { AgentActivity } from "../metadata/agent-activity";
 import type { ClosedSessions } from "../metadata/closed-sessions";
 import type { Metrics } from "../metrics";
@@ -76,7 +77,17 @@ export interface ChangeOptions {
 export class MemoryService {
   private readonly turns = new ChangeTurns();
 
-  constructor(private readonly options: MemoryServiceOptions) {}
+  /** What new records are made with; its id generator orders this service's ids (see `memoryIdGenerator`). */
+  private readonly normalizing: NormalizeOptions;
+
+  constructor(private readonly options: MemoryServiceOptions) {
+    this.normalizing = {
+      clock: options.clock,
+      memoryId: memoryIdGenerator(),
+      dedupEnabled: options.dedup.enabled,
+      sha256Hex: options.sha256Hex ?? sha256HexSync,
+    };
+  }
 
   /**
    * Normalises and accepts memories for one org; one result per input, in order. A memory naming
@@ -86,8 +97,7 @@ export class MemoryService {
   async create(orgId: string, inputs: MemoryInput[]): Promise<AcceptResult[]> {
     const [closed] = await this.closedSessionsOf(orgId, inputs);
     if (closed !== undefined) throw sessionClosed(closed);
-    const options = this.normalizeOptions();
-    const records = inputs.map((input) => toMemoryRecord(orgId, input, options));
+    const records = inputs.map((input) => toMemoryRecord(orgId, input, this.normalizing));
     const results = await this.options.coordinator.accept(orgId, records);
     if (this.options.metrics) {
       const created = results.filter((result) => result.status === "created").length;
@@ -96,10 +106,6 @@ export class MemoryService {
     // A duplicate is activity too: the agent did write.
     this.options.activity?.record(orgId, new Set(records.map((record) => record.agent_id)));
     return results;
-  }
-
-  private normalizeOptions(): NormalizeOptions {
-    return { clock: this.options.clock, dedupEnabled: this.options.dedup.enabled, sha256Hex: this.options.sha256Hex ?? sha256HexSync };
   }
 
   /**
@@ -113,7 +119,7 @@ export class MemoryService {
    */
   async update(orgId: string, id: string, patch: MemoryPatch, options: ChangeOptions & { check?: (next: MemoryRecord) => void }): Promise<MemoryRecord> {
     return this.changeLatest(orgId, id, options, async (current, readAtMs) => {
-      const next = patchedRecord(current, patch, this.normalizeOptions());
+      const next = patchedRecord(current, patch, this.normalizing);
       options.check?.(next);
       const [closed] = await this.closedSessionsOf(orgId, [next]);
       if (closed !== undefined) throw sessionClosed(closed);

@@ -7,7 +7,7 @@ import { dedupClaim } from "../../core/memory/dedup-key";
 import { ArcMemoryReader } from "../../core/arc/memory-reader";
 import { buildDeleteMemoryWhere } from "../../core/arc/memory-queries";
 import { ArcRequestError } from "../../core/arc/request-error";
-import { uuidv7, uuidv7Millis } from "../../core/ids";
+import { memoryIdGenerator, uuidv7Millis } from "../../core/ids";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { ArcEngine, serveArcEngine, type ServedArcEngine } from "../../node-adapter/arc-engine";
 import { HOSTILE_PIECES, pageArb, recordSet } from "./support/arbitraries";
@@ -137,6 +137,7 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     const sqls: string[] = [];
     const reader = new ArcMemoryReader({ measurement: client.measurement, query: (sql) => (sqls.push(sql), client.query(sql)) });
     const nowMs = T / 1000 + 5_000;
+    const uuidv7 = memoryIdGenerator();
     const stamped = memory(1, { id: uuidv7(nowMs), ingested_at_us: nowMs * 1000 });
     const stepped = memory(2, { id: uuidv7(nowMs), ingested_at_us: nowMs * 1000 - 1_500_000 });
     const imported = memory(3, { id: uuidv7(nowMs), ingested_at_us: T + 3_600_000_000 });
@@ -161,6 +162,7 @@ describe.each(Object.keys(transports) as Array<keyof typeof transports>)("ArcCli
     const sqls: string[] = [];
     const reader = new ArcMemoryReader({ measurement: client.measurement, query: (sql) => (sqls.push(sql), client.query(sql)) });
     const nowMs = T / 1000 + 5_000;
+    const uuidv7 = memoryIdGenerator();
     const updated = memory(1, { id: uuidv7(nowMs), content: "v2", ingested_at_us: (nowMs + 3_600_000) * 1000 });
     const original = memory(2, { id: uuidv7(nowMs), ingested_at_us: nowMs * 1000 });
     await client.write([updated, original]);

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hexString, wordsHex } from "../../core/hex";
-import { uuidv7, uuidv7Millis } from "../../core/ids";
 
 describe("hexString and wordsHex", () => {
   it("writes bytes as Node's hex does, with dashes where asked", () => {
@@ -17,11 +16,5 @@ describe("hexString and wordsHex", () => {
     const words = Uint32Array.of(0x0123abcd, 0xfffffff0);
     expect(wordsHex(words, 16)).toBe("0123abcdfffffff0");
     expect(wordsHex(words, 9)).toBe("0123abcdf");
-  });
-
-  it("lays out UUIDv7 ids as 8-4-4-4-12 with their millisecond time", () => {
-    const id = uuidv7(1_764_086_400_123);
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(uuidv7Millis(id)).toBe(1_764_086_400_123);
   });
 });

@@ -7,9 +7,10 @@ import { applyMergePatch, memoryPatchSchema, patchedRecord } from "../../core/me
 import type { MemoryRecord } from "../../core/memory/schema";
 import { MemoryService } from "../../core/memory/service";
 import { sha256HexSync } from "../../core/crypto/sha256";
+import { memoryIdGenerator } from "../../core/ids";
 
 const clock = new ManualClock(1_800_000_000_000);
-const options = { clock, dedupEnabled: true, sha256Hex: sha256HexSync };
+const options = { clock, memoryId: memoryIdGenerator(), dedupEnabled: true, sha256Hex: sha256HexSync };
 
 const stored = (overrides: Partial<MemoryRecord> = {}): MemoryRecord => ({
   id: "0190f5a2-0000-7000-8000-000000000001",
