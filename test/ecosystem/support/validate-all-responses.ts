@@ -12,7 +12,11 @@ import { OpenApiResponseValidator } from "./openapi-validator";
  * and the document disagree.
  * Set MEMTRACE_OPENAPI_REPORT to a file path to append them there instead of failing.
  */
-const original = globalThis.fetch;
+// The fetch before any wrapping: with `isolate: false` this file runs again before each test file
+// in the same worker, and each run must wrap the original, not the last run's wrapper.
+const UNWRAPPED = Symbol.for("memtrace.test.unvalidatedFetch");
+const holder = globalThis as typeof globalThis & { [UNWRAPPED]?: typeof fetch };
+const original = (holder[UNWRAPPED] ??= globalThis.fetch);
 const validators = new Map<string, Promise<OpenApiResponseValidator | null>>();
 const mismatches: string[] = [];
 
