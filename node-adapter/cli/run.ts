@@ -19,7 +19,8 @@ Usage:
   memtrace mcp [--url U] [--api-key K]  MCP server on stdio for a running Memtrace (MEMTRACE_URL, MEMTRACE_API_KEY)
   memtrace export [--agent A | --session S] [--since T] [--until T] [--out FILE.jsonl|FILE.parquet] [--format jsonl|parquet]
                   [--url U] [--api-key K]
-  memtrace import FILE.jsonl|FILE.parquet [--batch-size N] [--progress auto|always|never] [--url U] [--api-key K]
+  memtrace import FILE.jsonl|FILE.parquet|ARC_FOLDER [--source-org O] [--batch-size N]
+                  [--progress auto|always|never] [--url U] [--api-key K]
   memtrace <mcp|export|import> --help   that command's own options
 
 Options:

@@ -94,7 +94,7 @@ describe("admin commands refuse mistakes instead of doing something else", () =>
       [["key", "create", "--org", "o", "--name", "-x"], 2, "error: Option '--name' argument is ambiguous. Did you forget to specify the option argument for '--name'?"],
       [["org", "list", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace --help`)"],
       [["import", "--no-such"], 2, "error: unknown option '--no-such' (see `memtrace import --help`)"],
-      [["import"], 2, "error: usage: memtrace import <FILE.jsonl|FILE.parquet>"],
+      [["import"], 2, "error: usage: memtrace import <FILE.jsonl|FILE.parquet|ARC_FOLDER>"],
       [["--config", ""], 2, "error: --config needs the path of a memtrace.toml"],
     ];
     for (const [args, code, stderr] of refusals) {
@@ -305,7 +305,7 @@ describe("export and import fail cleanly", () => {
     expect(stored.memories.map((m) => m.content)).toEqual(["before", "after"]);
   });
 
-  it("fails fast on a server that is not there, a folder, and a file that is not Parquet", async () => {
+  it("fails fast on a server that is not there, a folder without Parquet files, and a file that is not Parquet", async () => {
     const dir = scratch();
     const file = join(dir, "one.jsonl");
     writeFileSync(file, `${JSON.stringify({ agent_id: "a", content: "x" })}\n`);
@@ -317,14 +317,14 @@ describe("export and import fail cleanly", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
 
     const folder = await cli(["import", dir, "--url", server.url, "--api-key", "mtk_x"]);
-    expect(folder.stderr).toBe(`error: not a file: ${dir}`);
+    expect(folder.stderr).toBe(`error: no Parquet files under ${dir}`);
 
     const fake = join(dir, "fake.parquet");
     writeFileSync(fake, "not parquet at all");
     const { key } = await server.newOrg("cli-ops-parquet");
     const notParquet = await cli(["import", fake, "--url", server.url, "--api-key", key, "--progress", "never"]);
     expect(notParquet.code).toBe(1);
-    expect(notParquet.stderr).toMatch(/^error: cannot read .*fake\.parquet as a Parquet export of memories: /);
+    expect(notParquet.stderr).toMatch(/^error: cannot read .*fake\.parquet as Parquet files of memories: /);
     expect(notParquet.stderr).not.toMatch(/COPY|SELECT|\n/);
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemtraceClient, type Memory, type MemoryInput } from "memtrace/client";
@@ -164,5 +165,157 @@ describe("memtrace export and import: filters and bad input", () => {
     const missing = io();
     expect(await runCli(["import", join(dir, "nope.jsonl"), "--api-key", source.key], missing.io)).toBe(1);
     expect(missing.err.join("\n")).toContain("no such file");
+  });
+});
+
+/** A row of Arc's memory table as Arc stores it; `id` and `ingested_at` only in this Memtrace's rows. */
+interface ArcRow {
+  time: string;
+  org_id: string;
+  agent_id: string;
+  content: string;
+  session_id?: string;
+  memory_type?: string;
+  event_type?: string;
+  metadata_json?: string;
+  tags_csv?: string;
+  dedup_key?: string;
+  importance?: number;
+  parent_id?: string;
+  id?: string;
+  ingested_at?: number;
+}
+
+const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** One hourly Parquet file of a measurement, as Arc lays them out: `<database>/events/YYYY/MM/DD/HH/<name>.parquet`. */
+async function writeArcFile(database: string, hour: string, rows: ArcRow[], withIds = false): Promise<void> {
+  const folder = join(database, "events", ...hour.split("-"));
+  mkdirSync(folder, { recursive: true });
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const values = rows.map((r) =>
+      [
+        `TIMESTAMPTZ ${sqlText(r.time)}`,
+        ...[r.org_id, r.agent_id, r.session_id ?? "", r.memory_type ?? "episodic", r.event_type ?? "general", r.content, r.metadata_json ?? "{}", r.tags_csv ?? "", r.dedup_key ?? ""].map(sqlText),
+        `${r.importance ?? 0.5}::DOUBLE`,
+        sqlText(r.parent_id ?? ""),
+        ...(withIds ? [sqlText(r.id!), `${r.ingested_at!}::BIGINT`] : []),
+      ].join(", "),
+    );
+    const names = "time, org_id, agent_id, session_id, memory_type, event_type, content, metadata_json, tags_csv, dedup_key, importance, parent_id" + (withIds ? ", id, ingested_at" : "");
+    await connection.run(
+      `COPY (SELECT * FROM (VALUES (${values.join("), (")})) AS t(${names})) TO ${sqlText(join(folder, `${hour}.parquet`))} (FORMAT parquet)`,
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe("memtrace import from Arc's storage", () => {
+  it("imports the original Memtrace's rows from a measurement folder: times, metadata, tags and dedup keys kept; again, all duplicates", async () => {
+    const database = join(dir, "arc-original", "memtrace");
+    await writeArcFile(database, "2026-01-02-03", [
+      { time: "2026-01-02 03:04:05.123456+00", org_id: "org_default", agent_id: "crawler", content: "Crawled https://example.com/pricing", event_type: "page_crawled", tags_csv: "web,pricing", metadata_json: '{"status":200,"path":["a","b"]}', dedup_key: "0123456789abcdef", session_id: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", importance: 0.8 },
+      { time: "2026-01-02 03:10:00+00", org_id: "org_default", agent_id: "crawler", content: "Chose the annual plan because it is cheaper", memory_type: "decision", dedup_key: "fedcba9876543210" },
+    ]);
+    await writeArcFile(database, "2026-01-02-04", [
+      { time: "2026-01-02 04:00:00.5+00", org_id: "org_default", agent_id: "support", content: "Customer prefers email", memory_type: "entity", parent_id: "free-text-parent", dedup_key: "1111222233334444" },
+    ]);
+    const target = await server.newOrg("ie-arc-original");
+    const args = ["import", join(dir, "arc-original", "memtrace", "events"), "--url", server.url, "--api-key", target.key, "--progress", "never"];
+    const first = io();
+    expect(await runCli(args, first.io)).toBe(0);
+    expect(first.err).toContain("imported 3 lines: 3 created, 0 duplicates, 0 invalid");
+
+    const stored = await allMemories(target.key);
+    expect(stored.map((m) => [m.time, m.agent_id, m.content, m.dedup_key])).toEqual([
+      ["2026-01-02T03:04:05.123456Z", "crawler", "Crawled https://example.com/pricing", "0123456789abcdef"],
+      ["2026-01-02T03:10:00Z", "crawler", "Chose the annual plan because it is cheaper", "fedcba9876543210"],
+      ["2026-01-02T04:00:00.5Z", "support", "Customer prefers email", "1111222233334444"],
+    ]);
+    expect(stored[0]).toMatchObject({ event_type: "page_crawled", tags: ["web", "pricing"], metadata: { status: 200, path: ["a", "b"] }, session_id: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", importance: 0.8, org_id: target.orgId });
+    expect(stored[1]).toMatchObject({ memory_type: "decision", importance: 0.5 });
+    expect(stored[1]!.tags ?? []).toEqual([]);
+    expect(stored[1]!.metadata ?? {}).toEqual({});
+    expect(stored[1]!.session_id ?? "").toBe("");
+    expect(stored[2]).toMatchObject({ memory_type: "entity", parent_id: "free-text-parent" });
+
+    const again = io();
+    expect(await runCli(args, again.io)).toBe(0);
+    expect(again.err).toContain("imported 3 lines: 0 created, 3 duplicates, 0 invalid");
+  });
+
+  it("takes one version of each of this Memtrace's rows (the latest, one copy of a redelivered row), with parent links following the new ids", async () => {
+    const database = join(dir, "arc-ours", "db");
+    const parent = "01940000-0000-7000-8000-000000000001";
+    const child = "01940000-0000-7000-8000-000000000002";
+    await writeArcFile(
+      database,
+      "2026-02-01-10",
+      [
+        { id: parent, ingested_at: 1_000, time: "2026-02-01 10:00:00+00", org_id: "org_x", agent_id: "planner", content: "first version" },
+        { id: parent, ingested_at: 2_000, time: "2026-02-01 10:00:00+00", org_id: "org_x", agent_id: "planner", content: "second version" },
+        { id: child, ingested_at: 1_500, time: "2026-02-01 10:05:00+00", org_id: "org_x", agent_id: "planner", content: "follows from it", parent_id: parent },
+        { id: child, ingested_at: 1_500, time: "2026-02-01 10:05:00+00", org_id: "org_x", agent_id: "planner", content: "follows from it", parent_id: parent },
+      ],
+      true,
+    );
+    const target = await server.newOrg("ie-arc-ours");
+    const run = io();
+    expect(await runCli(["import", join(database, "events"), "--url", server.url, "--api-key", target.key, "--progress", "never"], run.io)).toBe(0);
+    expect(run.err).toContain("imported 2 lines: 2 created, 0 duplicates, 0 invalid");
+    const [first, second] = await allMemories(target.key);
+    expect(first!.content).toBe("second version");
+    expect(second!.content).toBe("follows from it");
+    expect(second!.parent_id).toBe(first!.id);
+  });
+
+  it("takes one organization's rows of a shared database, and only when told which", async () => {
+    const database = join(dir, "arc-shared", "db");
+    await writeArcFile(database, "2026-03-01-00", [
+      { time: "2026-03-01 00:00:01+00", org_id: "org_one", agent_id: "a", content: "one's memory" },
+      { time: "2026-03-01 00:00:02+00", org_id: "org_two", agent_id: "a", content: "two's memory" },
+    ]);
+    const folder = join(database, "events");
+    const target = await server.newOrg("ie-arc-shared");
+    const base = ["import", folder, "--url", server.url, "--api-key", target.key, "--progress", "never"];
+
+    const unsaid = io();
+    expect(await runCli(base, unsaid.io)).toBe(1);
+    expect(unsaid.err).toEqual([`error: ${folder} holds the memories of 2 organizations (org_one, org_two): choose one with --source-org`]);
+    const unknown = io();
+    expect(await runCli([...base, "--source-org", "org_three"], unknown.io)).toBe(1);
+    expect(unknown.err).toEqual([`error: no rows of org_three in ${folder} (its organizations: org_one, org_two)`]);
+    expect(await allMemories(target.key)).toEqual([]);
+
+    expect(await runCli([...base, "--source-org", "org_two"], io().io)).toBe(0);
+    expect((await allMemories(target.key)).map((m) => m.content)).toEqual(["two's memory"]);
+  });
+
+  it("refuses --source-org for a JSONL file, a memtrace export in Parquet, and rows without org_id", async () => {
+    const jsonl = join(dir, "one-org.jsonl");
+    writeFileSync(jsonl, `${JSON.stringify({ agent_id: "a", content: "x" })}\n`);
+    const onJsonl = io();
+    expect(await runCli(["import", jsonl, "--url", server.url, "--api-key", source.key, "--source-org", "org_x"], onJsonl.io)).toBe(1);
+    expect(onJsonl.err).toEqual(["error: --source-org is for Arc's Parquet rows, not a JSONL file"]);
+
+    const parquet = join(dir, "export-for-source-org.parquet");
+    expect(await runCli(["export", "--url", server.url, "--api-key", source.key, "--out", parquet], io().io)).toBe(0);
+    const onExport = io();
+    expect(await runCli(["import", parquet, "--url", server.url, "--api-key", source.key, "--source-org", "org_x"], onExport.io)).toBe(1);
+    expect(onExport.err).toEqual(["error: --source-org is for Arc's rows; a `memtrace export` file is one organization's already"]);
+
+    const orgless = join(dir, "orgless.parquet");
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    await connection.run(`COPY (SELECT TIMESTAMPTZ '2026-03-01 00:00:00+00' AS time, 'a' AS agent_id, 'x' AS content) TO ${sqlText(orgless)} (FORMAT parquet)`);
+    connection.closeSync();
+    instance.closeSync();
+    const noOrgs = io();
+    expect(await runCli(["import", orgless, "--url", server.url, "--api-key", source.key, "--source-org", "org_x"], noOrgs.io)).toBe(1);
+    expect(noOrgs.err).toEqual([`error: ${orgless} has no org_id column to pick org_x's rows by`]);
   });
 });

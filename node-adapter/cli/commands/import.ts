@@ -9,16 +9,20 @@ import { CliError, type CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
 import { MAX_ATTEMPTS, MemoryImporter, type ImportStats } from "./importer";
 
-export const IMPORT_USAGE = `memtrace import <FILE.jsonl|FILE.parquet> [--batch-size N] [--progress auto|always|never]
-                [--url URL] [--api-key KEY]
+export const IMPORT_USAGE = `memtrace import <FILE.jsonl|FILE.parquet|ARC_FOLDER> [--source-org ORG_ID] [--batch-size N]
+                [--progress auto|always|never] [--url URL] [--api-key KEY]
 
-Loads memories (one JSON object per line, as \`memtrace export\` writes them) into the key's
-organization through the batch API: event times kept, duplicates skipped, a progress bar on stderr.`;
+Loads memories (one JSON object per line, as \`memtrace export\` writes them, or its Parquet) into
+the key's organization through the batch API: event times kept, duplicates skipped, a progress
+bar on stderr. ARC_FOLDER is a measurement's folder in Arc's storage (<database>/events), whose
+Parquet files hold the memory rows the original Memtrace (or this one) wrote; --source-org picks
+one organization's rows when the database holds several.`;
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
   "batch-size": { type: "string" },
   progress: { type: "string" },
+  "source-org": { type: "string" },
 } as const;
 
 async function countLines(path: string): Promise<number> {
@@ -57,7 +61,10 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError(`usage: ${IMPORT_USAGE.split("\n")[0]}`);
   if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
-  if (!statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
+  const folder = statSync(file).isDirectory();
+  if (!folder && !statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
+  const sourceOrg = values["source-org"];
+  if (sourceOrg !== undefined && !folder && !file.endsWith(".parquet")) throw new CliError("--source-org is for Arc's Parquet rows, not a JSONL file");
   const batchSize = Number(values["batch-size"] ?? 500);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new CliError("--batch-size must be between 1 and 1000");
   const mode = values.progress ?? "auto";
@@ -68,13 +75,14 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     if (error instanceof MemtraceApiError && error.status === 0) throw new CliError(`cannot reach ${url}: ${error.message}`);
   });
 
-  const staging = file.endsWith(".parquet") ? mkdtempSync(join(tmpdir(), "memtrace-import-")) : undefined;
+  const staging = folder || file.endsWith(".parquet") ? mkdtempSync(join(tmpdir(), "memtrace-import-")) : undefined;
   try {
     const jsonl = staging ? join(staging, "memories.jsonl") : file;
     if (staging) {
-      await (await import("./parquet")).parquetToJsonl(file, jsonl).catch((error: Error) => {
-        // DuckDB's first line says what is wrong; the rest is our COPY statement.
-        throw new CliError(`cannot read ${file} as a Parquet export of memories: ${error.message.split("\n")[0]}`);
+      await (await import("./parquet")).parquetToJsonl({ path: file, folder, sourceOrg }, jsonl).catch((error: Error) => {
+        if (error instanceof CliError) throw error;
+        // DuckDB's first line says what is wrong; the rest is our statement.
+        throw new CliError(`cannot read ${file} as Parquet files of memories: ${error.message.split("\n")[0]}`);
       });
     }
     const bar = progressBar(mode, await countLines(jsonl));

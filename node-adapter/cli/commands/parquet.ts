@@ -1,4 +1,5 @@
 import { DuckDBInstance } from "@duckdb/node-api";
+import { CliError } from "../types";
 
 /** SQL string literal (paths are the only values spliced into these statements). */
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -23,14 +24,20 @@ const COLUMNS = {
 
 const ISO_US = "'%Y-%m-%dT%H:%M:%S.%fZ'";
 
-async function withDuckdb<T>(run: (sql: (statement: string) => Promise<void>) => Promise<T>): Promise<T> {
+/** Runs statements (`sql`) and queries (`rows`) on a DuckDB of its own, in memory, in UTC. */
+async function withDuckdb<T>(
+  run: (sql: (statement: string) => Promise<void>, rows: (query: string) => Promise<unknown[][]>) => Promise<T>,
+): Promise<T> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    return await run(async (statement) => {
-      await connection.run(statement);
-    });
+    return await run(
+      async (statement) => {
+        await connection.run(statement);
+      },
+      async (query) => (await connection.runAndReadAll(query)).getRows() as unknown[][],
+    );
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -53,12 +60,70 @@ export function jsonlToParquet(jsonlPath: string, parquetPath: string): Promise<
   );
 }
 
-/** A Parquet export back to JSONL lines the importer reads (times as ISO 8601 with µs). */
-export function parquetToJsonl(parquetPath: string, jsonlPath: string): Promise<void> {
-  const select = Object.keys(COLUMNS)
-    .map((name) => (COLUMNS[name as keyof typeof COLUMNS] === "TIMESTAMPTZ" ? `strftime(${name}, ${ISO_US}) AS ${name}` : name))
-    .join(", ");
-  return withDuckdb((sql) =>
-    sql(`COPY (SELECT ${select} FROM read_parquet(${literal(parquetPath)}) ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`),
-  );
+/** Where memories in Parquet are read from: one file, or every file under a folder. */
+export interface ParquetSource {
+  path: string;
+  folder: boolean;
+  /** With rows of Arc's memory table: the organization whose rows to take. */
+  sourceOrg?: string | undefined;
+}
+
+/**
+ * The columns of Arc's memory table (DESIGN.md; the original Memtrace wrote the same but `id` and
+ * `ingested_at`) as the fields of an exported memory: metadata and tags from their text forms,
+ * and what a table lacks as null.
+ */
+function arcRowFields(present: ReadonlySet<string>): string {
+  const column = (name: string, expression = name) => (present.has(name) ? expression : "NULL");
+  return [
+    `strftime(time, ${ISO_US}) AS time`,
+    `${column("id")} AS id`,
+    ...["agent_id", "session_id", "memory_type", "event_type", "content", "dedup_key", "importance", "parent_id"].map((name) => `${column(name)} AS ${name}`),
+    // The original wrote `{}` for no metadata; text that is not JSON cannot be metadata.
+    `${column("metadata_json", "CASE WHEN json_valid(metadata_json) AND metadata_json NOT IN ('', '{}') THEN json(metadata_json) END")} AS metadata`,
+    `${column("tags_csv", "CASE WHEN tags_csv <> '' THEN string_split(tags_csv, ',') END")} AS tags`,
+  ].join(", ");
+}
+
+/**
+ * Memories in Parquet → JSONL lines the importer reads (times as ISO 8601 with µs), oldest
+ * first. Two shapes are read: a `memtrace export` file, and the rows of Arc's memory table as
+ * Arc stores them (a measurement's folder of hourly files, from this Memtrace or the original).
+ * Arc's rows are taken for one organization only, since several can share a database, and
+ * once per memory: the latest version, one copy of a redelivered row.
+ */
+export function parquetToJsonl(source: ParquetSource, jsonlPath: string): Promise<void> {
+  const files = source.folder ? `${source.path.replace(/\/+$/, "")}/**/*.parquet` : source.path;
+  const from = `read_parquet(${literal(files)}, union_by_name = true)`;
+  return withDuckdb(async (sql, rows) => {
+    if (source.folder && Number((await rows(`SELECT count(*) FROM glob(${literal(files)})`))[0]?.[0] ?? 0) === 0) {
+      throw new CliError(`no Parquet files under ${source.path}`);
+    }
+    const present = new Set((await rows(`DESCRIBE SELECT * FROM ${from}`)).map((row) => String(row[0]).toLowerCase()));
+    if (!present.has("content") || !present.has("time")) throw new CliError(`${source.path} holds no memories: it has no \`time\` and \`content\` columns`);
+    if (present.has("metadata") || present.has("tags")) {
+      if (source.sourceOrg !== undefined) throw new CliError("--source-org is for Arc's rows; a `memtrace export` file is one organization's already");
+      const select = Object.keys(COLUMNS)
+        .map((name) => (COLUMNS[name as keyof typeof COLUMNS] === "TIMESTAMPTZ" ? `strftime(${name}, ${ISO_US}) AS ${name}` : name))
+        .join(", ");
+      return sql(`COPY (SELECT ${select} FROM ${from} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`);
+    }
+    if (!present.has("org_id") && source.sourceOrg !== undefined) throw new CliError(`${source.path} has no org_id column to pick ${source.sourceOrg}'s rows by`);
+    const org = present.has("org_id") ? await chosenOrg(source, from, rows) : undefined;
+    const where = org === undefined ? "" : `WHERE org_id = ${literal(org)}`;
+    // A memory id has one row per version and per redelivery; rows without one (the original's) are each a memory.
+    const latest = present.has("id") ? `QUALIFY id IS NULL OR row_number() OVER (PARTITION BY id ORDER BY ${present.has("ingested_at") ? "ingested_at DESC" : "time DESC"}) = 1` : "";
+    await sql(`COPY (SELECT ${arcRowFields(present)} FROM ${from} ${where} ${latest} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`);
+  });
+}
+
+/** The organization whose rows an import of Arc's rows takes: the one there, or the one asked for among several. */
+async function chosenOrg(source: ParquetSource, from: string, rows: (query: string) => Promise<unknown[][]>): Promise<string | undefined> {
+  const orgs = (await rows(`SELECT DISTINCT org_id FROM ${from} WHERE org_id IS NOT NULL ORDER BY org_id`)).map((row) => String(row[0]));
+  if (source.sourceOrg !== undefined) {
+    if (!orgs.includes(source.sourceOrg)) throw new CliError(`no rows of ${source.sourceOrg} in ${source.path} (its organizations: ${orgs.join(", ") || "none"})`);
+    return source.sourceOrg;
+  }
+  if (orgs.length > 1) throw new CliError(`${source.path} holds the memories of ${orgs.length} organizations (${orgs.join(", ")}): choose one with --source-org`);
+  return orgs[0];
 }
