@@ -124,7 +124,8 @@ async function refuseForeignSchema(sql: SqlExecutor): Promise<void> {
   if (found.size === 0 || found.has("schema_migrations")) return;
   throw new Error(
     `the metadata database holds tables (${[...found].sort().join(", ")}) that Memtrace's migrations did not make, ` +
-      "maybe the original Go Memtrace's: move it aside or set auth.db_path (MEMTRACE_AUTH_DB_PATH) to another file",
+      "maybe the original Go Memtrace's: move it aside or set auth.db_path (MEMTRACE_AUTH_DB_PATH) to another file, " +
+      "then copy the original's with `memtrace migrate <its file>`",
   );
 }
 

@@ -31,6 +31,7 @@ interface Shape {
 /** What each local command and subcommand takes, checked before any database is opened. */
 const COMMANDS = {
   serve: { "": { usage: "" } },
+  migrate: { "": { arg: "original_db", usage: "<the original's memtrace.db>" } },
   keygen: { master: { usage: "master" } },
   org: {
     create: { arg: "name", usage: "create <name>" },
@@ -83,7 +84,8 @@ export function resolveLocalCommand(positionals: string[], flags: Record<string,
   if (!isLocalCommand(command)) throw new UsageError(`unknown command '${command}'`);
   const shapes: Record<string, Shape> = COMMANDS[command];
   const usage = (shape: Shape) => `usage: memtrace ${command}${shape.usage ? ` ${shape.usage}` : ""}`;
-  const [sub, args] = command === "serve" ? ["", rest] : [rest[0] ?? "", rest.slice(1)];
+  // A command without subcommands (serve, migrate) takes its arguments straight after its name.
+  const [sub, args] = Object.hasOwn(shapes, "") ? ["", rest] : [rest[0] ?? "", rest.slice(1)];
   const shape = Object.hasOwn(shapes, sub) ? shapes[sub] : undefined;
   if (!shape) throw new UsageError(`usage: memtrace ${command} ${Object.values(shapes).map((s) => s.usage).join(" | ")}`);
   const name = sub ? `${command} ${sub}` : command;

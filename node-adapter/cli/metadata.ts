@@ -1,24 +1,28 @@
 import { systemClock } from "../../core/clock";
 import type { Settings } from "../../core/config/schema";
 import { SqlMetadataStore } from "../../core/metadata/store";
+import type { SqlExecutor } from "../../core/sql/executor";
 import { makeLocalFolders, metadataDbUrl } from "../config/load";
 import { LibsqlExecutor } from "../sql/libsql-executor";
 
-/** What a command does with the metadata store, once everything it could check without it passed. */
-export type StoreWork = (store: SqlMetadataStore) => Promise<void>;
+/**
+ * What a command does with the metadata store, once everything it could check without it passed;
+ * `sql` is the store's own connection, for what no store method does (copying another database).
+ */
+export type StoreWork = (store: SqlMetadataStore, sql: SqlExecutor) => Promise<void>;
 
 /** Opens (and migrates) the metadata store the settings point at, runs `work` on it, and closes it. */
 export async function withMetadataStore(settings: Settings, work: StoreWork): Promise<void> {
-  const { store, close } = await openMetadataStore(settings);
+  const { store, sql, close } = await openMetadataStore(settings);
   try {
-    await work(store);
+    await work(store, sql);
   } finally {
     await close();
   }
 }
 
 /** Opens (and migrates) the metadata store the settings point at; the caller closes it. */
-async function openMetadataStore(settings: Settings): Promise<{ store: SqlMetadataStore; close(): Promise<void> }> {
+async function openMetadataStore(settings: Settings): Promise<{ store: SqlMetadataStore; sql: SqlExecutor; close(): Promise<void> }> {
   makeLocalFolders(settings);
   const sql = await LibsqlExecutor.open({
     url: metadataDbUrl(settings),
@@ -26,5 +30,5 @@ async function openMetadataStore(settings: Settings): Promise<{ store: SqlMetada
   });
   const store = new SqlMetadataStore({ sql, clock: systemClock });
   await store.migrate();
-  return { store, close: () => sql.close() };
+  return { store, sql, close: () => sql.close() };
 }

@@ -11,6 +11,7 @@ const USAGE = `memtrace — memory layer for AI agents
 Usage:
   memtrace [serve]                      run the server (embedded Arc engine unless Arc is configured)
   memtrace keygen master                print a fresh master key (base64, 32 bytes)
+  memtrace migrate <memtrace.db>        copy the original Go Memtrace's orgs, API keys, agents and sessions
   memtrace org create <name> | list | delete <org_id>
   memtrace org add-arc <org_id> --url U --database D [--api-key K] [--measurement M]
   memtrace org show-arc <org_id> | remove-arc <org_id>
@@ -101,6 +102,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case "key":
         await (await import("./commands/key")).keyCommand(call, settings, io);
+        return 0;
+      case "migrate":
+        await (await import("./commands/migrate")).migrateCommand(call, settings, io);
         return 0;
     }
   } catch (error) {

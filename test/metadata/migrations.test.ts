@@ -42,7 +42,7 @@ describe("metadata migrations", () => {
       const tables = async () => (await original.execute("SELECT name FROM sqlite_master ORDER BY name")).rows.map((r) => r.name);
       const before = await tables();
       await expect(runMigrations(original, h.clock)).rejects.toThrow(
-        /^the metadata database holds tables \(api_keys, organizations\) that Memtrace's migrations did not make, maybe the original Go Memtrace's: move it aside or set auth\.db_path/,
+        /^the metadata database holds tables \(api_keys, organizations\) that Memtrace's migrations did not make, maybe the original Go Memtrace's: move it aside or set auth\.db_path .*, then copy the original's with `memtrace migrate <its file>`$/,
       );
       expect(await tables()).toEqual(before);
     } finally {
