@@ -25,24 +25,29 @@ export function isoFromOriginalTime(value: string): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
-const time = (table: string) =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const iso = typeof value === "number" ? new Date(value * 1000).toISOString() : isoFromOriginalTime(value);
-    if (iso === undefined) ctx.addIssue({ code: "custom", message: `${table}: a time this cannot read: ${JSON.stringify(value)}` });
-    return iso ?? "";
-  });
-const optionalTime = (table: string) => z.union([time(table), z.null()]).optional().transform((value) => value ?? null);
+/** Unix seconds, as a driver may store a time. */
+const isoFromSeconds = (seconds: number): string | undefined => {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+};
+
+const time = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const iso = typeof value === "number" ? isoFromSeconds(value) : isoFromOriginalTime(value);
+  if (iso === undefined) ctx.addIssue({ code: "custom", message: `a time this cannot read: ${JSON.stringify(value)}` });
+  return iso ?? "";
+});
+const optionalTime = z.union([time, z.null()]).optional().transform((value) => value ?? null);
 const json = z.string().nullish().transform((value) => (value && value.trim() ? value : "{}"));
 
-const orgRow = z.object({ id: z.string(), name: z.string(), created_at: time("organizations"), settings_json: json });
+const orgRow = z.object({ id: z.string(), name: z.string(), created_at: time, settings_json: json });
 const keyRow = z.object({
   key_hash: z.string(),
   key_prefix: z.string(),
   name: z.string(),
   org_id: z.string(),
   permissions: z.string().nullish().transform((value) => value || "read,write"),
-  created_at: time("api_keys"),
-  expires_at: optionalTime("api_keys"),
+  created_at: time,
+  expires_at: optionalTime,
   enabled: z.union([z.number(), z.bigint()]).nullish().transform((value) => (value === 0 || value === 0n ? 0 : 1)),
 });
 const agentRow = z.object({
@@ -51,8 +56,8 @@ const agentRow = z.object({
   name: z.string(),
   description: z.string().nullish().transform((value) => value ?? null),
   config_json: json,
-  created_at: time("agents"),
-  last_active_at: optionalTime("agents"),
+  created_at: time,
+  last_active_at: optionalTime,
 });
 const sessionRow = z.object({
   id: z.string(),
@@ -61,9 +66,9 @@ const sessionRow = z.object({
   // Only `closed` closes a session here (a CHECK allows `active` and `closed`).
   status: z.string().nullish().transform((value) => (value === "closed" ? "closed" : "active")),
   metadata_json: json,
-  created_at: time("sessions"),
-  updated_at: time("sessions"),
-  closed_at: optionalTime("sessions"),
+  created_at: time,
+  updated_at: time,
+  closed_at: optionalTime,
 });
 const arcRow = z.object({ org_id: z.string(), url: z.string(), database: z.string(), measurement: z.string().nullish() });
 

@@ -145,7 +145,7 @@ describe("memtrace migrate", () => {
     }
   });
 
-  it("refuses, changing nothing, a second copy, this Memtrace's own database, and a file that is not SQLite", async () => {
+  it("refuses, changing nothing, a second copy, this Memtrace's own database, a time it cannot read, and a file that is not SQLite", async () => {
     const again = io();
     expect(await runCli(["migrate", original], again.io(env))).toBe(1);
     expect(again.err).toEqual([
@@ -159,6 +159,18 @@ describe("memtrace migrate", () => {
     const fresh = { ...env, MEMTRACE_DATA_DIR: join(dir, "other") };
     expect(await runCli(["migrate", join(env.MEMTRACE_DATA_DIR!, "memtrace.db")], ours.io(fresh))).toBe(1);
     expect(ours.err[0]).toMatch(/this is a database of this Memtrace, not the original Go Memtrace's$/);
+
+    const badTime = join(dir, "bad-time.db");
+    await writeOriginalDb(badTime, { admin: generateApiKey(), acme: generateApiKey(), disabled: generateApiKey() });
+    const db = createClient({ url: `file:${badTime}` });
+    await db.execute("UPDATE agents SET created_at = 'last tuesday' WHERE name = 'planner'");
+    db.close();
+    const unreadable = io();
+    expect(await runCli(["migrate", badTime], unreadable.io(fresh))).toBe(1);
+    expect(unreadable.err).toEqual([`error: ${badTime}: cannot read a row of agents: a time this cannot read: "last tuesday"`]);
+    const nothing = io();
+    expect(await runCli(["org", "list"], nothing.io(fresh))).toBe(0);
+    expect(nothing.out.join("\n")).not.toContain(ACME);
 
     const text = join(dir, "notes.txt");
     writeFileSync(text, "not a database");
