@@ -22,6 +22,7 @@ Usage:
                   [--url U] [--api-key K]
   memtrace import FILE.jsonl|FILE.parquet|ARC_FOLDER [--source-org O] [--batch-size N]
                   [--progress auto|always|never] [--url U] [--api-key K]
+  memtrace import --from-arc ARC_URL --arc-database D [--arc-api-key K] [--source-org O] [...]
   memtrace <mcp|export|import> --help   that command's own options
 
 Options:

@@ -107,8 +107,9 @@ describe("memtrace migrate", () => {
     expect(said).toContain("Copied from the original Memtrace: 2 organizations, 3 API keys");
     expect(said).toContain("2 agents, 2 sessions");
     expect(said).toContain("Left out 1 sessions whose agent belongs to another organization: sess_ffffffffffffffffffffffff");
-    expect(said).toContain(`${ACME}: memtrace import <arc data>/acme_memories/events --source-org ${ACME}`);
-    expect(said).toContain("(was http://arc.internal:8000)");
+    expect(said).toContain(
+      `${ACME}: memtrace import --from-arc http://arc.internal:8000 --arc-database acme_memories --arc-measurement events --arc-api-key <its Arc key> --source-org ${ACME} --api-key <a key of ${ACME}>`,
+    );
 
     const listed = io();
     expect(await runCli(["org", "list"], listed.io(env))).toBe(0);

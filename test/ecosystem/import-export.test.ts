@@ -1,10 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { encode } from "@msgpack/msgpack";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemtraceClient, type Memory, type MemoryInput } from "memtrace/client";
 import { runCli } from "../../node-adapter/cli/run";
 import { runCliProcess } from "../support/child";
+import { ArcSocket } from "../support/arc-socket";
+import { ArcClient } from "../../core/arc/client";
+import { fetchArcRows } from "../../node-adapter/cli/commands/arc-rows";
 import { startTestServer, tempDir, type TestServer } from "../support/harness";
 
 let server: TestServer;
@@ -317,5 +321,109 @@ describe("memtrace import from Arc's storage", () => {
     const noOrgs = io();
     expect(await runCli(["import", orgless, "--url", server.url, "--api-key", source.key, "--source-org", "org_x"], noOrgs.io)).toBe(1);
     expect(noOrgs.err).toEqual([`error: ${orgless} has no org_id column to pick org_x's rows by`]);
+  });
+});
+
+describe("memtrace import from a running Arc", () => {
+  let arc: ArcSocket;
+  const ARC_TOKEN = "arc-admin-token";
+  const T0 = Date.UTC(2026, 3, 1) * 1000;
+
+  /** The original's rows as it sent them: columnar msgpack, no id, times in µs. */
+  type OriginalRow = { org: string; us: number; content: string; tags?: string; metadata?: string };
+  async function writeOriginalRows(database: string, rows: OriginalRow[]) {
+    const column = (pick: (r: OriginalRow) => unknown) => rows.map(pick);
+    const body = encode({
+      m: "events",
+      columns: {
+        time: column((r) => r.us),
+        org_id: column((r) => r.org),
+        agent_id: column(() => "legacy-agent"),
+        session_id: column(() => ""),
+        memory_type: column(() => "episodic"),
+        event_type: column(() => "general"),
+        content: column((r) => r.content),
+        metadata_json: column((r) => r.metadata ?? "{}"),
+        tags_csv: column((r) => r.tags ?? ""),
+        dedup_key: column((r) => `key-${r.content}`),
+        importance: column(() => 0.25),
+        parent_id: column(() => ""),
+      },
+    });
+    const res = await fetch(`${arc.url}/api/v1/write/msgpack`, {
+      method: "POST",
+      headers: { "content-type": "application/msgpack", "x-arc-database": database, authorization: `Bearer ${ARC_TOKEN}` },
+      body,
+    });
+    expect(res.status).toBe(204);
+  }
+
+  beforeAll(async () => {
+    arc = await ArcSocket.start({ token: ARC_TOKEN });
+    // Five rows share one microsecond, as a batch the original stamped at once would.
+    const rows: OriginalRow[] = Array.from({ length: 23 }, (_, i) => ({ org: "org_one", us: T0 + (i < 5 ? 0 : i * 1_000_003), content: `legacy ${String(i).padStart(2, "0")}` }));
+    rows[7] = { ...rows[7]!, tags: "web,old", metadata: '{"source":"go"}' };
+    await writeOriginalRows("legacy", [...rows, { org: "org_two", us: T0 + 5, content: "another org's" }]);
+    await new ArcClient({ fetch, baseUrl: arc.url, database: "legacy", measurement: "events", token: ARC_TOKEN }).flushBuffers();
+  });
+  afterAll(async () => {
+    await arc?.close();
+  });
+
+  it("fetches every row of one organization once, window by window, however many share a time", async () => {
+    const client = new ArcClient({ fetch, baseUrl: arc.url, database: "legacy", measurement: "events", token: ARC_TOKEN });
+    const pages: number[] = [];
+    const query = client.query.bind(client);
+    client.query = async (sql) => {
+      const result = await query(sql);
+      if (sql.startsWith("SELECT * ") && sql.includes("time >= ")) pages.push(result.rows.length);
+      return result;
+    };
+    const rowsPath = join(dir, "arc-rows.jsonl");
+    const columns = await fetchArcRows(client, "org_one", rowsPath, 4);
+    // Windows of at most 4 rows, but for the five that share one microsecond, fetched together.
+    expect(pages.length).toBeGreaterThanOrEqual(6);
+    expect(pages.filter((n) => n > 4)).toEqual([5]);
+    expect(columns).toEqual(expect.arrayContaining(["time", "org_id", "content", "metadata_json", "tags_csv"]));
+    const fetched = readFileSync(rowsPath, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as { content: string; org_id: string });
+    expect(fetched.map((row) => row.content).sort()).toEqual(Array.from({ length: 23 }, (_, i) => `legacy ${String(i).padStart(2, "0")}`));
+    expect(fetched.every((row) => row.org_id === "org_one")).toBe(true);
+  });
+
+  it("imports them into the key's organization through the API, and refuses a database of several orgs unless told which", async () => {
+    const target = await server.newOrg("ie-from-arc");
+    const base = ["import", "--from-arc", arc.url, "--arc-database", "legacy", "--arc-api-key", ARC_TOKEN, "--url", server.url, "--api-key", target.key, "--progress", "never"];
+    const unsaid = io();
+    expect(await runCli(base, unsaid.io)).toBe(1);
+    expect(unsaid.err).toEqual([`error: legacy/events at ${arc.url} holds the memories of 2 organizations (org_one, org_two): choose one with --source-org`]);
+
+    const run = io();
+    expect(await runCli([...base, "--source-org", "org_one"], run.io)).toBe(0);
+    expect(run.err).toContain("imported 23 lines: 23 created, 0 duplicates, 0 invalid");
+    const stored = await allMemories(target.key);
+    expect(stored).toHaveLength(23);
+    expect(stored[0]!.time).toBe("2026-04-01T00:00:00Z");
+    expect(stored.find((m) => m.content === "legacy 07")).toMatchObject({ tags: ["web", "old"], metadata: { source: "go" }, dedup_key: "key-legacy 07", importance: 0.25 });
+
+    const wrongToken = io();
+    expect(await runCli([...base.slice(0, 6), "not-the-token", ...base.slice(7), "--source-org", "org_one"], wrongToken.io)).toBe(1);
+    expect(wrongToken.err[0]).toMatch(new RegExp(`^error: cannot read memories from ${arc.url.replaceAll(".", "\\.")} \\(legacy/events\\): .*401`));
+  });
+
+  it("checks its Arc options before reading anything", async () => {
+    const cases: Array<[string[], string]> = [
+      [["--from-arc", "ftp://arc", "--arc-database", "legacy"], "error: --from-arc must be an http(s) URL, got 'ftp://arc'"],
+      [["--from-arc", arc.url], "error: --arc-database is required with --from-arc"],
+      [["--from-arc", arc.url, "--arc-database", "no such db"], "error: --arc-database is not a database name Arc takes: 'no such db'"],
+      [[join(dir, "org.jsonl"), "--arc-database", "legacy"], "error: --arc-database goes with --from-arc"],
+    ];
+    for (const [args, message] of cases) {
+      const run = io();
+      expect(await runCli(["import", ...args, "--url", server.url, "--api-key", source.key], run.io), args.join(" ")).toBe(1);
+      expect(run.err).toEqual([message]);
+    }
+    const both = io();
+    expect(await runCli(["import", "file.jsonl", "--from-arc", arc.url, "--arc-database", "legacy", "--api-key", source.key], both.io)).toBe(2);
+    expect(both.err[0]).toMatch(/^error: --from-arc reads from Arc: give no file as well/);
   });
 });

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Presets, SingleBar } from "cli-progress";
 import { MemtraceApiError } from "../../../client/http";
+import { ArcClient } from "../../../core/arc/client";
+import { ArcRequestError } from "../../../core/arc/request-error";
+import { isValidDatabase, isValidMeasurement } from "../../../core/arc/sql-names";
 import { parseOptions, UsageError } from "../options";
 import { CliError, type CliIo } from "../types";
 import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
@@ -11,19 +14,80 @@ import { MAX_ATTEMPTS, MemoryImporter, type ImportStats } from "./importer";
 
 export const IMPORT_USAGE = `memtrace import <FILE.jsonl|FILE.parquet|ARC_FOLDER> [--source-org ORG_ID] [--batch-size N]
                 [--progress auto|always|never] [--url URL] [--api-key KEY]
+memtrace import --from-arc ARC_URL --arc-database DB [--arc-api-key KEY] [--arc-measurement M]
+                [--source-org ORG_ID] [...]
 
 Loads memories (one JSON object per line, as \`memtrace export\` writes them, or its Parquet) into
 the key's organization through the batch API: event times kept, duplicates skipped, a progress
 bar on stderr. ARC_FOLDER is a measurement's folder in Arc's storage (<database>/events), whose
-Parquet files hold the memory rows the original Memtrace (or this one) wrote; --source-org picks
-one organization's rows when the database holds several.`;
+Parquet files hold the memory rows the original Memtrace (or this one) wrote; --from-arc reads
+the same rows from a running Arc over its query API instead. --source-org picks one
+organization's rows when the database holds several.`;
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
   "batch-size": { type: "string" },
   progress: { type: "string" },
   "source-org": { type: "string" },
+  "from-arc": { type: "string" },
+  "arc-database": { type: "string" },
+  "arc-api-key": { type: "string" },
+  "arc-measurement": { type: "string" },
 } as const;
+
+type ImportFlags = ReturnType<typeof parseOptions<typeof OPTIONS>>["values"];
+
+/** Where the memories come from: a file as it is, or what must first become one (Parquet, Arc's rows). */
+type Source = { kind: "jsonl"; file: string } | { kind: "parquet"; file: string; folder: boolean } | { kind: "arc"; client: ArcClient; label: string };
+
+/** The source the command line names, checked before anything is read or sent. */
+function sourceOf(positionals: string[], values: ImportFlags): Source {
+  const arcFlags = (["arc-database", "arc-api-key", "arc-measurement"] as const).filter((flag) => values[flag] !== undefined);
+  if (values["from-arc"] !== undefined) {
+    if (positionals.length > 0) throw new UsageError(`--from-arc reads from Arc: give no file as well (usage: ${IMPORT_USAGE.split("\n")[2]})`);
+    const url = values["from-arc"].replace(/\/+$/, "");
+    if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`--from-arc must be an http(s) URL, got '${url}'`);
+    const database = values["arc-database"];
+    if (!database) throw new CliError("--arc-database is required with --from-arc");
+    const measurement = values["arc-measurement"] ?? "events";
+    if (!isValidDatabase(database)) throw new CliError(`--arc-database is not a database name Arc takes: '${database}'`);
+    if (!isValidMeasurement(measurement)) throw new CliError(`--arc-measurement is not a measurement name Arc takes: '${measurement}'`);
+    const token = values["arc-api-key"];
+    const client = new ArcClient({ fetch: globalThis.fetch, baseUrl: url, database, measurement, ...(token ? { token } : {}) });
+    return { kind: "arc", client, label: `${url} (${database}/${measurement})` };
+  }
+  if (arcFlags.length > 0) throw new CliError(`--${arcFlags[0]} goes with --from-arc`);
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw new UsageError(`usage: ${IMPORT_USAGE.split("\n")[0]}`);
+  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  const folder = statSync(file).isDirectory();
+  if (!folder && !statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
+  if (folder || file.endsWith(".parquet")) return { kind: "parquet", file, folder };
+  if (values["source-org"] !== undefined) throw new CliError("--source-org is for Arc's Parquet rows, not a JSONL file");
+  return { kind: "jsonl", file };
+}
+
+/** The source as a JSONL file the importer reads, made in `staging` unless it is one already. */
+async function jsonlOf(source: Source, sourceOrg: string | undefined, staging: string): Promise<string> {
+  if (source.kind === "jsonl") return source.file;
+  const jsonl = join(staging, "memories.jsonl");
+  const convert = await import("./parquet");
+  if (source.kind === "parquet") {
+    await convert.parquetToJsonl({ path: source.file, folder: source.folder, sourceOrg }, jsonl).catch((error: Error) => {
+      if (error instanceof CliError) throw error;
+      // DuckDB's first line says what is wrong; the rest is our statement.
+      throw new CliError(`cannot read ${source.file} as Parquet files of memories: ${error.message.split("\n")[0]}`);
+    });
+    return jsonl;
+  }
+  const rows = join(staging, "arc-rows.jsonl");
+  const columns = await (await import("./arc-rows")).fetchArcRows(source.client, sourceOrg, rows).catch((error: unknown) => {
+    if (error instanceof ArcRequestError) throw new CliError(`cannot read memories from ${source.label}: ${error.message}`);
+    throw error;
+  });
+  await convert.arcRowsToJsonl(rows, columns, jsonl);
+  return jsonl;
+}
 
 async function countLines(path: string): Promise<number> {
   let lines = 0;
@@ -51,20 +115,14 @@ function progressBar(mode: string, total: number) {
   };
 }
 
-/** `memtrace import`: JSONL (or a Parquet export) into the key's organization; exit 1 if any line was refused. */
+/** `memtrace import`: JSONL, Parquet or Arc's rows into the key's organization; exit 1 if any line was refused. */
 export async function importCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(argv, OPTIONS, { allowPositionals: true });
   if (values.help) {
     io.out(IMPORT_USAGE);
     return 0;
   }
-  const [file] = positionals;
-  if (!file || positionals.length > 1) throw new UsageError(`usage: ${IMPORT_USAGE.split("\n")[0]}`);
-  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
-  const folder = statSync(file).isDirectory();
-  if (!folder && !statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
-  const sourceOrg = values["source-org"];
-  if (sourceOrg !== undefined && !folder && !file.endsWith(".parquet")) throw new CliError("--source-org is for Arc's Parquet rows, not a JSONL file");
+  const source = sourceOf(positionals, values);
   const batchSize = Number(values["batch-size"] ?? 500);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new CliError("--batch-size must be between 1 and 1000");
   const mode = values.progress ?? "auto";
@@ -75,16 +133,9 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     if (error instanceof MemtraceApiError && error.status === 0) throw new CliError(`cannot reach ${url}: ${error.message}`);
   });
 
-  const staging = folder || file.endsWith(".parquet") ? mkdtempSync(join(tmpdir(), "memtrace-import-")) : undefined;
+  const staging = mkdtempSync(join(tmpdir(), "memtrace-import-"));
   try {
-    const jsonl = staging ? join(staging, "memories.jsonl") : file;
-    if (staging) {
-      await (await import("./parquet")).parquetToJsonl({ path: file, folder, sourceOrg }, jsonl).catch((error: Error) => {
-        if (error instanceof CliError) throw error;
-        // DuckDB's first line says what is wrong; the rest is our statement.
-        throw new CliError(`cannot read ${file} as Parquet files of memories: ${error.message.split("\n")[0]}`);
-      });
-    }
+    const jsonl = await jsonlOf(source, values["source-org"], staging);
     const bar = progressBar(mode, await countLines(jsonl));
     const importer = new MemoryImporter(
       client,
@@ -109,6 +160,6 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     if (stats.invalid.length > 20) io.err(`  … and ${stats.invalid.length - 20} more`);
     return stats.invalid.length > 0 ? 1 : 0;
   } finally {
-    if (staging) rmSync(staging, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
   }
 }

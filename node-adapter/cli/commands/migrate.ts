@@ -60,8 +60,12 @@ function summary(copied: OriginalImport): string {
   if (copied.arcs.length > 0) {
     lines.push(
       "Arc bindings were not copied: the original's memory rows have no id, so this Memtrace cannot read them where they are. Their memories",
-      "go to the default Arc (or one you bind with `org add-arc`) with `memtrace import`, from each database's folder in Arc's storage:",
-      ...copied.arcs.map((arc) => `  ${arc.org_id}: memtrace import <arc data>/${arc.database}/${arc.measurement} --source-org ${arc.org_id} --api-key <a key of ${arc.org_id}>   (was ${arc.url})`),
+      "go to the default Arc (or one you bind with `org add-arc`) with `memtrace import`, over Arc's query API as below, or from the",
+      "database's folder in Arc's storage (`memtrace import <arc data>/<database>/<measurement> --source-org ...`):",
+      ...copied.arcs.map(
+        (arc) =>
+          `  ${arc.org_id}: memtrace import --from-arc ${arc.url} --arc-database ${arc.database} --arc-measurement ${arc.measurement} --arc-api-key <its Arc key> --source-org ${arc.org_id} --api-key <a key of ${arc.org_id}>`,
+      ),
     );
   }
   return lines.join("\n");

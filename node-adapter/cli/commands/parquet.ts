@@ -89,8 +89,7 @@ function arcRowFields(present: ReadonlySet<string>): string {
  * Memories in Parquet → JSONL lines the importer reads (times as ISO 8601 with µs), oldest
  * first. Two shapes are read: a `memtrace export` file, and the rows of Arc's memory table as
  * Arc stores them (a measurement's folder of hourly files, from this Memtrace or the original).
- * Arc's rows are taken for one organization only, since several can share a database, and
- * once per memory: the latest version, one copy of a redelivered row.
+ * Arc's rows are taken for one organization only, since several can share a database.
  */
 export function parquetToJsonl(source: ParquetSource, jsonlPath: string): Promise<void> {
   const files = source.folder ? `${source.path.replace(/\/+$/, "")}/**/*.parquet` : source.path;
@@ -109,21 +108,44 @@ export function parquetToJsonl(source: ParquetSource, jsonlPath: string): Promis
       return sql(`COPY (SELECT ${select} FROM ${from} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`);
     }
     if (!present.has("org_id") && source.sourceOrg !== undefined) throw new CliError(`${source.path} has no org_id column to pick ${source.sourceOrg}'s rows by`);
-    const org = present.has("org_id") ? await chosenOrg(source, from, rows) : undefined;
-    const where = org === undefined ? "" : `WHERE org_id = ${literal(org)}`;
-    // A memory id has one row per version and per redelivery; rows without one (the original's) are each a memory.
-    const latest = present.has("id") ? `QUALIFY id IS NULL OR row_number() OVER (PARTITION BY id ORDER BY ${present.has("ingested_at") ? "ingested_at DESC" : "time DESC"}) = 1` : "";
-    await sql(`COPY (SELECT ${arcRowFields(present)} FROM ${from} ${where} ${latest} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`);
+    const orgs = present.has("org_id") ? (await rows(`SELECT DISTINCT org_id FROM ${from} WHERE org_id IS NOT NULL ORDER BY org_id`)).map((row) => String(row[0])) : [];
+    await sql(arcRowsCopy(from, present, chooseOrg(orgs, source.sourceOrg, source.path), jsonlPath));
   });
 }
 
-/** The organization whose rows an import of Arc's rows takes: the one there, or the one asked for among several. */
-async function chosenOrg(source: ParquetSource, from: string, rows: (query: string) => Promise<unknown[][]>): Promise<string | undefined> {
-  const orgs = (await rows(`SELECT DISTINCT org_id FROM ${from} WHERE org_id IS NOT NULL ORDER BY org_id`)).map((row) => String(row[0]));
-  if (source.sourceOrg !== undefined) {
-    if (!orgs.includes(source.sourceOrg)) throw new CliError(`no rows of ${source.sourceOrg} in ${source.path} (its organizations: ${orgs.join(", ") || "none"})`);
-    return source.sourceOrg;
+/**
+ * Rows of Arc's memory table that `memtrace import` fetched over Arc's query API (one JSON object
+ * per line, Arc's column names and values) → JSONL lines the importer reads, as `parquetToJsonl`
+ * does for Arc's files. The rows are one organization's already.
+ */
+export function arcRowsToJsonl(rowsPath: string, columns: readonly string[], jsonlPath: string): Promise<void> {
+  const types = columns.map((name) => `${quoteName(name)}: '${name === "time" ? "TIMESTAMPTZ" : name === "importance" ? "DOUBLE" : name === "ingested_at" ? "BIGINT" : "VARCHAR"}'`);
+  const from = `read_json(${literal(rowsPath)}, format = 'newline_delimited', columns = {${types.join(", ")}})`;
+  return withDuckdb((sql) => sql(arcRowsCopy(from, new Set(columns.map((name) => name.toLowerCase())), undefined, jsonlPath)));
+}
+
+const quoteName = (name: string) => `'${name.replaceAll("'", "''")}'`;
+
+/**
+ * The COPY of Arc's memory rows read by `from` into importer JSONL: one organization's (when
+ * `org` names it), once per memory (the latest version, one copy of a redelivered row), oldest first.
+ */
+function arcRowsCopy(from: string, present: ReadonlySet<string>, org: string | undefined, jsonlPath: string): string {
+  const where = org === undefined ? "" : `WHERE org_id = ${literal(org)}`;
+  // A memory id has one row per version and per redelivery; rows without one (the original's) are each a memory.
+  const latest = present.has("id") ? `QUALIFY id IS NULL OR row_number() OVER (PARTITION BY id ORDER BY ${present.has("ingested_at") ? "ingested_at DESC" : "time DESC"}) = 1` : "";
+  return `COPY (SELECT ${arcRowFields(present)} FROM ${from} ${where} ${latest} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`;
+}
+
+/**
+ * The organization whose rows an import of Arc's rows takes: the one asked for, which must be
+ * there, or else the only one there; several and none asked for is refused.
+ */
+export function chooseOrg(orgs: readonly string[], sourceOrg: string | undefined, where: string): string | undefined {
+  if (sourceOrg !== undefined) {
+    if (!orgs.includes(sourceOrg)) throw new CliError(`no rows of ${sourceOrg} in ${where} (its organizations: ${orgs.join(", ") || "none"})`);
+    return sourceOrg;
   }
-  if (orgs.length > 1) throw new CliError(`${source.path} holds the memories of ${orgs.length} organizations (${orgs.join(", ")}): choose one with --source-org`);
+  if (orgs.length > 1) throw new CliError(`${where} holds the memories of ${orgs.length} organizations (${orgs.join(", ")}): choose one with --source-org`);
   return orgs[0];
 }
