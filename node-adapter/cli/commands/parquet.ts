@@ -119,12 +119,10 @@ export function parquetToJsonl(source: ParquetSource, jsonlPath: string): Promis
  * does for Arc's files. The rows are one organization's already.
  */
 export function arcRowsToJsonl(rowsPath: string, columns: readonly string[], jsonlPath: string): Promise<void> {
-  const types = columns.map((name) => `${quoteName(name)}: '${name === "time" ? "TIMESTAMPTZ" : name === "importance" ? "DOUBLE" : name === "ingested_at" ? "BIGINT" : "VARCHAR"}'`);
+  const types = columns.map((name) => `${literal(name)}: '${name === "time" ? "TIMESTAMPTZ" : name === "importance" ? "DOUBLE" : name === "ingested_at" ? "BIGINT" : "VARCHAR"}'`);
   const from = `read_json(${literal(rowsPath)}, format = 'newline_delimited', columns = {${types.join(", ")}})`;
   return withDuckdb((sql) => sql(arcRowsCopy(from, new Set(columns.map((name) => name.toLowerCase())), undefined, jsonlPath)));
 }
-
-const quoteName = (name: string) => `'${name.replaceAll("'", "''")}'`;
 
 /**
  * The COPY of Arc's memory rows read by `from` into importer JSONL: one organization's (when
