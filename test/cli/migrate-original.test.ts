@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
+import { encode } from "@msgpack/msgpack";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../core/auth/api-key";
 import { generateMasterKey } from "../../core/crypto/envelope";
 import { isoFromOriginalTime } from "../../core/metadata/original-import";
 import { runCli } from "../../node-adapter/cli/run";
+import { ArcSocket } from "../support/arc-socket";
 import { startServeProcess } from "../support/child";
 import { tempDir } from "../support/harness";
 
@@ -98,7 +100,7 @@ describe("memtrace migrate", () => {
     env = { MEMTRACE_DATA_DIR: join(dir, "data"), MEMTRACE_MASTER_KEY: generateMasterKey(), MEMTRACE_SERVER_HOST: "127.0.0.1", MEMTRACE_SERVER_PORT: "0" };
   });
 
-  it("copies the original's orgs, keys, agents and sessions, leaving its file as it was; the keys then work over HTTP", async () => {
+  it("copies the original's orgs, keys, agents and sessions, leaving its file as it was; the keys then work over HTTP, and bring the org's memories over from its Arc", async () => {
     const before = readFileSync(original);
     const run = io();
     expect(await runCli(["migrate", original], run.io(env)), run.err.join("\n")).toBe(0);
@@ -141,6 +143,44 @@ describe("memtrace migrate", () => {
       expect((await call(keys.acme, "/api/v1/admin/orgs")).status).toBe(403);
       expect((await call(keys.admin, "/api/v1/admin/orgs")).status).toBe(200);
       expect((await call(keys.disabled, "/api/v1/agents")).status).toBe(401);
+
+      // Then its memories, from the Arc the original bound the org to, with the key its clients hold.
+      const arc = await ArcSocket.start();
+      try {
+        const res = await fetch(`${arc.url}/api/v1/write/msgpack`, {
+          method: "POST",
+          headers: { "content-type": "application/msgpack", "x-arc-database": "acme_memories" },
+          body: encode({
+            m: "events",
+            columns: {
+              time: [Date.UTC(2025, 10, 6, 10, 30) * 1000, Date.UTC(2025, 10, 6, 10, 31) * 1000],
+              org_id: [ACME, ACME],
+              agent_id: ["crawler", "crawler"],
+              session_id: ["sess_dddddddddddddddddddddddd", ""],
+              memory_type: ["episodic", "decision"],
+              event_type: ["page_crawled", "general"],
+              content: ["Crawled the pricing page", "Chose the yearly plan"],
+              metadata_json: ['{"status":200}', "{}"],
+              tags_csv: ["web", ""],
+              dedup_key: ["aaaa0000aaaa0000", "bbbb1111bbbb1111"],
+              importance: [0.75, 0.25],
+              parent_id: ["", ""],
+            },
+          }),
+        });
+        expect(res.status).toBe(204);
+        const imported = io();
+        const args = ["import", "--from-arc", arc.url, "--arc-database", "acme_memories", "--url", server.url, "--api-key", keys.acme, "--progress", "never"];
+        expect(await runCli(args, imported.io(env)), imported.err.join("\n")).toBe(0);
+        expect(imported.err).toContain("imported 2 lines: 2 created, 0 duplicates, 0 invalid");
+      } finally {
+        await arc.close();
+      }
+      const listed = await call(keys.acme, "/api/v1/memories?agent_id=crawler&since=2025-11-01T00:00:00Z&until=2025-12-01T00:00:00Z&order=asc");
+      expect(listed.body.memories.map((m: any) => [m.time, m.content, m.session_id ?? "", m.tags ?? [], m.metadata ?? {}])).toEqual([
+        ["2025-11-06T10:30:00Z", "Crawled the pricing page", "sess_dddddddddddddddddddddddd", ["web"], { status: 200 }],
+        ["2025-11-06T10:31:00Z", "Chose the yearly plan", "", [], {}],
+      ]);
     } finally {
       await server.stop();
     }
