@@ -413,6 +413,7 @@ describe("memtrace import from a running Arc", () => {
   it("checks its Arc options before reading anything", async () => {
     const cases: Array<[string[], string]> = [
       [["--from-arc", "ftp://arc", "--arc-database", "legacy"], "error: --from-arc must be an http(s) URL, got 'ftp://arc'"],
+      [["--from-arc", "http://admin:s3cret@arc:8000", "--arc-database", "legacy"], "error: --from-arc must not carry credentials: give Arc's token with --arc-api-key"],
       [["--from-arc", arc.url], "error: --arc-database is required with --from-arc"],
       [["--from-arc", arc.url, "--arc-database", "no such db"], "error: --arc-database is not a database name Arc takes: 'no such db'"],
       [[join(dir, "org.jsonl"), "--arc-database", "legacy"], "error: --arc-database goes with --from-arc"],

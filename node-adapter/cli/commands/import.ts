@@ -46,6 +46,8 @@ function sourceOf(positionals: string[], values: ImportFlags): Source {
   if (values["from-arc"] !== undefined) {
     if (positionals.length > 0) throw new UsageError(`--from-arc reads from Arc: give no file as well (usage: ${IMPORT_USAGE.split("\n")[2]})`);
     const url = values["from-arc"].replace(/\/+$/, "");
+    // Messages name the URL: one with a password in it is refused without being echoed.
+    if (URL.canParse(url) && (new URL(url).username || new URL(url).password)) throw new CliError("--from-arc must not carry credentials: give Arc's token with --arc-api-key");
     if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`--from-arc must be an http(s) URL, got '${url}'`);
     const database = values["arc-database"];
     if (!database) throw new CliError("--arc-database is required with --from-arc");
