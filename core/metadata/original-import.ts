@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { SqlExecutor, SqlStatement } from "../sql/executor";
+import { parseInstant } from "../time/instant";
 
 /**
  * Copying the original Go Memtrace's metadata database (its `memtrace.db`) into this one: its
@@ -12,17 +13,16 @@ import type { SqlExecutor, SqlStatement } from "../sql/executor";
 /** The original's tables (reference §4.7); a database with `schema_migrations` is this Memtrace's own. */
 const ORIGINAL_TABLES = ["organizations", "api_keys", "agents", "sessions", "arc_instances"] as const;
 
-/** Go's SQLite drivers write `2006-01-02 15:04:05[.999999999][-07:00]`, SQLite's defaults `2006-01-02 15:04:05` (UTC). */
-const SQLITE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?(?:\s+[A-Z]{2,5})?$/;
-
-/** A stored time as this store writes them (ISO 8601, ms, UTC); undefined when it is not one. */
+/**
+ * A stored time as this store writes them (ISO 8601, ms, UTC); undefined when it is not one.
+ * Go's SQLite drivers write `2006-01-02 15:04:05[.999999999][-07:00]` and SQLite's defaults
+ * `2006-01-02 15:04:05` (UTC), which `parseInstant` reads; Go's `Time.String()` form also puts a
+ * space before the offset and a zone name after it, which are dropped first.
+ */
 export function isoFromOriginalTime(value: string): string | undefined {
-  const match = SQLITE_TIME.exec(value.trim());
-  if (!match) return undefined;
-  const [, date, time, fraction = "", zone = "Z"] = match;
-  const offset = zone === "Z" ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const ms = Date.parse(`${date}T${time}${fraction.slice(0, 4)}${offset}`);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const text = value.trim().replace(/\s+[A-Z]{2,5}$/, "").replace(/\s+([+-]\d{2}:?\d{2})$/, "$1");
+  const us = parseInstant(text, { zonelessAsUtc: true });
+  return us === undefined ? undefined : new Date(Math.floor(us / 1000)).toISOString();
 }
 
 /** Unix seconds, as a driver may store a time. */
@@ -119,7 +119,12 @@ export async function importOriginalMetadata(source: SqlExecutor, target: SqlExe
   const arcs = (await rowsOf(source, "arc_instances", arcRow)).map((arc) => ({ ...arc, measurement: arc.measurement || "events" }));
 
   const agentOrg = new Map(agents.map((agent) => [agent.id, agent.org_id]));
-  const sessions = allSessions.filter((session) => agentOrg.get(session.agent_id) === session.org_id);
+  const sessions: typeof allSessions = [];
+  const skippedSessions: string[] = [];
+  for (const session of allSessions) {
+    if (agentOrg.get(session.agent_id) === session.org_id) sessions.push(session);
+    else skippedSessions.push(session.id);
+  }
   const here = await existingIds(target, [
     ["organizations", orgs.map((org) => org.id)],
     ["agents", agents.map((agent) => agent.id)],
@@ -152,7 +157,7 @@ export async function importOriginalMetadata(source: SqlExecutor, target: SqlExe
     keys: keys.length,
     agents: agents.length,
     sessions: sessions.length,
-    skippedSessions: allSessions.filter((session) => !sessions.includes(session)).map((session) => session.id),
+    skippedSessions,
     arcs,
   };
 }

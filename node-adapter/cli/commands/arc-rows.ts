@@ -4,8 +4,7 @@ import type { ArcClient } from "../../../core/arc/client";
 import { sqlString, sqlTimestamp } from "../../../core/arc/sql-literal";
 import { sqlMeasurement } from "../../../core/arc/sql-names";
 import { parseInstant } from "../../../core/time/instant";
-import { CliError } from "../types";
-import { chooseOrg } from "./parquet";
+import { checkMemoryColumns, chooseOrg } from "./parquet";
 
 /** Rows fetched per query at most: a time window holding more is halved until each holds fewer. */
 export const ARC_ROWS_PER_QUERY = 10_000;
@@ -23,8 +22,7 @@ export async function fetchArcRows(client: ArcClient, sourceOrg: string | undefi
   const where = `${client.database}/${client.measurement} at ${client.baseUrl}`;
   const { columns } = await client.query(`SELECT * FROM ${table} LIMIT 0`);
   const present = new Set(columns.map((column) => column.toLowerCase()));
-  if (!present.has("time") || !present.has("content")) throw new CliError(`${where} holds no memories: it has no \`time\` and \`content\` columns`);
-  if (!present.has("org_id") && sourceOrg !== undefined) throw new CliError(`${where} has no org_id column to pick ${sourceOrg}'s rows by`);
+  checkMemoryColumns(present, sourceOrg, where);
   const orgs = present.has("org_id") ? (await client.query(`SELECT DISTINCT org_id FROM ${table} WHERE org_id IS NOT NULL ORDER BY org_id`)).rows.map((row) => String(row[0])) : [];
   const org = chooseOrg(orgs, sourceOrg, where);
   const ofOrg = org === undefined ? "TRUE" : `org_id = ${sqlString(org)}`;

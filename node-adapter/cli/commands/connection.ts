@@ -19,14 +19,22 @@ export function clientFromFlags(
   flags: { url?: string | undefined; "api-key"?: string | undefined },
   env: Record<string, string | undefined>,
 ): { client: MemtraceClient; url: string } {
-  const url = (flags.url ?? env.MEMTRACE_URL ?? DEFAULT_URL).replace(/\/+$/, "");
   const apiKey = flags["api-key"] ?? env.MEMTRACE_API_KEY;
   if (!apiKey) throw new CliError("an API key is required: set MEMTRACE_API_KEY or pass --api-key");
-  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`--url must be an http(s) URL, got '${url}'`);
-  // Every error message names the URL: a password in it would be printed there (and fetch refuses it anyway).
-  const parsed = new URL(url);
-  if (parsed.username || parsed.password) throw new CliError("--url must not carry credentials: pass the key with --api-key or MEMTRACE_API_KEY");
+  const url = httpUrlOption("--url", flags.url ?? env.MEMTRACE_URL ?? DEFAULT_URL, "pass the key with --api-key or MEMTRACE_API_KEY");
   return { client: new MemtraceClient({ baseUrl: url, apiKey }), url };
+}
+
+/**
+ * An option's http(s) base URL, without trailing slashes. Every error message names the URL, so
+ * one carrying credentials is refused first, without being echoed (`keyHint` says what to pass
+ * instead; fetch refuses such URLs anyway).
+ */
+export function httpUrlOption(option: string, value: string, keyHint: string): string {
+  const url = value.replace(/\/+$/, "");
+  if (URL.canParse(url) && (new URL(url).username || new URL(url).password)) throw new CliError(`${option} must not carry credentials: ${keyHint}`);
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`${option} must be an http(s) URL, got '${url}'`);
+  return url;
 }
 
 /** Runs a command body, turning the server's refusals (bad key, unreachable) into one-line CLI errors. */

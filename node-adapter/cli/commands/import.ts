@@ -9,7 +9,7 @@ import { ArcRequestError } from "../../../core/arc/request-error";
 import { isValidDatabase, isValidMeasurement } from "../../../core/arc/sql-names";
 import { parseOptions, UsageError } from "../options";
 import { CliError, type CliIo } from "../types";
-import { clientFromFlags, CONNECTION_OPTIONS, reportingApiErrors } from "./connection";
+import { clientFromFlags, CONNECTION_OPTIONS, httpUrlOption, reportingApiErrors } from "./connection";
 import { MAX_ATTEMPTS, MemoryImporter, type ImportStats } from "./importer";
 
 export const IMPORT_USAGE = `memtrace import <FILE.jsonl|FILE.parquet|ARC_FOLDER> [--source-org ORG_ID] [--batch-size N]
@@ -45,10 +45,7 @@ function sourceOf(positionals: string[], values: ImportFlags): Source {
   const arcFlags = (["arc-database", "arc-api-key", "arc-measurement"] as const).filter((flag) => values[flag] !== undefined);
   if (values["from-arc"] !== undefined) {
     if (positionals.length > 0) throw new UsageError(`--from-arc reads from Arc: give no file as well (usage: ${IMPORT_USAGE.split("\n")[2]})`);
-    const url = values["from-arc"].replace(/\/+$/, "");
-    // Messages name the URL: one with a password in it is refused without being echoed.
-    if (URL.canParse(url) && (new URL(url).username || new URL(url).password)) throw new CliError("--from-arc must not carry credentials: give Arc's token with --arc-api-key");
-    if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`--from-arc must be an http(s) URL, got '${url}'`);
+    const url = httpUrlOption("--from-arc", values["from-arc"], "give Arc's token with --arc-api-key");
     const database = values["arc-database"];
     if (!database) throw new CliError("--arc-database is required with --from-arc");
     const measurement = values["arc-measurement"] ?? "events";

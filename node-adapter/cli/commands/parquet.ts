@@ -99,7 +99,7 @@ export function parquetToJsonl(source: ParquetSource, jsonlPath: string): Promis
       throw new CliError(`no Parquet files under ${source.path}`);
     }
     const present = new Set((await rows(`DESCRIBE SELECT * FROM ${from}`)).map((row) => String(row[0]).toLowerCase()));
-    if (!present.has("content") || !present.has("time")) throw new CliError(`${source.path} holds no memories: it has no \`time\` and \`content\` columns`);
+    checkMemoryColumns(present, undefined, source.path);
     if (present.has("metadata") || present.has("tags")) {
       if (source.sourceOrg !== undefined) throw new CliError("--source-org is for Arc's rows; a `memtrace export` file is one organization's already");
       const select = Object.keys(COLUMNS)
@@ -107,7 +107,7 @@ export function parquetToJsonl(source: ParquetSource, jsonlPath: string): Promis
         .join(", ");
       return sql(`COPY (SELECT ${select} FROM ${from} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`);
     }
-    if (!present.has("org_id") && source.sourceOrg !== undefined) throw new CliError(`${source.path} has no org_id column to pick ${source.sourceOrg}'s rows by`);
+    checkMemoryColumns(present, source.sourceOrg, source.path);
     const orgs = present.has("org_id") ? (await rows(`SELECT DISTINCT org_id FROM ${from} WHERE org_id IS NOT NULL ORDER BY org_id`)).map((row) => String(row[0])) : [];
     await sql(arcRowsCopy(from, present, chooseOrg(orgs, source.sourceOrg, source.path), jsonlPath));
   });
@@ -133,6 +133,15 @@ function arcRowsCopy(from: string, present: ReadonlySet<string>, org: string | u
   // A memory id has one row per version and per redelivery; rows without one (the original's) are each a memory.
   const latest = present.has("id") ? `QUALIFY id IS NULL OR row_number() OVER (PARTITION BY id ORDER BY ${present.has("ingested_at") ? "ingested_at DESC" : "time DESC"}) = 1` : "";
   return `COPY (SELECT ${arcRowFields(present)} FROM ${from} ${where} ${latest} ORDER BY time, id) TO ${literal(jsonlPath)} (FORMAT json)`;
+}
+
+/**
+ * Refuses a table with no memories in it (no `time` and `content`), and `--source-org` for rows
+ * without an `org_id` to pick by; `present` holds the column names in lower case.
+ */
+export function checkMemoryColumns(present: ReadonlySet<string>, sourceOrg: string | undefined, where: string): void {
+  if (!present.has("content") || !present.has("time")) throw new CliError(`${where} holds no memories: it has no \`time\` and \`content\` columns`);
+  if (!present.has("org_id") && sourceOrg !== undefined) throw new CliError(`${where} has no org_id column to pick ${sourceOrg}'s rows by`);
 }
 
 /**
