@@ -3,6 +3,7 @@ import { scopeMemoryFilter } from "../../core/auth/scope";
 import { memorySchema, memoryTypeSchema } from "../../core/memory/schema";
 import { idSchema, tagSchema, typeSchema, unsetWhenZero } from "../../core/validation";
 import type { Router } from "../app";
+import { jsonBytes } from "../json-bytes";
 import { requirePermission } from "../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonBody, jsonContent } from "../openapi";
 import {
@@ -67,7 +68,8 @@ export function registerSearch(app: Router) {
     const filter = scopeMemoryFilter(scope, buildFilter(orgId, q));
     const request = toPageRequest({ ...q, filter, limit: q.limit ?? 50 }, clock);
     const { memories: results, count, has_more, next_cursor } = memoryListBody(await memories.list(request), request);
-    return c.json(
+    return jsonBytes(
+      c,
       { results, count, has_more, ...(next_cursor ? { next_cursor } : {}), query_time_ms: Math.round(clock.now() - started) },
       200,
     );

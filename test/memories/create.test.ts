@@ -208,6 +208,21 @@ describe("POST /api/v1/memories (batch)", () => {
     expect(res.body.results[2].existing_id).toBe(res.body.results[0].id);
   });
 
+  it("answers a full batch, and lists it back, whole: 1,000 memories of any script", async () => {
+    // An org of its own, since the other tests count theirs at most 1,000 at a time.
+    const own = await env.server.newOrg("full-batch-org");
+    const ownApi = (method: string, path: string, body?: unknown) => env.server.api(method, path, { key: own.key, ...(body !== undefined ? { body } : {}) });
+    const contents = Array.from({ length: 1000 }, (_, i) => `mémoire ${i}: 記憶 😀 "quoted" \\ line\nbreak ${"x".repeat(i % 300)}`);
+    const res = await ownApi("POST", "/api/v1/memories", { memories: contents.map((content) => ({ agent_id: "full-batch", content })) });
+    expect(res.status).toBe(201);
+    expect(res.body.count).toBe(1000);
+    expect(res.body.memories.map((m: { content: string }) => m.content)).toEqual(contents);
+    expect(res.body.results.map((r: { index: number }) => r.index)).toEqual(contents.map((_, i) => i));
+    const listed = await ownApi("GET", "/api/v1/memories?limit=1000");
+    expect(listed.status).toBe(200);
+    expect(listed.body.memories.map((m: { content: string }) => m.content).sort()).toEqual([...contents].sort());
+  });
+
   it("never half-writes a batch with a bad item: 400 with per-item errors, nothing stored", async () => {
     const before = await countAll();
     const res = await api("POST", "/api/v1/memories", {

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { scopeMemoryFilter } from "../../../core/auth/scope";
 import type { Router } from "../../app";
+import { jsonBytes } from "../../json-bytes";
 import { requirePermission } from "../../middleware/auth";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
 import { filterFromQuery, listQuerySchema, memoryListBody, memoryListSchema, toPageRequest } from "../memories/query";
@@ -27,6 +28,6 @@ export function registerAgentMemories(app: Router) {
     const target = await resolveAgentTarget(store, orgId, scope, c.req.valid("param").id);
     const filter = scopeMemoryFilter(scope, { ...filterFromQuery(orgId, q), ...target.filter });
     const request = toPageRequest({ ...q, since: q.since ?? "24h", filter, limit: q.limit ?? 100 }, clock);
-    return c.json(memoryListBody(await memories.list(request), request), 200);
+    return jsonBytes(c, memoryListBody(await memories.list(request), request), 200);
   });
 }

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { scopeMemoryFilter } from "../../../core/auth/scope";
 import type { Router } from "../../app";
+import { jsonBytes } from "../../json-bytes";
 import { requirePermission } from "../../middleware/auth";
 import { visibleSession } from "../../middleware/session-scope";
 import { AUTH_ERRORS, errorResponses, jsonContent } from "../../openapi";
@@ -34,7 +35,7 @@ export function registerMemoryLists(app: Router) {
     const { orgId, scope } = c.get("caller");
     const q = c.req.valid("query");
     const request = toPageRequest({ ...q, filter: scopeMemoryFilter(scope, filterFromQuery(orgId, q)), limit: q.limit ?? 100 }, clock);
-    return c.json(memoryListBody(await memories.list(request), request), 200);
+    return jsonBytes(c, memoryListBody(await memories.list(request), request), 200);
   });
 
   app.openapi(sessionMemories, async (c) => {
@@ -45,6 +46,6 @@ export function registerMemoryLists(app: Router) {
     const session = await visibleSession(services, caller, c.req.valid("param").id);
     const filter = scopeMemoryFilter(caller.scope, { ...filterFromQuery(caller.orgId, q), session_id: session.id });
     const request = toPageRequest({ ...q, filter, limit: q.limit ?? 100 }, clock);
-    return c.json(memoryListBody(await memories.list(request), request), 200);
+    return jsonBytes(c, memoryListBody(await memories.list(request), request), 200);
   });
 }

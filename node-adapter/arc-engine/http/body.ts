@@ -1,3 +1,5 @@
+import { concatBytes } from "../../../core/bytes";
+
 /** Marks a body over the limit (Arc answers 413). */
 export const TOO_LARGE = Symbol("too large");
 
@@ -23,13 +25,7 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
     chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /** `64MB`, `1GB`: the size in Arc's 413 message. */

@@ -1,4 +1,5 @@
 import { decompress, Decompress } from "fzstd";
+import { concatBytes } from "../../../core/bytes";
 
 /**
  * The largest window libzstd decodes unless told otherwise (`ZSTD_WINDOWLOG_LIMIT_DEFAULT`, 2^27).
@@ -108,11 +109,5 @@ export function zstdDecompress(body: Uint8Array, maxBytes: number): Uint8Array {
     if (frame.contentSize !== null) add(decompress(bytes));
     else new Decompress(add).push(bytes, true);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
