@@ -140,7 +140,7 @@ export function startMemtrace(options: MemtraceServerOptions): Promise<ServedPro
       MEMTRACE_RATE_LIMIT_ENABLED: "false",
       // As `npm start` runs it (see "Two commands" in the README).
       MALLOC_ARENA_MAX: "2",
-      MALLOC_MMAP_THRESHOLD_: "131072",
+      MALLOC_MMAP_THRESHOLD_: "1048576",
       ...options.env,
     },
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
