@@ -8,7 +8,7 @@ import { runCli } from "../../node-adapter/cli/run";
 import { runCliProcess } from "../support/child";
 import { ArcSocket } from "../support/arc-socket";
 import { ArcClient } from "../../core/arc/client";
-import { fetchArcRows } from "../../node-adapter/cli/commands/arc-rows";
+import { fetchArcRows } from "../../node-adapter/cli/commands/fetch-arc-rows";
 import { startTestServer, tempDir, type TestServer } from "../support/harness";
 
 let server: TestServer;

@@ -70,9 +70,8 @@ function sourceOf(positionals: string[], values: ImportFlags): Source {
 async function jsonlOf(source: Source, sourceOrg: string | undefined, staging: string): Promise<string> {
   if (source.kind === "jsonl") return source.file;
   const jsonl = join(staging, "memories.jsonl");
-  const convert = await import("./parquet");
   if (source.kind === "parquet") {
-    await convert.parquetToJsonl({ path: source.file, folder: source.folder, sourceOrg }, jsonl).catch((error: Error) => {
+    await (await import("./parquet")).parquetToJsonl({ path: source.file, folder: source.folder, sourceOrg }, jsonl).catch((error: Error) => {
       if (error instanceof CliError) throw error;
       // DuckDB's first line says what is wrong; the rest is our statement.
       throw new CliError(`cannot read ${source.file} as Parquet files of memories: ${error.message.split("\n")[0]}`);
@@ -80,11 +79,11 @@ async function jsonlOf(source: Source, sourceOrg: string | undefined, staging: s
     return jsonl;
   }
   const rows = join(staging, "arc-rows.jsonl");
-  const columns = await (await import("./arc-rows")).fetchArcRows(source.client, sourceOrg, rows).catch((error: unknown) => {
+  const columns = await (await import("./fetch-arc-rows")).fetchArcRows(source.client, sourceOrg, rows).catch((error: unknown) => {
     if (error instanceof ArcRequestError) throw new CliError(`cannot read memories from ${source.label}: ${error.message}`);
     throw error;
   });
-  await convert.arcRowsToJsonl(rows, columns, jsonl);
+  await (await import("./arc-memory-rows")).arcRowsToJsonl(rows, columns, jsonl);
   return jsonl;
 }
 

@@ -4,7 +4,7 @@ import type { ArcClient } from "../../../core/arc/client";
 import { sqlString, sqlTimestamp } from "../../../core/arc/sql-literal";
 import { sqlMeasurement } from "../../../core/arc/sql-names";
 import { parseInstant } from "../../../core/time/instant";
-import { checkMemoryColumns, chooseOrg } from "./parquet";
+import { checkMemoryColumns, chooseOrg } from "./arc-memory-rows";
 
 /** Rows fetched per query at most: a time window holding more is halved until each holds fewer. */
 export const ARC_ROWS_PER_QUERY = 10_000;
