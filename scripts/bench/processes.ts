@@ -125,6 +125,15 @@ export interface MemtraceServerOptions {
 }
 
 /**
+ * The malloc settings `npm start` gives the server (package.json's start script), read from there
+ * so the benchmark measures the server as a newcomer runs it.
+ */
+export function startMallocEnv(): Record<string, string> {
+  const start = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  return Object.fromEntries([...start.matchAll(/\b(MALLOC_\w+)=(\S+)/g)].map((match) => [match[1]!, match[2]!]));
+}
+
+/**
  * `memtrace serve` on a free loopback port over `dataDir`: embedded Arc engine, quiet logs, and
  * rate limiting off (its per-key default would cap one benchmark client at 2,000 requests/s).
  */
@@ -138,9 +147,7 @@ export function startMemtrace(options: MemtraceServerOptions): Promise<ServedPro
       MEMTRACE_SERVER_PORT: "0",
       MEMTRACE_LOG_LEVEL: "warn",
       MEMTRACE_RATE_LIMIT_ENABLED: "false",
-      // As `npm start` runs it (see "Two commands" in the README).
-      MALLOC_ARENA_MAX: "2",
-      MALLOC_MMAP_THRESHOLD_: "1048576",
+      ...startMallocEnv(),
       ...options.env,
     },
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),

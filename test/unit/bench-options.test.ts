@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BENCH_USAGE, parsePlan } from "../../scripts/bench/options";
+import { startMallocEnv } from "../../scripts/bench/processes";
 
 describe("npm run bench's options", () => {
   it("answers --help with no plan, and names every option in the usage", () => {
@@ -22,5 +23,9 @@ describe("npm run bench's options", () => {
     expect(() => parsePlan(["--only", "reads,nope"])).toThrow("unknown part 'nope'");
     expect(() => parsePlan(["--memories", "500"])).toThrow("--memories must be an integer of at least 10000");
     expect(() => parsePlan(["--bogus"])).toThrow("Unknown option '--bogus'");
+  });
+
+  it("runs the server with the malloc settings of npm start, read from package.json", () => {
+    expect(startMallocEnv()).toEqual({ MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "1048576" });
   });
 });

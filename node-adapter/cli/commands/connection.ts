@@ -32,8 +32,9 @@ export function clientFromFlags(
  */
 export function httpUrlOption(option: string, value: string, keyHint: string): string {
   const url = value.replace(/\/+$/, "");
-  if (URL.canParse(url) && (new URL(url).username || new URL(url).password)) throw new CliError(`${option} must not carry credentials: ${keyHint}`);
-  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new CliError(`${option} must be an http(s) URL, got '${url}'`);
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed && (parsed.username || parsed.password)) throw new CliError(`${option} must not carry credentials: ${keyHint}`);
+  if (!parsed || !/^https?:\/\//.test(url)) throw new CliError(`${option} must be an http(s) URL, got '${url}'`);
   return url;
 }
 
