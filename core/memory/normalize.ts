@@ -67,9 +67,8 @@ export function toMemoryRecord(orgId: string, input: MemoryInput, options: Norma
  * occurrences kept; the validated array itself when it has neither, as usual.
  */
 function storedTags(tags: string[]): string[] {
-  const clean = (all: string[]) => [...new Set(all)].filter((tag) => tag !== "");
   for (let i = 0; i < tags.length; i++) {
-    if (tags[i] === "" || (i > 0 && tags.lastIndexOf(tags[i]!, i - 1) !== -1)) return clean(tags);
+    if (tags[i] === "" || (i > 0 && tags.lastIndexOf(tags[i]!, i - 1) !== -1)) return [...new Set(tags)].filter((tag) => tag !== "");
   }
   return tags;
 }
