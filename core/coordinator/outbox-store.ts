@@ -78,6 +78,14 @@ const DEDUP_LOAD_PAGE = 50_000;
  */
 const VALUE_MAX_BYTES = 1_500_000;
 
+/**
+ * What a stored part of a commit aims at, in UTF-16 units of its JSON. V8 keeps a string under
+ * 128 KB in its regular heap; a larger one is given pages of its own, mapped fresh and faulted in
+ * (costly on a virtual machine), and is flattened into yet another such string on its way to the
+ * SQL thread. A commit of thousands of memories is stored as many small parts instead.
+ */
+export const PART_TARGET_UNITS = 32 * 1024;
+
 /** A packed row's JSON apart from its content, metadata and dedup key: ids, names, numbers, tags (an estimate). */
 const ROW_OVERHEAD_UNITS = 160;
 
@@ -174,20 +182,26 @@ export class OutboxStore {
   }
 
   /**
-   * `rows` as JSON arrays of packed rows, cut so that none passes `valueMaxBytes` (a row alone
-   * may). Parts are cut by the texts' lengths and stringified once each, natively; a part that
-   * JSON escapes pushed past the bound is cut again row by row.
+   * `rows` as JSON arrays of packed rows of about PART_TARGET_UNITS each, none past
+   * `valueMaxBytes` (a row alone may be). Parts are cut by the texts' lengths and stringified
+   * once each, natively; a part that JSON escapes pushed past the bound is cut again row by row.
    */
   private *storedParts(rows: OutboxGroup["rows"]): Iterable<StoredPart> {
     // JSON.stringify leaves text unescaped, so a UTF-16 unit is at most 3 bytes of it.
     const maxUnits = Math.floor(this.valueMaxBytes / 3);
+    // Less the brackets; each row's estimate covers its comma.
+    const targetUnits = Math.min(maxUnits, PART_TARGET_UNITS) - 2;
     for (let start = 0; start < rows.length; ) {
-      const { count } = leadingWithin(rows.slice(start), maxUnits - 2, estimatedUnits);
-      const part = rows.slice(start, start + count);
+      let end = start + 1;
+      for (let units = estimatedUnits(rows[start]!); end < rows.length; end++) {
+        units += estimatedUnits(rows[end]!);
+        if (units > targetUnits) break;
+      }
+      const part = rows.slice(start, end);
       const rowsJson = JSON.stringify(part.map((row) => packRow(row.seq, row.record)));
-      if (rowsJson.length <= maxUnits || count === 1) yield { firstSeq: part[0]!.seq, lastSeq: part[count - 1]!.seq, rowsJson };
+      if (rowsJson.length <= maxUnits || part.length === 1) yield { firstSeq: part[0]!.seq, lastSeq: part.at(-1)!.seq, rowsJson };
       else yield* rowByRow(part, maxUnits);
-      start += count;
+      start = end;
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { migrateOutbox } from "../../core/coordinator/outbox-migrations";
-import { OutboxStore, pendingArcDeleteInsert } from "../../core/coordinator/outbox-store";
+import { OutboxStore, PART_TARGET_UNITS, pendingArcDeleteInsert } from "../../core/coordinator/outbox-store";
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 import { makeRecord } from "./support";
 
@@ -83,6 +83,30 @@ describe("OutboxStore", () => {
 
       await store.retire("org_a", 20);
       expect(await store.loadAll()).toEqual([]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it("stores a commit of thousands of memories as small parts, in seq order, read back whole", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql);
+      // About 1.1 MB of JSON: one part under the byte bound alone, but far past the part target.
+      const rows = Array.from({ length: 3_000 }, (_, i) => ({
+        seq: i + 1,
+        record: makeRecord({ id: crypto.randomUUID(), content: `step ${i}: ${"crawled the pricing page again ".repeat(10)}`, tags: ["web", "billing"] }),
+      }));
+      await store.commit([{ orgId: "org_a", rows, claims: [] }], 0, 10_000);
+
+      const stored = await sql.execute("SELECT first_seq, last_seq, length(rows_json) AS units FROM outbox_groups ORDER BY first_seq");
+      expect(stored.rows.length).toBeGreaterThan(20);
+      expect(stored.rows.every((row) => Number(row.units) <= PART_TARGET_UNITS)).toBe(true);
+      // Contiguous: each part starts where the one before it ended.
+      stored.rows.forEach((row, i) => expect(Number(row.first_seq)).toBe(i === 0 ? 1 : Number(stored.rows[i - 1]!.last_seq) + 1));
+      expect(Number(stored.rows.at(-1)!.last_seq)).toBe(3_000);
+      expect((await store.loadAll()).map((row) => row.record)).toEqual(rows.map((row) => row.record));
     } finally {
       await sql.close();
     }
