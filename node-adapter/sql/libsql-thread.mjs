@@ -44,10 +44,19 @@ function run(sql, args) {
   return { rows, rowsAffected: 0 };
 }
 
-function batch(list) {
+const decoder = new TextDecoder();
+
+/** A batch's arguments with its carried texts (see text-carrier.ts) decoded from `bytes`. */
+function unpacked(args, bytes) {
+  if (bytes === undefined) return args;
+  return args.map((value) => (value !== null && typeof value === "object" && Array.isArray(value.utf8) ? decoder.decode(bytes.subarray(value.utf8[0], value.utf8[1])) : value));
+}
+
+function batch(list, buffer) {
+  const bytes = buffer === undefined ? undefined : new Uint8Array(buffer);
   prepared("BEGIN IMMEDIATE").run();
   try {
-    const results = list.map((statement) => run(statement.sql, statement.args));
+    const results = list.map((statement) => run(statement.sql, unpacked(statement.args, bytes)));
     prepared("COMMIT").run();
     return results;
   } catch (error) {
@@ -61,7 +70,7 @@ function handle(message) {
     case "execute":
       return run(message.sql, message.args);
     case "batch":
-      return batch(message.statements);
+      return batch(message.statements, message.buffer);
     case "close":
       statements.clear();
       db.close();
@@ -71,11 +80,15 @@ function handle(message) {
   }
 }
 
+// A batch's buffer of carried texts goes back with the answer, to be used again.
 parentPort.on("message", (message) => {
+  const buffer = message.kind === "batch" ? message.buffer : undefined;
+  const giveBack = buffer === undefined ? {} : { buffer };
+  const transfer = buffer === undefined ? [] : [buffer];
   try {
-    parentPort.postMessage({ id: message.id, ok: true, value: handle(message) });
+    parentPort.postMessage({ id: message.id, ok: true, value: handle(message), ...giveBack }, transfer);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    parentPort.postMessage({ id: message.id, ok: false, error: { name: e.name, message: e.message, code: e.code, stack: e.stack } });
+    parentPort.postMessage({ id: message.id, ok: false, error: { name: e.name, message: e.message, code: e.code, stack: e.stack }, ...giveBack }, transfer);
   }
 });

@@ -2,11 +2,15 @@ import { Worker } from "node:worker_threads";
 import type { SqlExecutor, SqlResult, SqlStatement, SqlValue } from "../../core/sql/executor";
 import { WorkerCalls, type CallReply } from "../threading/worker-calls";
 import { connectionPragmas, openFailure, type LibsqlExecutorOptions } from "./libsql-executor";
+import { TextCarrier, type WireValue } from "./text-carrier";
 
 type Request =
   | { kind: "execute"; sql: string; args: SqlValue[] }
-  | { kind: "batch"; statements: Array<{ sql: string; args: SqlValue[] }> }
+  | { kind: "batch"; statements: Array<{ sql: string; args: WireValue[] }>; buffer?: ArrayBuffer }
   | { kind: "close" };
+
+/** A reply, with the buffer of a batch's carried texts given back. */
+type Reply = CallReply<unknown> & { buffer?: ArrayBuffer };
 
 const WORKER_URL = new URL("./libsql-thread.mjs", import.meta.url);
 
@@ -26,10 +30,14 @@ function localPath(url: string): string {
  */
 export class ThreadedLibsqlExecutor implements SqlExecutor {
   private readonly calls: WorkerCalls<unknown>;
+  private readonly texts = new TextCarrier();
 
   private constructor(worker: Worker) {
     this.calls = new WorkerCalls(worker, "the SQL worker thread");
-    worker.on("message", (reply: CallReply<unknown>) => this.calls.settle(reply));
+    worker.on("message", (reply: Reply) => {
+      if (reply.buffer) this.texts.giveBack(reply.buffer);
+      this.calls.settle(reply);
+    });
   }
 
   /** Starts the thread and applies the same connection settings as `LibsqlExecutor.open`. */
@@ -55,7 +63,9 @@ export class ThreadedLibsqlExecutor implements SqlExecutor {
 
   async batch(statements: SqlStatement[]): Promise<SqlResult[]> {
     if (statements.length === 0) return [];
-    return this.send({ kind: "batch", statements: statements.map((s) => ({ sql: s.sql, args: s.args ?? [] })) }) as Promise<SqlResult[]>;
+    const { args, buffer } = this.texts.pack(statements.map((s) => s.args ?? []));
+    const request: Request = { kind: "batch", statements: statements.map((s, i) => ({ sql: s.sql, args: args[i]! })), ...(buffer ? { buffer } : {}) };
+    return this.calls.call(request, buffer ? [buffer] : []) as Promise<SqlResult[]>;
   }
 
   close(): Promise<void> {

@@ -80,6 +80,40 @@ describe("ThreadedLibsqlExecutor", () => {
     expect((await sql.execute("SELECT name FROM t")).rows).toEqual([{ name: "big" }]);
   });
 
+  it("stores a batch's long texts exactly, batch after batch, concurrent and failing ones too", async () => {
+    const sql = await openExecutor();
+    const insert = "INSERT INTO t (id, name) VALUES (?, ?)";
+    // Long texts go as UTF-8 in a buffer that comes back and is reused (text-carrier.ts): later,
+    // shorter texts sit over the bytes of earlier ones, so a wrong range would show.
+    const texts = [
+      `${"é".repeat(9_000)} 😀 ${"한".repeat(3_000)}`,
+      "a".repeat(20_000),
+      `${"b".repeat(6_000)}\uD800`,
+      `${"😀".repeat(3_000)}`,
+      "c".repeat(4_096),
+      "d".repeat(4_095),
+    ];
+    for (const [i, text] of texts.entries()) {
+      await sql.batch([
+        { sql: insert, args: [i * 2 + 1, text] },
+        { sql: insert, args: [i * 2 + 2, `${text}+`] },
+      ]);
+    }
+    await expect(sql.batch([{ sql: insert, args: [100, "e".repeat(10_000)] }, { sql: insert, args: [1, "f".repeat(5_000)] }])).rejects.toThrow(/UNIQUE/);
+    await Promise.all([
+      sql.batch([{ sql: insert, args: [101, "g".repeat(12_000)] }]),
+      sql.batch([{ sql: insert, args: [102, "h".repeat(5_000)] }]),
+      sql.execute(insert, [103, "i".repeat(9_000)]),
+    ]);
+    const rows = (await sql.execute("SELECT id, name FROM t ORDER BY id")).rows;
+    const expected = texts.flatMap((text, i) => [
+      { id: i * 2 + 1, name: text.replace("\uD800", "\uFFFD") },
+      { id: i * 2 + 2, name: `${text}+`.replace("\uD800", "\uFFFD") },
+    ]);
+    expected.push({ id: 101, name: "g".repeat(12_000) }, { id: 102, name: "h".repeat(5_000) }, { id: 103, name: "i".repeat(9_000) });
+    expect(rows).toEqual(expected);
+  });
+
   it("opens local files only", async () => {
     await expect(ThreadedLibsqlExecutor.open({ url: "libsql://example.turso.io" })).rejects.toThrow(/local files only/);
   });
