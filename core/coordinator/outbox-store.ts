@@ -18,8 +18,9 @@ export interface StoredOutboxRow {
 }
 
 /**
- * One org's part of a group commit: its records, in seq order, stored as a single row, and the
- * dedup keys they claim as `[seq, key, memory id]`, each a row of the dedup log.
+ * One org's part of a group commit: its records, in seq order, stored as rows of about
+ * PART_TARGET_UNITS each, and the dedup keys they claim as `[seq, key, memory id]`, each a row of
+ * the dedup log.
  */
 export interface OutboxGroup {
   orgId: string;
@@ -151,9 +152,10 @@ const estimatedUnits = ({ record }: OutboxGroup["rows"][number]): number =>
 
 /**
  * Every SQL statement the outbox runs, over the SqlExecutor port. Both tables only grow at their
- * end and shrink from their start: a commit appends one row per org holding its records and one
- * log row per claimed key, and retiring them deletes ranges. Deciding which keys are duplicates
- * happens before the commit, in the single writer (see OutboxWriteCoordinator).
+ * end and shrink from their start: a commit appends rows per org holding its records (parts of
+ * about 32 Ki characters) and one log row per claimed key, and retiring them deletes ranges.
+ * Deciding which keys are duplicates happens before the commit, in the single writer (see
+ * OutboxWriteCoordinator).
  */
 export class OutboxStore {
   constructor(
@@ -164,8 +166,8 @@ export class OutboxStore {
 
   /**
    * Appends the groups and the keys they claim, which expire together, in one transaction. An
-   * org's rows go in as few stored groups as keep each under `valueMaxBytes`; retiring by seq
-   * range and loading in seq order read several as one.
+   * org's rows go in as stored groups of about PART_TARGET_UNITS (see storedParts); retiring by
+   * seq range and loading in seq order read several as one.
    */
   async commit(groups: OutboxGroup[], acceptedAtUs: number, keysExpireAtUs: number, alongside: readonly SqlStatement[] = []): Promise<void> {
     const statements: SqlStatement[] = [...alongside];
