@@ -31,11 +31,17 @@ export interface PredicateOptions {
 
 const TAG_LIST = "string_split(tags_csv, ',')";
 
-/** The filter as AND-ed conditions, `org_id` first. */
+/**
+ * The filter as AND-ed conditions: plain comparisons, then the conditions computed per row (tags,
+ * content, exclusions), then `org_id`. DuckDB tests a scan's conditions in the order written, and
+ * `org_id` matches every row of an org's own database: written first, it was tested on every row
+ * before a session or an agent narrowed them (a session's page at 1,000,000 memories took 1.5 ms
+ * longer in DuckDB, 7.3 ms against 5.8 on average).
+ */
 export function filterConditions(filter: MemoryFilter, options: PredicateOptions = {}): string[] {
   const text = options.text ?? sqlString;
   const inList = (column: string, values: readonly string[]) => (values.length === 0 ? "FALSE" : `${column} IN ${sqlList(values, text)}`);
-  const where = [`org_id = ${text(filter.org_id)}`];
+  const where: string[] = [];
   if (filter.ids !== undefined) where.push(inList("id", filter.ids));
   if (filter.not_ids !== undefined && filter.not_ids.length > 0) where.push(`id NOT IN ${sqlList(filter.not_ids, text)}`);
   if (filter.agent_id !== undefined) where.push(`agent_id = ${text(filter.agent_id)}`);
@@ -43,14 +49,6 @@ export function filterConditions(filter: MemoryFilter, options: PredicateOptions
   if (filter.session_id !== undefined) where.push(`session_id = ${text(filter.session_id)}`);
   if (filter.memory_types !== undefined) where.push(inList("memory_type", filter.memory_types));
   if (filter.event_types !== undefined) where.push(inList("event_type", filter.event_types));
-  for (const tag of filter.tags_all ?? []) where.push(`list_contains(${TAG_LIST}, ${text(tag)})`);
-  if (filter.tags_any !== undefined) {
-    where.push(filter.tags_any.length === 0 ? "FALSE" : `list_has_any(${TAG_LIST}, [${filter.tags_any.map(text).join(", ")}])`);
-  }
-  if (filter.content_contains !== undefined && sqlTextValue(filter.content_contains) !== "") {
-    const needle = text(filter.content_contains);
-    where.push(filter.case_sensitive ? `contains(content, ${needle})` : `contains(lower(content), lower(${needle}))`);
-  }
   if (filter.min_importance !== undefined) where.push(`importance >= ${sqlNumber(filter.min_importance)}`);
   if (filter.dedup_key !== undefined) where.push(`dedup_key = ${text(filter.dedup_key)}`);
   // Arc's pruner assumes 2020-01-01 as the start when only an upper bound is pruned, which
@@ -63,12 +61,21 @@ export function filterConditions(filter: MemoryFilter, options: PredicateOptions
   }
   if (filter.ingested_since_us !== undefined) where.push(`ingested_at >= ${sqlInteger(filter.ingested_since_us)}`);
   if (filter.ingested_before_us !== undefined) where.push(`ingested_at < ${sqlInteger(filter.ingested_before_us)}`);
+  for (const tag of filter.tags_all ?? []) where.push(`list_contains(${TAG_LIST}, ${text(tag)})`);
+  if (filter.tags_any !== undefined) {
+    where.push(filter.tags_any.length === 0 ? "FALSE" : `list_has_any(${TAG_LIST}, [${filter.tags_any.map(text).join(", ")}])`);
+  }
+  if (filter.content_contains !== undefined && sqlTextValue(filter.content_contains) !== "") {
+    const needle = text(filter.content_contains);
+    where.push(filter.case_sensitive ? `contains(content, ${needle})` : `contains(lower(content), lower(${needle}))`);
+  }
   for (const excluded of filter.not_matching ?? []) {
     // Typed timestamps inside NOT, which Arc's pruner must not read as bounds of this query; and
     // a NULL (a column Arc left empty) must leave the row in, as the in-memory matcher does.
     const matched = filterConditions(excluded, { timePruning: false, text }).join(" AND ");
     where.push(`NOT COALESCE((${matched}), FALSE)`);
   }
+  where.push(`org_id = ${text(filter.org_id)}`);
   return where;
 }
 

@@ -28,11 +28,11 @@ const page = (filter: Partial<MemoryFilter>, extra: Partial<MemoryPageRequest> =
 });
 
 describe("buildListCandidatesQuery", () => {
-  it("filters org first, then an explicit order and LIMIT (copies are collapsed by the reader)", () => {
+  it("filters org last (DuckDB tests conditions in the order written), then an explicit order and LIMIT (copies are collapsed by the reader)", () => {
     const sql = buildListCandidatesQuery("events", page({ agent_id: "agent_1" }));
     expect(sql).toBe(
       "SELECT time, id, org_id, agent_id, session_id, memory_type, event_type, content, metadata_json, tags_csv, dedup_key, " +
-        "importance, parent_id, ingested_at FROM events WHERE org_id = 'org_a' AND agent_id = 'agent_1' " +
+        "importance, parent_id, ingested_at FROM events WHERE agent_id = 'agent_1' AND org_id = 'org_a' " +
         "ORDER BY time DESC, id DESC LIMIT 10",
     );
     expect(buildListCandidatesQuery("events", page({}, { order: "asc", order_by: "importance" }))).toMatch(
@@ -40,11 +40,18 @@ describe("buildListCandidatesQuery", () => {
     );
   });
 
+  it("writes plain comparisons first, then conditions computed per row, then org_id", () => {
+    const sql = buildListCandidatesQuery("events", page({ content_contains: "x", tags_any: ["t"], session_id: "s", since_us: T }));
+    expect(sql).toContain(
+      `WHERE session_id = 's' AND time > '${isoMicros(T)}' AND list_has_any(string_split(tags_csv, ','), ['t']) AND contains(lower(content), lower('x')) AND org_id = 'org_a' ORDER BY`,
+    );
+  });
+
   it("matches an agent by any of its agent_ids, each value through the one literal writer, one scan per id", () => {
     const sql = buildListCandidatesQuery("events", page({ agent_ids: ["agent_0123", "O'Brien\\"] }));
-    expect(sql).toMatch(/^SELECT time, id, .* FROM \(\(SELECT time, id, .* FROM events WHERE org_id = 'org_a' AND agent_id IN \('agent_0123'\) ORDER BY time DESC, id DESC LIMIT 10\) UNION ALL \(SELECT /);
-    expect(sql).toContain("WHERE org_id = 'org_a' AND agent_id IN (concat('O', chr(39), 'Brien', chr(92))) ORDER BY time DESC, id DESC LIMIT 10)) AS matched ORDER BY time DESC, id DESC LIMIT 10");
-    expect(buildListCandidatesQuery("events", page({ agent_ids: [] }))).toContain("AND FALSE");
+    expect(sql).toMatch(/^SELECT time, id, .* FROM \(\(SELECT time, id, .* FROM events WHERE agent_id IN \('agent_0123'\) AND org_id = 'org_a' ORDER BY time DESC, id DESC LIMIT 10\) UNION ALL \(SELECT /);
+    expect(sql).toContain("WHERE agent_id IN (concat('O', chr(39), 'Brien', chr(92))) AND org_id = 'org_a' ORDER BY time DESC, id DESC LIMIT 10)) AS matched ORDER BY time DESC, id DESC LIMIT 10");
+    expect(buildListCandidatesQuery("events", page({ agent_ids: [] }))).toContain("WHERE FALSE AND");
     // When one scan per id would not fit in one Arc query, the IN list serves.
     const long = buildListCandidatesQuery("events", page({ agent_ids: ["a1", "a2"], content_contains: "x".repeat(4_600) }));
     expect(long).toContain("agent_id IN ('a1', 'a2')");
@@ -62,7 +69,7 @@ describe("buildListCandidatesQuery", () => {
 
   it("writes empty sets as FALSE and ignores an empty needle", () => {
     const sql = buildListCandidatesQuery("events", page({ ids: [], tags_any: [], content_contains: "\0" }));
-    expect(sql).toContain("org_id = 'org_a' AND FALSE AND FALSE ORDER BY");
+    expect(sql).toContain("WHERE FALSE AND FALSE AND org_id = 'org_a' ORDER BY");
   });
 
   it("bounds time with pruner-readable literals, except an upper bound alone or with pruning off", () => {
@@ -190,18 +197,18 @@ describe("other queries", () => {
   it("counts several agent ids as one scan each, joined by UNION ALL (DuckDB pushes = into a scan, not IN)", () => {
     expect(buildCountQuery("events", { org_id: "o", agent_ids: ["agent_1", "crawler", "crawler"] }, "memory_type")).toBe(
       "SELECT memory_type, count(DISTINCT id) AS cnt FROM (" +
-        "SELECT id, memory_type FROM events WHERE org_id = 'o' AND agent_id IN ('agent_1') UNION ALL " +
-        "SELECT id, memory_type FROM events WHERE org_id = 'o' AND agent_id IN ('crawler')" +
+        "SELECT id, memory_type FROM events WHERE agent_id IN ('agent_1') AND org_id = 'o' UNION ALL " +
+        "SELECT id, memory_type FROM events WHERE agent_id IN ('crawler') AND org_id = 'o'" +
         ") AS matched GROUP BY memory_type ORDER BY memory_type",
     );
     expect(buildCountQuery("events", { org_id: "o", agent_ids: ["solo"] })).toBe(
-      "SELECT count(DISTINCT id) AS cnt FROM events WHERE org_id = 'o' AND agent_id IN ('solo')",
+      "SELECT count(DISTINCT id) AS cnt FROM events WHERE agent_id IN ('solo') AND org_id = 'o'",
     );
   });
 
   it("reads only id and memory type, once per memory, for counts", () => {
     expect(buildIdTypeQuery("events", { org_id: "o", agent_id: "a", ingested_since_us: 5 }, 10)).toMatch(
-      /^SELECT DISTINCT id, memory_type FROM events WHERE org_id = 'o' AND agent_id = 'a' AND .*ingested_at >= 5.* LIMIT 10$/,
+      /^SELECT DISTINCT id, memory_type FROM events WHERE agent_id = 'a' AND ingested_at >= 5 AND org_id = 'o' LIMIT 10$/,
     );
   });
 
