@@ -73,6 +73,8 @@ export interface DedupEntry {
 const ROWS_PER_STATEMENT = 1_000;
 /** Dedup log rows loaded per query at start, so a day of keys never sits in memory at once. */
 const DEDUP_LOAD_PAGE = 50_000;
+/** The fewest rows a page reads once pages have been cut by bytes (see `forEachLiveKey`). */
+const MIN_DEDUP_LOAD_PAGE = 256;
 /**
  * The largest text one statement stores or returns: a Durable Object's SQLite refuses any string
  * over 2 MB (SQLITE_TOOBIG), so a large commit's rows and a page of keys stay well under it.
@@ -222,12 +224,16 @@ export class OutboxStore {
 
   /**
    * Feeds every unexpired key of the dedup log to `each`, in seq order, a page at a time. Each
-   * page comes back as one JSON array: a million keys load in about a second, where a result row
-   * per key took five. A page ends at `dedupLoadPage` keys or once its text would pass
-   * `valueMaxBytes` (counted from each entry's JSON, or hex for a key read as hex).
+   * page comes back as one JSON array (a result row per key took about five times as long). A
+   * page ends at `limit` keys or once its text would pass `valueMaxBytes` (counted from each
+   * entry's JSON, or hex for a key read as hex). A page cut by bytes has still read and sized
+   * `limit` rows, so the next one reads about as many as it kept: with keys of 42 characters,
+   * pages of 50,000 rows kept about 13,000, and a million keys took 9 s on the SQL thread, 3.4 s
+   * this way.
    */
   async forEachLiveKey(nowUs: number, each: (seq: number, orgId: string, key: string, expiresAtUs: number) => void): Promise<void> {
     let after = Number.MIN_SAFE_INTEGER;
+    let limit = this.dedupLoadPage;
     for (;;) {
       const result = await this.sql.execute(
         `SELECT json_group_array(CASE WHEN suspect THEN json_array(seq, org_id, NULL, expires_at_us, hex(dedup_key))
@@ -241,7 +247,7 @@ export class OutboxStore {
                      FROM (SELECT seq, org_id, dedup_key, expires_at_us, ${mayHoldSurrogate("dedup_key")} AS suspect FROM dedup_log
                            WHERE seq > ? AND expires_at_us > ? ORDER BY seq LIMIT ?)))
          WHERE before_bytes < ?`,
-        [after, nowUs, this.dedupLoadPage, this.valueMaxBytes],
+        [after, nowUs, limit, this.valueMaxBytes],
       );
       const row = result.rows[0];
       const count = Number(row?.n ?? 0);
@@ -249,6 +255,7 @@ export class OutboxStore {
       const page = JSON.parse(String(row.page)) as Array<[number, string, string | null, number, string?]>;
       for (const [seq, orgId, key, expiresAtUs, keyHex] of page) each(seq, orgId, keyOf(key, keyHex), expiresAtUs);
       after = Number(row.last);
+      limit = count < limit ? Math.max(MIN_DEDUP_LOAD_PAGE, Math.ceil(count * 1.125)) : Math.min(this.dedupLoadPage, limit * 2);
     }
   }
 

@@ -88,6 +88,41 @@ describe("OutboxStore", () => {
     }
   });
 
+  it("loads keys in pages that read about as many rows as the last page kept, more again once keys are short", async () => {
+    const sql = await LibsqlExecutor.open({ url: ":memory:" });
+    try {
+      await migrateOutbox(sql, 0);
+      const store = new OutboxStore(sql, 50_000, 20_000);
+      // 60 keys of 2,000 characters (about ten to a page of 20 kB), then 2,000 short ones.
+      const claims = Array.from({ length: 2_060 }, (_, i): [number, string, string] => [i + 1, i < 60 ? `long-${i}`.padEnd(2_000, "x") : `k${i}`, `m${i}`]);
+      await store.commit([{ orgId: "org_a", rows: [], claims }], 0, 10_000);
+      const limits: number[] = [];
+      const kept: number[] = [];
+      const execute = sql.execute.bind(sql);
+      sql.execute = async (text, args) => {
+        const result = await execute(text, args);
+        if (text.includes("json_group_array")) {
+          limits.push(Number(args?.[2]));
+          kept.push(Number(result.rows[0]?.n ?? 0));
+        }
+        return result;
+      };
+      const seen: number[] = [];
+      await store.forEachLiveKey(1_000, (seq) => void seen.push(seq));
+      expect(seen).toEqual(claims.map(([seq]) => seq));
+      expect(limits[0]).toBe(50_000);
+      // After a page cut by bytes, the next reads what that page kept and an eighth more.
+      expect(kept[0]).toBeLessThan(15);
+      expect(limits[1]).toBe(256);
+      // Once a page is full by rows, the next reads twice as many.
+      const full = kept.findIndex((n, i) => n === limits[i]);
+      expect(full).toBeGreaterThan(0);
+      expect(limits[full + 1]).toBe(Math.min(50_000, 2 * limits[full]!));
+    } finally {
+      await sql.close();
+    }
+  });
+
   it("stores a commit of thousands of memories as small parts, in seq order, read back whole", async () => {
     const sql = await LibsqlExecutor.open({ url: ":memory:" });
     try {
