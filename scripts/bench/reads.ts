@@ -22,6 +22,11 @@ export interface ReadFigures {
   /** The seeded ids against what Arc held after the seeding server stopped. */
   arc: ArcCheck;
   deliverySeconds: number;
+  /**
+   * From spawning the server on the seeded folder until it listened: a restart after a day of
+   * writes, whose dedup keys (all still live) it loads first.
+   */
+  restartSeconds: number;
   reads: ReadFigure[];
   /** The server's memory after the reads (restarted on the seeded folder), and its peak. */
   rssMB: number;
@@ -164,7 +169,10 @@ export async function runReads(plan: BenchPlan, log: (line: string) => void): Pr
       if (keep) writeFileSync(join(dataDir, SEED_MARKER), JSON.stringify(seeded));
     }
 
+    const starting = performance.now();
     server = await startMemtrace({ dataDir, ...profile });
+    const restartSeconds = Math.round((performance.now() - starting) / 100) / 10;
+    log(`  restarted on the seeded folder: listening after ${restartSeconds} s`);
     const readApi = new BenchApi(server.url, seeded.key);
     const reads: ReadFigure[] = [];
     for (const c of readCases(readApi, seeded.sessionIds, seeded.sampleIds)) {
@@ -180,6 +188,7 @@ export async function runReads(plan: BenchPlan, log: (line: string) => void): Pr
       seed: seeded.seed,
       arc: seeded.arc,
       deliverySeconds: seeded.deliverySeconds,
+      restartSeconds,
       reads,
       rssMB: after?.rssMB ?? Number.NaN,
       peakRssMB: after?.peakRssMB ?? Number.NaN,

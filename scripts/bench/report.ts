@@ -157,7 +157,8 @@ export function renderMarkdown(report: BenchReport): string {
       "",
       `Server RSS after the reads: ${n(reads.rssMB)} MB (peak ${n(reads.peakRssMB)} MB); the seeding server as its last batch was answered: ` +
         `${n(reads.seed.rssMB)} MB (peak ${n(reads.seed.peakRssMB)} MB), and once everything was delivered and it had idled: ${n(reads.seed.idleRssMB)} MB. ` +
-        `Seeding through the batch API: ${n(reads.seed.memoriesPerSecond)} memories/s; Arc held all of them ${reads.deliverySeconds} s after the last batch was answered.`,
+        `Seeding through the batch API: ${n(reads.seed.memoriesPerSecond)} memories/s; Arc held all of them ${reads.deliverySeconds} s after the last batch was answered. ` +
+        `Restarted on the seeded folder (every dedup key still live), the server listened after ${reads.restartSeconds} s.`,
       "",
     );
   }
