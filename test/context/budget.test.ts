@@ -1,10 +1,13 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { estimateKeepCount, type BudgetEntry } from "../../core/context/budget";
 import { CONTEXT_GROUPS, groupOf } from "../../core/context/groups";
 import { memoryLine } from "../../core/context/layout";
 import { layoutTokens, pieceCounter } from "../../core/context/measure";
 import { SESSION_ID, timeline } from "./records";
+import { loadContextTokenizer } from "../../core/context/tokens";
+
+beforeAll(loadContextTokenizer);
 
 /** Entries already in priority order, which here is also display order (newest first). */
 function entries(n: number, kinds: number[]): BudgetEntry[] {

@@ -1,12 +1,14 @@
 import { countTokens as countCl100k } from "gpt-tokenizer/encoding/cl100k_base";
 import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { renderSessionContext } from "../../core/context/render";
-import { countContextTokens } from "../../core/context/tokens";
+import { countContextTokens, loadContextTokenizer } from "../../core/context/tokens";
 import { ServiceError } from "../../core/errors";
 import type { MemoryRecord } from "../../core/memory/schema";
 import { memory, SESSION_ID, timeline } from "./records";
+
+beforeAll(loadContextTokenizer);
 
 const HEADER = `## Session Context (${SESSION_ID})\n\n`;
 const contentOf = (r: MemoryRecord) => r.content;

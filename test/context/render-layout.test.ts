@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { renderSessionContext } from "../../core/context/render";
-import { countContextTokens } from "../../core/context/tokens";
+import { countContextTokens, loadContextTokenizer } from "../../core/context/tokens";
 import { memory, SESSION_ID } from "./records";
+
+beforeAll(loadContextTokenizer);
 
 const CRAWLED = "Crawled https://example.com/catalog and found three product pages plus twelve outbound links";
 

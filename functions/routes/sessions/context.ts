@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { renderSessionContext } from "../../../core/context/render";
+import { loadContextTokenizer } from "../../../core/context/tokens";
 import { scopeMemoryFilter } from "../../../core/auth/scope";
 import { memoryTypeSchema } from "../../../core/memory/schema";
 import { unsetWhenZero } from "../../../core/validation";
@@ -61,7 +62,7 @@ export function registerSessionContext(app: Router) {
       ...(input.include_types?.length ? { memory_types: input.include_types } : {}),
     });
     const request = toPageRequest({ filter, since: input.since ?? "24h", until: input.until, limit: input.limit ?? 100 }, clock);
-    const page = await memories.list(request);
+    const [page] = await Promise.all([memories.list(request), loadContextTokenizer()]);
     const result = renderSessionContext({
       sessionId: session.id,
       records: page.records,
