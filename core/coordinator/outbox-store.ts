@@ -196,11 +196,8 @@ export class OutboxStore {
     // Less the brackets; each row's estimate covers its comma.
     const targetUnits = Math.min(maxUnits, PART_TARGET_UNITS) - 2;
     for (let start = 0; start < rows.length; ) {
-      let end = start + 1;
-      for (let units = estimatedUnits(rows[start]!); end < rows.length; end++) {
-        units += estimatedUnits(rows[end]!);
-        if (units > targetUnits) break;
-      }
+      const { count } = leadingWithin(rows.slice(start), targetUnits, estimatedUnits);
+      const end = start + count;
       const part = rows.slice(start, end);
       const rowsJson = JSON.stringify(part.map((row) => packRow(row.seq, row.record)));
       if (rowsJson.length <= maxUnits || part.length === 1) yield { firstSeq: part[0]!.seq, lastSeq: part.at(-1)!.seq, rowsJson };
