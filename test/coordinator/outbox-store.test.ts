@@ -4,6 +4,21 @@ import { OutboxStore, PART_TARGET_UNITS, pendingArcDeleteInsert } from "../../co
 import { LibsqlExecutor } from "../../node-adapter/sql/libsql-executor";
 import { makeRecord } from "./support";
 
+/** The key pages `forEachLiveKey` reads from here on: each one's row limit, keys kept and text length. */
+function watchKeyPages(sql: LibsqlExecutor): Array<{ limit: number; kept: number; length: number }> {
+  const pages: Array<{ limit: number; kept: number; length: number }> = [];
+  const execute = sql.execute.bind(sql);
+  sql.execute = async (text, args) => {
+    const result = await execute(text, args);
+    if (text.includes("json_group_array")) {
+      const row = result.rows[0];
+      pages.push({ limit: Number(args?.[2]), kept: Number(row?.n ?? 0), length: String(row?.page ?? "").length });
+    }
+    return result;
+  };
+  return pages;
+}
+
 describe("OutboxStore", () => {
   it("loads the live dedup keys page by page, in seq order, without the expired ones", async () => {
     const sql = await LibsqlExecutor.open({ url: ":memory:" });
@@ -68,18 +83,12 @@ describe("OutboxStore", () => {
       expect(Number(stored.rows.at(-1)?.last_seq)).toBe(20);
       expect((await store.loadAll()).map((row) => row.seq)).toEqual(rows.map((row) => row.seq));
 
-      const pages: number[] = [];
+      const pages = watchKeyPages(sql);
       const seen: number[] = [];
-      const execute = sql.execute.bind(sql);
-      sql.execute = async (text, args) => {
-        const result = await execute(text, args);
-        if (text.includes("json_group_array")) pages.push(String(result.rows[0]?.page ?? "").length);
-        return result;
-      };
       await store.forEachLiveKey(1_000, (seq) => void seen.push(seq));
       expect(seen).toEqual(claims.map(([seq]) => seq));
       expect(pages.length).toBeGreaterThan(2);
-      expect(Math.max(...pages)).toBeLessThanOrEqual(20_000 + 300);
+      expect(Math.max(...pages.map((page) => page.length))).toBeLessThanOrEqual(20_000 + 300);
 
       await store.retire("org_a", 20);
       expect(await store.loadAll()).toEqual([]);
@@ -96,19 +105,11 @@ describe("OutboxStore", () => {
       // 60 keys of 2,000 characters (about ten to a page of 20 kB), then 2,000 short ones.
       const claims = Array.from({ length: 2_060 }, (_, i): [number, string, string] => [i + 1, i < 60 ? `long-${i}`.padEnd(2_000, "x") : `k${i}`, `m${i}`]);
       await store.commit([{ orgId: "org_a", rows: [], claims }], 0, 10_000);
-      const limits: number[] = [];
-      const kept: number[] = [];
-      const execute = sql.execute.bind(sql);
-      sql.execute = async (text, args) => {
-        const result = await execute(text, args);
-        if (text.includes("json_group_array")) {
-          limits.push(Number(args?.[2]));
-          kept.push(Number(result.rows[0]?.n ?? 0));
-        }
-        return result;
-      };
+      const pages = watchKeyPages(sql);
       const seen: number[] = [];
       await store.forEachLiveKey(1_000, (seq) => void seen.push(seq));
+      const limits = pages.map((page) => page.limit);
+      const kept = pages.map((page) => page.kept);
       expect(seen).toEqual(claims.map(([seq]) => seq));
       expect(limits[0]).toBe(50_000);
       // After a page cut by bytes, the next reads what that page kept and an eighth more.
