@@ -22,6 +22,12 @@ export interface BenchPlan {
   seedSeconds: number;
   seedConcurrency: number;
   sessions: number;
+  /**
+   * How long the seeding server idles, everything delivered, before its memory is read: long
+   * enough for its idle heap collector to run after its first retry delay
+   * (node-adapter/heap/idle-collector.ts), in case it first ran while delivered rows were live.
+   */
+  idleSettleSeconds: number;
   /** Requests per read scenario, and the time bound of each. */
   readRequests: number;
   readSeconds: number;
@@ -102,6 +108,7 @@ export function parsePlan(argv: string[]): BenchPlan | undefined {
     batchConcurrency: 32,
     seedConcurrency: 4,
     sessions: 1_000,
+    idleSettleSeconds: 40,
     cpuProfileDir: values["cpu-prof"],
     readsDataDir: values["reads-data"],
     updateReadme: values["no-readme"] ? false : (values.readme ?? (!quick && parts.size === 3 && seedMemories === FULL.seedMemories)),

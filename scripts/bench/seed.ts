@@ -56,7 +56,7 @@ export interface SeededData {
     /** The seeding server's memory as the last batch was answered, and its peak. */
     rssMB: number;
     peakRssMB: number;
-    /** Its memory once every memory was delivered to Arc and it had idled `IDLE_SETTLE_MS`. */
+    /** Its memory once every memory was delivered to Arc and it had idled `idleSettleSeconds`. */
     idleRssMB: number;
   };
   arc: ArcCheck;
@@ -65,12 +65,6 @@ export interface SeededData {
 }
 
 export const SEED_MARKER = "bench-seed.json";
-
-/**
- * Long enough for the server's idle heap collector to collect after its first retry delay
- * (node-adapter/heap/idle-collector.ts), in case it first ran while delivered rows were still live.
- */
-const IDLE_SETTLE_MS = 40_000;
 
 /**
  * Seeds a fresh server in `dataDir`, waits until Arc holds everything, measures the idle server,
@@ -91,9 +85,9 @@ export async function seedFolder(dataDir: string, plan: BenchPlan, profile: { cp
     await api.json("POST", "/api/v1/admin/flush", undefined, 200);
     const deliverySeconds = Math.round((performance.now() - flushAt) / 100) / 10;
     api.close();
-    await sleep(IDLE_SETTLE_MS);
+    await sleep(plan.idleSettleSeconds * 1000);
     const idleRssMB = server.memory()?.rssMB ?? Number.NaN;
-    log(`  delivered to Arc ${deliverySeconds} s after the last batch; idle ${IDLE_SETTLE_MS / 1000} s later: server RSS ${idleRssMB} MB`);
+    log(`  delivered to Arc ${deliverySeconds} s after the last batch; idle ${plan.idleSettleSeconds} s later: server RSS ${idleRssMB} MB`);
     await server.stop();
     const arc = checkAcknowledged(seeded.acknowledged, await readStoredInArc(dataDir, DEFAULT_ORG_ID));
     log(`  acknowledged ${arc.acknowledged}, found in Arc ${arc.found} (${arc.rows} rows)`);
