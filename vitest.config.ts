@@ -17,6 +17,9 @@ const BOTH_TARGETS = ["test/http/**/*.test.ts", "test/memories/**/*.test.ts", "t
  */
 const OWN_PROCESS = ["test/node/idle-collector.test.ts"];
 
+/** Every response a node-side file fetches from a Memtrace server is checked against its /openapi.json. */
+const RESPONSES_MATCH_OPENAPI = "test/ecosystem/support/validate-all-responses.ts";
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -32,8 +35,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/workerd/**", ...OWN_PROCESS],
           isolate: false,
-          // Every response the suite fetches from a Memtrace server is checked against its /openapi.json.
-          setupFiles: ["test/ecosystem/support/validate-all-responses.ts"],
+          setupFiles: [RESPONSES_MATCH_OPENAPI],
         },
       },
       {
@@ -41,6 +43,7 @@ export default defineConfig({
         test: {
           name: "node (own process)",
           include: OWN_PROCESS,
+          setupFiles: [RESPONSES_MATCH_OPENAPI],
         },
       },
       {
