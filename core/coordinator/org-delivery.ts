@@ -40,7 +40,7 @@ function chunkLength(org: OrgOutbox, maxBytes: number, maxRows: number): number 
   let quick = 0;
   for (let i = 0; i < most && quick <= maxBytes; i++) quick += memoryWireBound(org.pending[i]!.record);
   if (quick <= maxBytes) return most;
-  return leadingWithin(org.pending, maxBytes, (row) => memoryWireBytes(row.record), maxRows).count;
+  return leadingWithin(org.pending, maxBytes, (row) => memoryWireBytes(row.record), { maxCount: maxRows }).count;
 }
 
 /**

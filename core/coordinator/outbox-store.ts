@@ -142,7 +142,7 @@ function* rowByRow(rows: OutboxGroup["rows"], maxUnits: number): Iterable<Stored
   const packed = rows.map((row) => JSON.stringify(packRow(row.seq, row.record)));
   for (let start = 0; start < rows.length; ) {
     // Each text plus its comma, within the bound less the brackets.
-    const { count } = leadingWithin(packed.slice(start), maxUnits - 2, (json) => json.length + 1);
+    const { count } = leadingWithin(packed, maxUnits - 2, (json) => json.length + 1, { from: start });
     yield { firstSeq: rows[start]!.seq, lastSeq: rows[start + count - 1]!.seq, rowsJson: `[${packed.slice(start, start + count).join(",")}]` };
     start += count;
   }
@@ -196,7 +196,7 @@ export class OutboxStore {
     // Less the brackets; each row's estimate covers its comma.
     const targetUnits = Math.min(maxUnits, PART_TARGET_UNITS) - 2;
     for (let start = 0; start < rows.length; ) {
-      const { count } = leadingWithin(rows.slice(start), targetUnits, estimatedUnits);
+      const { count } = leadingWithin(rows, targetUnits, estimatedUnits, { from: start });
       const end = start + count;
       const part = rows.slice(start, end);
       const rowsJson = JSON.stringify(part.map((row) => packRow(row.seq, row.record)));
