@@ -32,21 +32,29 @@ export class TextCarrier {
 
   /** Each statement's arguments, long texts replaced by their place in `buffer` (none: no buffer). */
   pack(argsList: readonly SqlValue[][]): { args: WireValue[][]; buffer?: ArrayBuffer } {
+    // Found once: the well-formedness check reads the whole text.
+    const places: Array<[statement: number, arg: number, text: string]> = [];
     let units = 0;
-    for (const args of argsList) for (const value of args) if (carried(value)) units += value.length;
-    if (units === 0) return { args: argsList as WireValue[][] };
+    argsList.forEach((args, i) =>
+      args.forEach((value, j) => {
+        if (!carried(value)) return;
+        places.push([i, j, value]);
+        units += value.length;
+      }),
+    );
+    if (places.length === 0) return { args: argsList as WireValue[][] };
     // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
     const buffer = this.take(units * 3);
     const bytes = new Uint8Array(buffer);
+    // Only the argument lists holding a carried text are copied.
+    const args: WireValue[][] = [...argsList];
     let offset = 0;
-    const args = argsList.map((list) =>
-      list.map((value): WireValue => {
-        if (!carried(value)) return value;
-        const start = offset;
-        offset += encoder.encodeInto(value, bytes.subarray(start)).written;
-        return { utf8: [start, offset] };
-      }),
-    );
+    for (const [i, j, text] of places) {
+      if (args[i] === argsList[i]) args[i] = [...argsList[i]!];
+      const start = offset;
+      offset += encoder.encodeInto(text, bytes.subarray(start)).written;
+      args[i]![j] = { utf8: [start, offset] };
+    }
     return { args, buffer };
   }
 

@@ -65,14 +65,14 @@ export class ThreadedLibsqlExecutor implements SqlExecutor {
     if (statements.length === 0) return [];
     const { args, buffer } = this.texts.pack(statements.map((s) => s.args ?? []));
     const request: Request = { kind: "batch", statements: statements.map((s, i) => ({ sql: s.sql, args: args[i]! })), ...(buffer ? { buffer } : {}) };
-    return this.calls.call(request, buffer ? [buffer] : []) as Promise<SqlResult[]>;
+    return this.send(request, buffer ? [buffer] : []) as Promise<SqlResult[]>;
   }
 
   close(): Promise<void> {
     return this.calls.close({ kind: "close" }, new Error("the SQL connection is closed"));
   }
 
-  private send(request: Request): Promise<unknown> {
-    return this.calls.call(request);
+  private send(request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    return this.calls.call(request, transfer);
   }
 }

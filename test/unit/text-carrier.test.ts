@@ -26,6 +26,16 @@ describe("TextCarrier", () => {
     expect(args.map((list) => list.map((value) => unpack(value, buffer)))).toEqual(argsList);
   });
 
+  it("copies only the argument lists that hold a carried text, and never changes the caller's", () => {
+    const long = "t".repeat(5_000);
+    const argsList = [["a", 1], ["b", long], [2, 3]];
+    const { args } = new TextCarrier().pack(argsList);
+    expect(args[0]).toBe(argsList[0]);
+    expect(args[2]).toBe(argsList[2]);
+    expect(args[1]).not.toBe(argsList[1]);
+    expect(argsList[1]).toEqual(["b", long]);
+  });
+
   it("sends no buffer when nothing is long", () => {
     const argsList = [["a", 1], ["b".repeat(100)]];
     expect(new TextCarrier().pack(argsList)).toEqual({ args: argsList });
